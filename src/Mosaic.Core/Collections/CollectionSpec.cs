@@ -1,0 +1,31 @@
+using System.Text.RegularExpressions;
+
+namespace Mosaic.Core.Collections;
+
+/// <summary>The settings a collection is created with; immutable once created.</summary>
+/// <remarks><see cref="Dimension"/> 0 means a keyword-only collection that accepts no vectors.</remarks>
+public sealed partial record CollectionSpec(
+    string Name,
+    int Dimension,
+    VectorMetric Metric,
+    int Shards,
+    int Replicas,
+    IReadOnlyDictionary<string, FieldType> Fields,
+    HnswSettings Hnsw)
+{
+    public const int MaxDimension = 4096;
+    public const int MaxShards = 256;
+
+    public bool HasVectors => Dimension > 0;
+
+    public static bool IsValidName(string name) => NamePattern().IsMatch(name);
+
+    /// <summary>Equality by value, fields included (records compare dictionaries by reference).</summary>
+    public bool SameSettingsAs(CollectionSpec other) =>
+        Name == other.Name && Dimension == other.Dimension && Metric == other.Metric && Shards == other.Shards
+        && Replicas == other.Replicas && Hnsw == other.Hnsw && Fields.Count == other.Fields.Count
+        && Fields.All(f => other.Fields.TryGetValue(f.Key, out var t) && t == f.Value);
+
+    [GeneratedRegex("^[a-z0-9_-]{1,64}$")]
+    private static partial Regex NamePattern();
+}

@@ -1,0 +1,25 @@
+namespace Mosaic.Core.Errors;
+
+/// <summary>The kind of caller mistake; the HTTP layer maps each kind to one status code.</summary>
+public enum ErrorKind
+{
+    InvalidArgument,
+    NotFound,
+    Conflict,
+    TooLarge,
+    Unavailable,
+}
+
+/// <summary>A failure caused by the request, carrying a stable machine code and a human detail naming the field.</summary>
+public sealed class MosaicException(ErrorKind kind, string code, string detail) : Exception(detail)
+{
+    public ErrorKind Kind { get; } = kind;
+
+    public string Code { get; } = code;
+
+    public string Detail { get; } = detail;
+
+    public static MosaicException Invalid(string detail) => new(ErrorKind.InvalidArgument, "invalid_argument", detail);
+
+    public static MosaicException NotFound(string what) => new(ErrorKind.NotFound, "not_found", what);
+}

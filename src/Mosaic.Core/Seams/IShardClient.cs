@@ -1,0 +1,22 @@
+using Mosaic.Core.Search;
+
+namespace Mosaic.Core.Seams;
+
+/// <summary>A connection to one shard replica, in-process or remote; the coordinator never asks which.</summary>
+public interface IShardClient
+{
+    /// <summary>Where the replica lives (for routing reports and failures).</summary>
+    string Node { get; }
+
+    /// <summary>Answers the shard query; throws <see cref="TimeoutException"/> or <see cref="OperationCanceledException"/> past the deadline.</summary>
+    Task<ShardSearchResult> SearchAsync(ShardSearchRequest request, CancellationToken ct);
+
+    Task<ShardStats> GetStatsAsync(long collectionId, int shard, CancellationToken ct);
+}
+
+/// <summary>Where the replicas of a collection's shards are; a routing snapshot for the coordinator.</summary>
+public interface IShardRouter
+{
+    /// <summary>Serving replicas of every shard of the collection, indexed by shard number (empty list: none serving).</summary>
+    IReadOnlyList<IReadOnlyList<IShardClient>> Route(long collectionId, int shardCount);
+}

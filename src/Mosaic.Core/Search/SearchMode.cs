@@ -1,0 +1,9 @@
+namespace Mosaic.Core.Search;
+
+/// <summary>Which ranked lists a search computes.</summary>
+public enum SearchMode
+{
+    Vector,
+    Keyword,
+    Hybrid,
+}

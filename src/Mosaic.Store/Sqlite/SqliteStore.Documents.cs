@@ -1,0 +1,173 @@
+using Microsoft.Data.Sqlite;
+using Mosaic.Core.Collections;
+using Mosaic.Core.Consistency;
+using Mosaic.Core.Documents;
+using Mosaic.Core.Seams;
+using Mosaic.Core.Slots;
+
+namespace Mosaic.Store.Sqlite;
+
+public sealed partial class SqliteStore
+{
+    public async Task<(WriteResult? Result, string? StoredAnswer)> WriteAsync(
+        CollectionInfo collection,
+        IReadOnlyList<DocumentWrite> writes,
+        string? idempotencyKey,
+        Func<WriteResult, string>? renderAnswer,
+        CancellationToken ct)
+    {
+        await _writeGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            using var connection = Open();
+            using var transaction = connection.BeginTransaction();
+            if (idempotencyKey is not null && FindAnswer(connection, transaction, collection.Id, idempotencyKey) is { } answer)
+            {
+                return (null, answer);
+            }
+
+            var result = Apply(connection, transaction, collection, writes);
+            if (idempotencyKey is not null && renderAnswer is not null)
+            {
+                using var remember = Command(connection, "INSERT INTO idempotency(collection_id, key, answer) VALUES ($c, $k, $a)", transaction);
+                remember.Parameters.AddWithValue("$c", collection.Id);
+                remember.Parameters.AddWithValue("$k", idempotencyKey);
+                remember.Parameters.AddWithValue("$a", renderAnswer(result));
+                remember.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            if (result.Written > 0)
+            {
+                _signal.Notify();
+            }
+
+            return (result, null);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>Writes documents and change records; each slot's counter is read once and bumped once.</summary>
+    private static WriteResult Apply(SqliteConnection connection, SqliteTransaction transaction, CollectionInfo collection, IReadOnlyList<DocumentWrite> writes)
+    {
+        var heads = ReadHeads(connection, transaction, collection.Id, new SlotRange(0, SlotHasher.SlotCount));
+        var touched = new Dictionary<int, long>();
+        var missing = new List<string>();
+
+        using var upsert = Command(connection, """
+            INSERT INTO docs(collection_id, doc_id, slot, seq, text, vector, fields) VALUES ($c, $id, $slot, $seq, $text, $vector, $fields)
+            ON CONFLICT(collection_id, doc_id) DO UPDATE SET seq = excluded.seq, text = excluded.text, vector = excluded.vector, fields = excluded.fields
+            """, transaction);
+        var pC = upsert.Parameters.Add("$c", SqliteType.Integer);
+        var pId = upsert.Parameters.Add("$id", SqliteType.Text);
+        var pSlot = upsert.Parameters.Add("$slot", SqliteType.Integer);
+        var pSeq = upsert.Parameters.Add("$seq", SqliteType.Integer);
+        var pText = upsert.Parameters.Add("$text", SqliteType.Text);
+        var pVector = upsert.Parameters.Add("$vector", SqliteType.Blob);
+        var pFields = upsert.Parameters.Add("$fields", SqliteType.Text);
+        pC.Value = collection.Id;
+
+        using var delete = Command(connection, "DELETE FROM docs WHERE collection_id = $c AND doc_id = $id", transaction);
+        delete.Parameters.AddWithValue("$c", collection.Id);
+        var dId = delete.Parameters.Add("$id", SqliteType.Text);
+
+        using var log = Command(connection, "INSERT INTO changes(collection_id, slot, seq, doc_id, op) VALUES ($c, $slot, $seq, $id, $op)", transaction);
+        log.Parameters.AddWithValue("$c", collection.Id);
+        var lSlot = log.Parameters.Add("$slot", SqliteType.Integer);
+        var lSeq = log.Parameters.Add("$seq", SqliteType.Integer);
+        var lId = log.Parameters.Add("$id", SqliteType.Text);
+        var lOp = log.Parameters.Add("$op", SqliteType.Integer);
+
+        int written = 0;
+        foreach (var write in writes)
+        {
+            int slot = SlotHasher.SlotOf(collection.Name, write.Id);
+            if (write.Document is { } doc)
+            {
+                pId.Value = write.Id;
+                pSlot.Value = slot;
+                pSeq.Value = Next(heads, touched, slot);
+                pText.Value = (object?)doc.Text ?? DBNull.Value;
+                pVector.Value = doc.Vector is null ? DBNull.Value : VectorCodec.ToBytes(doc.Vector);
+                pFields.Value = (object?)doc.FieldsJson ?? DBNull.Value;
+                upsert.ExecuteNonQuery();
+            }
+            else
+            {
+                dId.Value = write.Id;
+                if (delete.ExecuteNonQuery() == 0)
+                {
+                    missing.Add(write.Id);
+                    continue;
+                }
+
+                Next(heads, touched, slot);
+            }
+
+            lSlot.Value = slot;
+            lSeq.Value = touched[slot];
+            lId.Value = write.Id;
+            lOp.Value = write.Document is null ? 1 : 0;
+            log.ExecuteNonQuery();
+            written++;
+        }
+
+        using var bump = Command(connection, """
+            INSERT INTO slot_seqs(collection_id, slot, seq) VALUES ($c, $slot, $seq)
+            ON CONFLICT(collection_id, slot) DO UPDATE SET seq = excluded.seq
+            """, transaction);
+        bump.Parameters.AddWithValue("$c", collection.Id);
+        var bSlot = bump.Parameters.Add("$slot", SqliteType.Integer);
+        var bSeq = bump.Parameters.Add("$seq", SqliteType.Integer);
+        foreach (var (slot, seq) in touched)
+        {
+            bSlot.Value = slot;
+            bSeq.Value = seq;
+            bump.ExecuteNonQuery();
+        }
+
+        return new WriteResult(written, new ConsistencyToken(collection.Id, touched), missing);
+    }
+
+    private static long Next(Dictionary<int, long> heads, Dictionary<int, long> touched, int slot)
+    {
+        long seq = (touched.TryGetValue(slot, out var t) ? t : heads.GetValueOrDefault(slot)) + 1;
+        touched[slot] = seq;
+        return seq;
+    }
+
+    private static string? FindAnswer(SqliteConnection connection, SqliteTransaction transaction, long collectionId, string key)
+    {
+        using var command = Command(connection, "SELECT answer FROM idempotency WHERE collection_id = $c AND key = $k", transaction);
+        command.Parameters.AddWithValue("$c", collectionId);
+        command.Parameters.AddWithValue("$k", key);
+        return command.ExecuteScalar() as string;
+    }
+
+    public Task<Document?> GetAsync(CollectionInfo collection, string id, CancellationToken ct)
+    {
+        using var connection = Open();
+        using var command = Command(connection, "SELECT text, vector, fields FROM docs WHERE collection_id = $c AND doc_id = $id");
+        command.Parameters.AddWithValue("$c", collection.Id);
+        command.Parameters.AddWithValue("$id", id);
+        using var reader = command.ExecuteReader();
+        return Task.FromResult(reader.Read() ? ReadDocument(reader, id, 0) : null);
+    }
+
+    public Task<long> CountAsync(CollectionInfo collection, CancellationToken ct)
+    {
+        using var connection = Open();
+        using var command = Command(connection, "SELECT count(*) FROM docs WHERE collection_id = $c");
+        command.Parameters.AddWithValue("$c", collection.Id);
+        return Task.FromResult((long)command.ExecuteScalar()!);
+    }
+
+    private static Document ReadDocument(SqliteDataReader reader, string id, int first) => new(
+        id,
+        reader.IsDBNull(first) ? null : reader.GetString(first),
+        reader.IsDBNull(first + 1) ? null : VectorCodec.FromBytes((byte[])reader.GetValue(first + 1)),
+        reader.IsDBNull(first + 2) ? null : reader.GetString(first + 2));
+}
