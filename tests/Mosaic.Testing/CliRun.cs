@@ -1,0 +1,18 @@
+namespace Mosaic.Testing;
+
+/// <summary>Runs a one-shot <c>mosaic</c> command (e.g. <c>import</c>) to completion and captures its output.</summary>
+public static class CliRun
+{
+    public static async Task<CliResult> RunAsync(IReadOnlyList<string> args, string logPath, TimeSpan timeout)
+    {
+        await using var process = MosaicProcess.Start(args, logPath);
+        var exitCode = await process.WaitForExitAsync(timeout).ConfigureAwait(false);
+        return new CliResult(exitCode, process.LogText(), string.Join(' ', args));
+    }
+}
+
+/// <summary>The exit code and combined output (lines prefixed "out|" / "err|") of a finished CLI run.</summary>
+public sealed record CliResult(int ExitCode, string Output, string Arguments)
+{
+    public string Describe() => $"mosaic {Arguments} -> exit {ExitCode}\n{Output}";
+}
