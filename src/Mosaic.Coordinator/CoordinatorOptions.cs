@@ -1,0 +1,43 @@
+namespace Mosaic.Coordinator;
+
+/// <summary>Settings of the coordinator role, bound from configuration section "Mosaic:Coordinator".</summary>
+public sealed record CoordinatorOptions
+{
+    /// <summary>Largest accepted document (its JSON as sent); larger ones get 413.</summary>
+    public int MaxDocumentBytes { get; init; } = 1 << 20;
+
+    /// <summary>Largest accepted bulk request body.</summary>
+    public long MaxBulkBytes { get; init; } = 256L << 20;
+
+    /// <summary>Longest document id in UTF-8 bytes.</summary>
+    public int MaxIdBytes { get; init; } = 512;
+
+    /// <summary>Per-shard deadline of a search when the request gives no timeout_ms.</summary>
+    public TimeSpan DefaultSearchTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Upper bound on a request's timeout_ms (also bounds read-your-writes waits).</summary>
+    public TimeSpan MaxSearchTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    public IEnumerable<string> Validate()
+    {
+        if (MaxDocumentBytes < 64)
+        {
+            yield return "Mosaic:Coordinator:MaxDocumentBytes must be at least 64";
+        }
+
+        if (MaxBulkBytes < MaxDocumentBytes)
+        {
+            yield return "Mosaic:Coordinator:MaxBulkBytes must be at least MaxDocumentBytes";
+        }
+
+        if (MaxIdBytes is < 1 or > 4096)
+        {
+            yield return "Mosaic:Coordinator:MaxIdBytes must be within 1..4096";
+        }
+
+        if (DefaultSearchTimeout <= TimeSpan.Zero || DefaultSearchTimeout > MaxSearchTimeout)
+        {
+            yield return "Mosaic:Coordinator:DefaultSearchTimeout must be positive and at most MaxSearchTimeout";
+        }
+    }
+}

@@ -1,0 +1,125 @@
+using System.Text.Json;
+using Mosaic.Core.Collections;
+using Mosaic.Core.Errors;
+using Mosaic.Core.Search;
+
+namespace Mosaic.Coordinator.Reads;
+
+/// <summary>Parses the API's filter JSON into a <see cref="Filter"/>, checking every field against the collection.</summary>
+/// <remarks>
+/// Grammar (API.md): {"and": [..]} | {"or": [..]} | {"not": f} | {"field": name, op: value, ...} with ops eq, in, gt,
+/// gte, lt, lte; several range ops on one clause combine (gte + lt).
+/// </remarks>
+public static class FilterParser
+{
+    private const int MaxDepth = 32;
+
+    public static Filter Parse(JsonElement json, CollectionSpec spec) => Parse(json, spec, "filter", 0);
+
+    private static Filter Parse(JsonElement json, CollectionSpec spec, string path, int depth)
+    {
+        if (depth > MaxDepth)
+        {
+            throw MosaicException.Invalid($"{path}: filter nests deeper than {MaxDepth}");
+        }
+
+        if (json.ValueKind != JsonValueKind.Object)
+        {
+            throw MosaicException.Invalid($"{path}: must be an object");
+        }
+
+        if (json.TryGetProperty("and", out var and))
+        {
+            return new Filter.And(List(and, spec, path + ".and", depth));
+        }
+
+        if (json.TryGetProperty("or", out var or))
+        {
+            return new Filter.Or(List(or, spec, path + ".or", depth));
+        }
+
+        if (json.TryGetProperty("not", out var not))
+        {
+            return new Filter.Not(Parse(not, spec, path + ".not", depth + 1));
+        }
+
+        return Clause(json, spec, path);
+    }
+
+    private static List<Filter> List(JsonElement json, CollectionSpec spec, string path, int depth)
+    {
+        if (json.ValueKind != JsonValueKind.Array || json.GetArrayLength() == 0)
+        {
+            throw MosaicException.Invalid($"{path}: must be a non-empty array of filters");
+        }
+
+        return json.EnumerateArray().Select((item, i) => Parse(item, spec, $"{path}[{i}]", depth + 1)).ToList();
+    }
+
+    private static Filter Clause(JsonElement json, CollectionSpec spec, string path)
+    {
+        if (!json.TryGetProperty("field", out var fieldElement) || fieldElement.ValueKind != JsonValueKind.String)
+        {
+            throw MosaicException.Invalid($"{path}: needs \"field\" (a declared field name) or one of and/or/not");
+        }
+
+        string field = fieldElement.GetString()!;
+        if (!spec.Fields.TryGetValue(field, out var type))
+        {
+            string declared = spec.Fields.Count == 0 ? "none are declared" : "declared: " + string.Join(", ", spec.Fields.Keys.Order());
+            throw MosaicException.Invalid($"{path}.field: unknown field '{field}' ({declared})");
+        }
+
+        var ops = json.EnumerateObject().Where(p => p.Name != "field").ToList();
+        if (ops.Count == 0)
+        {
+            throw MosaicException.Invalid($"{path}: field '{field}' needs an operator (eq, in, gt, gte, lt, lte)");
+        }
+
+        if (type == FieldType.Keyword)
+        {
+            if (ops.Count != 1 || ops[0].Name is not ("eq" or "in"))
+            {
+                throw MosaicException.Invalid($"{path}: keyword field '{field}' takes exactly one of eq, in");
+            }
+
+            var values = ops[0].Name == "eq" ? [ops[0].Value] : Array(ops[0].Value, $"{path}.in");
+            return new Filter.KeywordIn(field, values.Select(v => v.ValueKind == JsonValueKind.String
+                ? v.GetString()!
+                : throw MosaicException.Invalid($"{path}.{ops[0].Name}: keyword field '{field}' compares with strings")).ToList());
+        }
+
+        double? min = null, max = null;
+        bool minInclusive = false, maxInclusive = false;
+        foreach (var op in ops)
+        {
+            switch (op.Name)
+            {
+                case "eq" when ops.Count == 1:
+                    return new Filter.NumberIn(field, [Number(op.Value, $"{path}.eq", field)]);
+                case "in" when ops.Count == 1:
+                    return new Filter.NumberIn(field, Array(op.Value, $"{path}.in").Select(v => Number(v, $"{path}.in", field)).ToList());
+                case "gt" or "gte" when min is null:
+                    (min, minInclusive) = (Number(op.Value, $"{path}.{op.Name}", field), op.Name == "gte");
+                    break;
+                case "lt" or "lte" when max is null:
+                    (max, maxInclusive) = (Number(op.Value, $"{path}.{op.Name}", field), op.Name == "lte");
+                    break;
+                default:
+                    throw MosaicException.Invalid($"{path}.{op.Name}: not valid here (use eq or in alone, or at most one lower bound gt/gte and one upper bound lt/lte)");
+            }
+        }
+
+        return new Filter.NumberRange(field, min, minInclusive, max, maxInclusive);
+    }
+
+    private static JsonElement[] Array(JsonElement json, string path) =>
+        json.ValueKind == JsonValueKind.Array && json.GetArrayLength() is > 0 and <= 1024
+            ? json.EnumerateArray().ToArray()
+            : throw MosaicException.Invalid($"{path}: must be an array of 1..1024 values");
+
+    private static double Number(JsonElement json, string path, string field) =>
+        json.ValueKind == JsonValueKind.Number && double.IsFinite(json.GetDouble())
+            ? json.GetDouble()
+            : throw MosaicException.Invalid($"{path}: number field '{field}' compares with finite numbers");
+}

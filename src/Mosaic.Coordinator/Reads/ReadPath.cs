@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Mosaic.Core.Collections;
+using Mosaic.Core.Consistency;
+using Mosaic.Core.Errors;
+using Mosaic.Core.Search;
+using Mosaic.Core.Seams;
+using Mosaic.Core.Slots;
+
+namespace Mosaic.Coordinator.Reads;
+
+/// <summary>The read side of the coordinator: validate, scatter to one replica of every shard, gather, merge, fuse.</summary>
+/// <remarks>
+/// Every shard call starts before any is awaited and has its own deadline. A shard whose replicas all fail is reported
+/// in the answer (partial, coverage, failures) instead of failing the whole search.
+/// </remarks>
+public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardRouter router, ReplicaSelector selector, IOptions<CoordinatorOptions> options)
+{
+    private readonly CoordinatorOptions _options = options.Value;
+
+    public async Task<SearchAnswer> SearchAsync(string collection, SearchQuery query, CancellationToken ct)
+    {
+        long started = Stopwatch.GetTimestamp();
+        var info = await catalog.GetAsync(collection, ct).ConfigureAwait(false)
+            ?? throw MosaicException.NotFound($"collection '{collection}' does not exist");
+        var (filter, after, timeout) = await ValidateAsync(info, query, ct).ConfigureAwait(false);
+
+        var routes = router.Route(info.Id, info.ShardMap.ShardCount);
+        var calls = new Task<ShardOutcome>[routes.Count];
+        for (int shard = 0; shard < routes.Count; shard++)
+        {
+            var range = info.ShardMap.RangeOf(shard);
+            var request = new ShardSearchRequest(
+                info.Id, shard, query.Mode, query.Vector, query.Query, filter, query.TopK, query.EfSearch,
+                query.IncludeText, query.IncludeFields, query.IncludeVector,
+                after?.Where(p => range.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value));
+            calls[shard] = CallShardAsync(shard, routes[shard], request, timeout, ct);
+        }
+
+        var outcomes = await Task.WhenAll(calls).ConfigureAwait(false);
+        var answered = outcomes.Where(o => o.Result is not null).ToList();
+        var vector = ResultMerger.MergeTopK(answered.Select(o => o.Result!.VectorHits), query.TopK);
+        var keyword = ResultMerger.MergeTopK(answered.Select(o => o.Result!.KeywordHits), query.TopK);
+        var hits = query.Mode switch
+        {
+            SearchMode.Vector => vector,
+            SearchMode.Keyword => keyword,
+            _ => ResultMerger.FuseReciprocalRank(vector, keyword, query.TopK),
+        };
+        int coveredSlots = answered.Sum(o => info.ShardMap.RangeOf(o.Shard).Count);
+        return new SearchAnswer(
+            hits,
+            Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+            routes.Count,
+            answered.Count,
+            outcomes.Where(o => o.Failure is not null).Select(o => o.Failure!).ToList(),
+            (double)coveredSlots / SlotHasher.SlotCount);
+    }
+
+    private async Task<(Filter? Filter, IReadOnlyDictionary<int, long>? After, TimeSpan Timeout)> ValidateAsync(CollectionInfo info, SearchQuery query, CancellationToken ct)
+    {
+        var spec = info.Spec;
+        if (query.TopK is < 1 or > 1000)
+        {
+            throw MosaicException.Invalid($"top_k: must be within 1..1000, got {query.TopK}");
+        }
+
+        if (query.EfSearch is < 1 or > 10_000)
+        {
+            throw MosaicException.Invalid($"ef_search: must be within 1..10000, got {query.EfSearch}");
+        }
+
+        bool needsVector = query.Mode is SearchMode.Vector or SearchMode.Hybrid;
+        bool needsQuery = query.Mode is SearchMode.Keyword or SearchMode.Hybrid;
+        string mode = query.Mode.ToString().ToLowerInvariant();
+        if (needsVector && !spec.HasVectors)
+        {
+            throw MosaicException.Invalid($"mode: '{mode}' needs vectors, but collection '{spec.Name}' is keyword-only");
+        }
+
+        if (needsVector && query.Vector is null)
+        {
+            throw MosaicException.Invalid($"vector: mode '{mode}' needs a query vector");
+        }
+
+        if (needsQuery && string.IsNullOrWhiteSpace(query.Query))
+        {
+            throw MosaicException.Invalid($"query: mode '{mode}' needs query text");
+        }
+
+        if (query.Vector is { } vector)
+        {
+            if (vector.Length != spec.Dimension)
+            {
+                throw MosaicException.Invalid($"vector: has {vector.Length} dimensions, collection '{spec.Name}' expects {spec.Dimension}");
+            }
+
+            int bad = Array.FindIndex(vector, v => !float.IsFinite(v));
+            if (bad >= 0)
+            {
+                throw MosaicException.Invalid($"vector[{bad}]: must be a finite number");
+            }
+        }
+
+        if (query.Query is { Length: > 4096 })
+        {
+            throw MosaicException.Invalid("query: at most 4096 characters");
+        }
+
+        var filter = query.Filter is { } f ? FilterParser.Parse(f, spec) : null;
+
+        var timeout = _options.DefaultSearchTimeout;
+        if (query.TimeoutMs is int ms)
+        {
+            if (ms < 1 || TimeSpan.FromMilliseconds(ms) > _options.MaxSearchTimeout)
+            {
+                throw MosaicException.Invalid($"timeout_ms: must be within 1..{_options.MaxSearchTimeout.TotalMilliseconds:F0}");
+            }
+
+            timeout = TimeSpan.FromMilliseconds(ms);
+        }
+
+        IReadOnlyDictionary<int, long>? after = null;
+        if (query.After is not null)
+        {
+            if (!ConsistencyToken.TryParse(query.After, out var token))
+            {
+                throw new MosaicException(ErrorKind.InvalidArgument, "invalid_token", "consistency.after: not a consistency token returned by a write");
+            }
+
+            if (token!.CollectionId != info.Id)
+            {
+                throw new MosaicException(ErrorKind.InvalidArgument, "invalid_token", $"consistency.after: the token belongs to another collection, or to an earlier '{spec.Name}' that was dropped");
+            }
+
+            var heads = await log.GetSlotHeadsAsync(info.Id, new SlotRange(0, SlotHasher.SlotCount), ct).ConfigureAwait(false);
+            if (token.SlotSeqs.Any(p => p.Value > heads.GetValueOrDefault(p.Key)))
+            {
+                throw new MosaicException(ErrorKind.InvalidArgument, "invalid_token", "consistency.after: the token is ahead of the store (forged, or from another store)");
+            }
+
+            after = token.SlotSeqs;
+        }
+
+        return (filter, after, timeout);
+    }
+
+    private async Task<ShardOutcome> CallShardAsync(int shard, IReadOnlyList<IShardClient> replicas, ShardSearchRequest request, TimeSpan timeout, CancellationToken ct)
+    {
+        if (replicas.Count == 0)
+        {
+            return new ShardOutcome(shard, null, new ShardFailure(shard, "unavailable"));
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(timeout);
+        string reason = "unavailable";
+        foreach (var replica in selector.Order(replicas))
+        {
+            try
+            {
+                using var lease = selector.Begin(replica);
+                var result = await replica.SearchAsync(request, deadline.Token).ConfigureAwait(false);
+                return new ShardOutcome(shard, result, null);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                return new ShardOutcome(shard, null, new ShardFailure(shard, "timeout"));
+            }
+            catch (TimeoutException)
+            {
+                return new ShardOutcome(shard, null, new ShardFailure(shard, "timeout"));
+            }
+            catch (ShardUnavailableException)
+            {
+                reason = "unavailable";
+            }
+            catch (Exception) when (!ct.IsCancellationRequested)
+            {
+                reason = "error";
+            }
+        }
+
+        return new ShardOutcome(shard, null, new ShardFailure(shard, reason));
+    }
+
+    private sealed record ShardOutcome(int Shard, ShardSearchResult? Result, ShardFailure? Failure);
+}

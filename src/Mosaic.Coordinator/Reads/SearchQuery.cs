@@ -1,0 +1,35 @@
+using System.Text.Json;
+using Mosaic.Core.Search;
+
+namespace Mosaic.Coordinator.Reads;
+
+/// <summary>A search as the client asked it, parsed but not yet checked against the collection.</summary>
+/// <remarks><see cref="Filter"/> stays raw JSON because its meaning (keyword or number) depends on the collection's fields.</remarks>
+public sealed record SearchQuery(
+    SearchMode Mode,
+    float[]? Vector,
+    string? Query,
+    JsonElement? Filter,
+    int TopK = 10,
+    int? EfSearch = null,
+    string? After = null,
+    int? TimeoutMs = null,
+    bool AllowPartial = true,
+    bool IncludeText = false,
+    bool IncludeFields = false,
+    bool IncludeVector = false);
+
+/// <summary>One shard that did not answer, and why (timeout, unavailable, error).</summary>
+public sealed record ShardFailure(int Shard, string Reason);
+
+/// <summary>The gathered answer of a search.</summary>
+public sealed record SearchAnswer(
+    IReadOnlyList<ScoredDoc> Hits,
+    double TookMs,
+    int ShardsTotal,
+    int ShardsOk,
+    IReadOnlyList<ShardFailure> Failures,
+    double Coverage)
+{
+    public bool Partial => Failures.Count > 0;
+}

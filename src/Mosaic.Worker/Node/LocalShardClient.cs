@@ -1,0 +1,17 @@
+using Mosaic.Core.Search;
+using Mosaic.Core.Seams;
+using Mosaic.Worker.Shards;
+
+namespace Mosaic.Worker.Node;
+
+/// <summary>The in-process <see cref="IShardClient"/>: calls a replica of this process on the thread pool.</summary>
+/// <remarks>Runs the query on the pool so that a scatter over many shards starts every shard before awaiting any.</remarks>
+public sealed class LocalShardClient(ShardReplica replica, string node) : IShardClient
+{
+    public string Node { get; } = node;
+
+    public Task<ShardSearchResult> SearchAsync(ShardSearchRequest request, CancellationToken ct) =>
+        Task.Run(() => replica.SearchAsync(request, ct), ct);
+
+    public Task<ShardStats> GetStatsAsync(long collectionId, int shard, CancellationToken ct) => Task.FromResult(replica.Stats());
+}

@@ -1,0 +1,140 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Mosaic.Core.Collections;
+
+namespace Mosaic.Worker.Shards;
+
+/// <summary>In-memory columns of a shard by row id: the document id and every declared field, for filters and hits.</summary>
+/// <remarks>
+/// One writer (the shard's applier) and many concurrent readers (queries). Storage is chunked: a chunk never moves once
+/// allocated and only the small chunk directory is replaced when the table grows, so a reader never sees a torn array.
+/// Keyword values are stored as codes (0 = missing) so a filter compares ints, not strings.
+/// </remarks>
+internal sealed class RowTable
+{
+    private const int ChunkBits = 12;
+    private const int ChunkSize = 1 << ChunkBits;
+
+    private readonly string[] _keywordFields;
+    private readonly string[] _numberFields;
+    private readonly ConcurrentDictionary<string, int>[] _keywordCodes;
+    private Chunk?[] _chunks = new Chunk?[16];
+    private int _count;
+
+    public RowTable(IReadOnlyDictionary<string, FieldType> fields)
+    {
+        _keywordFields = fields.Where(f => f.Value == FieldType.Keyword).Select(f => f.Key).Order(StringComparer.Ordinal).ToArray();
+        _numberFields = fields.Where(f => f.Value == FieldType.Number).Select(f => f.Key).Order(StringComparer.Ordinal).ToArray();
+        _keywordCodes = _keywordFields.Select(_ => new ConcurrentDictionary<string, int>(StringComparer.Ordinal)).ToArray();
+    }
+
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>One past the highest row id ever stored: the bound for scans.</summary>
+    public long RowLimit { get; private set; }
+
+    public int KeywordIndex(string field) => Array.IndexOf(_keywordFields, field);
+
+    public int NumberIndex(string field) => Array.IndexOf(_numberFields, field);
+
+    /// <summary>The code of a keyword value, or -1 when no row ever had it (so nothing can match).</summary>
+    public int KeywordCode(int field, string value) => _keywordCodes[field].TryGetValue(value, out int code) ? code : -1;
+
+    public string? IdOf(long rowid)
+    {
+        var chunk = ChunkOf(rowid);
+        return chunk?.Ids[rowid & (ChunkSize - 1)];
+    }
+
+    public int Keyword(long rowid, int field) => ChunkOf(rowid)?.Keywords[field][rowid & (ChunkSize - 1)] ?? 0;
+
+    public double Number(long rowid, int field) => ChunkOf(rowid)?.Numbers[field][rowid & (ChunkSize - 1)] ?? double.NaN;
+
+    public long SeqOf(long rowid) => ChunkOf(rowid)?.Seqs[rowid & (ChunkSize - 1)] ?? 0;
+
+    public void Set(long rowid, string docId, long seq, string? fieldsJson)
+    {
+        var chunk = EnsureChunk(rowid);
+        int i = (int)(rowid & (ChunkSize - 1));
+        chunk.Seqs[i] = seq;
+        for (int f = 0; f < _keywordFields.Length; f++)
+        {
+            chunk.Keywords[f][i] = 0;
+        }
+
+        for (int f = 0; f < _numberFields.Length; f++)
+        {
+            chunk.Numbers[f][i] = double.NaN;
+        }
+
+        if (fieldsJson is not null && (_keywordFields.Length > 0 || _numberFields.Length > 0))
+        {
+            using var doc = JsonDocument.Parse(fieldsJson);
+            for (int f = 0; f < _keywordFields.Length; f++)
+            {
+                if (doc.RootElement.TryGetProperty(_keywordFields[f], out var v) && v.ValueKind == JsonValueKind.String)
+                {
+                    var codes = _keywordCodes[f];
+                    chunk.Keywords[f][i] = codes.GetOrAdd(v.GetString()!, static (_, c) => c.Count + 1, codes);
+                }
+            }
+
+            for (int f = 0; f < _numberFields.Length; f++)
+            {
+                if (doc.RootElement.TryGetProperty(_numberFields[f], out var v) && v.ValueKind == JsonValueKind.Number)
+                {
+                    chunk.Numbers[f][i] = v.GetDouble();
+                }
+            }
+        }
+
+        if (chunk.Ids[i] is null)
+        {
+            Interlocked.Increment(ref _count);
+        }
+
+        Volatile.Write(ref chunk.Ids[i], docId);
+        RowLimit = Math.Max(RowLimit, rowid + 1);
+    }
+
+    public void Clear(long rowid)
+    {
+        var chunk = ChunkOf(rowid);
+        int i = (int)(rowid & (ChunkSize - 1));
+        if (chunk?.Ids[i] is not null)
+        {
+            Volatile.Write(ref chunk.Ids[i], null);
+            Interlocked.Decrement(ref _count);
+        }
+    }
+
+    private Chunk? ChunkOf(long rowid)
+    {
+        var chunks = Volatile.Read(ref _chunks);
+        long c = rowid >> ChunkBits;
+        return rowid >= 0 && c < chunks.Length ? chunks[c] : null;
+    }
+
+    private Chunk EnsureChunk(long rowid)
+    {
+        long c = rowid >> ChunkBits;
+        var chunks = _chunks;
+        if (c >= chunks.Length)
+        {
+            var grown = new Chunk?[Math.Max(chunks.Length * 2, c + 1)];
+            chunks.CopyTo(grown, 0);
+            Volatile.Write(ref _chunks, grown);
+            chunks = grown;
+        }
+
+        return chunks[c] ??= new Chunk(_keywordFields.Length, _numberFields.Length);
+    }
+
+    private sealed class Chunk(int keywordFields, int numberFields)
+    {
+        public readonly string?[] Ids = new string?[ChunkSize];
+        public readonly long[] Seqs = new long[ChunkSize];
+        public readonly int[][] Keywords = Enumerable.Range(0, keywordFields).Select(_ => new int[ChunkSize]).ToArray();
+        public readonly double[][] Numbers = Enumerable.Range(0, numberFields).Select(_ => new double[ChunkSize]).ToArray();
+    }
+}

@@ -1,0 +1,204 @@
+using Microsoft.Data.Sqlite;
+using Mosaic.Core.Changes;
+using Mosaic.Core.Documents;
+
+namespace Mosaic.Worker.Shards;
+
+/// <summary>A shard replica's durable part: one SQLite file with the documents, an FTS5 table for BM25, and the applied seqs.</summary>
+/// <remarks>
+/// The applied sequence of each slot is written in the same transaction as the documents it covers, so after any crash
+/// the file says exactly where to resume tailing. The file is derived data (rebuildable from the store), so commits use
+/// synchronous=NORMAL: a lost tail after power loss is re-applied from the log.
+/// </remarks>
+internal sealed class ShardFile : IDisposable
+{
+    private readonly string _connectionString;
+
+    public ShardFile(string path)
+    {
+        Path = path;
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        using var connection = Open();
+        Execute(connection, """
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE IF NOT EXISTS docs (
+                rowid INTEGER PRIMARY KEY,
+                doc_id TEXT NOT NULL UNIQUE,
+                slot INTEGER NOT NULL,
+                seq INTEGER NOT NULL,
+                vector BLOB,
+                fields TEXT);
+            CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+            CREATE TABLE IF NOT EXISTS applied (slot INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
+            """);
+    }
+
+    public string Path { get; }
+
+    public long SizeBytes => File.Exists(Path) ? new FileInfo(Path).Length + WalSize() : 0;
+
+    private long WalSize() => File.Exists(Path + "-wal") ? new FileInfo(Path + "-wal").Length : 0;
+
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        Execute(connection, "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;");
+        return connection;
+    }
+
+    public Dictionary<int, long> ReadApplied()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT slot, seq FROM applied";
+        using var reader = command.ExecuteReader();
+        var applied = new Dictionary<int, long>();
+        while (reader.Read())
+        {
+            applied[reader.GetInt32(0)] = reader.GetInt64(1);
+        }
+
+        return applied;
+    }
+
+    /// <summary>Every stored row, for rebuilding the in-memory part at start-up.</summary>
+    public IEnumerable<StoredRow> ReadRows(bool withVectors)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = withVectors
+            ? "SELECT rowid, doc_id, seq, fields, vector IS NOT NULL, vector FROM docs"
+            : "SELECT rowid, doc_id, seq, fields, vector IS NOT NULL, NULL FROM docs";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            yield return new StoredRow(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                reader.GetInt64(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.GetBoolean(4),
+                reader.IsDBNull(5) ? null : VectorCodec.FromBytes((byte[])reader.GetValue(5)));
+        }
+    }
+
+    public float[]? ReadVector(SqliteConnection connection, long rowid)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT vector FROM docs WHERE rowid = $r";
+        command.Parameters.AddWithValue("$r", rowid);
+        return command.ExecuteScalar() is byte[] bytes ? VectorCodec.FromBytes(bytes) : null;
+    }
+
+    /// <summary>Applies changes (sorted by slot, then seq) in one transaction and returns what the memory side must do.</summary>
+    public List<AppliedChange> Apply(IReadOnlyList<ChangeRecord> changes)
+    {
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        using var find = Command(connection, transaction, "SELECT rowid FROM docs WHERE doc_id = $id");
+        var fId = find.Parameters.Add("$id", SqliteType.Text);
+        using var insert = Command(connection, transaction, "INSERT INTO docs(doc_id, slot, seq, vector, fields) VALUES ($id, $slot, $seq, $v, $f) RETURNING rowid");
+        var iId = insert.Parameters.Add("$id", SqliteType.Text);
+        var iSlot = insert.Parameters.Add("$slot", SqliteType.Integer);
+        var iSeq = insert.Parameters.Add("$seq", SqliteType.Integer);
+        var iV = insert.Parameters.Add("$v", SqliteType.Blob);
+        var iF = insert.Parameters.Add("$f", SqliteType.Text);
+        using var update = Command(connection, transaction, "UPDATE docs SET seq = $seq, vector = $v, fields = $f WHERE rowid = $r");
+        var uSeq = update.Parameters.Add("$seq", SqliteType.Integer);
+        var uV = update.Parameters.Add("$v", SqliteType.Blob);
+        var uF = update.Parameters.Add("$f", SqliteType.Text);
+        var uR = update.Parameters.Add("$r", SqliteType.Integer);
+        using var delete = Command(connection, transaction, "DELETE FROM docs WHERE rowid = $r");
+        var dR = delete.Parameters.Add("$r", SqliteType.Integer);
+        using var ftsDelete = Command(connection, transaction, "DELETE FROM fts WHERE rowid = $r");
+        var fdR = ftsDelete.Parameters.Add("$r", SqliteType.Integer);
+        using var ftsInsert = Command(connection, transaction, "INSERT INTO fts(rowid, text) VALUES ($r, $t)");
+        var fiR = ftsInsert.Parameters.Add("$r", SqliteType.Integer);
+        var fiT = ftsInsert.Parameters.Add("$t", SqliteType.Text);
+        using var mark = Command(connection, transaction, "INSERT INTO applied(slot, seq) VALUES ($s, $q) ON CONFLICT(slot) DO UPDATE SET seq = excluded.seq");
+        var mS = mark.Parameters.Add("$s", SqliteType.Integer);
+        var mQ = mark.Parameters.Add("$q", SqliteType.Integer);
+
+        var applied = new List<AppliedChange>(changes.Count);
+        var lastSeq = new Dictionary<int, long>();
+        foreach (var change in changes)
+        {
+            fId.Value = change.DocId;
+            long? rowid = find.ExecuteScalar() is long r ? r : null;
+            if (change.Kind == ChangeKind.Delete || change.Document is null)
+            {
+                if (rowid is long existing)
+                {
+                    dR.Value = existing;
+                    delete.ExecuteNonQuery();
+                    fdR.Value = existing;
+                    ftsDelete.ExecuteNonQuery();
+                    applied.Add(new AppliedChange(existing, change.DocId, change.Seq, Deleted: true, null, null));
+                }
+            }
+            else
+            {
+                var doc = change.Document;
+                object vector = doc.Vector is null ? DBNull.Value : VectorCodec.ToBytes(doc.Vector);
+                object fields = (object?)doc.FieldsJson ?? DBNull.Value;
+                long target;
+                if (rowid is long existing)
+                {
+                    (uSeq.Value, uV.Value, uF.Value, uR.Value) = (change.Seq, vector, fields, existing);
+                    update.ExecuteNonQuery();
+                    fdR.Value = existing;
+                    ftsDelete.ExecuteNonQuery();
+                    target = existing;
+                }
+                else
+                {
+                    (iId.Value, iSlot.Value, iSeq.Value, iV.Value, iF.Value) = (change.DocId, change.Slot, change.Seq, vector, fields);
+                    target = (long)insert.ExecuteScalar()!;
+                }
+
+                if (!string.IsNullOrEmpty(doc.Text))
+                {
+                    (fiR.Value, fiT.Value) = (target, doc.Text);
+                    ftsInsert.ExecuteNonQuery();
+                }
+
+                applied.Add(new AppliedChange(target, change.DocId, change.Seq, Deleted: false, doc.Vector, doc.FieldsJson));
+            }
+
+            lastSeq[change.Slot] = change.Seq;
+        }
+
+        foreach (var (slot, seq) in lastSeq)
+        {
+            (mS.Value, mQ.Value) = (slot, seq);
+            mark.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return applied;
+    }
+
+    public void Dispose() => SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        return command;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
+
+/// <summary>A document row of the shard file.</summary>
+internal sealed record StoredRow(long RowId, string DocId, long Seq, string? FieldsJson, bool HasVector, float[]? Vector);
+
+/// <summary>What one applied change means for the in-memory side.</summary>
+internal sealed record AppliedChange(long RowId, string DocId, long Seq, bool Deleted, float[]? Vector, string? FieldsJson);

@@ -1,0 +1,140 @@
+using System.Buffers;
+using Microsoft.Data.Sqlite;
+using Mosaic.Core.Documents;
+using Mosaic.Core.Errors;
+using Mosaic.Core.Search;
+using Mosaic.Index;
+
+namespace Mosaic.Worker.Shards;
+
+public sealed partial class ShardReplica
+{
+    public async Task<ShardSearchResult> SearchAsync(ShardSearchRequest request, CancellationToken ct)
+    {
+        if (State != ReplicaState.Serving)
+        {
+            throw new ShardUnavailableException($"shard {Shard} of '{Collection.Name}' is {State.ToString().ToLowerInvariant()}");
+        }
+
+        if (request.AfterSeqs is { Count: > 0 } after)
+        {
+            await WaitForAsync(after, ct).ConfigureAwait(false);
+        }
+
+        ct.ThrowIfCancellationRequested();
+        var filter = request.Filter is null ? null : RowFilter.Compile(_rows, request.Filter);
+        var vectorHits = request.Mode != SearchMode.Keyword && request.Vector is not null && _index is not null
+            ? VectorSearch(_index, request.Vector, request.TopK, request.EfSearch ?? Collection.Spec.Hnsw.EfSearch, filter)
+            : [];
+        ct.ThrowIfCancellationRequested();
+        using var connection = _file.Open();
+        var keywordHits = request.Mode != SearchMode.Vector && !string.IsNullOrWhiteSpace(request.Query)
+            ? KeywordSearch(connection, request.Query, request.TopK, filter)
+            : [];
+        return new ShardSearchResult(ToDocs(connection, vectorHits, request), ToDocs(connection, keywordHits, request));
+    }
+
+    private List<VectorHit> VectorSearch(HnswIndex index, float[] query, int k, int ef, RowFilter? filter)
+    {
+        var buffer = ArrayPool<VectorHit>.Shared.Rent(k);
+        try
+        {
+            int found;
+            if (filter is null)
+            {
+                found = index.Search(query, k, Math.Max(ef, k), buffer.AsSpan(0, k));
+            }
+            else
+            {
+                int exactLimit = (int)Math.Max(1000, _options.ExactScanFloats / Math.Max(1, index.Dimension));
+                var allowed = filter.AllowedRows(stopAfter: exactLimit + 1);
+                if (allowed.Count <= exactLimit)
+                {
+                    found = index.ExactSearch(query, k, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(allowed), buffer.AsSpan(0, k));
+                }
+                else
+                {
+                    // The allowed set is large, so a filtered graph walk finds k; if it does not, fall back to exact.
+                    found = index.Search(query, k, Math.Max(ef, k) * 2, buffer.AsSpan(0, k), filter);
+                    if (found < k)
+                    {
+                        var all = filter.AllowedRows(int.MaxValue);
+                        found = index.ExactSearch(query, k, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(all), buffer.AsSpan(0, k));
+                    }
+                }
+            }
+
+            return buffer.AsSpan(0, found).ToArray().ToList();
+        }
+        finally
+        {
+            ArrayPool<VectorHit>.Shared.Return(buffer);
+        }
+    }
+
+    private List<VectorHit> KeywordSearch(SqliteConnection connection, string text, int k, RowFilter? filter)
+    {
+        var hits = new List<VectorHit>();
+        if (FtsQuery.Build(text) is not { } match)
+        {
+            return hits;
+        }
+
+        using var command = connection.CreateCommand();
+        // bm25() is lower-is-better; negate so every list sorts descending. With a filter, read on until k rows pass.
+        command.CommandText = filter is null
+            ? "SELECT rowid, bm25(fts) FROM fts WHERE fts MATCH $q ORDER BY rank LIMIT $k"
+            : "SELECT rowid, bm25(fts) FROM fts WHERE fts MATCH $q ORDER BY rank";
+        command.Parameters.AddWithValue("$q", match);
+        command.Parameters.AddWithValue("$k", k);
+        using var reader = command.ExecuteReader();
+        while (hits.Count < k && reader.Read())
+        {
+            long row = reader.GetInt64(0);
+            if (_rows.IdOf(row) is not null && (filter is null || filter.Allows(row)))
+            {
+                hits.Add(new VectorHit(row, (float)-reader.GetDouble(1)));
+            }
+        }
+
+        return hits;
+    }
+
+    private List<ScoredDoc> ToDocs(SqliteConnection connection, List<VectorHit> hits, ShardSearchRequest request)
+    {
+        var docs = new List<ScoredDoc>(hits.Count);
+        bool payload = request.IncludeText || request.IncludeFields || request.IncludeVector;
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT d.fields, d.vector, f.text FROM docs d LEFT JOIN fts f ON f.rowid = d.rowid WHERE d.rowid = $r";
+        var row = command.Parameters.Add("$r", SqliteType.Integer);
+        foreach (var hit in hits)
+        {
+            if (_rows.IdOf(hit.Label) is not { } id)
+            {
+                continue;
+            }
+
+            if (!payload)
+            {
+                docs.Add(new ScoredDoc(id, hit.Score));
+                continue;
+            }
+
+            row.Value = hit.Label;
+            using var reader = command.ExecuteReader();
+            if (!reader.Read())
+            {
+                continue;
+            }
+
+            docs.Add(new ScoredDoc(
+                id,
+                hit.Score,
+                request.IncludeText && !reader.IsDBNull(2) ? reader.GetString(2) : null,
+                request.IncludeFields && !reader.IsDBNull(0) ? reader.GetString(0) : null,
+                request.IncludeVector && !reader.IsDBNull(1) ? VectorCodec.FromBytes((byte[])reader.GetValue(1)) : null));
+        }
+
+        return docs;
+    }
+}

@@ -1,0 +1,239 @@
+using Microsoft.Extensions.Logging;
+using Mosaic.Core.Changes;
+using Mosaic.Core.Collections;
+using Mosaic.Core.Seams;
+using Mosaic.Core.Slots;
+using Mosaic.Index;
+
+namespace Mosaic.Worker.Shards;
+
+/// <summary>One replica of one shard: a shard file plus the in-memory HNSW graph and row table built from it.</summary>
+/// <remarks>
+/// A single loop (<see cref="RunAsync"/>) opens the replica and then tails the store's change log, so all mutation happens
+/// on one logical thread; queries run concurrently against structures that tolerate one writer.
+/// </remarks>
+public sealed partial class ShardReplica : IDisposable
+{
+    private readonly IChangeLog _log;
+    private readonly ChangeSignal _storeSignal;
+    private readonly ChangeSignal _appliedSignal = new();
+    private readonly WorkerOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly ShardFile _file;
+    private readonly RowTable _rows;
+    private readonly string _snapshotPath;
+    private volatile IReadOnlyDictionary<int, long> _applied = new Dictionary<int, long>();
+    private volatile IReadOnlyDictionary<int, long> _heads = new Dictionary<int, long>();
+    private HnswIndex? _index;
+    private int _vectorChangesSinceSnapshot;
+
+    public ShardReplica(CollectionInfo collection, int shard, string directory, IChangeLog log, ChangeSignal storeSignal, WorkerOptions options, ILogger logger, TimeProvider time)
+    {
+        Collection = collection;
+        Shard = shard;
+        Range = collection.ShardMap.RangeOf(shard);
+        _log = log;
+        _storeSignal = storeSignal;
+        _options = options;
+        _logger = logger;
+        _time = time;
+        Directory.CreateDirectory(directory);
+        _file = new ShardFile(Path.Combine(directory, $"shard_{shard:D3}.db"));
+        _snapshotPath = Path.Combine(directory, $"shard_{shard:D3}.hnsw");
+        _rows = new RowTable(collection.Spec.Fields);
+    }
+
+    public CollectionInfo Collection { get; }
+
+    public int Shard { get; }
+
+    public SlotRange Range { get; }
+
+    public ReplicaState State { get; private set; } = ReplicaState.Building;
+
+    /// <summary>How the last open went, for operators: rows loaded, snapshot used or rebuilt, time taken.</summary>
+    public string? OpenReport { get; private set; }
+
+    /// <summary>Opens the file, rebuilds memory, then applies the log until cancelled.</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        try
+        {
+            await Task.Run(Open, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            State = ReplicaState.Failed;
+            LogOpenFailed(ex, Collection.Name, Shard);
+            throw;
+        }
+
+        while (!ct.IsCancellationRequested)
+        {
+            long generation = _storeSignal.Generation;
+            try
+            {
+                if (await CatchUpOnceAsync(ct).ConfigureAwait(false))
+                {
+                    State = ReplicaState.Serving;
+                    if (_vectorChangesSinceSnapshot >= _options.SnapshotAfterChanges)
+                    {
+                        WriteSnapshot();
+                    }
+
+                    await _storeSignal.WaitAsync(generation, _options.PollInterval, _time, ct).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                LogApplyFailed(ex, Collection.Name, Shard);
+                await Task.Delay(_options.PollInterval, _time, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Reads and applies one batch of the log; true when nothing was left to apply.</summary>
+    private async Task<bool> CatchUpOnceAsync(CancellationToken ct)
+    {
+        var heads = await _log.GetSlotHeadsAsync(Collection.Id, Range, ct).ConfigureAwait(false);
+        _heads = heads;
+        var applied = _applied;
+        var batch = new List<ChangeRecord>();
+        foreach (var (slot, head) in heads.OrderBy(h => h.Key))
+        {
+            long after = applied.GetValueOrDefault(slot);
+            if (head <= after)
+            {
+                continue;
+            }
+
+            var records = await _log.ReadAsync(Collection.Id, slot, after, _options.ApplyBatchSize - batch.Count, ct).ConfigureAwait(false);
+            foreach (var record in records)
+            {
+                // Apply strictly in order: a gap means a change is not visible yet, so stop this slot there.
+                if (record.Seq != ++after)
+                {
+                    break;
+                }
+
+                batch.Add(record);
+            }
+
+            if (batch.Count >= _options.ApplyBatchSize)
+            {
+                break;
+            }
+        }
+
+        if (batch.Count == 0)
+        {
+            return true;
+        }
+
+        Apply(batch);
+        return false;
+    }
+
+    private void Apply(List<ChangeRecord> batch)
+    {
+        var changes = _file.Apply(batch);
+        foreach (var change in changes)
+        {
+            if (change.Deleted)
+            {
+                _index?.Remove(change.RowId);
+                _rows.Clear(change.RowId);
+            }
+            else
+            {
+                _rows.Set(change.RowId, change.DocId, change.Seq, change.FieldsJson);
+                if (_index is not null)
+                {
+                    if (change.Vector is not null)
+                    {
+                        _index.Add(change.RowId, change.Vector);
+                    }
+                    else
+                    {
+                        _index.Remove(change.RowId);
+                    }
+                }
+            }
+
+            _vectorChangesSinceSnapshot++;
+        }
+
+        var next = new Dictionary<int, long>(_applied);
+        foreach (var record in batch)
+        {
+            next[record.Slot] = record.Seq;
+        }
+
+        _applied = next;
+        _appliedSignal.Notify();
+    }
+
+    /// <summary>Waits until every slot in <paramref name="after"/> has been applied at least that far.</summary>
+    public async Task WaitForAsync(IReadOnlyDictionary<int, long> after, CancellationToken ct)
+    {
+        while (true)
+        {
+            long generation = _appliedSignal.Generation;
+            var applied = _applied;
+            if (after.All(p => applied.GetValueOrDefault(p.Key) >= p.Value))
+            {
+                return;
+            }
+
+            ct.ThrowIfCancellationRequested();
+            await _appliedSignal.WaitAsync(generation, TimeSpan.FromMilliseconds(250), _time, ct).ConfigureAwait(false);
+        }
+    }
+
+    public Core.Search.ShardStats Stats()
+    {
+        var applied = _applied;
+        var heads = _heads;
+        long lag = heads.Sum(h => Math.Max(0, h.Value - applied.GetValueOrDefault(h.Key)));
+        return new Core.Search.ShardStats(
+            Shard,
+            Range.ToString(),
+            State.ToString().ToLowerInvariant(),
+            _rows.Count,
+            _index?.Count ?? 0,
+            _file.SizeBytes + (_index?.MemoryBytes ?? 0),
+            applied.Values.Sum(),
+            lag);
+    }
+
+    /// <summary>Stops using the files; with <paramref name="keepSnapshot"/> the graph is saved so the next start is fast.</summary>
+    public void Close(bool keepSnapshot)
+    {
+        if (keepSnapshot && State == ReplicaState.Serving && _vectorChangesSinceSnapshot > 0)
+        {
+            WriteSnapshot();
+        }
+
+        Dispose();
+    }
+
+    public void Dispose()
+    {
+        _index?.Dispose();
+        _file.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Shard {Collection}/{Shard} failed to open")]
+    private partial void LogOpenFailed(Exception ex, string collection, int shard);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {Collection}/{Shard} failed to apply changes; retrying")]
+    private partial void LogApplyFailed(Exception ex, string collection, int shard);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {Collection}/{Shard} opened: {Report}")]
+    private partial void LogOpened(string collection, int shard, string report);
+}

@@ -1,0 +1,50 @@
+namespace Mosaic.Worker;
+
+/// <summary>Settings of the worker role (shard replicas), bound from configuration section "Mosaic:Worker".</summary>
+public sealed record WorkerOptions
+{
+    /// <summary>Where shard files live; the host sets it under the data directory.</summary>
+    public string ShardDirectory { get; init; } = "shards";
+
+    /// <summary>How long a tailer sleeps without a wake-up before it checks the log anyway (polling fallback).</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Most changes applied in one shard-file transaction.</summary>
+    public int ApplyBatchSize { get; init; } = 2000;
+
+    /// <summary>Vector changes since the last HNSW snapshot after which an idle replica writes a new one.</summary>
+    public int SnapshotAfterChanges { get; init; } = 5000;
+
+    /// <summary>Threads used to rebuild a graph from a shard file (0 = all cores).</summary>
+    public int BuildThreads { get; init; }
+
+    /// <summary>
+    /// Filtered vector queries whose allowed set has at most this many floats (rows × dimension) are answered by an
+    /// exact scan: about 2M floats is ~8 MB, well under a millisecond of bandwidth, and exact beats a graph walk that
+    /// must skip most nodes.
+    /// </summary>
+    public long ExactScanFloats { get; init; } = 2_000_000;
+
+    public IEnumerable<string> Validate()
+    {
+        if (PollInterval <= TimeSpan.Zero)
+        {
+            yield return "Mosaic:Worker:PollInterval must be positive";
+        }
+
+        if (ApplyBatchSize < 1)
+        {
+            yield return "Mosaic:Worker:ApplyBatchSize must be at least 1";
+        }
+
+        if (SnapshotAfterChanges < 1)
+        {
+            yield return "Mosaic:Worker:SnapshotAfterChanges must be at least 1";
+        }
+
+        if (BuildThreads < 0)
+        {
+            yield return "Mosaic:Worker:BuildThreads must be 0 (all cores) or more";
+        }
+    }
+}
