@@ -9,6 +9,20 @@ public static class Seeds
         return int.TryParse(fromEnv, out var seed) ? seed : Random.Shared.Next();
     }
 
+    /// <summary>Runs <paramref name="body"/>; a failure is rethrown with <paramref name="seed"/> (chosen elsewhere, e.g. by a fixture) in its message.</summary>
+    public static async Task WithSeedAsync(int seed, Func<Task> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        try
+        {
+            await body().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not SeededTestFailure)
+        {
+            throw new SeededTestFailure(seed, ex);
+        }
+    }
+
     /// <summary>Runs <paramref name="body"/> with a seed; a failure is rethrown with the seed in its message so the run can be repeated.</summary>
     public static async Task RunAsync(Action<string> log, Func<int, Task> body)
     {
@@ -20,7 +34,7 @@ public static class Seeds
         {
             await body(seed).ConfigureAwait(false);
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not SeededTestFailure)
         {
             throw new SeededTestFailure(seed, ex);
         }
