@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Mosaic.Bench.Ann;
+using Mosaic.Core.Collections;
+using Mosaic.Index;
+
+// Mosaic's side of the ANN comparison; same arguments and JSON fields as ../shared/bench/hnswlib_native.cpp:
+//   DATA_DIR ip|l2 M EF_CONSTRUCTION EF_LIST K RUNS OUT_JSON [LABEL]
+// Builds single-threaded, warms up, then per ef answers the queries one at a time (best of RUNS loops).
+// Extra: a second build with AddParallel on all cores (MOSAIC_BENCH_PARALLEL=0 skips it).
+if (args.Length < 8)
+{
+    Console.Error.WriteLine("usage: bench/ann DATA_DIR ip|l2 M EF_CONSTRUCTION EF_LIST K RUNS OUT_JSON [LABEL]");
+    return 2;
+}
+
+string dir = args[0];
+VectorMetric metric = args[1] switch
+{
+    "ip" => VectorMetric.Dot,
+    "l2" => VectorMetric.L2,
+    _ => throw new ArgumentException("metric must be ip or l2"),
+};
+int m = int.Parse(args[2]);
+int efc = int.Parse(args[3]);
+int[] efs = args[4].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
+int k = int.Parse(args[5]);
+int runs = int.Parse(args[6]);
+string outPath = args[7];
+string label = args.Length > 8 ? args[8] : "mosaic";
+
+float[] baseVectors = TexmexFile.Read<float>(Path.Combine(dir, "base.fvecs"), out int n, out int d);
+float[] queries = TexmexFile.Read<float>(Path.Combine(dir, "query.fvecs"), out int nq, out int dq);
+int[] groundTruth = TexmexFile.Read<int>(Path.Combine(dir, "groundtruth.ivecs"), out int ngt, out int kgt);
+if (dq != d || ngt != nq || kgt < k)
+{
+    throw new InvalidDataException("data set shapes do not match");
+}
+
+var settings = new HnswSettings(m, efc);
+var labels = new long[n];
+for (int i = 0; i < n; i++)
+{
+    labels[i] = i;
+}
+
+double parallelSeconds = 0, parallelRecall = 0;
+int threads = Environment.ProcessorCount;
+if (Environment.GetEnvironmentVariable("MOSAIC_BENCH_PARALLEL") != "0")
+{
+    using var parallel = new HnswIndex(d, metric, settings, n);
+    var swp = Stopwatch.StartNew();
+    parallel.AddParallel(labels, baseVectors, threads);
+    parallelSeconds = swp.Elapsed.TotalSeconds;
+    parallelRecall = Measure(parallel, 64, 1).Recall;
+    Console.WriteLine($"[{label}] parallel build {parallelSeconds:F1}s on {threads} threads, recall@{k} at ef=64: {parallelRecall:F4}");
+}
+
+var index = new HnswIndex(d, metric, settings, n);
+var sw = Stopwatch.StartNew();
+for (int i = 0; i < n; i++)
+{
+    index.Add(i, baseVectors.AsSpan(i * d, d));
+}
+
+double build = sw.Elapsed.TotalSeconds;
+double bytesPerVector = (double)index.MemoryBytes / n;
+Console.WriteLine($"[{label}] N={n} D={d} build {build:F1}s ({n / build:F0} vec/s), {bytesPerVector:F0} B/vector, huge pages {AnonHugePagesKb() / 1024} MiB");
+if (parallelSeconds > 0)
+{
+    Console.WriteLine($"[{label}] parallel build speed-up {build / parallelSeconds:F2}x on {threads} threads");
+}
+
+// Warm-up: enough calls for tiered compilation to settle on optimized (PGO) code.
+for (int w = 0; w < 3; w++)
+{
+    Measure(index, 64, 1);
+}
+
+var rows = new List<Dictionary<string, object>>();
+foreach (int ef in efs)
+{
+    var r = Measure(index, ef, runs);
+    Console.WriteLine($"[{label}] ef={ef,4} recall@{k}={r.Recall:F4} single {r.Qps,8:F0} qps (p50 {r.P50:F0}us p99 {r.P99:F0}us)");
+    rows.Add(new() { ["ef"] = ef, ["recall"] = r.Recall, ["qps_single"] = r.Qps, ["lat_p50_us"] = r.P50, ["lat_p99_us"] = r.P99 });
+}
+
+var doc = new Dictionary<string, object>
+{
+    ["library"] = label,
+    ["data_dir"] = dir,
+    ["metric"] = args[1],
+    ["n"] = n,
+    ["d"] = d,
+    ["q"] = nq,
+    ["k"] = k,
+    ["M"] = m,
+    ["ef_construction"] = efc,
+    ["threads"] = 1,
+    ["simd"] = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "avx512" : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "avx2" : "sse",
+    ["build_s"] = build,
+    ["build_vec_per_s"] = n / build,
+    ["memory_bytes_per_vector"] = bytesPerVector,
+    ["anon_huge_pages_mib"] = AnonHugePagesKb() / 1024,
+    ["build_parallel_s"] = parallelSeconds,
+    ["build_parallel_threads"] = threads,
+    ["build_parallel_speedup"] = parallelSeconds > 0 ? build / parallelSeconds : 0,
+    ["build_parallel_recall_ef64"] = parallelRecall,
+    ["dotnet"] = Environment.Version.ToString(),
+    ["results"] = rows,
+};
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
+File.WriteAllText(outPath, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+index.Dispose();
+return 0;
+
+Result Measure(HnswIndex idx, int ef, int loops)
+{
+    var hits = new VectorHit[k];
+    var lat = new double[nq];
+    var best = new double[nq];
+    double bestTotal = double.MaxValue;
+    long bestFound = 0;
+    for (int run = 0; run < loops; run++)
+    {
+        long found = 0;
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < nq; i++)
+        {
+            long t = Stopwatch.GetTimestamp();
+            int c = idx.Search(queries.AsSpan(i * d, d), k, ef, hits);
+            lat[i] = Stopwatch.GetElapsedTime(t).TotalMicroseconds;
+            var truth = groundTruth.AsSpan(i * kgt, k);
+            for (int j = 0; j < c; j++)
+            {
+                if (truth.Contains((int)hits[j].Label))
+                {
+                    found++;
+                }
+            }
+        }
+
+        double total = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        if (total < bestTotal)
+        {
+            bestTotal = total;
+            bestFound = found;
+            Array.Copy(lat, best, nq);
+        }
+    }
+
+    Array.Sort(best);
+    return new Result((double)bestFound / ((double)k * nq), nq / bestTotal, best[nq / 2], best[Math.Min(nq - 1, (int)(nq * 0.99))]);
+}
+
+static long AnonHugePagesKb()
+{
+    try
+    {
+        foreach (string line in File.ReadLines("/proc/self/smaps_rollup"))
+        {
+            if (line.StartsWith("AnonHugePages:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+            }
+        }
+    }
+    catch (IOException)
+    {
+    }
+
+    return 0;
+}
+
+internal readonly record struct Result(double Recall, double Qps, double P50, double P99);

@@ -1,0 +1,92 @@
+using System.Runtime.CompilerServices;
+
+namespace Mosaic.Index.Graph;
+
+/// <summary>Per-thread buffers for graph searches: a generation-stamped visited array and the candidate heaps.</summary>
+/// <remarks>
+/// One per thread (not per index or per call), so a search allocates nothing. The visited array holds a 16-bit
+/// generation per node (like hnswlib's VisitedList): starting a search bumps the generation instead of clearing,
+/// and only every 65535th search pays for a clear. 16 bits rather than 32 keep it at 400 KB for 200k nodes, which
+/// mostly stays in L2.
+/// </remarks>
+internal sealed class SearchScratch
+{
+    [ThreadStatic]
+    private static SearchScratch? t_current;
+
+    private ushort _tag;
+
+    public ushort[] Visited { get; private set; } = [];
+
+    /// <summary>Frontier (min-heap) of the layer search; grows when a filtered search keeps expanding.</summary>
+    public Candidate[] Frontier { get; private set; } = new Candidate[512];
+
+    /// <summary>Best results so far (max-heap), at most ef + 1.</summary>
+    public Candidate[] Results { get; private set; } = new Candidate[512];
+
+    /// <summary>Neighbour selection work space (construction).</summary>
+    public Candidate[] Work { get; private set; } = new Candidate[512];
+
+    /// <summary>Second work space: the selected neighbours, and a neighbour's list being re-pruned.</summary>
+    public Candidate[] Work2 { get; private set; } = new Candidate[512];
+
+    /// <summary>Third work space: the list a full neighbour keeps after re-pruning.</summary>
+    public Candidate[] Work3 { get; private set; } = new Candidate[512];
+
+    /// <summary>Unvisited neighbour ids collected before their distances are computed.</summary>
+    public int[] Pending { get; private set; } = new int[512];
+
+    public static SearchScratch Current => t_current ??= new SearchScratch();
+
+    /// <summary>Starts a new search over ids below <paramref name="capacity"/>; returns the generation to stamp.</summary>
+    public ushort Begin(long capacity)
+    {
+        if (Visited.Length < capacity)
+        {
+            Visited = new ushort[capacity];
+            _tag = 0;
+        }
+
+        if (++_tag == 0)
+        {
+            Array.Clear(Visited);
+            _tag = 1;
+        }
+
+        return _tag;
+    }
+
+    public void EnsureResults(int size)
+    {
+        if (Results.Length < size)
+        {
+            Results = new Candidate[size];
+        }
+    }
+
+    public void EnsureWork(int size)
+    {
+        if (Work.Length < size)
+        {
+            Work = new Candidate[size];
+            Work2 = new Candidate[size];
+            Work3 = new Candidate[size];
+        }
+    }
+
+    public void EnsurePending(int size)
+    {
+        if (Pending.Length < size)
+        {
+            Pending = new int[size];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public void GrowFrontier()
+    {
+        var bigger = new Candidate[Frontier.Length * 2];
+        Frontier.CopyTo(bigger, 0);
+        Frontier = bigger;
+    }
+}

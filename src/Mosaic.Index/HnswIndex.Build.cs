@@ -1,0 +1,334 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Mosaic.Core.Collections;
+using Mosaic.Index.Graph;
+using Mosaic.Index.Kernels;
+
+namespace Mosaic.Index;
+
+/// <summary>Insertion: hnswlib's addPoint with getNeighborsByHeuristic2, and the multi-threaded bulk build.</summary>
+public sealed unsafe partial class HnswIndex
+{
+    /// <summary>
+    /// Adds many vectors using <paramref name="threads"/> threads (per-node spin locks, like hnswlib's
+    /// link_list_locks). <paramref name="vectorsRowMajor"/> holds labels.Length vectors of <see cref="Dimension"/>
+    /// floats each. A label already present (or repeated in the batch) is replaced, the last one winning.
+    /// </summary>
+    public void AddParallel(ReadOnlySpan<long> labels, ReadOnlySpan<float> vectorsRowMajor, int threads)
+    {
+        if ((long)labels.Length * _dimension != vectorsRowMajor.Length)
+        {
+            throw new ArgumentException($"expected {labels.Length} x {_dimension} floats, got {vectorsRowMajor.Length}", nameof(vectorsRowMajor));
+        }
+
+        for (int i = 0; i < labels.Length; i++)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(labels[i], nameof(labels));
+            ValidateVector(vectorsRowMajor.Slice(i * _dimension, _dimension), nameof(vectorsRowMajor));
+        }
+
+        if (labels.IsEmpty)
+        {
+            return;
+        }
+
+        threads = Math.Clamp(threads, 1, Environment.ProcessorCount * 4);
+        lock (_writeLock)
+        {
+            ThrowIfDisposed();
+            _nodes.EnsureCapacity(_nodeCount + (long)labels.Length);
+
+            // Records first, in order and on this thread (labels and levels come out the same as a serial build);
+            // a node still unlinked is valid for exact search and harmless to graph readers, who cannot reach it.
+            int first = _nodeCount;
+            for (int i = 0; i < labels.Length; i++)
+            {
+                ReplaceLabel(labels[i], -1);
+                int id = ReserveNode(labels[i], vectorsRowMajor.Slice(i * _dimension, _dimension));
+                ReplaceLabel(labels[i], id);
+            }
+
+            int count = labels.Length;
+            if (threads == 1 || count < 2 * threads)
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    Insert(first + i);
+                }
+
+                return;
+            }
+
+            int next = 0;
+            Exception? failure = null;
+            var workers = new Thread[threads];
+            for (int t = 0; t < threads; t++)
+            {
+                workers[t] = new Thread(() =>
+                {
+                    try
+                    {
+                        int i;
+                        while ((i = Interlocked.Increment(ref next) - 1) < count && Volatile.Read(ref failure) is null)
+                        {
+                            Insert(first + i);
+                        }
+                    }
+                    catch (Exception ex)
+                    {
+                        Interlocked.CompareExchange(ref failure, ex, null);
+                    }
+                })
+                {
+                    IsBackground = true,
+                    Name = "hnsw-build-" + t,
+                };
+                workers[t].Start();
+            }
+
+            foreach (var worker in workers)
+            {
+                worker.Join();
+            }
+
+            if (failure is not null)
+            {
+                throw new InvalidOperationException("parallel build failed", failure);
+            }
+        }
+    }
+
+    private void Insert(int id)
+    {
+        if (Metric == VectorMetric.L2)
+        {
+            Insert<SquaredL2>(id);
+        }
+        else
+        {
+            Insert<NegativeDot>(id);
+        }
+    }
+
+    private void Insert<TDist>(int id)
+        where TDist : struct, IDistance
+    {
+        byte* node = Node(id);
+        float* v = (float*)node;
+        int level = LevelOf(node + _headerOffset);
+        long entry = Volatile.Read(ref _entry);
+        if (entry < 0)
+        {
+            lock (_entryLock)
+            {
+                entry = _entry;
+                if (entry < 0)
+                {
+                    Volatile.Write(ref _entry, ((long)level << 32) | (uint)id);
+                    return;
+                }
+            }
+        }
+
+        // A node that raises the top level holds the entry lock for its whole insertion (as hnswlib does), so two
+        // such nodes never race to become the entry point.
+        bool ownsEntry = false;
+        if (level > (int)(entry >> 32))
+        {
+            _entryLock.Enter();
+            ownsEntry = true;
+            entry = _entry;
+        }
+
+        try
+        {
+            int maxLevel = (int)(entry >> 32);
+            int ep = (int)entry;
+            int limit = (int)Math.Min(_nodes.Capacity, int.MaxValue);
+            float epDist = TDist.Distance(v, (float*)Node(ep), _paddedDimension);
+            if (level < maxLevel)
+            {
+                ep = GreedyDescend<TDist>(v, ep, ref epDist, maxLevel, level, limit);
+            }
+
+            var scratch = SearchScratch.Current;
+            scratch.EnsureWork(Math.Max(_efConstruction, _maxM0) + 2);
+            for (int l = Math.Min(level, maxLevel); l >= 0; l--)
+            {
+                int found = SearchLayer<TDist, AnyNode>(scratch, v, ep, epDist, l, _efConstruction, limit, default);
+                Span<Candidate> sorted = SortResults(scratch, found, id);
+                int maxLinks = l == 0 ? _maxM0 : _m;
+                int selected = SelectNeighbors<TDist>(sorted, _m, scratch.Work2);
+                int* links = l == 0 ? (int*)(node + _linksOffset) : UpperLinks(node, l) + 1;
+                int* countPtr = l == 0 ? (int*)(node + _headerOffset) : UpperLinks(node, l);
+                for (int j = 0; j < selected; j++)
+                {
+                    links[j] = scratch.Work2[j].Id;
+                }
+
+                Volatile.Write(ref *countPtr, selected);
+                for (int j = 0; j < selected; j++)
+                {
+                    Connect<TDist>(scratch.Work2[j].Id, id, scratch.Work2[j].Distance, l, maxLinks, scratch);
+                }
+
+                if (selected > 0)
+                {
+                    ep = scratch.Work2[0].Id;
+                    epDist = scratch.Work2[0].Distance;
+                }
+            }
+
+            if (ownsEntry)
+            {
+                Volatile.Write(ref _entry, ((long)level << 32) | (uint)id);
+            }
+        }
+        finally
+        {
+            if (ownsEntry)
+            {
+                _entryLock.Exit();
+            }
+        }
+    }
+
+    /// <summary>Empties the result max-heap into scratch.Work in ascending distance, dropping <paramref name="self"/>.</summary>
+    private static Span<Candidate> SortResults(SearchScratch scratch, int count, int self)
+    {
+        ref Candidate heap = ref MemoryMarshal.GetArrayDataReference(scratch.Results);
+        Candidate[] work = scratch.Work;
+        int n = count;
+        int write = count;
+        while (n > 0)
+        {
+            Candidate top = heap;
+            CandidateHeap.PopMax(ref heap, ref n);
+            if (top.Id != self)
+            {
+                work[--write] = top;
+            }
+        }
+
+        return work.AsSpan(write, count - write);
+    }
+
+    /// <summary>
+    /// hnswlib's getNeighborsByHeuristic2: walk the candidates closest first and keep one only if it is closer to
+    /// the base than to every neighbour kept so far, up to <paramref name="max"/>. Keeps all when fewer than max.
+    /// </summary>
+    private int SelectNeighbors<TDist>(ReadOnlySpan<Candidate> sorted, int max, Candidate[] output)
+        where TDist : struct, IDistance
+    {
+        if (sorted.Length < max)
+        {
+            sorted.CopyTo(output);
+            return sorted.Length;
+        }
+
+        int kept = 0;
+        int dim = _paddedDimension;
+        for (int i = 0; i < sorted.Length && kept < max; i++)
+        {
+            Candidate c = sorted[i];
+            float* cv = (float*)Node(c.Id);
+            bool good = true;
+            for (int j = 0; j < kept; j++)
+            {
+                if (TDist.Distance(cv, (float*)Node(output[j].Id), dim) < c.Distance)
+                {
+                    good = false;
+                    break;
+                }
+            }
+
+            if (good)
+            {
+                output[kept++] = c;
+            }
+        }
+
+        return kept;
+    }
+
+    /// <summary>Adds the back link <paramref name="target"/> → <paramref name="newId"/>, re-pruning the target's list with the heuristic when full.</summary>
+    private void Connect<TDist>(int target, int newId, float distance, int level, int maxLinks, SearchScratch scratch)
+        where TDist : struct, IDistance
+    {
+        byte* node = Node(target);
+        int* lockWord = (int*)(node + _headerOffset + NodeLayout.LockOffset);
+        int* countPtr = level == 0 ? (int*)(node + _headerOffset) : UpperLinks(node, level);
+        int* links = level == 0 ? (int*)(node + _linksOffset) : countPtr + 1;
+        LockNode(lockWord);
+        try
+        {
+            int n = Math.Min(*countPtr, maxLinks);
+            if (n < maxLinks)
+            {
+                links[n] = newId;
+                Volatile.Write(ref *countPtr, n + 1);
+                return;
+            }
+
+            // Full: choose maxLinks among the current links plus the new one, by distance to the target.
+            Candidate[] work = scratch.Work;
+            float* tv = (float*)node;
+            work[0] = new Candidate(distance, newId);
+            for (int j = 0; j < n; j++)
+            {
+                int other = links[j];
+                work[j + 1] = new Candidate(TDist.Distance(tv, (float*)Node(other), _paddedDimension), other);
+            }
+
+            Span<Candidate> candidates = work.AsSpan(0, n + 1);
+            InsertionSort(candidates);
+            Candidate[] kept = scratch.Work3;
+            int selected = SelectNeighbors<TDist>(candidates, maxLinks, kept);
+            for (int j = 0; j < selected; j++)
+            {
+                links[j] = kept[j].Id;
+            }
+
+            Volatile.Write(ref *countPtr, selected);
+        }
+        finally
+        {
+            Volatile.Write(ref *lockWord, 0);
+        }
+    }
+
+    private static void InsertionSort(Span<Candidate> items)
+    {
+        for (int i = 1; i < items.Length; i++)
+        {
+            Candidate x = items[i];
+            int j = i - 1;
+            while (j >= 0 && items[j].Distance > x.Distance)
+            {
+                items[j + 1] = items[j];
+                j--;
+            }
+
+            items[j + 1] = x;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LockNode(int* lockWord)
+    {
+        if (Interlocked.CompareExchange(ref *lockWord, 1, 0) != 0)
+        {
+            LockNodeContended(lockWord);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void LockNodeContended(int* lockWord)
+    {
+        var spin = default(SpinWait);
+        while (Volatile.Read(ref *lockWord) != 0 || Interlocked.CompareExchange(ref *lockWord, 1, 0) != 0)
+        {
+            spin.SpinOnce();
+        }
+    }
+}

@@ -1,0 +1,183 @@
+using System.Runtime.InteropServices;
+using Mosaic.Core.Collections;
+using Mosaic.Index.Graph;
+using Mosaic.Index.Storage;
+
+namespace Mosaic.Index;
+
+/// <summary>Persistence: a versioned little-endian file with an XxHash64 trailer.</summary>
+/// <remarks>
+/// Layout (version 1): magic "MOSHNSW\0", version, dimension, metric, M, efConstruction, efSearch, seed,
+/// node count, tombstone count, entry node, top level; then per node: label (i64), level|flags (i32), level-0 link
+/// count and links, the stored vector (normalized for cosine), and per upper level a link count and links; then the
+/// hash of all preceding bytes. Everything read is range-checked before use, so a damaged file fails with
+/// <see cref="InvalidDataException"/> instead of producing a graph with out-of-range links.
+/// </remarks>
+public sealed unsafe partial class HnswIndex
+{
+    private const ulong FileMagic = 0x0057534E48534F4DUL; // "MOSHNSW\0" little-endian
+    private const int FileVersion = 1;
+
+    /// <summary>Writes the whole index (vectors, graph, tombstones, labels). Writers wait while it runs; searches do not.</summary>
+    public void Save(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        lock (_writeLock)
+        {
+            ThrowIfDisposed();
+            var w = new HashingWriter(stream);
+            long entry = Volatile.Read(ref _entry);
+            int nodes = _nodeCount;
+            w.WriteInt64((long)FileMagic);
+            w.WriteInt32(FileVersion);
+            w.WriteInt32(_dimension);
+            w.WriteInt32((int)Metric);
+            w.WriteInt32(Settings.M);
+            w.WriteInt32(Settings.EfConstruction);
+            w.WriteInt32(Settings.EfSearch);
+            w.WriteInt32(_seed);
+            w.WriteInt32(nodes);
+            w.WriteInt32(_deletedCount);
+            w.WriteInt32(entry < 0 ? -1 : (int)entry);
+            w.WriteInt32(entry < 0 ? -1 : (int)(entry >> 32));
+            for (int id = 0; id < nodes; id++)
+            {
+                byte* node = Node(id);
+                byte* header = node + _headerOffset;
+                int flags = *(int*)(header + NodeLayout.FlagsOffset);
+                w.WriteInt64(*(long*)(header + NodeLayout.LabelOffset));
+                w.WriteInt32(flags);
+                int n0 = Math.Min(*(int*)(header + NodeLayout.CountOffset), _maxM0);
+                w.WriteInt32(n0);
+                w.WriteBytes(new ReadOnlySpan<byte>(node + _linksOffset, n0 * sizeof(int)));
+                w.WriteBytes(new ReadOnlySpan<byte>(node, _dimension * sizeof(float)));
+                int level = flags & NodeLayout.LevelMask;
+                for (int l = 1; l <= level; l++)
+                {
+                    int* block = UpperLinks(node, l);
+                    int n = Math.Min(*block, _m);
+                    w.WriteInt32(n);
+                    w.WriteBytes(new ReadOnlySpan<byte>(block + 1, n * sizeof(int)));
+                }
+            }
+
+            w.Finish();
+        }
+    }
+
+    /// <summary>Reads an index written by <see cref="Save"/>; a truncated, corrupt or foreign file throws <see cref="InvalidDataException"/>.</summary>
+    public static HnswIndex Load(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var r = new HashingReader(stream);
+        if ((ulong)r.ReadInt64() != FileMagic)
+        {
+            throw new InvalidDataException("not a Mosaic HNSW index file");
+        }
+
+        int version = r.ReadInt32();
+        if (version != FileVersion)
+        {
+            throw new InvalidDataException($"unsupported index file version {version}");
+        }
+
+        int dimension = r.ReadInt32();
+        int metric = r.ReadInt32();
+        int m = r.ReadInt32();
+        int efConstruction = r.ReadInt32();
+        int efSearch = r.ReadInt32();
+        int seed = r.ReadInt32();
+        int nodes = r.ReadInt32();
+        int deleted = r.ReadInt32();
+        int entryId = r.ReadInt32();
+        int maxLevel = r.ReadInt32();
+        Check(dimension is >= 1 and <= 65536, "dimension");
+        Check(Enum.IsDefined((VectorMetric)metric), "metric");
+        Check(m is >= 2 and <= 1024 && efConstruction >= 1 && efSearch >= 1, "settings");
+        Check(nodes >= 0 && deleted >= 0 && deleted <= nodes, "node counts");
+        Check(nodes == 0 ? entryId == -1 && maxLevel == -1 : (uint)entryId < (uint)nodes && maxLevel is >= 0 and <= MaxLevelCap, "entry point");
+
+        var index = new HnswIndex(dimension, (VectorMetric)metric, new HnswSettings(m, efConstruction, efSearch), Math.Max(nodes, 64), seed);
+        try
+        {
+            index.LoadNodes(r, nodes, deleted, entryId, maxLevel);
+            r.VerifyTrailer();
+            return index;
+        }
+        catch
+        {
+            index.Dispose();
+            throw;
+        }
+    }
+
+    private void LoadNodes(HashingReader r, int nodes, int deleted, int entryId, int maxLevel)
+    {
+        _nodes.EnsureCapacity(nodes);
+        int tombstones = 0;
+        for (int id = 0; id < nodes; id++)
+        {
+            long label = r.ReadInt64();
+            int flags = r.ReadInt32();
+            int level = flags & NodeLayout.LevelMask;
+            Check(label >= 0 && (flags & ~(NodeLayout.LevelMask | NodeLayout.DeletedFlag)) == 0 && level <= maxLevel, "node header");
+            int upperStart = level > 0 ? AllocateUpper(level * _upperBlockInts) : -1;
+            byte* node = Node(id);
+            byte* header = node + _headerOffset;
+            *(int*)(header + NodeLayout.FlagsOffset) = flags;
+            *(int*)(header + NodeLayout.LockOffset) = 0;
+            *(int*)(header + NodeLayout.UpperOffset) = upperStart;
+            *(long*)(header + NodeLayout.LabelOffset) = label;
+            int n0 = r.ReadInt32();
+            Check((uint)n0 <= (uint)_maxM0, "link count");
+            *(int*)(header + NodeLayout.CountOffset) = n0;
+            ReadLinks(r, (int*)(node + _linksOffset), n0, nodes);
+            r.ReadBytes(new Span<byte>(node, _dimension * sizeof(float)));
+            new Span<float>((float*)node + _dimension, _paddedDimension - _dimension).Clear();
+            for (int l = 1; l <= level; l++)
+            {
+                int* block = UpperLinks(node, l);
+                int n = r.ReadInt32();
+                Check((uint)n <= (uint)_m, "link count");
+                *block = n;
+                ReadLinks(r, block + 1, n, nodes);
+            }
+
+            if ((flags & NodeLayout.DeletedFlag) != 0)
+            {
+                tombstones++;
+            }
+            else
+            {
+                Check(_labels.TryAdd(label, id), "duplicate live label");
+            }
+
+            _nodeCount = id + 1;
+        }
+
+        Check(tombstones == deleted, "tombstone count");
+        _deletedCount = deleted;
+        if (nodes > 0)
+        {
+            Check(LevelOf(Node(entryId) + _headerOffset) == maxLevel, "entry level");
+            _entry = ((long)maxLevel << 32) | (uint)entryId;
+        }
+    }
+
+    private static void ReadLinks(HashingReader r, int* links, int count, int nodes)
+    {
+        r.ReadBytes(new Span<byte>(links, count * sizeof(int)));
+        for (int j = 0; j < count; j++)
+        {
+            Check((uint)links[j] < (uint)nodes, "link target");
+        }
+    }
+
+    private static void Check(bool condition, string what)
+    {
+        if (!condition)
+        {
+            throw new InvalidDataException($"index file is corrupt: bad {what}");
+        }
+    }
+}

@@ -1,0 +1,308 @@
+using System.Runtime.CompilerServices;
+using Mosaic.Core.Collections;
+using Mosaic.Index.Graph;
+using Mosaic.Index.Kernels;
+using Mosaic.Index.Storage;
+
+namespace Mosaic.Index;
+
+/// <summary>An in-memory HNSW graph over float vectors, keyed by the caller's <c>long</c> labels.</summary>
+/// <remarks>
+/// <para>Storage: one native record per node (padded vector, header, level-0 links; see <c>NodeLayout</c>) in
+/// segments that never move, on 2 MiB pages where Linux allows; upper-level links in a second segmented arena.
+/// Removing or replacing a label tombstones its node: tombstones still route traversal (like hnswlib's markDelete)
+/// and are never returned; their memory is kept until the index is rebuilt.</para>
+/// <para>Thread safety: any number of concurrent <see cref="Search"/>/<see cref="ExactSearch"/>/<see cref="Contains"/>
+/// calls may run alongside writes. Writes (<see cref="Add"/>, <see cref="Remove"/>, <see cref="AddParallel"/>,
+/// <see cref="Save"/>) are serialized internally. A reader never follows a link to a record that is not fully
+/// written, because a node is linked into the graph only after its record is complete, and every id a reader
+/// dereferences is checked against the published capacity.</para>
+/// <para>Invariant: for a label, at most one live node exists; Count = nodes - tombstones.</para>
+/// </remarks>
+public sealed unsafe partial class HnswIndex : IDisposable
+{
+    private const int MaxLevelCap = 31;
+
+    private readonly int _dimension;
+    private readonly int _paddedDimension;
+    private readonly int _m;
+    private readonly int _maxM0;
+    private readonly int _efConstruction;
+    private readonly int _headerOffset;
+    private readonly int _linksOffset;
+    private readonly int _upperBlockInts;
+    private readonly double _levelMultiplier;
+    private readonly SegmentedMemory _nodes;
+    private readonly SegmentedMemory _upper;
+    private readonly Dictionary<long, int> _labels;
+    private readonly Lock _labelLock = new();
+    private readonly Lock _writeLock = new();
+    private readonly Lock _reserveLock = new();
+    private readonly Lock _entryLock = new();
+    private readonly Random _random;
+    private readonly int _seed;
+
+    // (maxLevel << 32) | entry node id; -1 while empty. One 64-bit word so readers never pair a level with the wrong node.
+    private long _entry = -1;
+    private int _nodeCount;
+    private int _deletedCount;
+    private long _upperUsed;
+    private int _disposed;
+
+    public HnswIndex(int dimension, VectorMetric metric, HnswSettings settings, int initialCapacity = 1024, int seed = 42)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(dimension, 65536);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentOutOfRangeException.ThrowIfLessThan(settings.M, 2, nameof(settings));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(settings.M, 1024, nameof(settings));
+        ArgumentOutOfRangeException.ThrowIfLessThan(settings.EfConstruction, 1, nameof(settings));
+        ArgumentOutOfRangeException.ThrowIfLessThan(settings.EfSearch, 1, nameof(settings));
+        ArgumentOutOfRangeException.ThrowIfNegative(initialCapacity);
+        if (!Enum.IsDefined(metric))
+        {
+            throw new ArgumentOutOfRangeException(nameof(metric), metric, "unknown metric");
+        }
+
+        _dimension = dimension;
+        Metric = metric;
+        Settings = settings;
+        _seed = seed;
+        _random = new Random(seed);
+        _paddedDimension = VectorKernels.PaddedLength(dimension);
+        _m = settings.M;
+        _maxM0 = 2 * settings.M;
+        _efConstruction = Math.Max(settings.EfConstruction, settings.M);
+        _levelMultiplier = 1.0 / Math.Log(Math.Max(settings.M, 2));
+        _headerOffset = _paddedDimension * sizeof(float);
+        _linksOffset = _headerOffset + NodeLayout.HeaderBytes;
+        _upperBlockInts = settings.M + 1;
+        int stride = _linksOffset + (_maxM0 * sizeof(int));
+        if (AlignRecords)
+        {
+            stride = (stride + 63) & ~63;
+        }
+
+        _nodes = new SegmentedMemory(stride, Math.Max(initialCapacity, 64));
+        _upper = new SegmentedMemory(sizeof(int), Math.Max(4096, (MaxLevelCap + 1) * _upperBlockInts * 2));
+        _labels = new Dictionary<long, int>(Math.Min(initialCapacity, 1 << 20));
+    }
+
+    /// <summary>Pad each record to whole cache lines (measured: see bench/README.md, "what paid").</summary>
+    internal static bool AlignRecords { get; set; } = Environment.GetEnvironmentVariable("MOSAIC_HNSW_ALIGN") != "0";
+
+    public int Dimension => _dimension;
+
+    public VectorMetric Metric { get; }
+
+    public HnswSettings Settings { get; }
+
+    /// <summary>Live (not deleted) vectors.</summary>
+    public int Count => Volatile.Read(ref _nodeCount) - Volatile.Read(ref _deletedCount);
+
+    /// <summary>Bytes of node records in use (vectors, level-0 links, headers), upper-level links and the label map.</summary>
+    public long MemoryBytes
+    {
+        get
+        {
+            long nodes = (long)Volatile.Read(ref _nodeCount) * _nodes.StrideBytes;
+            long upper = Volatile.Read(ref _upperUsed) * sizeof(int);
+            long map;
+            lock (_labelLock)
+            {
+                // Dictionary<long, int>: one 24-byte entry plus a 4-byte bucket per slot.
+                map = (long)_labels.EnsureCapacity(0) * 28;
+            }
+
+            return nodes + upper + map;
+        }
+    }
+
+    /// <summary>Adds <paramref name="vector"/> under <paramref name="label"/>; an existing node with that label is tombstoned and replaced.</summary>
+    public void Add(long label, ReadOnlySpan<float> vector)
+    {
+        ValidateVector(vector, nameof(vector));
+        ArgumentOutOfRangeException.ThrowIfNegative(label);
+        lock (_writeLock)
+        {
+            ThrowIfDisposed();
+            ReplaceLabel(label, -1);
+            int id = ReserveNode(label, vector);
+            Insert(id);
+            ReplaceLabel(label, id);
+        }
+    }
+
+    /// <summary>Tombstones the node of <paramref name="label"/>; false when the label is not present.</summary>
+    public bool Remove(long label)
+    {
+        lock (_writeLock)
+        {
+            ThrowIfDisposed();
+            return ReplaceLabel(label, -1);
+        }
+    }
+
+    public bool Contains(long label)
+    {
+        lock (_labelLock)
+        {
+            return _labels.ContainsKey(label);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_writeLock)
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            {
+                return;
+            }
+
+            _nodes.Dispose();
+            _upper.Dispose();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private byte* Node(int id) => _nodes[id];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int* UpperLinks(byte* node, int level)
+    {
+        int start = *(int*)(node + _headerOffset + NodeLayout.UpperOffset);
+        return (int*)_upper[start + ((level - 1) * _upperBlockInts)];
+    }
+
+    private static int LevelOf(byte* header) => *(int*)(header + NodeLayout.FlagsOffset) & NodeLayout.LevelMask;
+
+    /// <summary>Tombstones the current node of <paramref name="label"/> (if any) and maps the label to <paramref name="newId"/> (or unmaps it when -1).</summary>
+    private bool ReplaceLabel(long label, int newId)
+    {
+        lock (_labelLock)
+        {
+            bool existed = _labels.TryGetValue(label, out int old);
+            if (existed && old != newId)
+            {
+                int* flags = (int*)(Node(old) + _headerOffset + NodeLayout.FlagsOffset);
+                Volatile.Write(ref *flags, *flags | NodeLayout.DeletedFlag);
+                Interlocked.Increment(ref _deletedCount);
+            }
+
+            if (newId >= 0)
+            {
+                _labels[label] = newId;
+            }
+            else if (existed)
+            {
+                _labels.Remove(label);
+            }
+
+            return existed;
+        }
+    }
+
+    /// <summary>Takes the next node id, draws its level and writes its record (vector, header, empty link lists).</summary>
+    private int ReserveNode(long label, ReadOnlySpan<float> vector)
+    {
+        int id, level, upperStart = -1;
+        lock (_reserveLock)
+        {
+            id = _nodeCount;
+            if (id == int.MaxValue)
+            {
+                throw new InvalidOperationException("index is full");
+            }
+
+            level = DrawLevel();
+            _nodes.EnsureCapacity(id + 1L);
+            if (level > 0)
+            {
+                upperStart = AllocateUpper(level * _upperBlockInts);
+            }
+
+            // The record is written below, outside the lock; readers cannot reach it before Insert links it.
+            Volatile.Write(ref _nodeCount, id + 1);
+        }
+
+        byte* node = Node(id);
+        float* v = (float*)node;
+        vector.CopyTo(new Span<float>(v, _dimension));
+        new Span<float>(v + _dimension, _paddedDimension - _dimension).Clear();
+        if (Metric == VectorMetric.Cosine)
+        {
+            Normalize(v, _dimension);
+        }
+
+        byte* header = node + _headerOffset;
+        *(int*)(header + NodeLayout.CountOffset) = 0;
+        *(int*)(header + NodeLayout.FlagsOffset) = level;
+        *(int*)(header + NodeLayout.LockOffset) = 0;
+        *(int*)(header + NodeLayout.UpperOffset) = upperStart;
+        *(long*)(header + NodeLayout.LabelOffset) = label;
+        for (int l = 1; l <= level; l++)
+        {
+            *UpperLinks(node, l) = 0;
+        }
+
+        return id;
+    }
+
+    private int DrawLevel()
+    {
+        double r = -Math.Log(1.0 - _random.NextDouble()) * _levelMultiplier;
+        return (int)Math.Min(r, MaxLevelCap);
+    }
+
+    private int AllocateUpper(int ints)
+    {
+        long start = _upperUsed;
+        long end = _upper.SegmentEnd(start);
+        if (start + ints > end)
+        {
+            // A node's blocks must not straddle two segments; the tail of this one stays unused.
+            start = end;
+        }
+
+        _upper.EnsureCapacity(start + ints);
+        if (start + ints > int.MaxValue)
+        {
+            throw new InvalidOperationException("upper-level link arena is full");
+        }
+
+        Volatile.Write(ref _upperUsed, start + ints);
+        return (int)start;
+    }
+
+    private static void Normalize(float* v, int n)
+    {
+        float norm = MathF.Sqrt(VectorKernels.Dot(v, v, n));
+        if (norm > 0)
+        {
+            float inv = 1f / norm;
+            for (int i = 0; i < n; i++)
+            {
+                v[i] *= inv;
+            }
+        }
+    }
+
+    private void ValidateVector(ReadOnlySpan<float> vector, string paramName)
+    {
+        if (vector.Length != _dimension)
+        {
+            throw new ArgumentException($"expected a vector of dimension {_dimension}, got {vector.Length}", paramName);
+        }
+
+        foreach (float x in vector)
+        {
+            if (!float.IsFinite(x))
+            {
+                throw new ArgumentException("vector contains NaN or infinity", paramName);
+            }
+        }
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed != 0, this);
+}
