@@ -32,9 +32,11 @@ public sealed class SmallLimitsServerFixture : IAsyncLifetime
     public MosaicServer Server => _server ?? throw new InvalidOperationException("server not started");
     public MosaicHttp Http => Server.Http;
 
+    // The issue names Mosaic:MaxDocumentBytes; the coordinator's options bind Mosaic:Coordinator:MaxDocumentBytes. Both are set.
     public async Task InitializeAsync() => _server = await MosaicServer.StartAsync(new Dictionary<string, string?>
     {
         ["Mosaic:MaxDocumentBytes"] = MaxDocumentBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Mosaic:Coordinator:MaxDocumentBytes"] = MaxDocumentBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
     });
 
     public async Task DisposeAsync()

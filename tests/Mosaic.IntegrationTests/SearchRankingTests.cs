@@ -40,6 +40,25 @@ public sealed class SearchRankingTests(ServerFixture fixture) : IClassFixture<Se
         return name;
     }
 
+    [Fact]
+    public async Task NewCollection_IsSearchableRightAfterItsFirstWrite_WithTheWritesToken()
+    {
+        // Create, write, search with the write's token: no pause anywhere. The token promises the write is visible.
+        for (var i = 0; i < 5; i++)
+        {
+            var c = await NewCollectionAsync("fresh", 2, shards: 4);
+            var token = await _http.UpsertAsync(c, "first", Doc("brand new collection", [1, 0]));
+            var r = await _http.PostAsync($"collections/{c}/search", new JsonObject
+            {
+                ["mode"] = "keyword",
+                ["query"] = "brand",
+                ["consistency"] = new JsonObject { ["after"] = token },
+            });
+            r.AssertStatus(HttpStatusCode.OK);
+            Assert.Equal(["first"], MosaicHttp.HitIds(r.Object));
+        }
+    }
+
     [Theory]
     [InlineData("cosine")]
     [InlineData("dot")]
