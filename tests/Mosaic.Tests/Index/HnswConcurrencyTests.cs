@@ -10,7 +10,7 @@ namespace Mosaic.Tests.Index;
 public sealed class HnswConcurrencyTests(ITestOutputHelper output)
 {
     [Fact]
-    public void ConcurrentAddAndSearchThrowNothing()
+    public async Task ConcurrentAddAndSearchThrowNothing()
     {
         var data = new IndexTestData(IndexTestData.DefaultSeed(3), 30_000, 100, 32);
         output.WriteLine($"seed {data.Seed}");
@@ -26,7 +26,7 @@ public sealed class HnswConcurrencyTests(ITestOutputHelper output)
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         int written = 500;
         long searches = 0;
-        var writer = Task.Run(() =>
+        var writer = Task.Factory.StartNew(() =>
         {
             var random = new Random(data.Seed);
             try
@@ -53,9 +53,10 @@ public sealed class HnswConcurrencyTests(ITestOutputHelper output)
             {
                 errors.Enqueue(ex);
             }
-        });
+        }, TaskCreationOptions.LongRunning);
 
-        var readers = Enumerable.Range(0, 3).Select(r => Task.Run(() =>
+        // Dedicated threads: on a 2-core machine the thread pool would start them late.
+        var readers = Enumerable.Range(0, 3).Select(r => Task.Factory.StartNew(() =>
         {
             var hits = new VectorHit[10];
             var filter = new OddFilter();
@@ -89,20 +90,20 @@ public sealed class HnswConcurrencyTests(ITestOutputHelper output)
             {
                 errors.Enqueue(ex);
             }
-        })).ToArray();
+        }, TaskCreationOptions.LongRunning)).ToArray();
 
-        Task.WaitAll([writer, .. readers]);
+        await Task.WhenAll([writer, .. readers]);
         output.WriteLine($"{written} vectors written, {searches} searches");
         Assert.Empty(errors);
         Assert.True(searches > 0 && written > 500);
     }
 
     [Fact]
-    public void ParallelBuildWhileSearching()
+    public async Task ParallelBuildWhileSearching()
     {
         var data = new IndexTestData(IndexTestData.DefaultSeed(8), 8_000, 50, 24);
         using var index = new HnswIndex(data.Dimension, VectorMetric.L2, new HnswSettings(12, 100), initialCapacity: 100, data.Seed);
-        index.Add(-0 + 100_000, data.Queries[0]);
+        index.Add(100_000, data.Queries[0]);
         var sw = Stopwatch.StartNew();
         var build = Task.Run(() => index.AddParallel(Enumerable.Range(0, 8_000).Select(i => (long)i).ToArray(), data.RowMajor(), 2));
         var hits = new VectorHit[5];
@@ -114,7 +115,7 @@ public sealed class HnswConcurrencyTests(ITestOutputHelper output)
             }
         }
 
-        build.GetAwaiter().GetResult();
+        await build;
         output.WriteLine($"parallel build of 8000 in {sw.Elapsed.TotalSeconds:F1}s");
         Assert.Equal(8_001, index.Count);
         Assert.True(data.Recall(index, VectorMetric.L2, 5, 64) >= 0.9);
