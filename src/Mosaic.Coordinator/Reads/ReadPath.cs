@@ -57,6 +57,30 @@ public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardR
             (double)coveredSlots / SlotHasher.SlotCount);
     }
 
+    /// <summary>Statistics of every shard from one of its replicas; null for a shard none of whose replicas answered.</summary>
+    public async Task<IReadOnlyList<ShardStats?>> ShardStatsAsync(CollectionInfo info, CancellationToken ct)
+    {
+        var routes = router.Route(info.Id, info.ShardMap.ShardCount);
+        var stats = new ShardStats?[routes.Count];
+        for (int shard = 0; shard < routes.Count; shard++)
+        {
+            foreach (var replica in routes[shard])
+            {
+                try
+                {
+                    stats[shard] = await replica.GetStatsAsync(info.Id, shard, ct).ConfigureAwait(false);
+                    break;
+                }
+                catch (Exception) when (!ct.IsCancellationRequested)
+                {
+                    // Try the next replica; a shard with none answering is reported as null.
+                }
+            }
+        }
+
+        return stats;
+    }
+
     private async Task<(Filter? Filter, IReadOnlyDictionary<int, long>? After, TimeSpan Timeout)> ValidateAsync(CollectionInfo info, SearchQuery query, CancellationToken ct)
     {
         var spec = info.Spec;

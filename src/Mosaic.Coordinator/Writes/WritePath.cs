@@ -20,7 +20,7 @@ public sealed class WritePath(ICollectionCatalog catalog, IDocumentStore store, 
         CollectionInfo collection,
         IReadOnlyList<DocumentWrite> writes,
         string? idempotencyKey,
-        Func<WriteResult, string> renderAnswer,
+        Func<WriteResult, string?> renderAnswer,
         Func<int, string>? describePosition,
         CancellationToken ct)
     {

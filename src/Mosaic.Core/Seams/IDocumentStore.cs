@@ -20,12 +20,12 @@ public sealed record WriteResult(int Written, ConsistencyToken Token, IReadOnlyL
 public interface IDocumentStore
 {
     /// <param name="idempotencyKey">When set and seen before for this collection, nothing is written and the stored answer comes back.</param>
-    /// <param name="renderAnswer">Renders the client answer to keep under the idempotency key, in the same transaction.</param>
+    /// <param name="renderAnswer">Renders the client answer to keep under the idempotency key, in the same transaction; null keeps nothing (a failed write).</param>
     Task<(WriteResult? Result, string? StoredAnswer)> WriteAsync(
         CollectionInfo collection,
         IReadOnlyList<DocumentWrite> writes,
         string? idempotencyKey,
-        Func<WriteResult, string>? renderAnswer,
+        Func<WriteResult, string?>? renderAnswer,
         CancellationToken ct);
 
     Task<Document?> GetAsync(CollectionInfo collection, string id, CancellationToken ct);

@@ -17,6 +17,6 @@ public interface IShardClient
 /// <summary>Where the replicas of a collection's shards are; a routing snapshot for the coordinator.</summary>
 public interface IShardRouter
 {
-    /// <summary>Serving replicas of every shard of the collection, indexed by shard number (empty list: none serving).</summary>
+    /// <summary>Replicas of every shard of the collection, indexed by shard number (empty list: none known); a replica that cannot answer yet throws <see cref="Errors.ShardUnavailableException"/>.</summary>
     IReadOnlyList<IReadOnlyList<IShardClient>> Route(long collectionId, int shardCount);
 }

@@ -13,7 +13,7 @@ public sealed partial class SqliteStore
         CollectionInfo collection,
         IReadOnlyList<DocumentWrite> writes,
         string? idempotencyKey,
-        Func<WriteResult, string>? renderAnswer,
+        Func<WriteResult, string?>? renderAnswer,
         CancellationToken ct)
     {
         await _writeGate.WaitAsync(ct).ConfigureAwait(false);
@@ -27,12 +27,12 @@ public sealed partial class SqliteStore
             }
 
             var result = Apply(connection, transaction, collection, writes);
-            if (idempotencyKey is not null && renderAnswer is not null)
+            if (idempotencyKey is not null && renderAnswer?.Invoke(result) is { } rendered)
             {
                 using var remember = Command(connection, "INSERT INTO idempotency(collection_id, key, answer) VALUES ($c, $k, $a)", transaction);
                 remember.Parameters.AddWithValue("$c", collection.Id);
                 remember.Parameters.AddWithValue("$k", idempotencyKey);
-                remember.Parameters.AddWithValue("$a", renderAnswer(result));
+                remember.Parameters.AddWithValue("$a", rendered);
                 remember.ExecuteNonQuery();
             }
 

@@ -58,15 +58,15 @@ public sealed partial class WorkerNode : BackgroundService, IShardRouter
 
     public IReadOnlyList<ShardReplica> Replicas(long collectionId) => _held.TryGetValue(collectionId, out var h) ? h.Replicas : [];
 
+    /// <summary>Replicas of every shard held here (embedded: one each); see <see cref="IShardRouter.Route"/>.</summary>
     public IReadOnlyList<IReadOnlyList<IShardClient>> Route(long collectionId, int shardCount)
     {
         var routes = new IReadOnlyList<IShardClient>[shardCount];
         var holding = _held.GetValueOrDefault(collectionId);
         for (int s = 0; s < shardCount; s++)
         {
-            routes[s] = holding is not null && s < holding.Clients.Length && holding.Replicas[s].State == ReplicaState.Serving
-                ? [holding.Clients[s]]
-                : [];
+            // Every held replica is routed; one that is still building answers "unavailable" and the coordinator moves on.
+            routes[s] = holding is not null && s < holding.Clients.Length ? [holding.Clients[s]] : [];
         }
 
         return routes;

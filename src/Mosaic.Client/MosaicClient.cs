@@ -1,0 +1,73 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Mosaic.Contracts;
+
+namespace Mosaic.Client;
+
+/// <summary>A small .NET client of the Mosaic HTTP API (used by the CLI, the load generator and benchmarks).</summary>
+public sealed class MosaicClient(HttpClient http) : IDisposable
+{
+    public MosaicClient(Uri baseAddress)
+        : this(new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(10) })
+    {
+    }
+
+    public HttpClient Http { get; } = http;
+
+    public Task<CollectionResponse> GetCollectionAsync(string name, CancellationToken ct = default) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Get, $"collections/{Uri.EscapeDataString(name)}"), MosaicJson.Api.CollectionResponse, ct);
+
+    public Task<CollectionResponse> CreateCollectionAsync(string name, CreateCollectionRequest body, CancellationToken ct = default) =>
+        SendAsync(Json(HttpMethod.Put, $"collections/{Uri.EscapeDataString(name)}", body, MosaicJson.Api.CreateCollectionRequest), MosaicJson.Api.CollectionResponse, ct);
+
+    /// <summary>Writes NDJSON lines as one all-or-nothing bulk request.</summary>
+    public Task<BulkResponse> BulkAsync(string collection, ReadOnlyMemory<byte> ndjson, CancellationToken ct = default)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"collections/{Uri.EscapeDataString(collection)}/docs:bulk")
+        {
+            Content = new ReadOnlyMemoryContent(ndjson),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
+        return SendAsync(request, MosaicJson.Api.BulkResponse, ct);
+    }
+
+    public Task<SearchResponse> SearchAsync(string collection, SearchRequest body, CancellationToken ct = default) =>
+        SendAsync(Json(HttpMethod.Post, $"collections/{Uri.EscapeDataString(collection)}/search", body, MosaicJson.Api.SearchRequest), MosaicJson.Api.SearchResponse, ct);
+
+    public Task<ClusterResponse> GetClusterAsync(CancellationToken ct = default) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Get, "cluster"), MosaicJson.Api.ClusterResponse, ct);
+
+    private static HttpRequestMessage Json<T>(HttpMethod method, string path, T body, JsonTypeInfo<T> type) => new(method, path)
+    {
+        Content = new StringContent(JsonSerializer.Serialize(body, type), Encoding.UTF8, "application/json"),
+    };
+
+    private async Task<T> SendAsync<T>(HttpRequestMessage request, JsonTypeInfo<T> type, CancellationToken ct)
+    {
+        using (request)
+        {
+            using var response = await Http.SendAsync(request, ct).ConfigureAwait(false);
+            string body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                ErrorResponse? error = null;
+                try
+                {
+                    error = JsonSerializer.Deserialize(body, MosaicJson.Api.ErrorResponse);
+                }
+                catch (JsonException)
+                {
+                    // Not our error shape (a proxy, say): report the raw body below.
+                }
+
+                throw new MosaicApiException((int)response.StatusCode, error?.Error ?? "http_error", error?.Detail ?? body);
+            }
+
+            return JsonSerializer.Deserialize(body, type) ?? throw new MosaicApiException((int)response.StatusCode, "empty", "empty answer");
+        }
+    }
+
+    public void Dispose() => Http.Dispose();
+}

@@ -1,0 +1,57 @@
+using System.Text.Json;
+
+namespace Mosaic.Contracts;
+
+/// <summary>Every error: a stable code and a detail naming what is wrong.</summary>
+public sealed record ErrorResponse(string Error, string Detail);
+
+/// <summary>A collection's settings, with counts and per-shard statistics when read one at a time.</summary>
+public sealed record CollectionResponse(
+    string Name,
+    int Dimension,
+    string Metric,
+    int Shards,
+    int Replicas,
+    Dictionary<string, string> Fields,
+    HnswResponse Hnsw,
+    long? DocCount = null,
+    List<ShardStatsResponse>? ShardStats = null);
+
+public sealed record HnswResponse(int M, int EfConstruction, int EfSearch);
+
+public sealed record ShardStatsResponse(int Shard, string Range, string State, long DocCount, long VectorCount, long Bytes, long AppliedChanges, long Lag);
+
+public sealed record CollectionListResponse(List<CollectionResponse> Collections);
+
+public sealed record DocumentResponse(string Id, string? Text, float[]? Vector, JsonElement? Fields);
+
+public sealed record WriteResponse(string Id, string Token);
+
+public sealed record BulkResponse(int Written, string Token, List<string>? Missing = null);
+
+public sealed record DeletedResponse(string Name, bool Deleted);
+
+public sealed record SearchHit(string Id, float Score, string? Text = null, JsonElement? Fields = null, float[]? Vector = null);
+
+public sealed record ShardFailureResponse(int Shard, string Reason);
+
+public sealed record ShardsReport(int Total, int Ok, int Failed, List<ShardFailureResponse> Failures);
+
+public sealed record SearchResponse(List<SearchHit> Hits, double TookMs, ShardsReport Shards, double Coverage, bool Partial, bool Cached);
+
+/// <summary>A search that could not meet allow_partial=false (or reached no shard): 503 with the shard report.</summary>
+public sealed record PartialFailureResponse(string Error, string Detail, ShardsReport Shards, double Coverage, bool Partial);
+
+public sealed record BatchSearchResponse(List<SearchResponse> Results);
+
+public sealed record HealthResponse(string Status, string? Detail = null);
+
+public sealed record ClusterResponse(List<NodeResponse> Nodes, List<ClusterCollectionResponse> Collections);
+
+public sealed record NodeResponse(string Name, string Role, string Address, string State);
+
+public sealed record ClusterCollectionResponse(string Name, long ShardMapVersion, List<ClusterShardResponse> Shards);
+
+public sealed record ClusterShardResponse(int Shard, string Range, List<ReplicaResponse> Replicas);
+
+public sealed record ReplicaResponse(string Node, string State, long Lag, long DocCount);

@@ -1,0 +1,84 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Mosaic.Contracts;
+using Mosaic.Coordinator.Reads;
+using Mosaic.Core.Errors;
+using Mosaic.Hosting.Http;
+
+namespace Mosaic.Hosting.Endpoints;
+
+/// <summary>POST /collections/{name}/search and search:batch.</summary>
+internal static class SearchEndpoints
+{
+    private const long MaxSearchBytes = 8L << 20;
+    private const int MaxBatch = 256;
+
+    public static void MapSearch(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/collections/{name}").WithTags("search");
+        group.MapPost("/search", SearchAsync)
+            .Body<SearchRequest, RouteHandlerBuilder>("application/json").Produces<SearchResponse>().Produces<ErrorResponse>(400).Produces<ErrorResponse>(404).Produces<PartialFailureResponse>(503);
+        group.MapPost("/search:batch", BatchAsync)
+            .Body<BatchSearchRequest, RouteHandlerBuilder>("application/json").Produces<BatchSearchResponse>().Produces<ErrorResponse>(400).Produces<PartialFailureResponse>(503);
+    }
+
+    private static async Task<IResult> SearchAsync(string name, HttpRequest request, ReadPath reads)
+    {
+        var body = await RequestBody.ReadJsonAsync(request, MosaicJson.Api.SearchRequest, MaxSearchBytes, "body");
+        var query = ContractMapping.ToQuery(body);
+        var answer = await reads.SearchAsync(name, query, request.HttpContext.RequestAborted);
+        return Unacceptable(answer, query) is { } failure
+            ? failure
+            : Results.Json(ContractMapping.ToResponse(answer), MosaicJson.Api.SearchResponse);
+    }
+
+    private static async Task<IResult> BatchAsync(string name, HttpRequest request, ReadPath reads)
+    {
+        var body = await RequestBody.ReadJsonAsync(request, MosaicJson.Api.BatchSearchRequest, MaxSearchBytes, "body");
+        if (body.Searches is not { Count: > 0 and <= MaxBatch } searches)
+        {
+            throw MosaicException.Invalid($"searches: must be an array of 1..{MaxBatch} searches");
+        }
+
+        var queries = searches.Select((s, i) => ContractMapping.ToQuery(s ?? throw MosaicException.Invalid($"searches[{i}]: must be an object"), $"searches[{i}].")).ToList();
+        var answers = new List<SearchResponse>(queries.Count);
+        for (int i = 0; i < queries.Count; i++)
+        {
+            SearchAnswer answer;
+            try
+            {
+                answer = await reads.SearchAsync(name, queries[i], request.HttpContext.RequestAborted);
+            }
+            catch (MosaicException ex) when (ex.Kind == ErrorKind.InvalidArgument)
+            {
+                throw new MosaicException(ex.Kind, ex.Code, $"searches[{i}].{ex.Detail}");
+            }
+
+            if (Unacceptable(answer, queries[i]) is { } failure)
+            {
+                return failure;
+            }
+
+            answers.Add(ContractMapping.ToResponse(answer));
+        }
+
+        return Results.Json(new BatchSearchResponse(answers), MosaicJson.Api.BatchSearchResponse);
+    }
+
+    /// <summary>A partial answer is never silent: without allow_partial, or with no coverage at all, it is a 503.</summary>
+    private static IResult? Unacceptable(SearchAnswer answer, SearchQuery query)
+    {
+        bool noCoverage = answer.ShardsTotal > 0 && answer.ShardsOk == 0;
+        if (!answer.Partial || (query.AllowPartial && !noCoverage))
+        {
+            return null;
+        }
+
+        string detail = $"{answer.Failures.Count} of {answer.ShardsTotal} shards did not answer" + (noCoverage ? "" : " and allow_partial is false");
+        return Results.Json(
+            new PartialFailureResponse("unavailable", detail, ContractMapping.ToReport(answer), answer.Coverage, true),
+            MosaicJson.Api.PartialFailureResponse,
+            statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+}

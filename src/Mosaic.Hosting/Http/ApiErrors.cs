@@ -1,0 +1,60 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Mosaic.Contracts;
+using Mosaic.Core.Errors;
+
+namespace Mosaic.Hosting.Http;
+
+/// <summary>Turns every failure into the API's error body: caller mistakes get a 4xx naming the field, ours a 500.</summary>
+internal static class ApiErrors
+{
+    public static IResult Error(int status, string code, string detail) =>
+        Results.Json(new ErrorResponse(code, detail), MosaicJson.Api.ErrorResponse, statusCode: status);
+
+    public static int StatusOf(ErrorKind kind) => kind switch
+    {
+        ErrorKind.InvalidArgument => StatusCodes.Status400BadRequest,
+        ErrorKind.NotFound => StatusCodes.Status404NotFound,
+        ErrorKind.Conflict => StatusCodes.Status409Conflict,
+        ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status400BadRequest,
+    };
+
+    public static void UseApiErrors(this WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            IResult? failure = null;
+            try
+            {
+                await next(context);
+            }
+            catch (MosaicException ex)
+            {
+                failure = Error(StatusOf(ex.Kind), ex.Code, ex.Detail);
+            }
+            catch (JsonException ex)
+            {
+                failure = Error(StatusCodes.Status400BadRequest, "invalid_json", RequestBody.Describe(ex));
+            }
+            catch (BadHttpRequestException ex)
+            {
+                failure = ex.StatusCode == StatusCodes.Status413PayloadTooLarge
+                    ? Error(413, "payload_too_large", "body: larger than the server accepts")
+                    : Error(ex.StatusCode, "bad_request", ex.Message);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                return;
+            }
+
+            if (failure is not null && !context.Response.HasStarted)
+            {
+                context.Response.Clear();
+                await failure.ExecuteAsync(context);
+            }
+        });
+    }
+}

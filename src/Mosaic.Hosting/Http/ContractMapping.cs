@@ -1,0 +1,174 @@
+using System.Text.Json;
+using Mosaic.Contracts;
+using Mosaic.Coordinator.Reads;
+using Mosaic.Core.Collections;
+using Mosaic.Core.Documents;
+using Mosaic.Core.Errors;
+using Mosaic.Core.Search;
+
+namespace Mosaic.Hosting.Http;
+
+/// <summary>Between the HTTP contract and the domain: defaults, enum names, and shape checks with field-named errors.</summary>
+internal static class ContractMapping
+{
+    public const int DefaultShards = 2;
+
+    public static CollectionSpec ToSpec(string name, CreateCollectionRequest body)
+    {
+        if (!CollectionSpec.IsValidName(name))
+        {
+            throw MosaicException.Invalid($"name: '{Truncate(name)}' is not a valid collection name (use 1..64 of a-z, 0-9, _ and -)");
+        }
+
+        int dimension = body.Dimension ?? 0;
+        if (dimension is < 0 or > CollectionSpec.MaxDimension)
+        {
+            throw MosaicException.Invalid($"dimension: must be within 0..{CollectionSpec.MaxDimension}, got {dimension}");
+        }
+
+        var metric = body.Metric switch
+        {
+            null or "cosine" => VectorMetric.Cosine,
+            "dot" => VectorMetric.Dot,
+            "l2" => VectorMetric.L2,
+            _ => throw MosaicException.Invalid($"metric: must be cosine, dot or l2, got '{Truncate(body.Metric)}'"),
+        };
+        int shards = body.Shards ?? DefaultShards;
+        if (shards is < 1 or > CollectionSpec.MaxShards)
+        {
+            throw MosaicException.Invalid($"shards: must be within 1..{CollectionSpec.MaxShards}, got {shards}");
+        }
+
+        int replicas = body.Replicas ?? 1;
+        if (replicas is < 1 or > 16)
+        {
+            throw MosaicException.Invalid($"replicas: must be within 1..16, got {replicas}");
+        }
+
+        var fields = new Dictionary<string, FieldType>(StringComparer.Ordinal);
+        foreach (var (field, type) in body.Fields ?? [])
+        {
+            if (string.IsNullOrEmpty(field) || field.Length > 128)
+            {
+                throw MosaicException.Invalid("fields: field names must be 1..128 characters");
+            }
+
+            fields[field] = type switch
+            {
+                "keyword" => FieldType.Keyword,
+                "number" => FieldType.Number,
+                _ => throw MosaicException.Invalid($"fields.{field}: type must be keyword or number, got '{Truncate(type)}'"),
+            };
+        }
+
+        var hnsw = new HnswSettings(
+            body.Hnsw?.M ?? HnswSettings.Default.M,
+            body.Hnsw?.EfConstruction ?? HnswSettings.Default.EfConstruction,
+            body.Hnsw?.EfSearch ?? HnswSettings.Default.EfSearch);
+        if (hnsw.M is < 2 or > 128)
+        {
+            throw MosaicException.Invalid($"hnsw.m: must be within 2..128, got {hnsw.M}");
+        }
+
+        if (hnsw.EfConstruction is < 1 or > 4096)
+        {
+            throw MosaicException.Invalid($"hnsw.ef_construction: must be within 1..4096, got {hnsw.EfConstruction}");
+        }
+
+        if (hnsw.EfSearch is < 1 or > 10_000)
+        {
+            throw MosaicException.Invalid($"hnsw.ef_search: must be within 1..10000, got {hnsw.EfSearch}");
+        }
+
+        return new CollectionSpec(name, dimension, metric, shards, replicas, fields, hnsw);
+    }
+
+    public static CollectionResponse ToResponse(CollectionSpec spec, long? docCount = null, List<ShardStatsResponse>? stats = null) => new(
+        spec.Name,
+        spec.Dimension,
+        spec.Metric.ToString().ToLowerInvariant(),
+        spec.Shards,
+        spec.Replicas,
+        spec.Fields.ToDictionary(f => f.Key, f => f.Value.ToString().ToLowerInvariant()),
+        new HnswResponse(spec.Hnsw.M, spec.Hnsw.EfConstruction, spec.Hnsw.EfSearch),
+        docCount,
+        stats);
+
+    public static Document ToDocument(string id, DocumentBody body, string where = "")
+    {
+        if (body.Delete is not null)
+        {
+            throw MosaicException.Invalid($"{where}delete: only allowed as a bulk line of its own");
+        }
+
+        string? fields = null;
+        if (body.Fields is { } f && f.ValueKind != JsonValueKind.Null)
+        {
+            if (f.ValueKind != JsonValueKind.Object)
+            {
+                throw MosaicException.Invalid($"{where}fields: must be a JSON object");
+            }
+
+            fields = f.GetRawText();
+        }
+
+        return new Document(id, body.Text, body.Vector, fields);
+    }
+
+    public static SearchQuery ToQuery(SearchRequest body, string where = "")
+    {
+        var mode = body.Mode switch
+        {
+            "vector" => SearchMode.Vector,
+            "keyword" => SearchMode.Keyword,
+            "hybrid" => SearchMode.Hybrid,
+            null when body.Vector is not null && body.Query is not null => SearchMode.Hybrid,
+            null when body.Vector is not null => SearchMode.Vector,
+            null when body.Query is not null => SearchMode.Keyword,
+            null => throw MosaicException.Invalid($"{where}mode: give mode (vector, keyword or hybrid) with a vector and/or query"),
+            _ => throw MosaicException.Invalid($"{where}mode: must be vector, keyword or hybrid, got '{Truncate(body.Mode)}'"),
+        };
+        bool text = body.Include is null, fields = body.Include is null, vector = false;
+        foreach (var item in body.Include ?? [])
+        {
+            switch (item)
+            {
+                case "text": text = true; break;
+                case "fields": fields = true; break;
+                case "vector": vector = true; break;
+                default: throw MosaicException.Invalid($"{where}include: items must be text, fields or vector, got '{Truncate(item)}'");
+            }
+        }
+
+        return new SearchQuery(
+            mode, body.Vector, body.Query, body.Filter is { ValueKind: not JsonValueKind.Null } filter ? filter : null,
+            body.TopK ?? 10, body.EfSearch, body.Consistency?.After, body.TimeoutMs, body.AllowPartial ?? true, text, fields, vector);
+    }
+
+    public static ShardsReport ToReport(SearchAnswer answer) => new(
+        answer.ShardsTotal,
+        answer.ShardsOk,
+        answer.Failures.Count,
+        answer.Failures.Select(f => new ShardFailureResponse(f.Shard, f.Reason)).ToList());
+
+    public static SearchResponse ToResponse(SearchAnswer answer) => new(
+        answer.Hits.Select(h => new SearchHit(h.Id, h.Score, h.Text, ParseFields(h.FieldsJson), h.Vector)).ToList(),
+        Math.Round(answer.TookMs, 3),
+        ToReport(answer),
+        answer.Coverage,
+        answer.Partial,
+        Cached: false);
+
+    public static JsonElement? ParseFields(string? json)
+    {
+        if (json is null)
+        {
+            return null;
+        }
+
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.Clone();
+    }
+
+    private static string Truncate(string? value) => value is null ? "" : value.Length <= 64 ? value : value[..64] + "…";
+}

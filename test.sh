@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every Mosaic test: builds the solution, then runs the unit and integration suites against real SQLite and real
+# `mosaic` processes on 127.0.0.1. Installs what is missing first (you need only the .NET SDK and root for apt-get).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need_apt=()
+command -v python3 >/dev/null || need_apt+=(python3)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"; else echo "test.sh: please install: ${need_apt[*]}" >&2; exit 1; fi
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+dotnet build Mosaic.sln -c Release -nologo -clp:ErrorsOnly
+set +e
+dotnet test Mosaic.sln -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line over all test assemblies, in the plain "N passed, N failed" form.
+awk '/(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+     END { gsub(",", "", p); printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+exit "$status"
