@@ -110,6 +110,8 @@ public sealed unsafe partial class HnswIndex
         }
     }
 
+    // Fully optimized from the first call: no slow tier-0 phase at start-up or in short benchmarks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Insert<TDist>(int id)
         where TDist : struct, IDistance
     {
@@ -155,8 +157,29 @@ public sealed unsafe partial class HnswIndex
             scratch.EnsureWork(Math.Max(_efConstruction, _maxM0) + 2);
             for (int l = Math.Min(level, maxLevel); l >= 0; l--)
             {
-                int found = SearchLayer<TDist, AnyNode>(scratch, v, ep, epDist, l, _efConstruction, limit, default);
-                Span<Candidate> sorted = SortResults(scratch, found, id);
+                Span<Candidate> sorted;
+                if (UsePool)
+                {
+                    int found = SearchLayerSorted<TDist>(scratch, v, ep, epDist, l, _efConstruction, limit);
+                    int kept = 0;
+                    for (int j = 0; j < found; j++)
+                    {
+                        Candidate c = scratch.Pool[j];
+                        c.Id &= ~ExpandedBit;
+                        if (c.Id != id)
+                        {
+                            scratch.Work[kept++] = c;
+                        }
+                    }
+
+                    sorted = scratch.Work.AsSpan(0, kept);
+                }
+                else
+                {
+                    int found = SearchLayer<TDist, AnyNode>(scratch, v, ep, epDist, l, _efConstruction, limit, default);
+                    sorted = SortResults(scratch, found, id);
+                }
+
                 int maxLinks = l == 0 ? _maxM0 : _m;
                 int selected = SelectNeighbors<TDist>(sorted, _m, scratch.Work2);
                 int* links = l == 0 ? (int*)(node + _linksOffset) : UpperLinks(node, l) + 1;
@@ -217,6 +240,8 @@ public sealed unsafe partial class HnswIndex
     /// hnswlib's getNeighborsByHeuristic2: walk the candidates closest first and keep one only if it is closer to
     /// the base than to every neighbour kept so far, up to <paramref name="max"/>. Keeps all when fewer than max.
     /// </summary>
+    // Fully optimized from the first call: no slow tier-0 phase at start-up or in short benchmarks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int SelectNeighbors<TDist>(ReadOnlySpan<Candidate> sorted, int max, Candidate[] output)
         where TDist : struct, IDistance
     {
@@ -252,6 +277,8 @@ public sealed unsafe partial class HnswIndex
     }
 
     /// <summary>Adds the back link <paramref name="target"/> → <paramref name="newId"/>, re-pruning the target's list with the heuristic when full.</summary>
+    // Fully optimized from the first call: no slow tier-0 phase at start-up or in short benchmarks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Connect<TDist>(int target, int newId, float distance, int level, int maxLinks, SearchScratch scratch)
         where TDist : struct, IDistance
     {

@@ -12,6 +12,8 @@ public sealed unsafe partial class HnswIndex
 {
     private const int StackQueryFloats = 4096;
 
+    internal static int PrefetchMode { get; set; } = 2;
+
     /// <summary>
     /// Approximate k nearest neighbours of <paramref name="query"/>, best first; returns how many hits were written
     /// (at most min(k, results.Length)). <paramref name="ef"/> is raised to at least k. With a filter only allowed
@@ -127,6 +129,8 @@ public sealed unsafe partial class HnswIndex
         }
     }
 
+    // Fully optimized from the first call: no slow tier-0 phase at start-up or in short benchmarks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int SearchCore<TDist, TFilter>(float* q, int k, int ef, Span<VectorHit> results, TFilter filter)
         where TDist : struct, IDistance
         where TFilter : struct, INodeFilter
@@ -142,6 +146,18 @@ public sealed unsafe partial class HnswIndex
         int ep = (int)entry;
         float epDist = TDist.Distance(q, (float*)Node(ep), _paddedDimension);
         ep = GreedyDescend<TDist>(q, ep, ref epDist, (int)(entry >> 32), 0, limit);
+        if (!TFilter.Restricts && UsePool)
+        {
+            int found = Math.Min(SearchLayerSorted<TDist>(scratch, q, ep, epDist, 0, ef, limit), k);
+            for (int i = 0; i < found; i++)
+            {
+                Candidate c = scratch.Pool[i];
+                results[i] = ToHit(c.Id & ~ExpandedBit, c.Distance);
+            }
+
+            return found;
+        }
+
         int count = SearchLayer<TDist, TFilter>(scratch, q, ep, epDist, 0, ef, limit, filter);
         ref Candidate heap = ref MemoryMarshal.GetArrayDataReference(scratch.Results);
         while (count > k)
@@ -164,16 +180,23 @@ public sealed unsafe partial class HnswIndex
         for (int i = n - 1; i >= 0; i--)
         {
             Candidate top = heap;
-            long label = *(long*)(Node(top.Id) + _headerOffset + NodeLayout.LabelOffset);
-            float score = Metric == VectorMetric.L2 ? -MathF.Sqrt(Math.Max(top.Distance, 0f)) : -top.Distance;
-            results[i] = new VectorHit(label, score);
+            results[i] = ToHit(top.Id, top.Distance);
             CandidateHeap.PopMax(ref heap, ref count);
         }
 
         return n;
     }
 
+    private VectorHit ToHit(int id, float distance)
+    {
+        long label = *(long*)(Node(id) + _headerOffset + NodeLayout.LabelOffset);
+        float score = Metric == VectorMetric.L2 ? -MathF.Sqrt(Math.Max(distance, 0f)) : -distance;
+        return new VectorHit(label, score);
+    }
+
     /// <summary>Greedy walk from <paramref name="level"/> down to <paramref name="stopLevel"/> + 1 (hnswlib's upper-layer descent).</summary>
+    // Fully optimized from the first call: no slow tier-0 phase at start-up or in short benchmarks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int GreedyDescend<TDist>(float* q, int current, ref float currentDist, int level, int stopLevel, int limit)
         where TDist : struct, IDistance
     {
@@ -212,6 +235,8 @@ public sealed unsafe partial class HnswIndex
     /// (hnswlib's searchBaseLayer / searchBaseLayerST). Leaves the results as a max-heap in scratch.Results and
     /// returns their count. Only nodes the filter allows enter the results; all nodes are expanded.
     /// </summary>
+    // Fully optimized from the first call: no slow tier-0 phase at start-up or in short benchmarks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private int SearchLayer<TDist, TFilter>(SearchScratch scratch, float* q, int ep, float epDist, int level, int ef, int limit, TFilter filter)
         where TDist : struct, IDistance
@@ -288,9 +313,17 @@ public sealed unsafe partial class HnswIndex
 
                 mark = tag;
                 Unsafe.Add(ref pending, fresh++) = nb;
-                if (Sse.IsSupported)
+                if (Sse.IsSupported && PrefetchMode >= 1)
                 {
-                    Sse.Prefetch0(Node(nb));
+                    byte* p = Node(nb);
+                    Sse.Prefetch0(p);
+                    if (PrefetchMode >= 3)
+                    {
+                        for (int line = 64; line < dim * sizeof(float); line += 64)
+                        {
+                            Sse.Prefetch0(p + line);
+                        }
+                    }
                 }
             }
 
@@ -298,7 +331,7 @@ public sealed unsafe partial class HnswIndex
             for (int j = 0; j < fresh; j++)
             {
                 int nb = Unsafe.Add(ref pending, j);
-                if (Sse.IsSupported && j + 1 < fresh)
+                if (Sse.IsSupported && PrefetchMode == 2 && j + 1 < fresh)
                 {
                     byte* next = Node(Unsafe.Add(ref pending, j + 1));
                     for (int line = 64; line < dim * sizeof(float); line += 64)
@@ -333,6 +366,15 @@ public sealed unsafe partial class HnswIndex
                         lowerBound = results.Distance;
                     }
                 }
+            }
+
+            if (PrefetchMode == 4 && frontierCount > 0 && level == 0)
+            {
+                // The next node to expand: its link list (the lines after its vector) is read next.
+                byte* next = Node(frontier.Id) + headerOffset;
+                Sse.Prefetch0(next);
+                Sse.Prefetch0(next + 64);
+                Sse.Prefetch0(next + 128);
             }
         }
 

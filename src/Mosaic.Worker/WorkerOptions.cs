@@ -15,7 +15,7 @@ public sealed record WorkerOptions
     /// <summary>Vector changes since the last HNSW snapshot after which an idle replica writes a new one.</summary>
     public int SnapshotAfterChanges { get; init; } = 5000;
 
-    /// <summary>Threads used to rebuild a graph from a shard file (0 = all cores).</summary>
+    /// <summary>Threads used to rebuild a graph from a shard file (0 = one per shard: shards already open in parallel).</summary>
     public int BuildThreads { get; init; }
 
     /// <summary>
@@ -44,7 +44,7 @@ public sealed record WorkerOptions
 
         if (BuildThreads < 0)
         {
-            yield return "Mosaic:Worker:BuildThreads must be 0 (all cores) or more";
+            yield return "Mosaic:Worker:BuildThreads must be 0 (one per shard) or more";
         }
     }
 }

@@ -16,7 +16,7 @@ internal static class ImportVerb
     {
         var file = new Argument<FileInfo>("file") { Description = "NDJSON file: one {\"id\", \"text\", \"vector\", \"fields\"} per line" };
         var collection = new Option<string>("--collection", "-c") { Description = "target collection", Required = true };
-        var url = new Option<Uri>("--url") { Description = "server address", DefaultValueFactory = _ => new Uri("http://127.0.0.1:7700/") };
+        var url = new Option<string>("--url") { Description = "server address", DefaultValueFactory = _ => "http://127.0.0.1:7700/" };
         var batch = new Option<int>("--batch") { Description = "documents per bulk request", DefaultValueFactory = _ => 1000 };
         var wait = new Option<bool>("--wait") { Description = "after writing, wait until every document is searchable and report that rate too" };
         var command = new Command("import", "Bulk-load an NDJSON file into a collection") { file, collection, url, batch, wait };
@@ -24,8 +24,14 @@ internal static class ImportVerb
         return command;
     }
 
-    private static async Task<int> RunAsync(FileInfo file, string collection, Uri url, int batchSize, bool wait, CancellationToken ct)
+    private static async Task<int> RunAsync(FileInfo file, string collection, string address, int batchSize, bool wait, CancellationToken ct)
     {
+        if (!Uri.TryCreate(address.EndsWith('/') ? address : address + "/", UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+        {
+            await Console.Error.WriteLineAsync($"mosaic import: --url must be an http(s) address, got '{address}'");
+            return 2;
+        }
+
         if (!file.Exists)
         {
             await Console.Error.WriteLineAsync($"mosaic import: file not found: {file.FullName}");

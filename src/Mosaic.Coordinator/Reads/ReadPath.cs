@@ -25,7 +25,7 @@ public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardR
             ?? throw MosaicException.NotFound($"collection '{collection}' does not exist");
         var (filter, after, timeout) = await ValidateAsync(info, query, ct).ConfigureAwait(false);
 
-        var routes = router.Route(info.Id, info.ShardMap.ShardCount);
+        var routes = await router.RouteAsync(info, ct).ConfigureAwait(false);
         var calls = new Task<ShardOutcome>[routes.Count];
         for (int shard = 0; shard < routes.Count; shard++)
         {
@@ -60,7 +60,7 @@ public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardR
     /// <summary>Statistics of every shard from one of its replicas; null for a shard none of whose replicas answered.</summary>
     public async Task<IReadOnlyList<ShardStats?>> ShardStatsAsync(CollectionInfo info, CancellationToken ct)
     {
-        var routes = router.Route(info.Id, info.ShardMap.ShardCount);
+        var routes = await router.RouteAsync(info, ct).ConfigureAwait(false);
         var stats = new ShardStats?[routes.Count];
         for (int shard = 0; shard < routes.Count; shard++)
         {

@@ -18,5 +18,5 @@ public interface IShardClient
 public interface IShardRouter
 {
     /// <summary>Replicas of every shard of the collection, indexed by shard number (empty list: none known); a replica that cannot answer yet throws <see cref="Errors.ShardUnavailableException"/>.</summary>
-    IReadOnlyList<IReadOnlyList<IShardClient>> Route(long collectionId, int shardCount);
+    ValueTask<IReadOnlyList<IReadOnlyList<IShardClient>>> RouteAsync(Collections.CollectionInfo collection, CancellationToken ct);
 }

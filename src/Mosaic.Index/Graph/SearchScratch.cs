@@ -24,6 +24,9 @@ internal sealed class SearchScratch
     /// <summary>Best results so far (max-heap), at most ef + 1.</summary>
     public Candidate[] Results { get; private set; } = new Candidate[512];
 
+    /// <summary>Sorted candidate pool of the unrestricted layer search.</summary>
+    public Candidate[] Pool { get; private set; } = new Candidate[512];
+
     /// <summary>Neighbour selection work space (construction).</summary>
     public Candidate[] Work { get; private set; } = new Candidate[512];
 
@@ -35,6 +38,9 @@ internal sealed class SearchScratch
 
     /// <summary>Unvisited neighbour ids collected before their distances are computed.</summary>
     public int[] Pending { get; private set; } = new int[512];
+
+    /// <summary>Record addresses of <see cref="Pending"/>, computed once per neighbour.</summary>
+    public nint[] PendingNodes { get; private set; } = new nint[512];
 
     public static SearchScratch Current => t_current ??= new SearchScratch();
 
@@ -64,6 +70,14 @@ internal sealed class SearchScratch
         }
     }
 
+    public void EnsurePool(int size)
+    {
+        if (Pool.Length < size)
+        {
+            Pool = new Candidate[size];
+        }
+    }
+
     public void EnsureWork(int size)
     {
         if (Work.Length < size)
@@ -79,6 +93,7 @@ internal sealed class SearchScratch
         if (Pending.Length < size)
         {
             Pending = new int[size];
+            PendingNodes = new nint[size];
         }
     }
 

@@ -38,7 +38,7 @@ public static unsafe class VectorKernels
                 i += 16;
             }
 
-            float sum = Vector512.Sum(s0 + s1);
+            float sum = HorizontalSum(s0 + s1);
             for (; i < n; i++)
             {
                 sum += a[i] * b[i];
@@ -113,7 +113,7 @@ public static unsafe class VectorKernels
                 i += 16;
             }
 
-            float sum = Vector512.Sum(s0 + s1);
+            float sum = HorizontalSum(s0 + s1);
             for (; i < n; i++)
             {
                 float d = a[i] - b[i];
@@ -170,6 +170,15 @@ public static unsafe class VectorKernels
         }
 
         return L2SquaredScalar(a, b, n);
+    }
+
+    /// <summary>Sum of the 16 lanes by halving (512 → 256 → 128 bits), then Vector128.Sum.</summary>
+    /// <remarks>Vector512.Sum compiled to four separate 128-bit reductions (~25 instructions, .NET 10); this is ~8.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float HorizontalSum(Vector512<float> v)
+    {
+        Vector256<float> h = v.GetLower() + v.GetUpper();
+        return Vector128.Sum(h.GetLower() + h.GetUpper());
     }
 
     /// <summary>Reference dot product, one float at a time (what the SIMD kernels are tested against).</summary>

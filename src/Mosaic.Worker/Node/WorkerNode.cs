@@ -23,6 +23,7 @@ public sealed partial class WorkerNode : BackgroundService, IShardRouter
     private readonly ILogger<WorkerNode> _logger;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
+    private readonly SemaphoreSlim _syncGate = new(1, 1);
     private Dictionary<long, Holding> _held = [];
 
     public WorkerNode(ICollectionCatalog catalog, IChangeLog log, ChangeSignal signal, IOptions<WorkerOptions> options, ILoggerFactory loggers, TimeProvider time)
@@ -58,11 +59,19 @@ public sealed partial class WorkerNode : BackgroundService, IShardRouter
 
     public IReadOnlyList<ShardReplica> Replicas(long collectionId) => _held.TryGetValue(collectionId, out var h) ? h.Replicas : [];
 
-    /// <summary>Replicas of every shard held here (embedded: one each); see <see cref="IShardRouter.Route"/>.</summary>
-    public IReadOnlyList<IReadOnlyList<IShardClient>> Route(long collectionId, int shardCount)
+    /// <summary>Replicas of every shard held here (embedded: one each); see <see cref="IShardRouter.RouteAsync"/>.</summary>
+    /// <remarks>A collection created a moment ago may not be held yet: the node syncs with the catalog first, so the
+    /// first search after a create never sees "no replica".</remarks>
+    public async ValueTask<IReadOnlyList<IReadOnlyList<IShardClient>>> RouteAsync(CollectionInfo collection, CancellationToken ct)
     {
+        if (!_held.ContainsKey(collection.Id))
+        {
+            await SyncAsync(ct).ConfigureAwait(false);
+        }
+
+        int shardCount = collection.ShardMap.ShardCount;
         var routes = new IReadOnlyList<IShardClient>[shardCount];
-        var holding = _held.GetValueOrDefault(collectionId);
+        var holding = _held.GetValueOrDefault(collection.Id);
         for (int s = 0; s < shardCount; s++)
         {
             // Every held replica is routed; one that is still building answers "unavailable" and the coordinator moves on.
@@ -99,6 +108,19 @@ public sealed partial class WorkerNode : BackgroundService, IShardRouter
     }
 
     private async Task SyncAsync(CancellationToken ct)
+    {
+        await _syncGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await SyncOnceAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _syncGate.Release();
+        }
+    }
+
+    private async Task SyncOnceAsync(CancellationToken ct)
     {
         var collections = await _catalog.ListAsync(ct).ConfigureAwait(false);
         var wanted = collections.ToDictionary(c => c.Id);

@@ -73,7 +73,7 @@ public sealed partial class ShardReplica
             _index = new HnswIndex(spec.Dimension, spec.Metric, spec.Hnsw, Math.Max(1024, labels.Count));
             if (labels.Count > 0)
             {
-                int threads = _options.BuildThreads > 0 ? _options.BuildThreads : Environment.ProcessorCount;
+                int threads = _options.BuildThreads > 0 ? _options.BuildThreads : 1;
                 _index.AddParallel(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(labels), System.Runtime.InteropServices.CollectionsMarshal.AsSpan(vectors), threads);
             }
 

@@ -11,6 +11,12 @@ public sealed partial class ShardReplica
 {
     public async Task<ShardSearchResult> SearchAsync(ShardSearchRequest request, CancellationToken ct)
     {
+        if (State == ReplicaState.Building)
+        {
+            // Opening takes milliseconds for a new shard and seconds for a big rebuild: wait within the deadline.
+            await _serving.Task.WaitAsync(ct).ConfigureAwait(false);
+        }
+
         if (State != ReplicaState.Serving)
         {
             throw new ShardUnavailableException($"shard {Shard} of '{Collection.Name}' is {State.ToString().ToLowerInvariant()}");

@@ -25,6 +25,7 @@ public sealed partial class ShardReplica : IDisposable
     private readonly string _snapshotPath;
     private volatile IReadOnlyDictionary<int, long> _applied = new Dictionary<int, long>();
     private volatile IReadOnlyDictionary<int, long> _heads = new Dictionary<int, long>();
+    private readonly TaskCompletionSource _serving = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private HnswIndex? _index;
     private int _vectorChangesSinceSnapshot;
 
@@ -65,6 +66,7 @@ public sealed partial class ShardReplica : IDisposable
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             State = ReplicaState.Failed;
+            _serving.TrySetResult();
             LogOpenFailed(ex, Collection.Name, Shard);
             throw;
         }
@@ -77,6 +79,7 @@ public sealed partial class ShardReplica : IDisposable
                 if (await CatchUpOnceAsync(ct).ConfigureAwait(false))
                 {
                     State = ReplicaState.Serving;
+                    _serving.TrySetResult();
                     if (_vectorChangesSinceSnapshot >= _options.SnapshotAfterChanges)
                     {
                         WriteSnapshot();

