@@ -1,0 +1,5 @@
+namespace Mosaic.Core.Placement;
+
+/// <summary>A registered process: its id, role, where it is reached, and when its lease runs out (store clock).</summary>
+/// <remarks><see cref="Live"/> is computed by the store against its own clock, so nodes with skewed clocks agree.</remarks>
+public sealed record NodeInfo(string NodeId, string Role, string Address, DateTimeOffset LeaseExpiresAt, bool Live);
