@@ -30,6 +30,7 @@ public sealed class BadInputTests(SmallLimitsServerFixture fixture) : IClassFixt
         ["empty-body-doc"] = (c => new(HttpMethod.Put, Put(c), ""), HttpStatusCode.BadRequest, []),
         ["malformed-bulk-line"] = (c => new(HttpMethod.Post, $"collections/{c}/docs:bulk", "{\"id\":\"a\",\"text\":\"ok\",\"vector\":[1,2,3,4]}\n{\"id\": \n", "application/x-ndjson"), HttpStatusCode.BadRequest, ["line"]),
         ["wrong-dimension"] = (c => new(HttpMethod.Put, Put(c), """{"text": "t", "vector": [1, 2]}"""), HttpStatusCode.BadRequest, ["vector", "dimension"]),
+        ["zero-vector-cosine"] = (c => new(HttpMethod.Put, Put(c), """{"text": "t", "vector": [0, 0, 0, 0]}"""), HttpStatusCode.BadRequest, ["vector"]),
         ["empty-vector"] = (c => new(HttpMethod.Put, Put(c), """{"text": "t", "vector": []}"""), HttpStatusCode.BadRequest, ["vector", "dimension"]),
         ["infinity-overflow"] = (c => new(HttpMethod.Put, Put(c), """{"text": "t", "vector": [1e999, 0, 0, 1]}"""), HttpStatusCode.BadRequest, ["vector"]),
         ["negative-infinity-overflow"] = (c => new(HttpMethod.Put, Put(c), """{"text": "t", "vector": [0, -1e999, 0, 1]}"""), HttpStatusCode.BadRequest, ["vector"]),

@@ -59,7 +59,7 @@ public sealed partial class CliImportTests(ServerFixture fixture, ITestOutputHel
         var c = Names.Unique("importbad");
         await _http.CreateCollectionAsync(c, new JsonObject { ["dimension"] = Dimension, ["metric"] = "cosine" });
         var file = _dir.Combine("bad.jsonl");
-        var lines = Enumerable.Range(0, 10).Select(i => Line(Doc($"fine {i}", new float[Dimension], id: $"ok{i}"))).ToList();
+        var lines = Enumerable.Range(0, 10).Select(i => Line(Doc($"fine {i}", Ones(Dimension), id: $"ok{i}"))).ToList();
         lines[6] = """{"id": "broken", "text": "unterminated""";
         await File.WriteAllLinesAsync(file, lines);
 
@@ -70,10 +70,28 @@ public sealed partial class CliImportTests(ServerFixture fixture, ITestOutputHel
     }
 
     [Fact]
+    public async Task Import_WithSmallBatches_NamesTheBadLineOfTheFile()
+    {
+        // The bad line is the 3rd of the 2nd batch: the message must still point at line 7 of the file.
+        var c = Names.Unique("importbatch");
+        await _http.CreateCollectionAsync(c, new JsonObject { ["dimension"] = Dimension, ["metric"] = "cosine" });
+        var file = _dir.Combine("bad-batched.jsonl");
+        var lines = Enumerable.Range(0, 10).Select(i => Line(Doc($"fine {i}", Ones(Dimension), id: $"ok{i}"))).ToList();
+        lines[6] = Line(Doc("wrong dimension", Ones(Dimension + 1), id: "bad"));
+        await File.WriteAllLinesAsync(file, lines);
+
+        var result = await CliRun.RunAsync(["import", file, "--collection", c, "--url", fixture.Server.BaseUrl, "--batch", "4"], _dir.Combine("import-batched.log"), ImportTimeout);
+        output.WriteLine(result.Describe());
+        Assert.True(result.ExitCode != 0, result.Describe());
+        Assert.True(LineSevenRegex().IsMatch(result.Output), $"the message should name line 7 of the file: {result.Describe()}");
+        (await _http.GetAsync($"collections/{c}/docs/bad")).AssertStatus(System.Net.HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task Import_IntoAnUnknownCollection_ExitsNonZero_NamingIt()
     {
         var file = _dir.Combine("small.jsonl");
-        await File.WriteAllLinesAsync(file, [Line(Doc("x", new float[Dimension], id: "x1"))]);
+        await File.WriteAllLinesAsync(file, [Line(Doc("x", Ones(Dimension), id: "x1"))]);
         var missing = Names.Unique("nosuch");
 
         var result = await CliRun.RunAsync(["import", file, "--collection", missing, "--url", fixture.Server.BaseUrl], _dir.Combine("import-unknown.log"), ImportTimeout);
@@ -97,6 +115,9 @@ public sealed partial class CliImportTests(ServerFixture fixture, ITestOutputHel
     }
 
     public void Dispose() => _dir.Dispose();
+
+    /// <summary>A valid vector for any metric (an all-zero vector has no direction and cosine collections reject it).</summary>
+    private static float[] Ones(int dimension) => Enumerable.Repeat(1f, dimension).ToArray();
 
     [GeneratedRegex(@"\d[\d.,]*\s*(docs?|documents?|lines?)?\s*/\s*s", RegexOptions.IgnoreCase)]
     private static partial Regex RateRegex();

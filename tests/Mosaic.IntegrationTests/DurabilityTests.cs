@@ -86,6 +86,13 @@ public sealed class DurabilityTests(ITestOutputHelper output) : IDisposable
                     missing.Add($"vector {d.Id}: [{string.Join(',', vector)}]");
                 }
             });
+            // The whole vector index is back: an exhaustive vector search (top_k >= doc count) returns every doc.
+            var everything = MosaicHttp.HitIds(await http.SearchAsync(c, new JsonObject { ["mode"] = "vector", ["vector"] = Vector(docs[0].Vector), ["top_k"] = 1000 }));
+            if (everything.Count != 1000)
+            {
+                missing.Add($"vector search with top_k 1000 returned {everything.Count} of 1000 docs; not returned: {string.Join(',', docs.Select(d => d.Id).Except(everything).Take(20))}");
+            }
+
             Assert.True(missing.IsEmpty, $"{missing.Count} lost after kill -9:\n{string.Join('\n', missing.Take(20))}");
             Assert.Equal(1000, await http.DocCountAsync(c));
         });
@@ -162,6 +169,11 @@ public sealed class DurabilityTests(ITestOutputHelper output) : IDisposable
             long count = 0;
             await Wait.WaitUntilAsync(async () => (count = await http.DocCountAsync(c)) >= acknowledged.Count, TimeSpan.FromSeconds(30), $"doc_count >= {acknowledged.Count}");
             Assert.InRange(count, acknowledged.Count, acknowledged.Count + 4); // at most the in-flight ones on top
+
+            // Every acknowledged doc is back in the vector index too (top_k 1000 covers the whole collection).
+            var all = MosaicHttp.HitIds(await http.SearchAsync(c, new JsonObject { ["mode"] = "vector", ["vector"] = Vector(generator.Next()), ["top_k"] = 1000 })).ToHashSet();
+            var notIndexed = acknowledged.Keys.Where(id => !all.Contains(id)).ToList();
+            Assert.True(notIndexed.Count == 0, $"{notIndexed.Count} acknowledged docs missing from the vector index after restart: {string.Join(',', notIndexed.Take(20))}");
         });
     });
 
