@@ -53,7 +53,7 @@ public sealed unsafe partial class HnswIndex
             {
                 for (int i = 0; i < count; i++)
                 {
-                    Insert(first + i);
+                    Insert(first + i, concurrent: false);
                 }
 
                 return;
@@ -71,7 +71,7 @@ public sealed unsafe partial class HnswIndex
                         int i;
                         while ((i = Interlocked.Increment(ref next) - 1) < count && Volatile.Read(ref failure) is null)
                         {
-                            Insert(first + i);
+                            Insert(first + i, concurrent: true);
                         }
                     }
                     catch (Exception ex)
@@ -98,24 +98,57 @@ public sealed unsafe partial class HnswIndex
         }
     }
 
-    private void Insert(int id)
+    private void Insert(int id, bool concurrent)
     {
         if (Metric == VectorMetric.L2)
         {
-            Insert<SquaredL2>(id);
+            Insert<SquaredL2>(id, concurrent);
         }
         else
         {
-            Insert<NegativeDot>(id);
+            Insert<NegativeDot>(id, concurrent);
+        }
+    }
+
+    /// <summary>Links node <paramref name="id"/> (record already written) into the graph: hnswlib's addPoint.</summary>
+    /// <remarks>
+    /// With <paramref name="concurrent"/> (AddParallel), the node holds its own lock for its whole insertion and the
+    /// construction searches read each expanded list under that node's lock, as hnswlib does. Otherwise an inserter
+    /// could descend onto a node whose lower-level lists were not written yet, see only that node, link itself to it
+    /// alone and lose that link when the node wrote its list: it ended up unreachable (ParallelBuildReachabilityTests).
+    /// No deadlock: a node waits only on a node that is reachable at its current level, which finished (top-down)
+    /// all levels above; the holder, connecting a lower level, never waits on it in return.
+    /// Queries never lock: they tolerate a list being rewritten under them.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Insert<TDist>(int id, bool concurrent)
+        where TDist : struct, IDistance
+    {
+        byte* node = Node(id);
+        int* ownLock = (int*)(node + _headerOffset + NodeLayout.LockOffset);
+        if (concurrent)
+        {
+            LockNode(ownLock);
+        }
+
+        try
+        {
+            InsertLocked<TDist>(id, node, concurrent);
+        }
+        finally
+        {
+            if (concurrent)
+            {
+                Volatile.Write(ref *ownLock, 0);
+            }
         }
     }
 
     // Fully optimized from the first call: no slow tier-0 phase at start-up or in short benchmarks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Insert<TDist>(int id)
+    private void InsertLocked<TDist>(int id, byte* node, bool concurrent)
         where TDist : struct, IDistance
     {
-        byte* node = Node(id);
         float* v = (float*)node;
         int level = LevelOf(node + _headerOffset);
         long entry = Volatile.Read(ref _entry);
@@ -154,42 +187,25 @@ public sealed unsafe partial class HnswIndex
             }
 
             var scratch = SearchScratch.Current;
-            scratch.EnsureWork(Math.Max(_efConstruction, _maxM0) + 2);
+            scratch.EnsureWork(Math.Max(_efConstruction, 3 * _m) + 2);
             for (int l = Math.Min(level, maxLevel); l >= 0; l--)
             {
-                Span<Candidate> sorted;
-                if (UsePool)
+                int found = SearchLayerSorted<TDist>(scratch, v, ep, epDist, l, _efConstruction, limit, concurrent ? id : -1);
+                int kept = 0;
+                for (int j = 0; j < found; j++)
                 {
-                    int found = SearchLayerSorted<TDist>(scratch, v, ep, epDist, l, _efConstruction, limit);
-                    int kept = 0;
-                    for (int j = 0; j < found; j++)
+                    Candidate c = scratch.Pool[j];
+                    c.Id &= ~ExpandedBit;
+                    if (c.Id != id)
                     {
-                        Candidate c = scratch.Pool[j];
-                        c.Id &= ~ExpandedBit;
-                        if (c.Id != id)
-                        {
-                            scratch.Work[kept++] = c;
-                        }
+                        scratch.Work[kept++] = c;
                     }
-
-                    sorted = scratch.Work.AsSpan(0, kept);
-                }
-                else
-                {
-                    int found = SearchLayer<TDist, AnyNode>(scratch, v, ep, epDist, l, _efConstruction, limit, default);
-                    sorted = SortResults(scratch, found, id);
                 }
 
+                Span<Candidate> sorted = scratch.Work.AsSpan(0, kept);
                 int maxLinks = l == 0 ? _maxM0 : _m;
                 int selected = SelectNeighbors<TDist>(sorted, _m, scratch.Work2);
-                int* links = l == 0 ? (int*)(node + _linksOffset) : UpperLinks(node, l) + 1;
-                int* countPtr = l == 0 ? (int*)(node + _headerOffset) : UpperLinks(node, l);
-                for (int j = 0; j < selected; j++)
-                {
-                    links[j] = scratch.Work2[j].Id;
-                }
-
-                Volatile.Write(ref *countPtr, selected);
+                SetOwnLinks<TDist>(id, l, selected, maxLinks, scratch, lockHeld: concurrent);
                 for (int j = 0; j < selected; j++)
                 {
                     Connect<TDist>(scratch.Work2[j].Id, id, scratch.Work2[j].Distance, l, maxLinks, scratch);
@@ -216,24 +232,90 @@ public sealed unsafe partial class HnswIndex
         }
     }
 
-    /// <summary>Empties the result max-heap into scratch.Work in ascending distance, dropping <paramref name="self"/>.</summary>
-    private static Span<Candidate> SortResults(SearchScratch scratch, int count, int self)
+    /// <summary>
+    /// Writes the new node's own list at <paramref name="level"/> from scratch.Work2, under the node's lock, keeping
+    /// back links that other threads added meanwhile.
+    /// </summary>
+    /// <remarks>
+    /// In a parallel build another inserter can reach this node at this level before the node has written its list
+    /// there (it descends to the node from a level above) and link itself in through <see cref="Connect"/>. A plain
+    /// overwrite dropped that link and could leave the other node with no inbound link at all (unreachable; found by
+    /// ParallelBuildReachabilityTests). hnswlib avoids it by holding the new node's lock for the whole insertion.
+    /// </remarks>
+    private void SetOwnLinks<TDist>(int id, int level, int selected, int maxLinks, SearchScratch scratch, bool lockHeld)
+        where TDist : struct, IDistance
     {
-        ref Candidate heap = ref MemoryMarshal.GetArrayDataReference(scratch.Results);
-        Candidate[] work = scratch.Work;
-        int n = count;
-        int write = count;
-        while (n > 0)
+        byte* node = Node(id);
+        int* lockWord = (int*)(node + _headerOffset + NodeLayout.LockOffset);
+        int* countPtr = level == 0 ? (int*)(node + _headerOffset) : UpperLinks(node, level);
+        int* links = level == 0 ? (int*)(node + _linksOffset) : countPtr + 1;
+        Candidate[] chosen = scratch.Work2;
+        if (!lockHeld)
         {
-            Candidate top = heap;
-            CandidateHeap.PopMax(ref heap, ref n);
-            if (top.Id != self)
-            {
-                work[--write] = top;
-            }
+            LockNode(lockWord);
         }
 
-        return work.AsSpan(write, count - write);
+        try
+        {
+            int existing = Math.Min(*countPtr, maxLinks);
+            if (existing == 0)
+            {
+                for (int j = 0; j < selected; j++)
+                {
+                    links[j] = chosen[j].Id;
+                }
+
+                Volatile.Write(ref *countPtr, selected);
+                return;
+            }
+
+            // Union of the chosen neighbours and the back links already present, pruned by the heuristic if too many.
+            Candidate[] work = scratch.Work3;
+            int n = 0;
+            for (int j = 0; j < selected; j++)
+            {
+                work[n++] = chosen[j];
+            }
+
+            for (int j = 0; j < existing; j++)
+            {
+                int other = links[j];
+                bool duplicate = false;
+                for (int i = 0; i < selected && !duplicate; i++)
+                {
+                    duplicate = chosen[i].Id == other;
+                }
+
+                if (!duplicate)
+                {
+                    work[n++] = new Candidate(TDist.Distance((float*)node, (float*)Node(other), _paddedDimension), other);
+                }
+            }
+
+            Span<Candidate> all = work.AsSpan(0, n);
+            InsertionSort(all);
+            int count = n;
+            if (n > maxLinks)
+            {
+                Candidate[] kept = scratch.Work;
+                count = SelectNeighbors<TDist>(all, maxLinks, kept);
+                kept.AsSpan(0, count).CopyTo(work);
+            }
+
+            for (int j = 0; j < count; j++)
+            {
+                links[j] = work[j].Id;
+            }
+
+            Volatile.Write(ref *countPtr, count);
+        }
+        finally
+        {
+            if (!lockHeld)
+            {
+                Volatile.Write(ref *lockWord, 0);
+            }
+        }
     }
 
     /// <summary>

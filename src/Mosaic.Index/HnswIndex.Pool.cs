@@ -20,12 +20,18 @@ public sealed unsafe partial class HnswIndex
 {
     private const int ExpandedBit = int.MinValue;
 
-    internal static bool UsePool { get; set; } = Environment.GetEnvironmentVariable("MOSAIC_HNSW_POOL") != "0";
+    /// <summary>Off: use the two-heap search everywhere (the tests check both give the same answers).</summary>
+    internal static bool UsePool { get; set; } = true;
 
+    /// <summary>
+    /// Searches one layer; leaves the best (at most ef) candidates sorted ascending in scratch.Pool (ids may carry
+    /// <see cref="ExpandedBit"/>). <paramref name="lockingFor"/>: in a parallel build, the id of the node being
+    /// inserted; each expanded node's list is then read under its lock (see <see cref="Insert{TDist}"/>).
+    /// </summary>
     /// <summary>Searches one layer; leaves the best (at most ef) candidates sorted ascending in scratch.Pool (ids may carry <see cref="ExpandedBit"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
-    private int SearchLayerSorted<TDist>(SearchScratch scratch, float* q, int ep, float epDist, int level, int ef, int limit)
+    private int SearchLayerSorted<TDist>(SearchScratch scratch, float* q, int ep, float epDist, int level, int ef, int limit, int lockingFor = -1)
         where TDist : struct, IDistance
     {
         ushort tag = scratch.Begin(limit);
@@ -41,6 +47,7 @@ public sealed unsafe partial class HnswIndex
         int headerOffset = _headerOffset;
         int vectorBytes = dim * sizeof(float);
 
+        int* lockedCopy = stackalloc int[lockingFor >= 0 ? maxLinks : 1];
         pool = new Candidate(epDist, ep);
         int size = 1;
         int cursor = 0;
@@ -69,6 +76,16 @@ public sealed unsafe partial class HnswIndex
             if ((uint)n > (uint)maxLinks)
             {
                 n = maxLinks;
+            }
+
+            if (lockingFor >= 0 && currentId != lockingFor)
+            {
+                int* lockWord = (int*)(node + headerOffset + NodeLayout.LockOffset);
+                LockNode(lockWord);
+                n = Math.Min(level == 0 ? *(int*)(node + headerOffset) : links[-1], maxLinks);
+                new ReadOnlySpan<int>(links, n).CopyTo(new Span<int>(lockedCopy, n));
+                Volatile.Write(ref *lockWord, 0);
+                links = lockedCopy;
             }
 
             // Pass 1: drop visited neighbours and prefetch all lines of the rest, so their misses overlap

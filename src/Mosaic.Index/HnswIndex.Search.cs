@@ -12,8 +12,6 @@ public sealed unsafe partial class HnswIndex
 {
     private const int StackQueryFloats = 4096;
 
-    internal static int PrefetchMode { get; set; } = 2;
-
     /// <summary>
     /// Approximate k nearest neighbours of <paramref name="query"/>, best first; returns how many hits were written
     /// (at most min(k, results.Length)). <paramref name="ef"/> is raised to at least k. With a filter only allowed
@@ -249,11 +247,13 @@ public sealed unsafe partial class HnswIndex
         ref ushort visited = ref MemoryMarshal.GetArrayDataReference(scratch.Visited);
         ref Candidate results = ref MemoryMarshal.GetArrayDataReference(scratch.Results);
         ref int pending = ref MemoryMarshal.GetArrayDataReference(scratch.Pending);
+        ref nint pendingNodes = ref MemoryMarshal.GetArrayDataReference(scratch.PendingNodes);
         Candidate[] frontierArray = scratch.Frontier;
         ref Candidate frontier = ref MemoryMarshal.GetArrayDataReference(frontierArray);
         int frontierCount = 0, resultCount = 0;
         int dim = _paddedDimension;
         int headerOffset = _headerOffset;
+        int vectorBytes = dim * sizeof(float);
 
         float lowerBound = float.MaxValue;
         byte* epNode = Node(ep);
@@ -295,7 +295,7 @@ public sealed unsafe partial class HnswIndex
                 n = maxLinks;
             }
 
-            // Pass 1: drop visited neighbours and start loading the rest, so their cache misses overlap.
+            // Pass 1: drop visited neighbours and prefetch the rest (see SearchLayerSorted).
             int fresh = 0;
             for (int j = 0; j < n; j++)
             {
@@ -312,35 +312,22 @@ public sealed unsafe partial class HnswIndex
                 }
 
                 mark = tag;
-                Unsafe.Add(ref pending, fresh++) = nb;
-                if (Sse.IsSupported && PrefetchMode >= 1)
+                byte* p = Node(nb);
+                Unsafe.Add(ref pending, fresh) = nb;
+                Unsafe.Add(ref pendingNodes, fresh++) = (nint)p;
+                if (Sse.IsSupported)
                 {
-                    byte* p = Node(nb);
-                    Sse.Prefetch0(p);
-                    if (PrefetchMode >= 3)
+                    for (int line = 0; line < vectorBytes; line += 64)
                     {
-                        for (int line = 64; line < dim * sizeof(float); line += 64)
-                        {
-                            Sse.Prefetch0(p + line);
-                        }
+                        Sse.Prefetch0(p + line);
                     }
                 }
             }
 
-            // Pass 2: distances, with the whole vector of the next neighbour prefetched meanwhile.
             for (int j = 0; j < fresh; j++)
             {
                 int nb = Unsafe.Add(ref pending, j);
-                if (Sse.IsSupported && PrefetchMode == 2 && j + 1 < fresh)
-                {
-                    byte* next = Node(Unsafe.Add(ref pending, j + 1));
-                    for (int line = 64; line < dim * sizeof(float); line += 64)
-                    {
-                        Sse.Prefetch0(next + line);
-                    }
-                }
-
-                byte* nbNode = Node(nb);
+                byte* nbNode = (byte*)Unsafe.Add(ref pendingNodes, j);
                 float d = TDist.Distance(q, (float*)nbNode, dim);
                 if (resultCount < ef || d < lowerBound)
                 {
@@ -368,13 +355,12 @@ public sealed unsafe partial class HnswIndex
                 }
             }
 
-            if (PrefetchMode == 4 && frontierCount > 0 && level == 0)
+            if (frontierCount > 0 && level == 0 && Sse.IsSupported)
             {
                 // The next node to expand: its link list (the lines after its vector) is read next.
                 byte* next = Node(frontier.Id) + headerOffset;
                 Sse.Prefetch0(next);
                 Sse.Prefetch0(next + 64);
-                Sse.Prefetch0(next + 128);
             }
         }
 

@@ -88,8 +88,11 @@ public sealed unsafe partial class HnswIndex : IDisposable
         _labels = new Dictionary<long, int>(Math.Min(initialCapacity, 1 << 20));
     }
 
-    /// <summary>Pad each record to whole cache lines (measured: see bench/README.md, "what paid").</summary>
-    internal static bool AlignRecords { get; set; } = Environment.GetEnvironmentVariable("MOSAIC_HNSW_ALIGN") != "0";
+    /// <summary>
+    /// Pad each record to whole cache lines, so every vector starts on a line and a 128-d vector spans 8 lines, not 9
+    /// (measured +10-15% QPS at 200k x 128, for 6% more memory: 704 instead of 664 bytes a record).
+    /// </summary>
+    internal static bool AlignRecords { get; set; } = true;
 
     public int Dimension => _dimension;
 
@@ -128,7 +131,7 @@ public sealed unsafe partial class HnswIndex : IDisposable
             ThrowIfDisposed();
             ReplaceLabel(label, -1);
             int id = ReserveNode(label, vector);
-            Insert(id);
+            Insert(id, concurrent: false);
             ReplaceLabel(label, id);
         }
     }
