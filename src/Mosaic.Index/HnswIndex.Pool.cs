@@ -89,7 +89,8 @@ public sealed unsafe partial class HnswIndex
             }
 
             // Pass 1: drop visited neighbours and prefetch all lines of the rest, so their misses overlap
-            // (measured: +40% QPS at 200k x 128 over prefetching one line ahead, and still +5% when it fits in cache).
+            // (measured: +40% QPS at 200k x 128 over prefetching one line ahead, and still +5% when it fits in cache;
+            // at 384-d prefetching only the first 4, 8 or 16 lines of each vector was 5-12% slower).
             int fresh = 0;
             for (int j = 0; j < n; j++)
             {
