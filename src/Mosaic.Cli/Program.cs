@@ -1,9 +1,13 @@
 using System.CommandLine;
 using Mosaic.Cli.Verbs;
+using Mosaic.Hosting;
 
 var root = new RootCommand("Mosaic: hybrid vector + keyword search, embedded or as a cluster")
 {
-    ServeVerb.Create(),
+    HostedVerb.Create("serve", MosaicRole.Serve, "Run every part in this process: store (SQLite, or PostgreSQL with --store), coordinator and workers"),
+    HostedVerb.Create("coordinator", MosaicRole.Coordinator, "Run a stateless coordinator (HTTP API) over a PostgreSQL store"),
+    HostedVerb.Create("worker", MosaicRole.Worker, "Run a worker holding shard replicas (gRPC) over a PostgreSQL store"),
     ImportVerb.Create(),
+    StatusVerb.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -46,12 +46,12 @@ public sealed record BatchSearchResponse(List<SearchResponse> Results);
 
 public sealed record HealthResponse(string Status, string? Detail = null);
 
-public sealed record ClusterResponse(List<NodeResponse> Nodes, List<ClusterCollectionResponse> Collections);
+public sealed record ClusterResponse(List<NodeResponse> Nodes, List<ClusterCollectionResponse> Collections, long? PlacementVersion = null);
 
-public sealed record NodeResponse(string Name, string Role, string Address, string State);
+public sealed record NodeResponse(string Name, string Role, string Address, string State, DateTimeOffset? LeaseExpiresAt = null, int ShardsHeld = 0);
 
 public sealed record ClusterCollectionResponse(string Name, long ShardMapVersion, List<ClusterShardResponse> Shards);
 
 public sealed record ClusterShardResponse(int Shard, string Range, List<ReplicaResponse> Replicas);
 
-public sealed record ReplicaResponse(string Node, string State, long Lag, long DocCount);
+public sealed record ReplicaResponse(string Node, string State, long Lag, long? DocCount = null);

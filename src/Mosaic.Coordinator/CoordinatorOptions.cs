@@ -18,6 +18,15 @@ public sealed record CoordinatorOptions
     /// <summary>Upper bound on a request's timeout_ms (also bounds read-your-writes waits).</summary>
     public TimeSpan MaxSearchTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Ask another replica when the first has not answered after this long; null = the shard's recent p95.</summary>
+    public TimeSpan? HedgeDelay { get; init; }
+
+    /// <summary>Lower bound of the p95-derived hedge delay, so a fast shard is not hedged on every request.</summary>
+    public TimeSpan MinHedgeDelay { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>How long a search waits for a shard with no serving replica to get one (a collection created a moment ago).</summary>
+    public TimeSpan RouteWait { get; init; } = TimeSpan.FromSeconds(3);
+
     public IEnumerable<string> Validate()
     {
         if (MaxDocumentBytes < 64)
@@ -33,6 +42,11 @@ public sealed record CoordinatorOptions
         if (MaxIdBytes is < 1 or > 4096)
         {
             yield return "Mosaic:Coordinator:MaxIdBytes must be within 1..4096";
+        }
+
+        if (HedgeDelay is { } hedge && hedge <= TimeSpan.Zero)
+        {
+            yield return "Mosaic:Coordinator:HedgeDelay must be positive (or unset for the shard's p95)";
         }
 
         if (DefaultSearchTimeout <= TimeSpan.Zero || DefaultSearchTimeout > MaxSearchTimeout)

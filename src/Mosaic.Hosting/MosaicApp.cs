@@ -10,7 +10,14 @@ using Mosaic.Contracts;
 using Mosaic.Coordinator;
 using Mosaic.Hosting.Endpoints;
 using Mosaic.Hosting.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Mosaic.Coordinator.Placement;
+using Mosaic.Core.Seams;
+using Mosaic.Hosting.Cluster;
 using Mosaic.Worker;
+using Mosaic.Worker.Node;
+using Mosaic.Worker.Placement;
+using Mosaic.Worker.Rpc;
 
 namespace Mosaic.Hosting;
 
@@ -40,28 +47,75 @@ public static partial class MosaicApp
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
 
         var options = BindOptions(builder.Configuration);
-        string data = Path.GetFullPath(options.Mosaic.DataDir);
+        var mosaic = options.Mosaic;
+        string data = Path.GetFullPath(mosaic.DataDir);
         Directory.CreateDirectory(data);
         var worker = options.Worker with { ShardDirectory = Path.Combine(data, "shards") };
+        string advertise = AdvertisedAddress(mosaic);
+        string nodeId = new Uri(advertise).Authority;
 
-        builder.Services.AddSingleton(Options.Create(options.Mosaic));
-        builder.Services.AddSingleton(Options.Create(options.Coordinator));
-        builder.Services.AddSingleton(Options.Create(worker));
-        builder.Services.AddMosaicSqliteStore(Path.Combine(data, "store.db"));
-        builder.Services.AddMosaicLocalWorker();
-        builder.Services.AddMosaicCoordinator();
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, MosaicJsonContext.Default));
-        builder.Services.AddOpenApi(o => o.AddRequestBodyDocs());
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(Options.Create(mosaic));
+        services.AddSingleton(Options.Create(options.Coordinator));
+        services.AddSingleton(Options.Create(options.Placement));
+        services.AddSingleton(Options.Create(worker));
+        if (mosaic.Embedded)
+        {
+            services.AddMosaicSqliteStore(Path.Combine(data, "store.db"));
+        }
+        else
+        {
+            services.AddMosaicPostgresStore(mosaic.Store!);
+            services.AddMosaicNodeLease(nodeId, mosaic.Role.ToString().ToLowerInvariant(), advertise, mosaic.NodeLease);
+        }
+
+        switch (mosaic.Role)
+        {
+            case MosaicRole.Serve when mosaic.Embedded:
+                services.AddMosaicWorker(_ => new AllShardsPlan());
+                services.AddSingleton<IShardRouter>(sp => sp.GetRequiredService<WorkerNode>());
+                services.AddSingleton<IClusterStatus, LocalClusterStatus>();
+                services.AddMosaicCoordinator();
+                break;
+            case MosaicRole.Serve:
+                services.AddMosaicWorker(sp => new StorePlacementPlan(sp.GetRequiredService<IPlacementStore>(), nodeId));
+                services.AddMosaicClusterRouting(nodeId, sp => (collection, shard, node) => node == nodeId ? sp.GetRequiredService<WorkerNode>().LocalClient(collection, shard) : null);
+                services.AddMosaicCoordinator();
+                break;
+            case MosaicRole.Coordinator:
+                services.AddMosaicClusterRouting(nodeId);
+                services.AddMosaicCoordinator();
+                break;
+            case MosaicRole.Worker:
+                services.AddMosaicWorker(sp => new StorePlacementPlan(sp.GetRequiredService<IPlacementStore>(), nodeId));
+                services.AddGrpc();
+                break;
+        }
+
+        if (mosaic.Role != MosaicRole.Worker)
+        {
+            services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, MosaicJsonContext.Default));
+            services.AddOpenApi(o => o.AddRequestBodyDocs());
+        }
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = options.Coordinator.MaxBulkBytes;
-            var address = options.Mosaic.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(options.Mosaic.Host);
-            kestrel.Listen(address, options.Mosaic.Port);
+            var address = mosaic.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(mosaic.Host);
+            // A worker speaks gRPC only; without TLS there is no protocol negotiation, so it listens HTTP/2 only.
+            kestrel.Listen(address, mosaic.Port, listen => listen.Protocols = mosaic.Role == MosaicRole.Worker ? HttpProtocols.Http2 : HttpProtocols.Http1);
         });
 
         var app = builder.Build();
-        LogStarting(app.Logger, data, options.Mosaic.Host, options.Mosaic.Port, options.Coordinator.ToString(), worker.ToString());
+        LogStarting(app.Logger, mosaic.Role.ToString().ToLowerInvariant(), mosaic.Embedded ? "SQLite in " + data : "PostgreSQL", nodeId, options.Coordinator.ToString(), worker.ToString());
+        if (mosaic.Role == MosaicRole.Worker)
+        {
+            app.MapGrpcService<ShardGrpcService>();
+            app.MapGet("/health", () => "ok");
+            return app;
+        }
+
         app.UseApiErrors();
         app.UseStatusCodePages(async context =>
         {
@@ -87,21 +141,39 @@ public static partial class MosaicApp
         return app;
     }
 
+    /// <summary>Where other nodes reach this one; a worker on port 0 must say it explicitly.</summary>
+    private static string AdvertisedAddress(MosaicOptions mosaic)
+    {
+        if (mosaic.Advertise is { } given)
+        {
+            return given.Contains("://", StringComparison.Ordinal) ? given.TrimEnd('/') : "http://" + given;
+        }
+
+        string host = mosaic.Host is "0.0.0.0" or "::" ? "127.0.0.1" : mosaic.Host;
+        return $"http://{host}:{mosaic.Port}";
+    }
+
     /// <summary>Binds every options record and validates them together, so a bad start names all problems at once.</summary>
-    private static (MosaicOptions Mosaic, CoordinatorOptions Coordinator, WorkerOptions Worker) BindOptions(IConfiguration configuration)
+    private static (MosaicOptions Mosaic, CoordinatorOptions Coordinator, WorkerOptions Worker, PlacementOptions Placement) BindOptions(IConfiguration configuration)
     {
         var mosaic = configuration.GetSection("Mosaic").Get<MosaicOptions>() ?? new MosaicOptions();
         var coordinator = configuration.GetSection("Mosaic:Coordinator").Get<CoordinatorOptions>() ?? new CoordinatorOptions();
         var worker = configuration.GetSection("Mosaic:Worker").Get<WorkerOptions>() ?? new WorkerOptions();
-        var errors = mosaic.Validate().Concat(coordinator.Validate()).Concat(worker.Validate()).ToList();
+        var placement = configuration.GetSection("Mosaic:Placement").Get<PlacementOptions>() ?? new PlacementOptions();
+        var errors = mosaic.Validate().Concat(coordinator.Validate()).Concat(worker.Validate()).Concat(placement.Validate()).ToList();
+        if (mosaic.Role == MosaicRole.Worker && mosaic.Port == 0 && mosaic.Advertise is null)
+        {
+            errors.Add("a worker on port 0 needs Mosaic:Advertise (--advertise host:port) so that coordinators can reach it");
+        }
+
         if (errors.Count > 0)
         {
             throw new OptionsValidationException("Mosaic", typeof(MosaicOptions), errors);
         }
 
-        return (mosaic, coordinator, worker);
+        return (mosaic, coordinator, worker, placement);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Mosaic starting: data {DataDir}, listening on {Host}:{Port}; coordinator {Coordinator}; worker {Worker}")]
-    private static partial void LogStarting(ILogger logger, string dataDir, string host, int port, string coordinator, string worker);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mosaic starting as {Role} (node {Node}) on {Store}; coordinator {Coordinator}; worker {Worker}")]
+    private static partial void LogStarting(ILogger logger, string role, string store, string node, string coordinator, string worker);
 }

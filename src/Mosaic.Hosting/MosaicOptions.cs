@@ -1,5 +1,13 @@
 namespace Mosaic.Hosting;
 
+/// <summary>The parts a process runs.</summary>
+public enum MosaicRole
+{
+    Serve,
+    Coordinator,
+    Worker,
+}
+
 /// <summary>Process-wide settings, bound from configuration section "Mosaic" (appsettings.json, MOSAIC__* env vars, flags).</summary>
 public sealed record MosaicOptions
 {
@@ -9,8 +17,22 @@ public sealed record MosaicOptions
     /// <summary>Address the HTTP API listens on; loopback by default so nothing is exposed by accident.</summary>
     public string Host { get; init; } = "127.0.0.1";
 
-    /// <summary>HTTP port; 0 picks a free one.</summary>
+    /// <summary>HTTP port (gRPC for a worker); 0 picks a free one.</summary>
     public int Port { get; init; } = 7700;
+
+    /// <summary>Which parts this process runs: serve (all), coordinator (HTTP API), or worker (shard replicas over gRPC).</summary>
+    public MosaicRole Role { get; init; } = MosaicRole.Serve;
+
+    /// <summary>PostgreSQL connection string of the cluster store; empty means the embedded SQLite store in <see cref="DataDir"/>.</summary>
+    public string? Store { get; init; }
+
+    /// <summary>The address other nodes reach this one at (default http://Host:Port); it is also the node id.</summary>
+    public string? Advertise { get; init; }
+
+    /// <summary>How long this node's lease in the store lasts; it renews every third of it.</summary>
+    public TimeSpan NodeLease { get; init; } = TimeSpan.FromSeconds(6);
+
+    public bool Embedded => string.IsNullOrWhiteSpace(Store);
 
     public IEnumerable<string> Validate()
     {
@@ -22,6 +44,21 @@ public sealed record MosaicOptions
         if (Port is < 0 or > 65535)
         {
             yield return $"Mosaic:Port must be within 0..65535, got {Port}";
+        }
+
+        if (Embedded && Role != MosaicRole.Serve)
+        {
+            yield return $"Mosaic:Store (--store) is required for the {Role.ToString().ToLowerInvariant()} role: give a PostgreSQL connection string";
+        }
+
+        if (Advertise is not null && !Uri.TryCreate(Advertise.Contains("://", StringComparison.Ordinal) ? Advertise : "http://" + Advertise, UriKind.Absolute, out _))
+        {
+            yield return $"Mosaic:Advertise must be host:port or a URL, got '{Advertise}'";
+        }
+
+        if (NodeLease < TimeSpan.FromSeconds(1))
+        {
+            yield return "Mosaic:NodeLease must be at least 1 second";
         }
 
         if (!System.Net.IPAddress.TryParse(Host, out _) && Host != "localhost")

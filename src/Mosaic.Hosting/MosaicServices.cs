@@ -1,16 +1,24 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Mosaic.Coordinator;
+using Mosaic.Coordinator.Placement;
 using Mosaic.Coordinator.Reads;
+using Mosaic.Coordinator.Remote;
 using Mosaic.Coordinator.Writes;
 using Mosaic.Core.Changes;
 using Mosaic.Core.Seams;
+using Mosaic.Hosting.Cluster;
+using Mosaic.Store.Postgres;
 using Mosaic.Store.Sqlite;
 using Mosaic.Worker.Node;
+using Mosaic.Worker.Placement;
 
 namespace Mosaic.Hosting;
 
-/// <summary>Registrations of each part; the host picks which ones a role gets. TryAdd so tests and hosts can override.</summary>
+/// <summary>Registrations of each part; <see cref="MosaicApp"/> picks which ones a role gets. TryAdd so tests and hosts can override.</summary>
 public static class MosaicServices
 {
     /// <summary>The embedded SQLite store behind the catalog, document-store and change-log seams.</summary>
@@ -24,23 +32,63 @@ public static class MosaicServices
         return services;
     }
 
-    /// <summary>The worker role with every shard held in this process, routed in-process.</summary>
-    public static IServiceCollection AddMosaicLocalWorker(this IServiceCollection services)
+    /// <summary>The cluster store on PostgreSQL: every store seam, node leases and placement included.</summary>
+    public static IServiceCollection AddMosaicPostgresStore(this IServiceCollection services, string connectionString)
+    {
+        services.TryAddSingleton<ChangeSignal>();
+        services.TryAddSingleton(sp => new PostgresStore(new PostgresStoreOptions(connectionString), sp.GetRequiredService<ChangeSignal>(), sp.GetRequiredService<ILogger<PostgresStore>>()));
+        services.TryAddSingleton<ICollectionCatalog>(sp => sp.GetRequiredService<PostgresStore>());
+        services.TryAddSingleton<IDocumentStore>(sp => sp.GetRequiredService<PostgresStore>());
+        services.TryAddSingleton<IChangeLog>(sp => sp.GetRequiredService<PostgresStore>());
+        services.TryAddSingleton<INodeRegistry>(sp => sp.GetRequiredService<PostgresStore>());
+        services.TryAddSingleton<IPlacementStore>(sp => sp.GetRequiredService<PostgresStore>());
+        return services;
+    }
+
+    /// <summary>The worker role: holds the replicas <paramref name="plan"/> assigns to this node.</summary>
+    public static IServiceCollection AddMosaicWorker(this IServiceCollection services, Func<IServiceProvider, IReplicaPlan> plan)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ChangeSignal>();
+        services.TryAddSingleton(plan);
         services.TryAddSingleton<WorkerNode>();
-        services.TryAddSingleton<IShardRouter>(sp => sp.GetRequiredService<WorkerNode>());
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<WorkerNode>());
         return services;
     }
 
-    /// <summary>The coordinator role: write path and read path.</summary>
+    /// <summary>The coordinator role: write path and read path over whichever <see cref="IShardRouter"/> is registered.</summary>
     public static IServiceCollection AddMosaicCoordinator(this IServiceCollection services)
     {
+        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ReplicaSelector>();
+        services.TryAddSingleton<ShardLatencyTracker>();
         services.TryAddSingleton<WritePath>();
         services.TryAddSingleton<ReadPath>();
         return services;
     }
+
+    /// <summary>Cluster routing from the store's placement, and the placement leader election.</summary>
+    /// <param name="localReplica">Finds a replica held by this very process (serve over PostgreSQL), else null.</param>
+    public static IServiceCollection AddMosaicClusterRouting(this IServiceCollection services, string nodeId, Func<IServiceProvider, Func<long, int, string, IShardClient?>>? localReplica = null)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new ClusterRouter(
+            sp.GetRequiredService<IPlacementStore>(), sp.GetRequiredService<INodeRegistry>(), sp.GetRequiredService<ChangeSignal>(),
+            sp.GetRequiredService<IOptions<CoordinatorOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ClusterRouter>>(),
+            localReplica?.Invoke(sp)));
+        services.TryAddSingleton<IShardRouter>(sp => sp.GetRequiredService<ClusterRouter>());
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ClusterRouter>());
+        services.TryAddSingleton(sp => new PlacementLeader(
+            sp.GetRequiredService<ICollectionCatalog>(), sp.GetRequiredService<INodeRegistry>(), sp.GetRequiredService<IPlacementStore>(),
+            sp.GetRequiredService<ChangeSignal>(), sp.GetRequiredService<IOptions<PlacementOptions>>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<PlacementLeader>>(), nodeId));
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<PlacementLeader>());
+        services.TryAddSingleton<IClusterStatus, StoreClusterStatus>();
+        return services;
+    }
+
+    /// <summary>Registers this node in the store and keeps its lease; registered first so it starts before the parts that need it.</summary>
+    public static IServiceCollection AddMosaicNodeLease(this IServiceCollection services, string nodeId, string role, string address, TimeSpan lease) =>
+        services.AddSingleton<IHostedService>(sp => new NodeLeaseService(
+            sp.GetRequiredService<INodeRegistry>(), nodeId, role, address, lease, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NodeLeaseService>>()));
 }

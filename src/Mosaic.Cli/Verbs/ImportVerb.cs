@@ -71,7 +71,8 @@ internal static class ImportVerb
                 using var stream = file.OpenRead();
                 using var reader = new StreamReader(stream);
                 var lines = new List<string>(batchSize);
-                int firstLine = 1, lineNumber = 0;
+                var fileLines = new List<int>(batchSize);
+                int lineNumber = 0;
                 string? line;
                 while (error is null)
                 {
@@ -82,6 +83,7 @@ internal static class ImportVerb
                         if (line.Length > 0)
                         {
                             lines.Add(line);
+                            fileLines.Add(lineNumber);
                         }
                     }
 
@@ -94,11 +96,11 @@ internal static class ImportVerb
                         }
                         catch (MosaicApiException ex)
                         {
-                            error = $"{ex.Detail} (batch starting at file line {firstLine}; {written} documents written before it)";
+                            error = $"{ToFileLine(ex.Detail, fileLines)} ({written} documents written before this batch of {lines.Count}, which was not written)";
                         }
 
                         lines.Clear();
-                        firstLine = lineNumber + 1;
+                        fileLines.Clear();
                         task.Value = stream.Position;
                     }
 
@@ -127,6 +129,15 @@ internal static class ImportVerb
         }
 
         return 0;
+    }
+
+    /// <summary>The server names the line within the batch ("line 3: ..."); say which line of the file that is.</summary>
+    private static string ToFileLine(string detail, List<int> fileLines)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(detail, @"^line (\d+): ");
+        return match.Success && int.TryParse(match.Groups[1].Value, out int n) && n >= 1 && n <= fileLines.Count
+            ? $"line {fileLines[n - 1]}: {detail[match.Length..]}"
+            : detail;
     }
 
     private static async Task WaitSearchableAsync(MosaicClient client, string collection, CancellationToken ct)

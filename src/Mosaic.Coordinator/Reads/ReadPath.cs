@@ -14,7 +14,7 @@ namespace Mosaic.Coordinator.Reads;
 /// Every shard call starts before any is awaited and has its own deadline. A shard whose replicas all fail is reported
 /// in the answer (partial, coverage, failures) instead of failing the whole search.
 /// </remarks>
-public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardRouter router, ReplicaSelector selector, IOptions<CoordinatorOptions> options)
+public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardRouter router, ReplicaSelector selector, ShardLatencyTracker latencies, IOptions<CoordinatorOptions> options)
 {
     private readonly CoordinatorOptions _options = options.Value;
 
@@ -169,6 +169,10 @@ public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardR
         return (filter, after, timeout);
     }
 
+    /// <summary>
+    /// One shard's answer: ask the least-loaded replica; if it is slower than the hedge delay ask the next one too
+    /// (first answer wins); if one fails, try the next at once. All within the shard's deadline.
+    /// </summary>
     private async Task<ShardOutcome> CallShardAsync(int shard, IReadOnlyList<IShardClient> replicas, ShardSearchRequest request, TimeSpan timeout, CancellationToken ct)
     {
         if (replicas.Count == 0)
@@ -178,34 +182,84 @@ public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardR
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(timeout);
+        var queue = new Queue<IShardClient>(selector.Order(replicas));
+        var running = new List<Task<ShardSearchResult>>();
+        var leases = new List<IDisposable>();
+        long started = Stopwatch.GetTimestamp();
         string reason = "unavailable";
-        foreach (var replica in selector.Order(replicas))
+        var hedgeDelay = _options.HedgeDelay ?? latencies.P95(request.CollectionId, shard) ?? TimeSpan.FromMilliseconds(50);
+        if (hedgeDelay < _options.MinHedgeDelay)
         {
-            try
-            {
-                using var lease = selector.Begin(replica);
-                var result = await replica.SearchAsync(request, deadline.Token).ConfigureAwait(false);
-                return new ShardOutcome(shard, result, null);
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                return new ShardOutcome(shard, null, new ShardFailure(shard, "timeout"));
-            }
-            catch (TimeoutException)
-            {
-                return new ShardOutcome(shard, null, new ShardFailure(shard, "timeout"));
-            }
-            catch (ShardUnavailableException)
-            {
-                reason = "unavailable";
-            }
-            catch (Exception) when (!ct.IsCancellationRequested)
-            {
-                reason = "error";
-            }
+            hedgeDelay = _options.MinHedgeDelay;
         }
 
-        return new ShardOutcome(shard, null, new ShardFailure(shard, reason));
+        void Launch()
+        {
+            var replica = queue.Dequeue();
+            leases.Add(selector.Begin(replica));
+            running.Add(replica.SearchAsync(request, deadline.Token));
+        }
+
+        try
+        {
+            Launch();
+            while (running.Count > 0)
+            {
+                Task? hedge = queue.Count > 0 ? Task.Delay(hedgeDelay, deadline.Token) : null;
+                var finished = hedge is null ? await Task.WhenAny(running).ConfigureAwait(false) : await Task.WhenAny([.. running, hedge]).ConfigureAwait(false);
+                if (finished == hedge)
+                {
+                    if (!hedge.IsCanceled)
+                    {
+                        Launch();
+                        continue;
+                    }
+
+                    finished = await Task.WhenAny(running).ConfigureAwait(false);
+                }
+
+                var call = (Task<ShardSearchResult>)finished;
+                running.Remove(call);
+                if (call.IsCompletedSuccessfully)
+                {
+                    latencies.Record(request.CollectionId, shard, Stopwatch.GetElapsedTime(started));
+                    return new ShardOutcome(shard, call.Result, null);
+                }
+
+                if (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+                {
+                    return new ShardOutcome(shard, null, new ShardFailure(shard, "timeout"));
+                }
+
+                reason = call.Exception?.InnerException switch
+                {
+                    ShardUnavailableException => "unavailable",
+                    TimeoutException or OperationCanceledException => "timeout",
+                    _ => "error",
+                };
+                if (running.Count == 0 && queue.Count > 0)
+                {
+                    Launch();
+                }
+            }
+
+            ct.ThrowIfCancellationRequested();
+            return new ShardOutcome(shard, null, new ShardFailure(shard, deadline.IsCancellationRequested ? "timeout" : reason));
+        }
+        finally
+        {
+            // Losers of a hedge are cancelled so that they stop using the replica.
+            await deadline.CancelAsync().ConfigureAwait(false);
+            foreach (var lease in leases)
+            {
+                lease.Dispose();
+            }
+
+            foreach (var loser in running)
+            {
+                _ = loser.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+            }
+        }
     }
 
     private sealed record ShardOutcome(int Shard, ShardSearchResult? Result, ShardFailure? Failure);

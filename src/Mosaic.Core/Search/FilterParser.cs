@@ -1,9 +1,8 @@
 using System.Text.Json;
 using Mosaic.Core.Collections;
 using Mosaic.Core.Errors;
-using Mosaic.Core.Search;
 
-namespace Mosaic.Coordinator.Reads;
+namespace Mosaic.Core.Search;
 
 /// <summary>Parses the API's filter JSON into a <see cref="Filter"/>, checking every field against the collection.</summary>
 /// <remarks>
@@ -111,6 +110,67 @@ public static class FilterParser
         }
 
         return new Filter.NumberRange(field, min, minInclusive, max, maxInclusive);
+    }
+
+    /// <summary>Writes a filter back in the API's JSON form (for shipping it to remote shards).</summary>
+    public static string Write(Filter filter)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            Write(writer, filter);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void Write(Utf8JsonWriter w, Filter filter)
+    {
+        w.WriteStartObject();
+        switch (filter)
+        {
+            case Filter.And and:
+                w.WriteStartArray("and");
+                and.Items.ToList().ForEach(f => Write(w, f));
+                w.WriteEndArray();
+                break;
+            case Filter.Or or:
+                w.WriteStartArray("or");
+                or.Items.ToList().ForEach(f => Write(w, f));
+                w.WriteEndArray();
+                break;
+            case Filter.Not not:
+                w.WritePropertyName("not");
+                Write(w, not.Item);
+                break;
+            case Filter.KeywordIn k:
+                w.WriteString("field", k.Field);
+                w.WriteStartArray("in");
+                k.Values.ToList().ForEach(w.WriteStringValue);
+                w.WriteEndArray();
+                break;
+            case Filter.NumberIn n:
+                w.WriteString("field", n.Field);
+                w.WriteStartArray("in");
+                n.Values.ToList().ForEach(w.WriteNumberValue);
+                w.WriteEndArray();
+                break;
+            case Filter.NumberRange r:
+                w.WriteString("field", r.Field);
+                if (r.Min is double min)
+                {
+                    w.WriteNumber(r.MinInclusive ? "gte" : "gt", min);
+                }
+
+                if (r.Max is double max)
+                {
+                    w.WriteNumber(r.MaxInclusive ? "lte" : "lt", max);
+                }
+
+                break;
+        }
+
+        w.WriteEndObject();
     }
 
     private static JsonElement[] Array(JsonElement json, string path) =>

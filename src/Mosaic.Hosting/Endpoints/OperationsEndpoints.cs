@@ -3,8 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Mosaic.Contracts;
-using Mosaic.Core.Seams;
-using Mosaic.Worker.Node;
+using Mosaic.Hosting.Cluster;
 
 namespace Mosaic.Hosting.Endpoints;
 
@@ -18,35 +17,21 @@ internal static class OperationsEndpoints
         app.MapGet("/cluster", ClusterAsync).WithTags("operations").Produces<ClusterResponse>();
     }
 
-    private static async Task<IResult> ReadyAsync(ICollectionCatalog catalog, WorkerNode worker, HttpContext context)
+    private static async Task<IResult> ReadyAsync(IClusterStatus status, HttpContext context)
     {
         try
         {
-            await catalog.ListAsync(context.RequestAborted);
+            var (ready, reason) = await status.ReadyAsync(context.RequestAborted);
+            return ready
+                ? Results.Json(new HealthResponse("ready"), MosaicJson.Api.HealthResponse)
+                : Results.Json(new HealthResponse("unavailable", reason), MosaicJson.Api.HealthResponse, statusCode: 503);
         }
         catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
         {
             return Results.Json(new HealthResponse("unavailable", "store: " + ex.Message), MosaicJson.Api.HealthResponse, statusCode: 503);
         }
-
-        return worker.IsReady(out string reason)
-            ? Results.Json(new HealthResponse("ready"), MosaicJson.Api.HealthResponse)
-            : Results.Json(new HealthResponse("unavailable", reason), MosaicJson.Api.HealthResponse, statusCode: 503);
     }
 
-    private static async Task<IResult> ClusterAsync(ICollectionCatalog catalog, WorkerNode worker, IOptions<MosaicOptions> options, HttpContext context)
-    {
-        var collections = await catalog.ListAsync(context.RequestAborted);
-        var address = $"http://{options.Value.Host}:{context.Connection.LocalPort}";
-        var nodes = new List<NodeResponse> { new(worker.NodeName, "serve", address, "alive") };
-        var views = collections.Select(c => new ClusterCollectionResponse(
-            c.Name,
-            c.ShardMap.Version,
-            worker.Replicas(c.Id).Select(r =>
-            {
-                var stats = r.Stats();
-                return new ClusterShardResponse(r.Shard, r.Range.ToString(), [new ReplicaResponse(worker.NodeName, stats.State, stats.Lag, stats.DocCount)]);
-            }).ToList())).ToList();
-        return Results.Json(new ClusterResponse(nodes, views), MosaicJson.Api.ClusterResponse);
-    }
+    private static async Task<IResult> ClusterAsync(IClusterStatus status, IOptions<MosaicOptions> options, HttpContext context) =>
+        Results.Json(await status.DescribeAsync($"http://{options.Value.Host}:{context.Connection.LocalPort}", context.RequestAborted), MosaicJson.Api.ClusterResponse);
 }

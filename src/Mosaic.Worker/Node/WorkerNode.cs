@@ -3,82 +3,89 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Mosaic.Core.Changes;
 using Mosaic.Core.Collections;
+using Mosaic.Core.Placement;
 using Mosaic.Core.Seams;
+using Mosaic.Worker.Placement;
 using Mosaic.Worker.Shards;
 
 namespace Mosaic.Worker.Node;
 
-/// <summary>The worker role: holds replicas of the shards assigned to this node and keeps them in step with the catalog.</summary>
+/// <summary>The worker role: holds the shard replicas its plan assigns to this node and keeps them in step.</summary>
 /// <remarks>
-/// Embedded, every shard of every collection is assigned here. The node reacts to catalog changes (new and dropped
-/// collections) and removes shard directories of collections that no longer exist.
+/// Re-reads the catalog and the plan whenever the store signals a change (or every poll interval), starts replicas it
+/// should hold, stops and deletes those it should not, and reports each replica's state and lag back to the plan.
 /// </remarks>
 public sealed partial class WorkerNode : BackgroundService, IShardRouter
 {
+    private static readonly TimeSpan ReportEvery = TimeSpan.FromSeconds(2);
+
     private readonly ICollectionCatalog _catalog;
     private readonly IChangeLog _log;
     private readonly ChangeSignal _signal;
+    private readonly IReplicaPlan _plan;
     private readonly WorkerOptions _options;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<WorkerNode> _logger;
     private readonly TimeProvider _time;
-    private readonly Lock _lock = new();
     private readonly SemaphoreSlim _syncGate = new(1, 1);
-    private Dictionary<long, Holding> _held = [];
+    private readonly Dictionary<(long, int), ReplicaState> _reported = [];
+    private volatile Dictionary<(long Collection, int Shard), Held> _held = [];
+    private volatile bool _synced;
+    private long _lastFullReport;
 
-    public WorkerNode(ICollectionCatalog catalog, IChangeLog log, ChangeSignal signal, IOptions<WorkerOptions> options, ILoggerFactory loggers, TimeProvider time)
+    public WorkerNode(ICollectionCatalog catalog, IChangeLog log, ChangeSignal signal, IReplicaPlan plan, IOptions<WorkerOptions> options, ILoggerFactory loggers, TimeProvider time)
     {
         _catalog = catalog;
         _log = log;
         _signal = signal;
+        _plan = plan;
         _options = options.Value;
         _loggers = loggers;
         _logger = loggers.CreateLogger<WorkerNode>();
         _time = time;
     }
 
-    /// <summary>The address this node reports as (the in-process node is "local").</summary>
-    public string NodeName { get; init; } = "local";
+    public string NodeName => _plan.NodeId;
 
-    /// <summary>True once the catalog was read and every held replica serves.</summary>
+    /// <summary>True once the plan was read and every held replica serves.</summary>
     public bool IsReady(out string reason)
     {
-        var held = _held;
         if (!_synced)
         {
-            reason = "worker has not read the catalog yet";
+            reason = "worker has not read its placement yet";
             return false;
         }
 
-        var notServing = held.Values.SelectMany(h => h.Replicas).Where(r => r.State != ReplicaState.Serving).ToList();
+        var notServing = _held.Values.Select(h => h.Replica).Where(r => r.State != ReplicaState.Serving).ToList();
         reason = notServing.Count == 0 ? "ok" : $"{notServing.Count} shard(s) not serving: " + string.Join(", ", notServing.Take(5).Select(r => $"{r.Collection.Name}/{r.Shard} {r.State.ToString().ToLowerInvariant()}"));
         return notServing.Count == 0;
     }
 
-    private volatile bool _synced;
+    public IReadOnlyList<ShardReplica> Replicas(long collectionId) =>
+        _held.Where(h => h.Key.Collection == collectionId).OrderBy(h => h.Key.Shard).Select(h => h.Value.Replica).ToList();
 
-    public IReadOnlyList<ShardReplica> Replicas(long collectionId) => _held.TryGetValue(collectionId, out var h) ? h.Replicas : [];
+    public IReadOnlyList<ShardReplica> AllReplicas() => _held.Values.Select(h => h.Replica).ToList();
 
-    /// <summary>Replicas of every shard held here (embedded: one each); see <see cref="IShardRouter.RouteAsync"/>.</summary>
-    /// <remarks>A collection created a moment ago may not be held yet: the node syncs with the catalog first, so the
-    /// first search after a create never sees "no replica".</remarks>
+    /// <summary>The held replica of that shard, or null.</summary>
+    public ShardReplica? Find(long collectionId, int shard) => _held.GetValueOrDefault((collectionId, shard))?.Replica;
+
+    /// <summary>The in-process client of a held replica, or null.</summary>
+    public IShardClient? LocalClient(long collectionId, int shard) => _held.GetValueOrDefault((collectionId, shard))?.Client;
+
+    /// <summary>Replicas held here (embedded: every shard); see <see cref="IShardRouter.RouteAsync"/>.</summary>
+    /// <remarks>A collection created a moment ago may not be held yet: sync first, so the first search after a create
+    /// never sees "no replica".</remarks>
     public async ValueTask<IReadOnlyList<IReadOnlyList<IShardClient>>> RouteAsync(CollectionInfo collection, CancellationToken ct)
     {
-        if (!_held.ContainsKey(collection.Id))
+        if (!_held.Keys.Any(k => k.Collection == collection.Id))
         {
             await SyncAsync(ct).ConfigureAwait(false);
         }
 
-        int shardCount = collection.ShardMap.ShardCount;
-        var routes = new IReadOnlyList<IShardClient>[shardCount];
-        var holding = _held.GetValueOrDefault(collection.Id);
-        for (int s = 0; s < shardCount; s++)
-        {
-            // Every held replica is routed; one that is still building answers "unavailable" and the coordinator moves on.
-            routes[s] = holding is not null && s < holding.Clients.Length ? [holding.Clients[s]] : [];
-        }
-
-        return routes;
+        var held = _held;
+        return Enumerable.Range(0, collection.ShardMap.ShardCount)
+            .Select(s => held.TryGetValue((collection.Id, s), out var h) ? (IReadOnlyList<IShardClient>)[h.Client] : [])
+            .ToList();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -90,6 +97,7 @@ public sealed partial class WorkerNode : BackgroundService, IShardRouter
             {
                 await SyncAsync(stoppingToken).ConfigureAwait(false);
                 _synced = true;
+                await ReportAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
@@ -98,7 +106,9 @@ public sealed partial class WorkerNode : BackgroundService, IShardRouter
 
             try
             {
-                await _signal.WaitAsync(generation, _options.PollInterval, _time, stoppingToken).ConfigureAwait(false);
+                // Wake on store changes, but at least every report period so that state changes get reported.
+                var wait = _options.PollInterval < ReportEvery ? _options.PollInterval : ReportEvery;
+                await _signal.WaitAsync(generation, wait, _time, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -112,7 +122,29 @@ public sealed partial class WorkerNode : BackgroundService, IShardRouter
         await _syncGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            await SyncOnceAsync(ct).ConfigureAwait(false);
+            var collections = await _catalog.ListAsync(ct).ConfigureAwait(false);
+            var wanted = (await _plan.WantedAsync(collections, ct).ConfigureAwait(false)).ToDictionary(w => (w.Collection.Id, w.Shard));
+            var current = _held;
+            if (wanted.Keys.All(current.ContainsKey) && current.Keys.All(wanted.ContainsKey))
+            {
+                return;
+            }
+
+            var next = new Dictionary<(long, int), Held>();
+            foreach (var (key, (info, shard)) in wanted)
+            {
+                next[key] = current.TryGetValue(key, out var existing) ? existing : Start(info, shard);
+            }
+
+            _held = next;
+            var live = collections.Select(c => c.Id).ToHashSet();
+            foreach (var (key, gone) in current.Where(h => !wanted.ContainsKey(h.Key)))
+            {
+                await gone.StopAsync(keepFiles: false).ConfigureAwait(false);
+                _reported.Remove(key);
+            }
+
+            RemoveOrphanFiles(collections, next.Values.Select(h => h.Replica).ToList());
         }
         finally
         {
@@ -120,118 +152,111 @@ public sealed partial class WorkerNode : BackgroundService, IShardRouter
         }
     }
 
-    private async Task SyncOnceAsync(CancellationToken ct)
+    /// <summary>Reports state changes at once and every replica's lag every <see cref="ReportEvery"/>.</summary>
+    private async Task ReportAsync(CancellationToken ct)
     {
-        var collections = await _catalog.ListAsync(ct).ConfigureAwait(false);
-        var wanted = collections.ToDictionary(c => c.Id);
-        var current = _held;
-        if (wanted.Keys.Order().SequenceEqual(current.Keys.Order()))
+        long now = _time.GetTimestamp();
+        bool full = _time.GetElapsedTime(_lastFullReport, now) >= ReportEvery;
+        foreach (var (key, held) in _held)
         {
-            return;
+            var state = held.Replica.State;
+            if (full || !_reported.TryGetValue(key, out var last) || last != state)
+            {
+                await _plan.ReportAsync(held.Replica.Collection, held.Replica.Shard, state, held.Replica.Stats().Lag, ct).ConfigureAwait(false);
+                _reported[key] = state;
+            }
         }
 
-        var next = new Dictionary<long, Holding>();
-        foreach (var (id, info) in wanted)
+        if (full)
         {
-            next[id] = current.TryGetValue(id, out var existing) ? existing : Start(info);
+            _lastFullReport = now;
         }
-
-        lock (_lock)
-        {
-            _held = next;
-        }
-
-        foreach (var (id, gone) in current.Where(h => !wanted.ContainsKey(h.Key)))
-        {
-            await gone.StopAsync(keepSnapshot: false).ConfigureAwait(false);
-            TryDeleteDirectory(gone.Directory);
-        }
-
-        RemoveOrphanDirectories(wanted.Values);
     }
 
-    private Holding Start(CollectionInfo info)
+    private Held Start(CollectionInfo info, int shard)
     {
-        string directory = DirectoryOf(info);
         var cts = new CancellationTokenSource();
-        var replicas = new ShardReplica[info.ShardMap.ShardCount];
-        var loops = new Task[replicas.Length];
-        for (int s = 0; s < replicas.Length; s++)
-        {
-            var replica = new ShardReplica(info, s, directory, _log, _signal, _options, _loggers.CreateLogger<ShardReplica>(), _time);
-            replicas[s] = replica;
-            loops[s] = Task.Run(() => replica.RunAsync(cts.Token));
-        }
-
-        return new Holding(directory, replicas, replicas.Select(r => new LocalShardClient(r, NodeName)).ToArray(), cts, loops);
+        var replica = new ShardReplica(info, shard, DirectoryOf(info), _log, _signal, _options, _loggers.CreateLogger<ShardReplica>(), _time);
+        var loop = Task.Run(() => replica.RunAsync(cts.Token));
+        return new Held(replica, new LocalShardClient(replica, NodeName), cts, loop);
     }
 
     private string DirectoryOf(CollectionInfo info) => Path.Combine(_options.ShardDirectory, $"{info.Name}-{info.Id}");
 
-    private void RemoveOrphanDirectories(IEnumerable<CollectionInfo> live)
+    /// <summary>Deletes files of collections that are gone and of shards this node no longer holds.</summary>
+    private void RemoveOrphanFiles(IReadOnlyList<CollectionInfo> collections, IReadOnlyList<ShardReplica> held)
     {
         if (!Directory.Exists(_options.ShardDirectory))
         {
             return;
         }
 
-        var keep = live.Select(c => Path.GetFullPath(DirectoryOf(c))).ToHashSet();
+        var liveDirs = collections.Select(c => Path.GetFullPath(DirectoryOf(c))).ToHashSet();
+        var heldFiles = held.Select(r => Path.GetFullPath(r.FilePath)).ToHashSet();
         foreach (var dir in Directory.GetDirectories(_options.ShardDirectory))
         {
-            if (!keep.Contains(Path.GetFullPath(dir)))
+            if (!liveDirs.Contains(Path.GetFullPath(dir)))
             {
-                TryDeleteDirectory(dir);
+                TryDelete(() => Directory.Delete(dir, recursive: true), dir);
+                continue;
+            }
+
+            foreach (var file in Directory.GetFiles(dir, "shard_*.db"))
+            {
+                if (!heldFiles.Contains(Path.GetFullPath(file)))
+                {
+                    foreach (var part in Directory.GetFiles(dir, Path.GetFileNameWithoutExtension(file) + ".*"))
+                    {
+                        TryDelete(() => File.Delete(part), part);
+                    }
+                }
             }
         }
     }
 
-    private void TryDeleteDirectory(string directory)
+    private void TryDelete(Action delete, string path)
     {
         try
         {
-            Directory.Delete(directory, recursive: true);
+            delete();
         }
         catch (IOException ex)
         {
-            LogDeleteFailed(ex, directory);
+            LogDeleteFailed(ex, path);
         }
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var holding in _held.Values)
+        foreach (var held in _held.Values)
         {
-            await holding.StopAsync(keepSnapshot: true).ConfigureAwait(false);
+            await held.StopAsync(keepFiles: true).ConfigureAwait(false);
         }
     }
 
-    private sealed record Holding(string Directory, ShardReplica[] Replicas, LocalShardClient[] Clients, CancellationTokenSource Stop, Task[] Loops)
+    private sealed record Held(ShardReplica Replica, LocalShardClient Client, CancellationTokenSource Stop, Task Loop)
     {
-        public async Task StopAsync(bool keepSnapshot)
+        public async Task StopAsync(bool keepFiles)
         {
             await Stop.CancelAsync().ConfigureAwait(false);
             try
             {
-                await Task.WhenAll(Loops).ConfigureAwait(false);
+                await Loop.ConfigureAwait(false);
             }
             catch (Exception)
             {
-                // Loop failures were logged by the replica; stopping must go on.
+                // The replica logged its own failure; stopping goes on.
             }
 
-            foreach (var replica in Replicas)
-            {
-                replica.Close(keepSnapshot);
-            }
-
+            Replica.Close(keepSnapshot: keepFiles);
             Stop.Dispose();
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker could not sync with the catalog; retrying")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker could not sync with the catalog and placement; retrying")]
     private partial void LogSyncFailed(Exception ex);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete shard directory {Directory}")]
-    private partial void LogDeleteFailed(Exception ex, string directory);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete {Path}")]
+    private partial void LogDeleteFailed(Exception ex, string path);
 }

@@ -3,6 +3,7 @@ using Microsoft.Data.Sqlite;
 using Mosaic.Core.Documents;
 using Mosaic.Core.Errors;
 using Mosaic.Core.Search;
+using Mosaic.Core.Placement;
 using Mosaic.Index;
 
 namespace Mosaic.Worker.Shards;

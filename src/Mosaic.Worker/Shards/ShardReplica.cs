@@ -3,6 +3,7 @@ using Mosaic.Core.Changes;
 using Mosaic.Core.Collections;
 using Mosaic.Core.Seams;
 using Mosaic.Core.Slots;
+using Mosaic.Core.Placement;
 using Mosaic.Index;
 
 namespace Mosaic.Worker.Shards;
@@ -52,6 +53,9 @@ public sealed partial class ShardReplica : IDisposable
     public SlotRange Range { get; }
 
     public ReplicaState State { get; private set; } = ReplicaState.Building;
+
+    /// <summary>The shard file's path (its graph snapshot sits next to it).</summary>
+    public string FilePath => _file.Path;
 
     /// <summary>How the last open went, for operators: rows loaded, snapshot used or rebuilt, time taken.</summary>
     public string? OpenReport { get; private set; }

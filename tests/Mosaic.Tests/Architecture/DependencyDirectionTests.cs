@@ -10,8 +10,8 @@ public sealed class DependencyDirectionTests
     [InlineData("Mosaic.Core", new string[0])]
     [InlineData("Mosaic.Index", new[] { "Mosaic.Core" })]
     [InlineData("Mosaic.Store", new[] { "Mosaic.Core" })]
-    [InlineData("Mosaic.Worker", new[] { "Mosaic.Core", "Mosaic.Index" })]
-    [InlineData("Mosaic.Coordinator", new[] { "Mosaic.Core" })]
+    [InlineData("Mosaic.Worker", new[] { "Mosaic.Core", "Mosaic.Index", "Mosaic.Contracts" })]
+    [InlineData("Mosaic.Coordinator", new[] { "Mosaic.Core", "Mosaic.Contracts" })]
     [InlineData("Mosaic.Contracts", new string[0])]
     public void Part_references_only_the_parts_below_it(string assembly, string[] allowed)
     {
@@ -21,5 +21,15 @@ public sealed class DependencyDirectionTests
             .Order()
             .ToArray();
         Assert.Equal(allowed.Order().ToArray(), references);
+    }
+
+    [Fact]
+    public void Worker_and_coordinator_never_reference_each_other_or_the_store()
+    {
+        foreach (var (part, forbidden) in new[] { ("Mosaic.Worker", new[] { "Mosaic.Coordinator", "Mosaic.Store" }), ("Mosaic.Coordinator", new[] { "Mosaic.Worker", "Mosaic.Store" }) })
+        {
+            var references = Assembly.Load(part).GetReferencedAssemblies().Select(a => a.Name!).ToHashSet();
+            Assert.Empty(forbidden.Where(references.Contains));
+        }
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Mosaic.Coordinator.Reads;
 using Mosaic.Core.Collections;
 using Mosaic.Core.Errors;
 using Mosaic.Core.Search;
@@ -40,6 +39,15 @@ public sealed class FilterParserTests
         var ex = Assert.Throws<MosaicException>(() => Parse(json));
         Assert.Equal(ErrorKind.InvalidArgument, ex.Kind);
         Assert.Contains(mentioned, ex.Detail);
+    }
+
+    [Fact]
+    public void Written_filter_parses_back_to_the_same_tree()
+    {
+        var filter = Parse("""{"or": [{"and": [{"field": "category", "eq": "a"}, {"field": "price", "gt": 1.5, "lte": 9}]}, {"not": {"field": "price", "in": [1, 2]}}]}""");
+        var again = FilterParser.Parse(JsonDocument.Parse(FilterParser.Write(filter)).RootElement, Spec);
+        Assert.Equal(FilterParser.Write(filter), FilterParser.Write(again));
+        Assert.Contains("\"gt\":1.5", FilterParser.Write(again));
     }
 
     [Fact]

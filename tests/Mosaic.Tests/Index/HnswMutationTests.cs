@@ -78,6 +78,32 @@ public sealed class HnswMutationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AddParallelReplacesExistingAndRepeatedLabels()
+    {
+        var data = new IndexTestData(IndexTestData.DefaultSeed(13), 1_000, 0, 16);
+        using var index = new HnswIndex(16, VectorMetric.L2, HnswSettings.Default, 16, data.Seed);
+        for (int i = 0; i < 500; i++)
+        {
+            index.Add(i, data.Vectors[i]);
+        }
+
+        // Label 7 exists already; label 600 appears twice in the batch (the last one wins).
+        long[] labels = [7, 600, 601, 600];
+        float[] rows = [.. data.Vectors[900], .. data.Vectors[901], .. data.Vectors[902], .. data.Vectors[903]];
+        index.AddParallel(labels, rows, 2);
+        Assert.Equal(502, index.Count);
+
+        var hits = new VectorHit[3];
+        Assert.True(index.Search(data.Vectors[900], 3, 32, hits) > 0);
+        Assert.Equal(new VectorHit(7, 0f), hits[0]);
+        Assert.True(index.Search(data.Vectors[903], 3, 32, hits) > 0);
+        Assert.Equal(new VectorHit(600, 0f), hits[0]);
+        int n = index.Search(data.Vectors[901], 3, 32, hits);
+        Assert.DoesNotContain(hits.Take(n), h => h.Label == 600 && h.Score == 0f);
+        Assert.Throws<ArgumentException>(() => index.AddParallel(labels, rows.AsSpan(1), 2));
+    }
+
+    [Fact]
     public void EmptyIndexAndArgumentChecks()
     {
         using var index = new HnswIndex(8, VectorMetric.Dot, HnswSettings.Default);

@@ -15,18 +15,20 @@ public sealed class ParallelBuildReachabilityTests
     public void Parallel_builds_under_contention_leave_no_node_unreachable()
     {
         int misses = 0, trials = 0;
-        for (int seed = 0; seed < 40; seed++)
+        for (int seed = 0; seed < 80; seed++)
         {
             var rng = new Random(seed);
             const int n = 250, d = 8;
-            var centers = Enumerable.Range(0, 10).Select(_ => Enumerable.Range(0, d).Select(_ => (float)rng.NextDouble() * 2 - 1).ToArray()).ToArray();
+            // Unit-length centres plus Gaussian noise of 0.35/sqrt(d): the shape of the server's durability test data.
+            var centers = Enumerable.Range(0, 10).Select(_ => Normalize(Gaussian(rng, d, 1))).ToArray();
             var data = new float[n * d];
             for (int i = 0; i < n; i++)
             {
                 var c = centers[rng.Next(10)];
+                var noise = Gaussian(rng, d, 0.35 / Math.Sqrt(d));
                 for (int j = 0; j < d; j++)
                 {
-                    data[i * d + j] = c[j] + (float)(rng.NextDouble() - 0.5) * 0.25f;
+                    data[i * d + j] = c[j] + noise[j];
                 }
             }
 
@@ -51,5 +53,15 @@ public sealed class ParallelBuildReachabilityTests
         }
 
         Assert.True(misses == 0, $"{misses} of {trials} vectors were not found by their own vector after a parallel build");
+    }
+
+    private static float[] Gaussian(Random rng, int d, double sigma) => Enumerable.Range(0, d)
+        .Select(_ => (float)(sigma * Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble())))
+        .ToArray();
+
+    private static float[] Normalize(float[] v)
+    {
+        float norm = MathF.Sqrt(v.Sum(x => x * x));
+        return v.Select(x => x / norm).ToArray();
     }
 }

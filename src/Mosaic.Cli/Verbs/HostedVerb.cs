@@ -1,0 +1,58 @@
+using System.CommandLine;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Mosaic.Hosting;
+
+namespace Mosaic.Cli.Verbs;
+
+/// <summary>The verbs that run a Mosaic process (serve, coordinator, worker): same flags, different role.</summary>
+/// <remarks>Every flag is also a setting (Mosaic:Port, Mosaic:Store, …) from appsettings.json or MOSAIC__* variables.</remarks>
+internal static class HostedVerb
+{
+    public static Command Create(string name, MosaicRole role, string description)
+    {
+        var port = new Option<int?>("--port") { Description = "port to listen on (default 7700; a worker serves gRPC on it)" };
+        var data = new Option<string?>("--data") { Description = "data directory for the store file and shard files (default ./mosaic-data)" };
+        var host = new Option<string?>("--host") { Description = "address to listen on (default 127.0.0.1)" };
+        var store = new Option<string?>("--store") { Description = "PostgreSQL connection string of the cluster store (default: embedded SQLite)" };
+        var advertise = new Option<string?>("--advertise") { Description = "host:port other nodes reach this one at (default host:port)" };
+        // Further settings pass through as --Mosaic:Section:Key=value, so unknown tokens are not errors here.
+        var command = new Command(name, description) { port, data, host, store, advertise };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (result, ct) =>
+        {
+            var settings = new Dictionary<string, string?> { ["Mosaic:Role"] = role.ToString() };
+            Set(settings, "Mosaic:Host", result.GetValue(host));
+            Set(settings, "Mosaic:Store", result.GetValue(store));
+            Set(settings, "Mosaic:Advertise", result.GetValue(advertise));
+            WebApplication app;
+            try
+            {
+                var extra = Environment.GetCommandLineArgs().Where(a => a.StartsWith("--Mosaic:", StringComparison.Ordinal)).ToArray();
+                app = MosaicApp.Build(result.GetValue(data), result.GetValue(port), settings, extra);
+            }
+            catch (OptionsValidationException ex)
+            {
+                await Console.Error.WriteLineAsync("mosaic: invalid settings:\n  " + string.Join("\n  ", ex.Failures));
+                return 2;
+            }
+
+            await app.StartAsync(ct);
+            var options = app.Services.GetRequiredService<IOptions<MosaicOptions>>().Value;
+            Console.WriteLine($"Mosaic {name} listening on {string.Join(", ", app.Urls)} ({(options.Embedded ? "data: " + Path.GetFullPath(options.DataDir) : "store: PostgreSQL")})");
+            await app.WaitForShutdownAsync(CancellationToken.None);
+            return 0;
+        });
+        return command;
+    }
+
+    private static void Set(Dictionary<string, string?> settings, string key, string? value)
+    {
+        if (value is not null)
+        {
+            settings[key] = value;
+        }
+    }
+}

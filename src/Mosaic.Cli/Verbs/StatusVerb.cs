@@ -1,0 +1,60 @@
+using System.CommandLine;
+using Mosaic.Client;
+using Spectre.Console;
+
+namespace Mosaic.Cli.Verbs;
+
+/// <summary>`mosaic status`: nodes and the shard map of a running Mosaic, as tables.</summary>
+internal static class StatusVerb
+{
+    public static Command Create()
+    {
+        var url = new Option<string>("--url") { Description = "a coordinator's address", DefaultValueFactory = _ => "http://127.0.0.1:7700/" };
+        var command = new Command("status", "Show nodes, shards, replicas and replication lag") { url };
+        command.SetAction(async (result, ct) =>
+        {
+            string address = result.GetValue(url)!;
+            if (!Uri.TryCreate(address.EndsWith('/') ? address : address + "/", UriKind.Absolute, out var uri))
+            {
+                await Console.Error.WriteLineAsync($"mosaic status: --url must be an http(s) address, got '{address}'");
+                return 2;
+            }
+
+            using var client = new MosaicClient(uri);
+            Contracts.ClusterResponse cluster;
+            try
+            {
+                cluster = await client.GetClusterAsync(ct);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or MosaicApiException)
+            {
+                await Console.Error.WriteLineAsync($"mosaic status: cannot read {uri}cluster: {ex.Message}");
+                return 1;
+            }
+
+            var nodes = new Table().AddColumns("node", "role", "address", "state", "lease expires", "replicas");
+            foreach (var n in cluster.Nodes)
+            {
+                AddRow(nodes, n.Name, n.Role, n.Address, n.State, n.LeaseExpiresAt?.ToString("HH:mm:ss") ?? "-", n.ShardsHeld.ToString());
+            }
+
+            AnsiConsole.Write(nodes);
+            var shards = new Table().AddColumns("collection", "shard", "slots", "replicas (node state lag)");
+            foreach (var c in cluster.Collections)
+            {
+                foreach (var s in c.Shards)
+                {
+                    AddRow(shards, c.Name, s.Shard.ToString(), s.Range, string.Join("; ", s.Replicas.Select(r => $"{r.Node} {r.State} {r.Lag}")));
+                }
+            }
+
+            AnsiConsole.Write(shards);
+            Console.WriteLine(cluster.PlacementVersion is long v ? $"placement version {v}" : "embedded (single node)");
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Cells are plain text: slot ranges like "[0,128)" must not be read as markup.</summary>
+    private static void AddRow(Table table, params string[] cells) => table.AddRow(cells.Select(c => new Text(c)).ToArray());
+}

@@ -1,0 +1,80 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using Mosaic.Contracts.Rpc;
+using Mosaic.Core.Errors;
+using Mosaic.Core.Search;
+using Mosaic.Core.Seams;
+
+namespace Mosaic.Coordinator.Remote;
+
+/// <summary>The remote <see cref="IShardClient"/>: one shard replica on a worker, over gRPC.</summary>
+/// <remarks>Cancellation is the deadline: cancelling the token cancels the call on the worker too.</remarks>
+public sealed class GrpcShardClient(GrpcChannel channel, string node) : IShardClient
+{
+    private readonly ShardService.ShardServiceClient _client = new(channel);
+
+    public string Node { get; } = node;
+
+    public async Task<ShardSearchResult> SearchAsync(ShardSearchRequest request, CancellationToken ct)
+    {
+        var message = new ShardSearchMessage
+        {
+            CollectionId = request.CollectionId,
+            Shard = request.Shard,
+            Mode = (int)request.Mode,
+            TopK = request.TopK,
+            EfSearch = request.EfSearch ?? 0,
+            IncludeText = request.IncludeText,
+            IncludeFields = request.IncludeFields,
+            IncludeVector = request.IncludeVector,
+        };
+        if (request.Vector is not null)
+        {
+            message.Vector.AddRange(request.Vector);
+        }
+
+        if (request.Query is not null)
+        {
+            message.Query = request.Query;
+        }
+
+        if (request.Filter is not null)
+        {
+            message.FilterJson = FilterParser.Write(request.Filter);
+        }
+
+        if (request.AfterSeqs is not null)
+        {
+            message.After.Add(request.AfterSeqs.ToDictionary(p => p.Key, p => p.Value));
+        }
+
+        var answer = await CallAsync(() => _client.SearchAsync(message, cancellationToken: ct).ResponseAsync, ct).ConfigureAwait(false);
+        return new ShardSearchResult(answer.VectorHits.Select(ToDoc).ToList(), answer.KeywordHits.Select(ToDoc).ToList());
+    }
+
+    public async Task<ShardStats> GetStatsAsync(long collectionId, int shard, CancellationToken ct)
+    {
+        var s = await CallAsync(() => _client.StatsAsync(new ShardStatsQuery { CollectionId = collectionId, Shard = shard }, cancellationToken: ct).ResponseAsync, ct).ConfigureAwait(false);
+        return new ShardStats(s.Shard, s.Range, s.State, s.DocCount, s.VectorCount, s.Bytes, s.AppliedChanges, s.Lag);
+    }
+
+    /// <summary>Maps gRPC failures onto the seam's: unreachable or not held → unavailable; deadline → cancelled.</summary>
+    private async Task<T> CallAsync<T>(Func<Task<T>> call, CancellationToken ct)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled || ex.StatusCode == StatusCode.DeadlineExceeded)
+        {
+            throw new OperationCanceledException($"{Node}: {ex.Status.Detail}", ex, ct);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable)
+        {
+            throw new ShardUnavailableException($"{Node}: {ex.Status.Detail}");
+        }
+    }
+
+    private static ScoredDoc ToDoc(ScoredDocMessage m) => new(
+        m.Id, m.Score, m.HasText ? m.Text : null, m.HasFieldsJson ? m.FieldsJson : null, m.Vector.Count > 0 ? [.. m.Vector] : null);
+}

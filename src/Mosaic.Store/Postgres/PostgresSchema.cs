@@ -1,0 +1,68 @@
+namespace Mosaic.Store.Postgres;
+
+/// <summary>The cluster store's tables, created on first use, idempotently.</summary>
+/// <remarks>
+/// The advisory lock serializes first starts: concurrent <c>CREATE TABLE IF NOT EXISTS</c> of the same table can fail
+/// with a unique violation in the catalog, so several coordinators starting at once against an empty database take turns.
+/// Tables mirror the embedded store (collections, docs, slot_seqs, changes, idempotency) plus the cluster's own
+/// (nodes, leases, placement, placement_version).
+/// </remarks>
+internal static class PostgresSchema
+{
+    /// <summary>Key of the transaction-scoped advisory lock taken while creating the schema ("MOSAIC01" in ASCII).</summary>
+    public const long SchemaLockKey = 0x4D4F_5341_4943_3031;
+
+    public const string Sql = $"""
+        SELECT pg_advisory_xact_lock({SchemaLockKey});
+        CREATE TABLE IF NOT EXISTS collections (
+            id bigserial PRIMARY KEY,
+            name text NOT NULL UNIQUE,
+            spec jsonb NOT NULL);
+        CREATE TABLE IF NOT EXISTS docs (
+            collection_id bigint NOT NULL,
+            doc_id text NOT NULL,
+            slot int NOT NULL,
+            seq bigint NOT NULL,
+            text text,
+            vector bytea,
+            fields text,
+            PRIMARY KEY (collection_id, doc_id));
+        CREATE TABLE IF NOT EXISTS slot_seqs (
+            collection_id bigint NOT NULL,
+            slot int NOT NULL,
+            seq bigint NOT NULL,
+            PRIMARY KEY (collection_id, slot));
+        CREATE TABLE IF NOT EXISTS changes (
+            collection_id bigint NOT NULL,
+            slot int NOT NULL,
+            seq bigint NOT NULL,
+            doc_id text NOT NULL,
+            op smallint NOT NULL,
+            PRIMARY KEY (collection_id, slot, seq));
+        CREATE TABLE IF NOT EXISTS idempotency (
+            collection_id bigint NOT NULL,
+            key text NOT NULL,
+            answer text NOT NULL,
+            PRIMARY KEY (collection_id, key));
+        CREATE TABLE IF NOT EXISTS nodes (
+            node_id text PRIMARY KEY,
+            role text NOT NULL,
+            address text NOT NULL,
+            lease_expires_at timestamptz NOT NULL);
+        CREATE TABLE IF NOT EXISTS leases (
+            name text PRIMARY KEY,
+            holder text NOT NULL,
+            expires_at timestamptz NOT NULL);
+        CREATE TABLE IF NOT EXISTS placement (
+            collection_id bigint NOT NULL,
+            shard int NOT NULL,
+            node_id text NOT NULL,
+            state text NOT NULL,
+            lag bigint NOT NULL DEFAULT 0,
+            PRIMARY KEY (collection_id, shard, node_id));
+        CREATE TABLE IF NOT EXISTS placement_version (
+            id int PRIMARY KEY CHECK (id = 1),
+            version bigint NOT NULL);
+        INSERT INTO placement_version(id, version) VALUES (1, 0) ON CONFLICT DO NOTHING;
+        """;
+}

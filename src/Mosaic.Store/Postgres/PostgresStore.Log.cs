@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Logging;
+
+namespace Mosaic.Store.Postgres;
+
+public sealed partial class PostgresStore
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Store schema ready on PostgreSQL {Host}:{Port}, database {Database}")]
+    private partial void LogSchemaReady(string host, int port, string database);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "LISTEN connection to the store failed; reconnecting in {BackoffMs} ms (tailers poll meanwhile)")]
+    private partial void LogListenFailed(Exception ex, double backoffMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "LISTEN connection to the store restored")]
+    private partial void LogListenRestored();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Write to collection {CollectionId} hit {SqlState} on attempt {Attempt}; retrying")]
+    private partial void LogWriteRetry(long collectionId, string sqlState, int attempt);
+}

@@ -1,0 +1,135 @@
+using Microsoft.Extensions.Logging;
+using Mosaic.Core.Changes;
+using Mosaic.Core.Errors;
+using Mosaic.Core.Seams;
+using Npgsql;
+
+namespace Mosaic.Store.Postgres;
+
+/// <summary>The cluster store on PostgreSQL: collections, documents, the per-slot change log, node leases and placement.</summary>
+/// <remarks>
+/// <para>
+/// Any number of coordinators (processes, data sources, connections) write at once. Each slot's sequence stays gapless
+/// and commit-ordered: a write bumps its slots' counter rows, in ascending slot order, as its first data statement, and
+/// the row locks that the bump takes serialize writers of a slot until commit, so seq n+1 can never commit before n.
+/// </para>
+/// <para>
+/// Every change is announced with <c>pg_notify</c> inside its transaction (PostgreSQL delivers it on commit, never on
+/// rollback). Each store keeps one LISTEN connection and turns every notification into <see cref="ChangeSignal.Notify"/>,
+/// so tailers, routers and the placement leader of every process wake; they poll anyway, so a lost notification only
+/// adds latency.
+/// </para>
+/// </remarks>
+public sealed partial class PostgresStore : ICollectionCatalog, IDocumentStore, IChangeLog, INodeRegistry, IPlacementStore, IAsyncDisposable
+{
+    /// <summary>The NOTIFY channel every store instance listens on.</summary>
+    public const string Channel = "mosaic_changes";
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly NpgsqlDataSource _listenSource;
+    private readonly ChangeSignal _signal;
+    private readonly ILogger<PostgresStore> _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _schemaLock = new();
+    private readonly Task _listener;
+    private Task? _schema;
+
+    public PostgresStore(PostgresStoreOptions options, ChangeSignal signal, ILogger<PostgresStore> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _dataSource = NpgsqlDataSource.Create(options.ConnectionString);
+        // The LISTEN connection lives for the life of the store: keep it out of the pool, and let Npgsql's keepalive
+        // find a connection that died silently (the server's host vanished) instead of waiting on it forever.
+        var listen = new NpgsqlConnectionStringBuilder(options.ConnectionString) { Pooling = false, KeepAlive = 10 };
+        _listenSource = NpgsqlDataSource.Create(listen.ConnectionString);
+        _signal = signal;
+        _logger = logger;
+        _listener = Task.Run(ListenAsync);
+    }
+
+    /// <summary>Opens a pooled connection once the schema exists.</summary>
+    private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
+    {
+        await EnsureSchemaAsync().WaitAsync(ct).ConfigureAwait(false);
+        return await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The one schema creation of this store; a failed attempt (store not up yet) is retried by the next caller.</summary>
+    private Task EnsureSchemaAsync()
+    {
+        lock (_schemaLock)
+        {
+            if (_schema is null || _schema.IsFaulted || _schema.IsCanceled)
+            {
+                _schema = CreateSchemaAsync();
+            }
+
+            return _schema;
+        }
+    }
+
+    private async Task CreateSchemaAsync()
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(_stop.Token).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(_stop.Token).ConfigureAwait(false);
+        await using (var command = new NpgsqlCommand(PostgresSchema.Sql, connection, transaction))
+        {
+            await command.ExecuteNonQueryAsync(_stop.Token).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(_stop.Token).ConfigureAwait(false);
+        LogSchemaReady(connection.Host ?? "?", connection.Port, connection.Database);
+    }
+
+    /// <summary>A statement that announces a change of <paramref name="what"/>; inside a transaction it is delivered on commit.</summary>
+    private static string NotifySql(string what) => $"SELECT pg_notify('{Channel}', '{what}')";
+
+    private static NpgsqlCommand Command(string sql, NpgsqlConnection connection, NpgsqlTransaction? transaction = null, params (string Name, object? Value)[] parameters)
+    {
+        var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    private static NpgsqlBatchCommand BatchCommand(string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    /// <summary>
+    /// PostgreSQL text cannot hold U+0000 (SQLite can); the server rejects it with an encoding error. That is bad input,
+    /// so it surfaces as a 400 naming the cause rather than as a store failure.
+    /// </summary>
+    private static bool IsNulCharacter(PostgresException ex) =>
+        ex.SqlState is PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter;
+
+    private static MosaicException NulCharacter() =>
+        MosaicException.Invalid("ids, text, fields and idempotency keys must not contain the NUL character (\\u0000)");
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _listener.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+
+        await _listenSource.DisposeAsync().ConfigureAwait(false);
+        await _dataSource.DisposeAsync().ConfigureAwait(false);
+        _stop.Dispose();
+    }
+}

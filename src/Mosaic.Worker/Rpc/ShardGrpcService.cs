@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Grpc.Core;
+using Mosaic.Contracts.Rpc;
+using Mosaic.Core.Errors;
+using Mosaic.Core.Search;
+using Mosaic.Worker.Node;
+
+namespace Mosaic.Worker.Rpc;
+
+/// <summary>The worker's gRPC face: shard queries and statistics for remote coordinators.</summary>
+/// <remarks>A shard this node does not hold (moved, or not yet placed) answers Unavailable, so the coordinator tries another replica.</remarks>
+public sealed class ShardGrpcService(WorkerNode node) : ShardService.ShardServiceBase
+{
+    public override async Task<ShardResultMessage> Search(ShardSearchMessage request, ServerCallContext context)
+    {
+        var replica = node.Find(request.CollectionId, request.Shard)
+            ?? throw new RpcException(new Status(StatusCode.Unavailable, $"shard {request.Shard} of collection {request.CollectionId} is not held by {node.NodeName}"));
+        var filter = request.HasFilterJson
+            ? FilterParser.Parse(JsonDocument.Parse(request.FilterJson).RootElement, replica.Collection.Spec)
+            : null;
+        var query = new ShardSearchRequest(
+            request.CollectionId,
+            request.Shard,
+            (SearchMode)request.Mode,
+            request.Vector.Count > 0 ? [.. request.Vector] : null,
+            request.HasQuery ? request.Query : null,
+            filter,
+            request.TopK,
+            request.EfSearch > 0 ? request.EfSearch : null,
+            request.IncludeText,
+            request.IncludeFields,
+            request.IncludeVector,
+            request.After.Count > 0 ? request.After.ToDictionary(p => p.Key, p => p.Value) : null);
+        try
+        {
+            var result = await replica.SearchAsync(query, context.CancellationToken).ConfigureAwait(false);
+            var answer = new ShardResultMessage();
+            answer.VectorHits.AddRange(result.VectorHits.Select(ToMessage));
+            answer.KeywordHits.AddRange(result.KeywordHits.Select(ToMessage));
+            return answer;
+        }
+        catch (ShardUnavailableException ex)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, "shard query passed its deadline"));
+        }
+    }
+
+    public override Task<ShardStatsMessage> Stats(ShardStatsQuery request, ServerCallContext context)
+    {
+        var replica = node.Find(request.CollectionId, request.Shard)
+            ?? throw new RpcException(new Status(StatusCode.Unavailable, $"shard {request.Shard} of collection {request.CollectionId} is not held by {node.NodeName}"));
+        var s = replica.Stats();
+        return Task.FromResult(new ShardStatsMessage
+        {
+            Shard = s.Shard, Range = s.Range, State = s.State, DocCount = s.DocCount, VectorCount = s.VectorCount,
+            Bytes = s.Bytes, AppliedChanges = s.AppliedChanges, Lag = s.Lag,
+        });
+    }
+
+    private static ScoredDocMessage ToMessage(ScoredDoc doc)
+    {
+        var message = new ScoredDocMessage { Id = doc.Id, Score = doc.Score };
+        if (doc.Text is not null)
+        {
+            message.Text = doc.Text;
+        }
+
+        if (doc.FieldsJson is not null)
+        {
+            message.FieldsJson = doc.FieldsJson;
+        }
+
+        if (doc.Vector is not null)
+        {
+            message.Vector.AddRange(doc.Vector);
+        }
+
+        return message;
+    }
+}
