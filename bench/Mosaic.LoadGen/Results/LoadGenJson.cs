@@ -1,0 +1,14 @@
+using System.Text.Json.Serialization;
+using Mosaic.LoadGen.Probe;
+
+namespace Mosaic.LoadGen.Results;
+
+/// <summary>Source-generated JSON of everything this tool writes: snake_case, indented, nulls omitted.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    WriteIndented = true)]
+[JsonSerializable(typeof(RunResult))]
+[JsonSerializable(typeof(ProbeResult))]
+[JsonSerializable(typeof(Data.GenManifest))]
+internal sealed partial class LoadGenJson : JsonSerializerContext;
