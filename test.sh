@@ -6,8 +6,10 @@ cd "$(dirname "$0")"
 
 need_apt=()
 command -v python3 >/dev/null || need_apt+=(python3)
+# Cluster tests start their own PostgreSQL (initdb in a temp dir, free port); they need the server binaries.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"; else echo "test.sh: please install: ${need_apt[*]}" >&2; exit 1; fi
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null; else echo "test.sh: please install: ${need_apt[*]}" >&2; exit 1; fi
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

@@ -1,0 +1,253 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Mosaic.Testing;
+using Xunit.Abstractions;
+
+namespace Mosaic.ClusterTests.Cluster;
+
+/// <summary>
+/// A real cluster on 127.0.0.1: a fresh database on the shared PostgreSQL, N <c>mosaic worker</c> and M
+/// <c>mosaic coordinator</c> child processes on free ports, each with its own log file; killed in <see cref="DisposeAsync"/>.
+/// </summary>
+/// <remarks>
+/// Run a scenario through <see cref="RunAsync"/>: it picks and prints the random seed, starts the cluster, and on any
+/// failure appends the cluster's view (GET /cluster) and the tail of every node's log to the failure message.
+/// </remarks>
+public sealed class ClusterHarness : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private readonly TempDirectory _dir;
+    private readonly string _store;
+    private readonly ClusterSpec _spec;
+    private readonly ITestOutputHelper _output;
+    private readonly List<ClusterNode> _workers = [];
+    private readonly List<ClusterNode> _coordinators = [];
+    private readonly Dictionary<ClusterNode, MosaicHttp> _http = [];
+
+    private ClusterHarness(TempDirectory dir, string store, ClusterSpec spec, ITestOutputHelper output)
+    {
+        _dir = dir;
+        _store = store;
+        _spec = spec;
+        _output = output;
+    }
+
+    public IReadOnlyList<ClusterNode> Workers => _workers;
+
+    public IReadOnlyList<ClusterNode> Coordinators => _coordinators;
+
+    /// <summary>The PostgreSQL connection string of this cluster's store.</summary>
+    public string Store => _store;
+
+    /// <summary>Starts a cluster as <paramref name="spec"/> says, runs <paramref name="body"/> with it and the seed, and always tears it down.</summary>
+    public static async Task RunAsync(ClusterPostgres postgres, ITestOutputHelper output, ClusterSpec spec, Func<ClusterHarness, int, Task> body)
+    {
+        int seed = Seeds.Pick();
+        output.WriteLine($"random seed {seed} (rerun with MOSAIC_TEST_SEED={seed})");
+        using var dir = new TempDirectory("mosaic-cluster");
+        var harness = new ClusterHarness(dir, await postgres.NewDatabaseAsync(), spec, output);
+        try
+        {
+            await harness.StartAsync();
+            await body(harness, seed);
+        }
+        catch (Exception ex)
+        {
+            string diagnostics = await harness.DiagnosticsAsync();
+            output.WriteLine(diagnostics);
+            throw new SeededTestFailure(seed, new ClusterScenarioException($"{ex.Message}\n{diagnostics}", ex));
+        }
+        finally
+        {
+            await harness.DisposeAsync();
+        }
+    }
+
+    /// <summary>The HTTP client of a coordinator (one per coordinator, reused).</summary>
+    public MosaicHttp Http(int coordinator = 0) => Http(_coordinators[coordinator]);
+
+    public MosaicHttp Http(ClusterNode coordinator)
+    {
+        lock (_http)
+        {
+            if (!_http.TryGetValue(coordinator, out var http))
+            {
+                http = new MosaicHttp(coordinator.Url, TimeSpan.FromSeconds(30));
+                _http[coordinator] = http;
+            }
+
+            return http;
+        }
+    }
+
+    /// <summary>Writes a line to the test output, prefixed with the time since the test started.</summary>
+    public void Log(string line) => _output.WriteLine($"[{DateTime.Now:HH:mm:ss.fff}] {line}");
+
+    /// <summary>Adds (and starts) one more worker; <paramref name="lease"/> overrides the cluster's node lease for it.</summary>
+    public async Task<ClusterNode> AddWorkerAsync(TimeSpan? lease = null, params string[] extraArgs)
+    {
+        var node = NewWorker(lease, extraArgs);
+        await node.StartAsync(StartTimeout);
+        Log($"started {node}, log {node.LogPath}");
+        return node;
+    }
+
+    /// <summary>GET /cluster from a running coordinator.</summary>
+    public async Task<ClusterView> ViewAsync(int coordinator = 0)
+    {
+        var r = await Http(coordinator).GetAsync("cluster");
+        r.AssertStatus(HttpStatusCode.OK);
+        return ClusterView.Parse(r.Object);
+    }
+
+    /// <summary>
+    /// Waits until every shard of <paramref name="collection"/> has <paramref name="replicas"/> serving replicas with lag 0
+    /// on distinct live workers (among <paramref name="allowedWorkers"/> when given) and GET /ready answers 200.
+    /// </summary>
+    public async Task<ClusterView> WaitSettledAsync(string collection, int replicas, TimeSpan timeout, IReadOnlySet<string>? allowedWorkers = null, int coordinator = 0)
+    {
+        ClusterView? last = null;
+        try
+        {
+            await Wait.WaitUntilAsync(
+                async () =>
+                {
+                    last = await ViewAsync(coordinator);
+                    return last.IsSettled(collection, replicas, allowedWorkers)
+                        && (await Http(coordinator).GetAsync("ready")).StatusCode == 200;
+                },
+                timeout,
+                $"every shard of '{collection}' on {replicas} serving replica(s) with lag 0{(allowedWorkers is null ? "" : " on " + string.Join(", ", allowedWorkers))}",
+                TimeSpan.FromMilliseconds(200));
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message}; last /cluster:\n{last?.Describe(collection)}", ex);
+        }
+
+        return last!;
+    }
+
+    /// <summary>/cluster and the tail of every node's log and of PostgreSQL's, for a failure message.</summary>
+    public async Task<string> DiagnosticsAsync()
+    {
+        var text = new StringBuilder();
+        foreach (var coordinator in _coordinators.Where(c => c.IsRunning && !c.IsHung))
+        {
+            try
+            {
+                using var http = new MosaicHttp(coordinator.Url, TimeSpan.FromSeconds(5));
+                var r = await http.GetAsync("cluster");
+                text.Append(CultureInfo.InvariantCulture, $"\n--- GET /cluster from {coordinator}: {r.StatusCode}\n");
+                text.AppendLine(r.Json is JsonObject o ? string.Join('\n', ClusterView.Parse(o).Collections.Select(c => ClusterView.Parse(o).Describe(c.Name))) : r.Body);
+                break;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"--- GET /cluster from {coordinator} failed: {ex.Message}");
+            }
+        }
+
+        foreach (var node in _workers.Concat(_coordinators))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\n--- {node}{(node.IsHung ? " [SIGSTOPped]" : node.IsRunning ? "" : " [not running]")}: {node.LogPath} (tail)\n");
+            text.AppendLine(node.LogTail(25));
+        }
+
+        return text.ToString();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var http in _http.Values)
+        {
+            http.Dispose();
+        }
+
+        _http.Clear();
+        // Coordinators first, so nothing re-places replicas while workers go away.
+        foreach (var node in _coordinators.Concat(_workers))
+        {
+            await node.DisposeAsync();
+        }
+    }
+
+    private async Task StartAsync()
+    {
+        for (int i = 0; i < _spec.Workers; i++)
+        {
+            NewWorker(_spec.WorkerLease?.Invoke(i), []);
+        }
+
+        for (int i = 0; i < _spec.Coordinators; i++)
+        {
+            var port = FreePort.Next();
+            _coordinators.Add(new ClusterNode("coordinator", i + 1, port, null, _dir.Path,
+            [
+                "coordinator", "--store", _store, "--port", Invariant(port),
+                $"--Mosaic:NodeLease={_spec.NodeLease:c}",
+                $"--Mosaic:Placement:Interval={_spec.PlacementInterval:c}",
+                .. _spec.CoordinatorArgs,
+            ]));
+        }
+
+        // All at once: each process spends its first second or two starting the runtime.
+        var all = _workers.Concat(_coordinators).ToList();
+        await Task.WhenAll(all.Select(n => n.StartAsync(StartTimeout)));
+        foreach (var node in all)
+        {
+            Log($"started {node}, log {node.LogPath}");
+        }
+
+        var workers = _workers.Select(w => w.Name).ToHashSet();
+        await Wait.WaitUntilAsync(
+            async () => (await ViewAsync()).LiveWorkers.IsSupersetOf(workers),
+            StartTimeout,
+            $"/cluster lists the {workers.Count} workers alive",
+            TimeSpan.FromMilliseconds(100));
+    }
+
+    private ClusterNode NewWorker(TimeSpan? lease, string[] extraArgs)
+    {
+        int index = _workers.Count + 1;
+        int port = FreePort.Next();
+        string data = _dir.Combine($"worker-{index}");
+        Directory.CreateDirectory(data);
+        var node = new ClusterNode("worker", index, port, data, _dir.Path,
+        [
+            "worker", "--store", _store, "--data", data, "--port", Invariant(port), "--advertise", $"127.0.0.1:{Invariant(port)}",
+            $"--Mosaic:NodeLease={lease ?? _spec.NodeLease:c}",
+            .. _spec.WorkerArgs,
+            .. extraArgs,
+        ]);
+        _workers.Add(node);
+        return node;
+    }
+
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>What a cluster scenario starts with.</summary>
+public sealed record ClusterSpec
+{
+    public int Workers { get; init; } = 3;
+
+    public int Coordinators { get; init; } = 1;
+
+    /// <summary>Lease of every node (renewed every third of it); short, so a dead worker drops out quickly.</summary>
+    public TimeSpan NodeLease { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>A longer (or shorter) lease for chosen workers, by 0-based index; null keeps <see cref="NodeLease"/>.</summary>
+    public Func<int, TimeSpan?>? WorkerLease { get; init; }
+
+    public TimeSpan PlacementInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    public IReadOnlyList<string> CoordinatorArgs { get; init; } = [];
+
+    public IReadOnlyList<string> WorkerArgs { get; init; } = [];
+}
+
+/// <summary>A cluster scenario's failure with the cluster's state and logs in its message.</summary>
+public sealed class ClusterScenarioException(string message, Exception inner) : Exception(message, inner);
