@@ -31,16 +31,7 @@ public sealed partial class SqliteStore
         var list = new List<ChangeRecord>();
         while (reader.Read())
         {
-            string docId = reader.GetString(1);
-            bool exists = reader.GetBoolean(7);
-            var kind = reader.GetInt32(2) == 1 || !exists ? ChangeKind.Delete : ChangeKind.Upsert;
-            list.Add(new ChangeRecord(
-                slot,
-                reader.GetInt64(0),
-                docId,
-                kind,
-                kind == ChangeKind.Upsert ? ReadDocument(reader, docId, 3) : null,
-                exists ? reader.GetInt64(6) : 0));
+            list.Add(StoredRows.Change(reader, slot));
         }
 
         return Task.FromResult<IReadOnlyList<ChangeRecord>>(list);

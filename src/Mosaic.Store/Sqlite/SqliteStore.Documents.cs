@@ -154,7 +154,7 @@ public sealed partial class SqliteStore
         command.Parameters.AddWithValue("$c", collection.Id);
         command.Parameters.AddWithValue("$id", id);
         using var reader = command.ExecuteReader();
-        return Task.FromResult(reader.Read() ? ReadDocument(reader, id, 0) : null);
+        return Task.FromResult(reader.Read() ? StoredRows.Document(reader, id, 0) : null);
     }
 
     public Task<long> CountAsync(CollectionInfo collection, CancellationToken ct)
@@ -165,9 +165,4 @@ public sealed partial class SqliteStore
         return Task.FromResult((long)command.ExecuteScalar()!);
     }
 
-    private static Document ReadDocument(SqliteDataReader reader, string id, int first) => new(
-        id,
-        reader.IsDBNull(first) ? null : reader.GetString(first),
-        reader.IsDBNull(first + 1) ? null : VectorCodec.FromBytes((byte[])reader.GetValue(first + 1)),
-        reader.IsDBNull(first + 2) ? null : reader.GetString(first + 2));
 }
