@@ -44,19 +44,22 @@ for (int i = 0; i < n; i++)
     labels[i] = i;
 }
 
-double parallelSeconds = 0, parallelRecall = 0;
+double parallelSeconds = 0, parallelRecall = 0, parallelCpuSeconds = 0;
 int threads = Environment.ProcessorCount;
 if (Environment.GetEnvironmentVariable("MOSAIC_BENCH_PARALLEL") != "0")
 {
     using var parallel = new HnswIndex(d, metric, settings, n);
+    var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
     var swp = Stopwatch.StartNew();
     parallel.AddParallel(labels, baseVectors, threads);
     parallelSeconds = swp.Elapsed.TotalSeconds;
+    parallelCpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
     parallelRecall = Measure(parallel, 64, 1).Recall;
-    Console.WriteLine($"[{label}] parallel build {parallelSeconds:F1}s on {threads} threads, recall@{k} at ef=64: {parallelRecall:F4}");
+    Console.WriteLine($"[{label}] parallel build {parallelSeconds:F1}s on {threads} threads ({parallelCpuSeconds / parallelSeconds:F2} cores busy on average), recall@{k} at ef=64: {parallelRecall:F4}");
 }
 
 var index = new HnswIndex(d, metric, settings, n);
+var buildCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
 var sw = Stopwatch.StartNew();
 for (int i = 0; i < n; i++)
 {
@@ -64,6 +67,7 @@ for (int i = 0; i < n; i++)
 }
 
 double build = sw.Elapsed.TotalSeconds;
+double buildCpu = (Process.GetCurrentProcess().TotalProcessorTime - buildCpu0).TotalSeconds;
 double bytesPerVector = (double)index.MemoryBytes / n;
 Console.WriteLine($"[{label}] N={n} D={d} build {build:F1}s ({n / build:F0} vec/s), {bytesPerVector:F0} B/vector, huge pages {AnonHugePagesKb() / 1024} MiB");
 if (parallelSeconds > 0)
@@ -71,8 +75,10 @@ if (parallelSeconds > 0)
     Console.WriteLine($"[{label}] parallel build speed-up {build / parallelSeconds:F2}x on {threads} threads");
 }
 
-// Warm-up: enough calls for tiered compilation to settle on optimized (PGO) code.
-for (int w = 0; w < 3; w++)
+// Warm-up: at least 3 passes and 2 seconds, so that tiered compilation has settled (on a 20k set three passes
+// take 50 ms, less than the JIT's 100 ms call-counting delay, and the first ef was measured on tier-0 code).
+var warm = Stopwatch.StartNew();
+for (int w = 0; w < 3 || warm.Elapsed.TotalSeconds < 2; w++)
 {
     Measure(index, 64, 1);
 }
@@ -100,10 +106,13 @@ var doc = new Dictionary<string, object>
     ["simd"] = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "avx512" : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "avx2" : "sse",
     ["build_s"] = build,
     ["build_vec_per_s"] = n / build,
+    ["build_cpu_s"] = buildCpu,
     ["memory_bytes_per_vector"] = bytesPerVector,
     ["anon_huge_pages_mib"] = AnonHugePagesKb() / 1024,
     ["build_parallel_s"] = parallelSeconds,
     ["build_parallel_threads"] = threads,
+    ["build_parallel_cpu_s"] = parallelCpuSeconds,
+    ["build_parallel_cores_busy"] = parallelSeconds > 0 ? parallelCpuSeconds / parallelSeconds : 0,
     ["build_parallel_speedup"] = parallelSeconds > 0 ? build / parallelSeconds : 0,
     ["build_parallel_recall_ef64"] = parallelRecall,
     ["dotnet"] = Environment.Version.ToString(),

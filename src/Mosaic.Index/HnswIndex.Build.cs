@@ -434,10 +434,12 @@ public sealed unsafe partial class HnswIndex
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void LockNodeContended(int* lockWord)
     {
+        // Spin, then yield, but never Sleep(1): the holder is mid-insertion (tens of microseconds), and a 1 ms sleep
+        // per contended lock on an oversubscribed machine cost more than the parallelism gained.
         var spin = default(SpinWait);
         while (Volatile.Read(ref *lockWord) != 0 || Interlocked.CompareExchange(ref *lockWord, 1, 0) != 0)
         {
-            spin.SpinOnce();
+            spin.SpinOnce(sleep1Threshold: -1);
         }
     }
 }

@@ -21,6 +21,7 @@ public sealed unsafe partial class HnswIndex
     {
         ValidateVector(query, nameof(query));
         ArgumentOutOfRangeException.ThrowIfNegative(k);
+        ThrowIfDisposed();
         k = Math.Min(k, results.Length);
         if (k == 0)
         {
@@ -46,50 +47,61 @@ public sealed unsafe partial class HnswIndex
     {
         ValidateVector(query, nameof(query));
         ArgumentOutOfRangeException.ThrowIfNegative(k);
+        ThrowIfDisposed();
         k = Math.Min(k, results.Length);
         if (k == 0 || labels.IsEmpty)
         {
             return 0;
         }
 
-        float[] qArray = new float[_paddedDimension];
+        if (_paddedDimension > StackQueryFloats)
+        {
+            fixed (float* heapQuery = new float[_paddedDimension])
+            {
+                return ExactSearchPrepared(query, heapQuery, k, labels, results);
+            }
+        }
+
+        float* buffer = stackalloc float[_paddedDimension + 16];
+        return ExactSearchPrepared(query, (float*)(((nint)buffer + 63) & ~(nint)63), k, labels, results);
+    }
+
+    private int ExactSearchPrepared(ReadOnlySpan<float> query, float* q, int k, ReadOnlySpan<long> labels, Span<VectorHit> results)
+    {
         var scratch = SearchScratch.Current;
         scratch.EnsureResults(k + 1);
         ref Candidate heap = ref MemoryMarshal.GetArrayDataReference(scratch.Results);
         int count = 0;
-        fixed (float* q = qArray)
+        PrepareQuery(query, q);
+        const int Batch = 256;
+        Span<int> ids = stackalloc int[Batch];
+        for (int start = 0; start < labels.Length; start += Batch)
         {
-            PrepareQuery(query, q);
-            const int Batch = 256;
-            Span<int> ids = stackalloc int[Batch];
-            for (int start = 0; start < labels.Length; start += Batch)
+            var slice = labels.Slice(start, Math.Min(Batch, labels.Length - start));
+            int found = 0;
+            lock (_labelLock)
             {
-                var slice = labels.Slice(start, Math.Min(Batch, labels.Length - start));
-                int found = 0;
-                lock (_labelLock)
+                // The map only holds live labels; resolving in batches keeps writers waiting for microseconds only.
+                foreach (long label in slice)
                 {
-                    // The map only holds live labels; resolving in batches keeps writers waiting for microseconds only.
-                    foreach (long label in slice)
+                    if (_labels.TryGetValue(label, out int id))
                     {
-                        if (_labels.TryGetValue(label, out int id))
-                        {
-                            ids[found++] = id;
-                        }
+                        ids[found++] = id;
                     }
                 }
+            }
 
-                for (int i = 0; i < found; i++)
+            for (int i = 0; i < found; i++)
+            {
+                float d = Distance((float*)Node(ids[i]), q);
+                if (count < k)
                 {
-                    float d = Distance((float*)Node(ids[i]), q);
-                    if (count < k)
-                    {
-                        CandidateHeap.PushMax(ref heap, ref count, d, ids[i]);
-                    }
-                    else if (d < heap.Distance)
-                    {
-                        CandidateHeap.PopMax(ref heap, ref count);
-                        CandidateHeap.PushMax(ref heap, ref count, d, ids[i]);
-                    }
+                    CandidateHeap.PushMax(ref heap, ref count, d, ids[i]);
+                }
+                else if (d < heap.Distance)
+                {
+                    CandidateHeap.PopMax(ref heap, ref count);
+                    CandidateHeap.PushMax(ref heap, ref count, d, ids[i]);
                 }
             }
         }
