@@ -13,7 +13,7 @@ namespace Mosaic.Testing;
 /// <para>
 /// One server is meant to be shared by a test class or collection: each test takes its own database from
 /// <see cref="CreateDatabaseAsync"/>. <see cref="KillAsync"/> is a crash (SIGKILL to the postmaster and all its
-/// processes); <see cref="StartAsync()"/> then runs crash recovery on the same data and port, like a restarted host.
+/// processes); <see cref="StartAgainAsync"/> then runs crash recovery on the same data and port, like a restarted host.
 /// </para>
 /// </remarks>
 public sealed class PostgresServer : IAsyncDisposable
@@ -54,7 +54,7 @@ public sealed class PostgresServer : IAsyncDisposable
 
     /// <summary>Creates and starts a fresh server with an empty <see cref="DefaultDatabase"/>.</summary>
     /// <param name="fsync">Leave on unless a test does not care about durability and needs the speed.</param>
-    public static async Task<PostgresServer> StartNewAsync(bool fsync = true)
+    public static async Task<PostgresServer> StartAsync(bool fsync = true)
     {
         string bin = FindBinaries();
         bool asRoot = Environment.UserName == "root";
@@ -64,13 +64,13 @@ public sealed class PostgresServer : IAsyncDisposable
         {
             if (asRoot)
             {
-                await RunAsync("chown", ["postgres:postgres", dir.Path]).ConfigureAwait(false);
+                await server.RunAsync("chown", ["postgres:postgres", dir.Path]).ConfigureAwait(false);
             }
 
             Directory.CreateDirectory(dir.Combine("sock"));
             if (asRoot)
             {
-                await RunAsync("chown", ["postgres:postgres", dir.Combine("sock")]).ConfigureAwait(false);
+                await server.RunAsync("chown", ["postgres:postgres", dir.Combine("sock")]).ConfigureAwait(false);
             }
 
             // --no-sync only skips flushing the freshly made template files; the server itself runs with fsync as asked.
@@ -87,14 +87,23 @@ public sealed class PostgresServer : IAsyncDisposable
     }
 
     /// <summary>Starts the server again on the same data directory and port (after <see cref="StopAsync"/> or <see cref="KillAsync"/>).</summary>
-    public async Task StartAsync()
+    public async Task StartAgainAsync()
     {
         if (IsRunning)
         {
             return;
         }
 
-        await RunPgAsync("pg_ctl", ["start", "-D", DataDirectory, "-l", LogPath, "-w", "-t", "60", "-o", ServerOptions()]).ConfigureAwait(false);
+        RemoveStaleLockFile();
+        try
+        {
+            await RunPgAsync("pg_ctl", ["start", "-D", DataDirectory, "-l", LogPath, "-w", "-t", "60", "-o", ServerOptions()]).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new InvalidOperationException($"{ex.Message}\n--- server log (tail) ---\n{LogTail()}", ex);
+        }
+
         _postmasterPid = ReadPostmasterPid();
     }
 
@@ -172,6 +181,12 @@ public sealed class PostgresServer : IAsyncDisposable
         _dir.Dispose();
     }
 
+    private string LogTail()
+    {
+        var lines = ReadLog().Split('\n');
+        return string.Join('\n', lines[Math.Max(0, lines.Length - 30)..]);
+    }
+
     private async Task StartOnFreePortAsync()
     {
         // The port was free a moment ago; another process may take it before the server binds, so try a few.
@@ -180,16 +195,12 @@ public sealed class PostgresServer : IAsyncDisposable
             Port = FreePort.Next();
             try
             {
-                await StartAsync().ConfigureAwait(false);
+                await StartAgainAsync().ConfigureAwait(false);
                 return;
             }
             catch (InvalidOperationException) when (attempt < 5)
             {
                 _postmasterPid = null;
-            }
-            catch (InvalidOperationException ex)
-            {
-                throw new InvalidOperationException($"{ex.Message}\n--- server log ---\n{ReadLog()}", ex);
             }
         }
     }
@@ -206,6 +217,27 @@ public sealed class PostgresServer : IAsyncDisposable
         "-c", "log_connections=off",
     ]);
 
+    /// <summary>
+    /// After <see cref="KillAsync"/> the postmaster may linger as a zombie (its adoptive parent need not reap it), and
+    /// PostgreSQL takes any existing pid for a running server. A crashed host leaves no process at all, so a lock file
+    /// whose process is gone or a zombie is removed, as a reboot would have made it irrelevant.
+    /// </summary>
+    private void RemoveStaleLockFile()
+    {
+        string lockFile = Path.Combine(DataDirectory, "postmaster.pid");
+        if (!File.Exists(lockFile) || ProcessTree.IsAlive(ReadPostmasterPid()))
+        {
+            return;
+        }
+
+        File.Delete(lockFile);
+        // The unix socket's lock file names the dead pid too.
+        foreach (var socketFile in Directory.EnumerateFiles(_dir.Combine("sock"), ".s.PGSQL.*"))
+        {
+            File.Delete(socketFile);
+        }
+    }
+
     private int ReadPostmasterPid()
     {
         // postmaster.pid is owned by postgres but world-readable; its first line is the postmaster's pid.
@@ -218,9 +250,9 @@ public sealed class PostgresServer : IAsyncDisposable
         ? RunAsync("runuser", ["-u", "postgres", "--", Path.Combine(_bin, tool), .. args])
         : RunAsync(Path.Combine(_bin, tool), args);
 
-    private static async Task<string> RunAsync(string fileName, IReadOnlyList<string> args)
+    private async Task<string> RunAsync(string fileName, IReadOnlyList<string> args)
     {
-        var result = await ChildProcess.RunAsync(fileName, args, CommandTimeout).ConfigureAwait(false);
+        var result = await ChildProcess.RunAsync(fileName, args, CommandTimeout, _dir.Path).ConfigureAwait(false);
         return result.ExitCode == 0
             ? result.Output
             : throw new InvalidOperationException($"{fileName} {string.Join(' ', args)} exited with {result.ExitCode}:\n{result.Output}");

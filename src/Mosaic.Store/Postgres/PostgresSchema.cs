@@ -9,8 +9,8 @@ namespace Mosaic.Store.Postgres;
 /// </remarks>
 internal static class PostgresSchema
 {
-    /// <summary>Key of the transaction-scoped advisory lock taken while creating the schema ("MOSAIC01" in ASCII).</summary>
-    public const long SchemaLockKey = 0x4D4F_5341_4943_3031;
+    /// <summary>Key of the transaction-scoped advisory lock taken while creating the schema ("MOSAIC01" in ASCII, 0x4D4F534149433031).</summary>
+    public const string SchemaLockKey = "5570762803947712561";
 
     public const string Sql = $"""
         SELECT pg_advisory_xact_lock({SchemaLockKey});

@@ -5,51 +5,47 @@ namespace Mosaic.Store.Postgres;
 
 public sealed partial class PostgresStore
 {
-    public async Task<IReadOnlyDictionary<int, long>> GetSlotHeadsAsync(long collectionId, SlotRange range, CancellationToken ct)
-    {
-        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
-        // seq 0: a slot whose only writes so far were deletes of absent ids (bumped, then corrected); it has no change.
-        await using var command = Command(
-            "SELECT slot, seq FROM slot_seqs WHERE collection_id = @c AND slot >= @lo AND slot < @hi AND seq > 0",
-            connection, null, ("c", collectionId), ("lo", range.Start), ("hi", range.End));
-        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        var heads = new Dictionary<int, long>();
-        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+    public Task<IReadOnlyDictionary<int, long>> GetSlotHeadsAsync(long collectionId, SlotRange range, CancellationToken ct) => RunAsync<IReadOnlyDictionary<int, long>>(
+        async connection =>
         {
-            heads[reader.GetInt32(0)] = reader.GetInt64(1);
-        }
+            // seq 0: a slot whose only writes so far were deletes of absent ids (bumped, then corrected); it has no change.
+            await using var command = Command(
+                "SELECT slot, seq FROM slot_seqs WHERE collection_id = @c AND slot >= @lo AND slot < @hi AND seq > 0",
+                connection, null, ("c", collectionId), ("lo", range.Start), ("hi", range.End));
+            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            var heads = new Dictionary<int, long>();
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                heads[reader.GetInt32(0)] = reader.GetInt64(1);
+            }
 
-        return heads;
-    }
+            return heads;
+        },
+        retry: true,
+        ct);
 
-    public async Task<IReadOnlyList<ChangeRecord>> ReadAsync(long collectionId, int slot, long afterSeq, int limit, CancellationToken ct)
-    {
-        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
-        // The document is joined in its current state, as in the embedded store: applying a newer state early is harmless
-        // because the later change of the same document re-applies it, and the log need not hold every body twice.
-        // Only committed changes are visible, and a slot's changes commit in seq order, so a reader never sees n+1 without n.
-        await using var command = Command("""
-            SELECT c.seq, c.doc_id, c.op, d.text, d.vector, d.fields, d.seq, d.doc_id IS NOT NULL
-            FROM changes c LEFT JOIN docs d ON d.collection_id = c.collection_id AND d.doc_id = c.doc_id
-            WHERE c.collection_id = @c AND c.slot = @s AND c.seq > @after
-            ORDER BY c.seq LIMIT @limit
-            """, connection, null, ("c", collectionId), ("s", slot), ("after", afterSeq), ("limit", limit));
-        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        var list = new List<ChangeRecord>();
-        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+    public Task<IReadOnlyList<ChangeRecord>> ReadAsync(long collectionId, int slot, long afterSeq, int limit, CancellationToken ct) => RunAsync<IReadOnlyList<ChangeRecord>>(
+        async connection =>
         {
-            string docId = reader.GetString(1);
-            bool exists = reader.GetBoolean(7);
-            var kind = reader.GetInt16(2) == 1 || !exists ? ChangeKind.Delete : ChangeKind.Upsert;
-            list.Add(new ChangeRecord(
-                slot,
-                reader.GetInt64(0),
-                docId,
-                kind,
-                kind == ChangeKind.Upsert ? ReadDocument(reader, docId, 3) : null,
-                exists ? reader.GetInt64(6) : 0));
-        }
+            // The document is joined in its current state, as in the embedded store: applying a newer state early is
+            // harmless because the later change of the same document re-applies it, and the log need not hold every body
+            // twice. Only committed changes are visible, and a slot's changes commit in seq order (see WriteOnceAsync), so
+            // a reader never sees n+1 without n.
+            await using var command = Command("""
+                SELECT c.seq, c.doc_id, c.op, d.text, d.vector, d.fields, d.seq, d.doc_id IS NOT NULL
+                FROM changes c LEFT JOIN docs d ON d.collection_id = c.collection_id AND d.doc_id = c.doc_id
+                WHERE c.collection_id = @c AND c.slot = @s AND c.seq > @after
+                ORDER BY c.seq LIMIT @limit
+                """, connection, null, ("c", collectionId), ("s", slot), ("after", afterSeq), ("limit", limit));
+            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            var list = new List<ChangeRecord>();
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                list.Add(StoredRows.Change(reader, slot));
+            }
 
-        return list;
-    }
+            return list;
+        },
+        retry: true,
+        ct);
 }

@@ -25,9 +25,10 @@ public sealed partial class PostgresStore
         ArgumentNullException.ThrowIfNull(writes);
         for (int attempt = 1; ; attempt++)
         {
+            var progress = new WriteProgress();
             try
             {
-                return await WriteOnceAsync(collection, writes, idempotencyKey, renderAnswer, ct).ConfigureAwait(false);
+                return await WriteOnceAsync(collection, writes, idempotencyKey, renderAnswer, progress, ct).ConfigureAwait(false);
             }
             catch (PostgresException ex) when (IsNulCharacter(ex))
             {
@@ -37,6 +38,18 @@ public sealed partial class PostgresStore
             {
                 // The transaction rolled back whole, so trying again writes nothing twice.
                 LogWriteRetry(collection.Id, ex.SqlState, attempt);
+            }
+            catch (Exception ex) when (IsConnectionFailure(ex) && !ct.IsCancellationRequested)
+            {
+                _dataSource.Clear();
+                // Until COMMIT is sent nothing can have committed (the server rolls back a transaction whose connection
+                // dies), so the write can run again. After that the outcome is unknown, and only the caller can decide.
+                bool retrying = !progress.CommitSent && attempt < MaxWriteAttempts;
+                LogConnectionLost(ex, retrying);
+                if (!retrying)
+                {
+                    throw;
+                }
             }
         }
     }
@@ -66,6 +79,7 @@ public sealed partial class PostgresStore
         IReadOnlyList<DocumentWrite> writes,
         string? idempotencyKey,
         Func<WriteResult, string?>? renderAnswer,
+        WriteProgress progress,
         CancellationToken ct)
     {
         var slots = new int[writes.Count];
@@ -168,6 +182,7 @@ public sealed partial class PostgresStore
             }
         }
 
+        progress.CommitSent = true;
         await transaction.CommitAsync(ct).ConfigureAwait(false);
         if (log.Count > 0)
         {
@@ -287,10 +302,15 @@ public sealed partial class PostgresStore
         ArgumentNullException.ThrowIfNull(collection);
         try
         {
-            await using var connection = await OpenAsync(ct).ConfigureAwait(false);
-            await using var command = Command("SELECT text, vector, fields FROM docs WHERE collection_id = @c AND doc_id = @id", connection, null, ("c", collection.Id), ("id", id));
-            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            return await reader.ReadAsync(ct).ConfigureAwait(false) ? ReadDocument(reader, id, 0) : null;
+            return await RunAsync(
+                async connection =>
+                {
+                    await using var command = Command("SELECT text, vector, fields FROM docs WHERE collection_id = @c AND doc_id = @id", connection, null, ("c", collection.Id), ("id", id));
+                    await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                    return await reader.ReadAsync(ct).ConfigureAwait(false) ? StoredRows.Document(reader, id, 0) : null;
+                },
+                retry: true,
+                ct).ConfigureAwait(false);
         }
         catch (PostgresException ex) when (IsNulCharacter(ex))
         {
@@ -299,17 +319,22 @@ public sealed partial class PostgresStore
         }
     }
 
-    public async Task<long> CountAsync(CollectionInfo collection, CancellationToken ct)
+    public Task<long> CountAsync(CollectionInfo collection, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(collection);
-        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
-        await using var command = Command("SELECT count(*) FROM docs WHERE collection_id = @c", connection, null, ("c", collection.Id));
-        return (long)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        return RunAsync(
+            async connection =>
+            {
+                await using var command = Command("SELECT count(*) FROM docs WHERE collection_id = @c", connection, null, ("c", collection.Id));
+                return (long)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+            },
+            retry: true,
+            ct);
     }
 
-    private static Document ReadDocument(NpgsqlDataReader reader, string id, int first) => new(
-        id,
-        reader.IsDBNull(first) ? null : reader.GetString(first),
-        reader.IsDBNull(first + 1) ? null : VectorCodec.FromBytes(reader.GetFieldValue<byte[]>(first + 1)),
-        reader.IsDBNull(first + 2) ? null : reader.GetString(first + 2));
+    /// <summary>How far a write attempt got: whether its COMMIT may have reached the server.</summary>
+    private sealed class WriteProgress
+    {
+        public bool CommitSent { get; set; }
+    }
 }

@@ -15,4 +15,7 @@ public sealed partial class PostgresStore
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Write to collection {CollectionId} hit {SqlState} on attempt {Attempt}; retrying")]
     private partial void LogWriteRetry(long collectionId, string sqlState, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection to the store lost; pool cleared (retrying: {Retrying})")]
+    private partial void LogConnectionLost(Exception ex, bool retrying);
 }

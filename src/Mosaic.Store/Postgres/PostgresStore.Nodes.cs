@@ -4,60 +4,69 @@ namespace Mosaic.Store.Postgres;
 
 public sealed partial class PostgresStore
 {
-    public async Task RenewAsync(string nodeId, string role, string address, TimeSpan lease, CancellationToken ct)
-    {
-        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
-        // The store's clock, not ours: nodes with skewed clocks still agree on who is live. A node that joins, comes back
-        // after its lease ran out, or moves is news for routing and placement, so only then does the renewal notify.
-        await using var command = Command($"""
-            WITH before AS (
-                SELECT 1 FROM nodes WHERE node_id = @id AND lease_expires_at > now() AND role = @role AND address = @address),
-            renewed AS (
-                INSERT INTO nodes(node_id, role, address, lease_expires_at) VALUES (@id, @role, @address, now() + @lease)
-                ON CONFLICT (node_id) DO UPDATE SET role = excluded.role, address = excluded.address, lease_expires_at = excluded.lease_expires_at
-                RETURNING 1)
-            SELECT pg_notify('{Channel}', 'nodes') FROM renewed WHERE NOT EXISTS (SELECT 1 FROM before)
-            """, connection, null, ("id", nodeId), ("role", role), ("address", address), ("lease", lease));
-        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-    }
-
-    public async Task<IReadOnlyList<NodeInfo>> ListNodesAsync(CancellationToken ct)
-    {
-        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
-        await using var command = Command(
-            "SELECT node_id, role, address, lease_expires_at, lease_expires_at > now() FROM nodes ORDER BY node_id COLLATE \"C\"",
-            connection);
-        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        var nodes = new List<NodeInfo>();
-        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+    public Task RenewAsync(string nodeId, string role, string address, TimeSpan lease, CancellationToken ct) => RunAsync(
+        async connection =>
         {
-            nodes.Add(new NodeInfo(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetBoolean(4)));
-        }
+            // The store's clock, not ours: nodes with skewed clocks still agree on who is live. A node that joins, comes
+            // back after its lease ran out, or moves is news for routing and placement, so only then does it notify.
+            await using var command = Command($"""
+                WITH before AS (
+                    SELECT 1 FROM nodes WHERE node_id = @id AND lease_expires_at > now() AND role = @role AND address = @address),
+                renewed AS (
+                    INSERT INTO nodes(node_id, role, address, lease_expires_at) VALUES (@id, @role, @address, now() + @lease)
+                    ON CONFLICT (node_id) DO UPDATE SET role = excluded.role, address = excluded.address, lease_expires_at = excluded.lease_expires_at
+                    RETURNING 1)
+                SELECT pg_notify('{Channel}', 'nodes') FROM renewed WHERE NOT EXISTS (SELECT 1 FROM before)
+                """, connection, null, ("id", nodeId), ("role", role), ("address", address), ("lease", lease));
+            await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        },
+        retry: true,
+        ct);
 
-        return nodes;
-    }
+    public Task<IReadOnlyList<NodeInfo>> ListNodesAsync(CancellationToken ct) => RunAsync<IReadOnlyList<NodeInfo>>(
+        async connection =>
+        {
+            await using var command = Command(
+                "SELECT node_id, role, address, lease_expires_at, lease_expires_at > now() FROM nodes ORDER BY node_id COLLATE \"C\"",
+                connection);
+            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            var nodes = new List<NodeInfo>();
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                nodes.Add(new NodeInfo(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetBoolean(4)));
+            }
 
-    public async Task LeaveAsync(string nodeId, CancellationToken ct)
-    {
-        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
-        await using var command = Command($"""
-            WITH gone AS (DELETE FROM nodes WHERE node_id = @id RETURNING 1)
-            SELECT pg_notify('{Channel}', 'nodes') FROM gone
-            """, connection, null, ("id", nodeId));
-        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-    }
+            return nodes;
+        },
+        retry: true,
+        ct);
 
-    public async Task<bool> TryHoldLeaseAsync(string name, string holder, TimeSpan lease, CancellationToken ct)
-    {
-        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
-        // One statement: take the lease when free, expired or already ours. A concurrent taker waits on the row and then
-        // re-checks the WHERE against the winner's row, so at most one holder comes out; a loser gets no row back.
-        await using var command = Command("""
-            INSERT INTO leases AS l (name, holder, expires_at) VALUES (@name, @holder, now() + @lease)
-            ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-            WHERE l.holder = excluded.holder OR l.expires_at <= now()
-            RETURNING l.holder
-            """, connection, null, ("name", name), ("holder", holder), ("lease", lease));
-        return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is string held && held == holder;
-    }
+    public Task LeaveAsync(string nodeId, CancellationToken ct) => RunAsync(
+        async connection =>
+        {
+            await using var command = Command($"""
+                WITH gone AS (DELETE FROM nodes WHERE node_id = @id RETURNING 1)
+                SELECT pg_notify('{Channel}', 'nodes') FROM gone
+                """, connection, null, ("id", nodeId));
+            await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        },
+        retry: true,
+        ct);
+
+    /// <remarks>Safe to repeat: a holder that took the lease but lost the answer finds it its own on the retry.</remarks>
+    public Task<bool> TryHoldLeaseAsync(string name, string holder, TimeSpan lease, CancellationToken ct) => RunAsync(
+        async connection =>
+        {
+            // One statement: take the lease when free, expired or already ours. A concurrent taker waits on the row and
+            // then re-checks the WHERE against the winner's row, so at most one holder comes out; a loser gets no row.
+            await using var command = Command("""
+                INSERT INTO leases AS l (name, holder, expires_at) VALUES (@name, @holder, now() + @lease)
+                ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+                WHERE l.holder = excluded.holder OR l.expires_at <= now()
+                RETURNING l.holder
+                """, connection, null, ("name", name), ("holder", holder), ("lease", lease));
+            return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is string held && held == holder;
+        },
+        retry: true,
+        ct);
 }

@@ -4,76 +4,91 @@ namespace Mosaic.Store.Postgres;
 
 public sealed partial class PostgresStore
 {
-    public async Task<PlacementSnapshot> GetPlacementAsync(CancellationToken ct)
-    {
-        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
-        // One statement, one snapshot: the version always matches the rows read with it.
-        await using var command = Command("""
-            SELECT v.version, p.collection_id, p.shard, p.node_id, p.state, p.lag
-            FROM placement_version v LEFT JOIN placement p ON true
-            WHERE v.id = 1
-            ORDER BY p.collection_id, p.shard, p.node_id COLLATE "C"
-            """, connection);
-        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        long version = 0;
-        var rows = new List<ReplicaAssignment>();
-        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+    public Task<PlacementSnapshot> GetPlacementAsync(CancellationToken ct) => RunAsync(
+        async connection =>
         {
-            version = reader.GetInt64(0);
-            if (!reader.IsDBNull(1))
+            // One statement, one snapshot: the version always matches the rows read with it.
+            await using var command = Command("""
+                SELECT v.version, p.collection_id, p.shard, p.node_id, p.state, p.lag
+                FROM placement_version v LEFT JOIN placement p ON true
+                WHERE v.id = 1
+                ORDER BY p.collection_id, p.shard, p.node_id COLLATE "C"
+                """, connection);
+            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            long version = 0;
+            var rows = new List<ReplicaAssignment>();
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
-                rows.Add(new ReplicaAssignment(
-                    reader.GetInt64(1), reader.GetInt32(2), reader.GetString(3), Enum.Parse<ReplicaState>(reader.GetString(4), ignoreCase: true), reader.GetInt64(5)));
+                version = reader.GetInt64(0);
+                if (!reader.IsDBNull(1))
+                {
+                    rows.Add(new ReplicaAssignment(
+                        reader.GetInt64(1), reader.GetInt32(2), reader.GetString(3), Enum.Parse<ReplicaState>(reader.GetString(4), ignoreCase: true), reader.GetInt64(5)));
+                }
             }
-        }
 
-        return new PlacementSnapshot(version, rows);
-    }
+            return new PlacementSnapshot(version, rows);
+        },
+        retry: true,
+        ct);
 
-    public async Task<long> GetPlacementVersionAsync(CancellationToken ct)
-    {
-        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
-        await using var command = Command("SELECT version FROM placement_version WHERE id = 1", connection);
-        return (long)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
-    }
+    public Task<long> GetPlacementVersionAsync(CancellationToken ct) => RunAsync(
+        async connection =>
+        {
+            await using var command = Command("SELECT version FROM placement_version WHERE id = 1", connection);
+            return (long)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        },
+        retry: true,
+        ct);
 
     public Task AssignAsync(long collectionId, int shard, string nodeId, CancellationToken ct) => ChangePlacementAsync(
         $"INSERT INTO placement(collection_id, shard, node_id, state, lag) VALUES (@c, @s, @n, '{StateName(ReplicaState.Building)}', 0) ON CONFLICT DO NOTHING RETURNING 1",
-        [("c", collectionId), ("s", shard), ("n", nodeId)], ct);
+        [("c", collectionId), ("s", shard), ("n", nodeId)],
+        ct);
 
     public Task UnassignAsync(long collectionId, int shard, string nodeId, CancellationToken ct) => ChangePlacementAsync(
         "DELETE FROM placement WHERE collection_id = @c AND shard = @s AND node_id = @n RETURNING 1",
-        [("c", collectionId), ("s", shard), ("n", nodeId)], ct);
+        [("c", collectionId), ("s", shard), ("n", nodeId)],
+        ct);
 
-    public async Task ReportAsync(long collectionId, int shard, string nodeId, ReplicaState state, long lag, CancellationToken ct)
+    public Task ReportAsync(long collectionId, int shard, string nodeId, ReplicaState state, long lag, CancellationToken ct)
     {
         string name = StateName(state);
-        // Lag alone changes on every report and routes nothing: it updates in place without a bump. A state change bumps.
-        // Both statements re-check the state on the row they update, so the version moves iff the state really changed;
-        // the lag of a report that races another's state change may be dropped, and the next report carries it.
-        await using (var connection = await OpenAsync(ct).ConfigureAwait(false))
-        await using (var lagOnly = Command(
-            "UPDATE placement SET lag = @l WHERE collection_id = @c AND shard = @s AND node_id = @n AND state = @st",
-            connection, null, ("c", collectionId), ("s", shard), ("n", nodeId), ("st", name), ("l", lag)))
-        {
-            if (await lagOnly.ExecuteNonQueryAsync(ct).ConfigureAwait(false) > 0)
+        (string, object?)[] parameters = [("c", collectionId), ("s", shard), ("n", nodeId), ("st", name), ("l", lag)];
+        return RunAsync(
+            async connection =>
             {
-                return;
-            }
-        }
+                // Lag alone changes on every report and routes nothing: it updates in place, without a bump. Both
+                // statements re-check the state on the row they update, so the version moves iff the state really
+                // changed; the lag of a report racing another's state change may be dropped, and the next report has it.
+                await using (var lagOnly = Command(
+                    "UPDATE placement SET lag = @l WHERE collection_id = @c AND shard = @s AND node_id = @n AND state = @st", connection, null, parameters))
+                {
+                    if (await lagOnly.ExecuteNonQueryAsync(ct).ConfigureAwait(false) > 0)
+                    {
+                        return;
+                    }
+                }
 
-        await ChangePlacementAsync(
-            "UPDATE placement SET state = @st, lag = @l WHERE collection_id = @c AND shard = @s AND node_id = @n AND state <> @st RETURNING 1",
-            [("c", collectionId), ("s", shard), ("n", nodeId), ("st", name), ("l", lag)], ct).ConfigureAwait(false);
+                await ChangePlacementOnceAsync(
+                    connection,
+                    "UPDATE placement SET state = @st, lag = @l WHERE collection_id = @c AND shard = @s AND node_id = @n AND state <> @st RETURNING 1",
+                    parameters,
+                    ct).ConfigureAwait(false);
+            },
+            retry: true,
+            ct);
     }
+
+    private Task ChangePlacementAsync(string change, (string Name, object? Value)[] parameters, CancellationToken ct) =>
+        RunAsync(connection => ChangePlacementOnceAsync(connection, change, parameters, ct), retry: true, ct);
 
     /// <summary>
     /// Runs one placement change and, only when it touched a row, bumps the version and notifies, all in one statement
-    /// (so one transaction: a reader never sees the change without the bump).
+    /// (so one transaction: a reader never sees the change without the bump). Repeating it changes nothing more.
     /// </summary>
-    private async Task ChangePlacementAsync(string change, (string Name, object? Value)[] parameters, CancellationToken ct)
+    private async Task ChangePlacementOnceAsync(Npgsql.NpgsqlConnection connection, string change, (string Name, object? Value)[] parameters, CancellationToken ct)
     {
-        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
         await using var command = Command($"""
             WITH changed AS ({change}),
             bumped AS (UPDATE placement_version SET version = version + 1 WHERE id = 1 AND EXISTS (SELECT 1 FROM changed) RETURNING version)
