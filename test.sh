@@ -10,6 +10,14 @@ command -v python3 >/dev/null || need_apt+=(python3)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null; else echo "test.sh: please install: ${need_apt[*]}" >&2; exit 1; fi
+  # The package may create and start a "main" cluster on 5432; the tests never use it (each starts its own), so stop
+  # the one we just installed and keep it from starting with the machine.
+  if [[ " ${need_apt[*]} " == *" postgresql "* ]] && command -v pg_lsclusters >/dev/null; then
+    { pg_lsclusters --no-header 2>/dev/null || true; } | while read -r ver name _; do
+      pg_ctlcluster "$ver" "$name" stop >/dev/null 2>&1 || true
+      if [ -f "/etc/postgresql/$ver/$name/start.conf" ]; then echo manual >"/etc/postgresql/$ver/$name/start.conf"; fi
+    done
+  fi
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
