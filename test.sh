@@ -25,7 +25,8 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 dotnet build Mosaic.sln -c Release -nologo -clp:ErrorsOnly
 set +e
-dotnet test Mosaic.sln -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
+# One test assembly at a time: the cluster suite starts PostgreSQL and many processes, and CI has 2 cores.
+dotnet test Mosaic.sln -c Release --no-build -nologo -m:1 "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 # One closing line over all test assemblies, in the plain "N passed, N failed" form.
