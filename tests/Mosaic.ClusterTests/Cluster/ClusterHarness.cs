@@ -103,10 +103,13 @@ public sealed class ClusterHarness : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits until every shard of <paramref name="collection"/> has <paramref name="replicas"/> serving replicas with lag 0
-    /// on distinct live workers (among <paramref name="allowedWorkers"/> when given) and GET /ready answers 200.
+    /// Waits until every shard of <paramref name="collection"/> has <paramref name="replicas"/> serving replicas (with lag 0
+    /// when <paramref name="lagZero"/>) on distinct live workers (among <paramref name="allowedWorkers"/> when given) and
+    /// GET /ready answers 200.
     /// </summary>
-    public async Task<ClusterView> WaitSettledAsync(string collection, int replicas, TimeSpan timeout, IReadOnlySet<string>? allowedWorkers = null, int coordinator = 0)
+    /// <remarks>Lag in /cluster is what workers last reported; tests that need replicas caught up check them directly
+    /// (<see cref="ReplicaProbe"/>) or through doc_count and read-your-writes searches.</remarks>
+    public async Task<ClusterView> WaitSettledAsync(string collection, int replicas, TimeSpan timeout, IReadOnlySet<string>? allowedWorkers = null, int coordinator = 0, bool lagZero = false)
     {
         ClusterView? last = null;
         try
@@ -115,11 +118,11 @@ public sealed class ClusterHarness : IAsyncDisposable
                 async () =>
                 {
                     last = await ViewAsync(coordinator);
-                    return last.IsSettled(collection, replicas, allowedWorkers)
+                    return last.IsSettled(collection, replicas, allowedWorkers, lagZero)
                         && (await Http(coordinator).GetAsync("ready")).StatusCode == 200;
                 },
                 timeout,
-                $"every shard of '{collection}' on {replicas} serving replica(s) with lag 0{(allowedWorkers is null ? "" : " on " + string.Join(", ", allowedWorkers))}",
+                $"every shard of '{collection}' on {replicas} serving replica(s){(lagZero ? " with lag 0" : "")}{(allowedWorkers is null ? "" : " on " + string.Join(", ", allowedWorkers))}",
                 TimeSpan.FromMilliseconds(200));
         }
         catch (TimeoutException ex)
@@ -128,6 +131,52 @@ public sealed class ClusterHarness : IAsyncDisposable
         }
 
         return last!;
+    }
+
+    /// <summary>
+    /// Waits until every replica /cluster lists for <paramref name="collection"/>, asked directly, serves with lag 0, the
+    /// replicas of each shard hold the same number of documents, and the shards hold <paramref name="documents"/> in all.
+    /// </summary>
+    public async Task WaitReplicasCaughtUpAsync(string collection, long collectionId, long documents, TimeSpan timeout)
+    {
+        string last = "";
+        try
+        {
+            await Wait.WaitUntilAsync(
+                async () =>
+                {
+                    var view = await ViewAsync();
+                    var lines = new List<string>();
+                    long total = 0;
+                    bool ok = true;
+                    foreach (var shard in view.Collection(collection).Shards)
+                    {
+                        var counts = new List<long>();
+                        foreach (var replica in shard.Replicas)
+                        {
+                            var worker = _workers.FirstOrDefault(w => w.Name == replica.Node && w.IsRunning && !w.IsHung);
+                            using var probe = worker is null ? null : new ReplicaProbe(worker.Url);
+                            var stats = probe is null ? null : await probe.TryStatsAsync(collectionId, shard.Shard, TimeSpan.FromSeconds(5));
+                            lines.Add($"shard {shard.Shard} on {replica.Node}: " + (stats is null ? "no answer" : $"{stats.State}, lag {stats.Lag}, {stats.DocCount} docs"));
+                            ok &= stats is { State: "serving", Lag: 0 };
+                            counts.Add(stats?.DocCount ?? -1);
+                        }
+
+                        ok &= counts.Count > 0 && counts.Distinct().Count() == 1;
+                        total += counts.FirstOrDefault();
+                    }
+
+                    last = $"{total} docs in all; " + string.Join("; ", lines);
+                    return ok && total == documents;
+                },
+                timeout,
+                $"every replica of '{collection}' serving with lag 0, {documents} docs in all",
+                TimeSpan.FromMilliseconds(200));
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message}; last seen: {last}", ex);
+        }
     }
 
     /// <summary>/cluster and the tail of every node's log and of PostgreSQL's, for a failure message.</summary>
@@ -207,6 +256,7 @@ public sealed class ClusterHarness : IAsyncDisposable
             StartTimeout,
             $"/cluster lists the {workers.Count} workers alive",
             TimeSpan.FromMilliseconds(100));
+        Log("cluster up");
     }
 
     private ClusterNode NewWorker(TimeSpan? lease, string[] extraArgs)

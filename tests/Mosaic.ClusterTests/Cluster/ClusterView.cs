@@ -32,9 +32,10 @@ public sealed record ClusterView(IReadOnlyList<NodeView> Nodes, IReadOnlyList<Co
 
     /// <summary>
     /// True when every shard of <paramref name="collection"/> has exactly <paramref name="replicas"/> replicas, all
-    /// serving with lag 0, on distinct live workers among <paramref name="allowedWorkers"/> (all live workers when null).
+    /// serving (with lag 0 when <paramref name="lagZero"/>), on distinct live workers among <paramref name="allowedWorkers"/>
+    /// (all live workers when null).
     /// </summary>
-    public bool IsSettled(string collection, int replicas, IReadOnlySet<string>? allowedWorkers = null)
+    public bool IsSettled(string collection, int replicas, IReadOnlySet<string>? allowedWorkers = null, bool lagZero = false)
     {
         var c = Collections.FirstOrDefault(x => x.Name == collection);
         if (c is null || c.Shards.Count == 0)
@@ -46,7 +47,7 @@ public sealed record ClusterView(IReadOnlyList<NodeView> Nodes, IReadOnlyList<Co
         return c.Shards.All(s =>
             s.Replicas.Count == replicas
             && s.Replicas.Select(r => r.Node).Distinct().Count() == replicas
-            && s.Replicas.All(r => r.State == "serving" && r.Lag == 0 && live.Contains(r.Node) && (allowedWorkers is null || allowedWorkers.Contains(r.Node))));
+            && s.Replicas.All(r => r.State == "serving" && (!lagZero || r.Lag == 0) && live.Contains(r.Node) && (allowedWorkers is null || allowedWorkers.Contains(r.Node))));
     }
 
     /// <summary>The shards of which <paramref name="node"/> holds a replica.</summary>

@@ -22,7 +22,8 @@ public sealed class ReadYourWritesAcrossCoordinatorsTests(ClusterPostgres postgr
             await a.CreateCollectionAsync(C, ClusterDocs.Collection(shards: 8, replicas: 2));
             await cluster.WaitSettledAsync(C, replicas: 2, TimeSpan.FromSeconds(60));
 
-            var docs = ClusterDocs.Make(new ClusteredVectors(seed, ClusterDocs.Dimension, clusters: 6), "ryw", 160);
+            cluster.Log("collection settled");
+            var docs = ClusterDocs.Make(new ClusteredVectors(seed, ClusterDocs.Dimension, clusters: 6), "ryw", 96);
             var problems = new ConcurrentQueue<string>();
 
             // Writes alternate direction (A -> B, B -> A) and kind (single PUT, bulk of 4), 4 writers at a time; each is
@@ -52,8 +53,10 @@ public sealed class ReadYourWritesAcrossCoordinatorsTests(ClusterPostgres postgr
                 }
             });
 
+            cluster.Log($"{docs.Count} writes read back");
+
             // Overwrites: the other coordinator must show the new version, never the old one.
-            foreach (var (d, i) in docs.Take(40).Select((d, i) => (d, i)))
+            foreach (var (d, i) in docs.Take(24).Select((d, i) => (d, i)))
             {
                 var (writer, reader) = i % 2 == 0 ? (a, b) : (b, a);
                 string text = $"{ClusterDocs.CommonWord} {d.Word} updated{d.Word}";
@@ -66,6 +69,7 @@ public sealed class ReadYourWritesAcrossCoordinatorsTests(ClusterPostgres postgr
                 }
             }
 
+            cluster.Log("24 overwrites read back");
             Assert.True(problems.IsEmpty, $"{problems.Count} read-your-writes violations across coordinators:\n{string.Join('\n', problems.Take(20))}");
             Assert.Equal(docs.Count, await a.DocCountAsync(C));
             Assert.Equal(docs.Count, await b.DocCountAsync(C));

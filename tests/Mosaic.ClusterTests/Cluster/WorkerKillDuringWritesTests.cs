@@ -59,7 +59,7 @@ public sealed class WorkerKillDuringWritesTests(ClusterPostgres postgres, ITestO
                 }
             })).ToArray();
 
-            await Wait.WaitUntilAsync(() => acknowledged.Count >= 250 || writers.All(w => w.IsCompleted), TimeSpan.FromSeconds(60), "250 acknowledged writes");
+            await Wait.WaitUntilAsync(() => acknowledged.Count >= 120 || writers.All(w => w.IsCompleted), TimeSpan.FromSeconds(60), "120 acknowledged writes");
             var victim = cluster.Workers[2];
             victim.Kill();
             cluster.Log($"killed {victim} after {acknowledged.Count} acknowledged writes");
@@ -75,6 +75,7 @@ public sealed class WorkerKillDuringWritesTests(ClusterPostgres postgres, ITestO
             await Wait.WaitUntilAsync(async () => (count = await http.DocCountAsync(C)) == acknowledged.Count, TimeSpan.FromSeconds(30), $"doc_count == {acknowledged.Count}");
             Assert.Equal(acknowledged.Count, count);
             Assert.Equal(acknowledged.Count, await cluster.Http(0).DocCountAsync(C));
+            await cluster.WaitReplicasCaughtUpAsync(C, ReplicaProbe.CollectionIdOf(acknowledged.Values.First().Token), acknowledged.Count, TimeSpan.FromSeconds(30));
 
             // Each acknowledged write is found by its own word after its own token.
             var lost = new ConcurrentQueue<string>();

@@ -80,6 +80,7 @@ public sealed class WorkerRestartTests(ClusterPostgres postgres, ITestOutputHelp
         cluster.Log($"restarted {victim}");
         var after = await cluster.WaitSettledAsync(C, replicas, TimeSpan.FromSeconds(60));
         Assert.Equal(shards, after.ShardsOn(C, victim.Name));
+        await cluster.WaitReplicasCaughtUpAsync(C, collectionId, all.Count, TimeSpan.FromSeconds(60));
 
         // Its own replicas (asked directly) are caught up: each holds what the shard's other replica holds, tail included.
         var tailIds = tail.Select(d => d.Id).ToHashSet();
@@ -113,6 +114,9 @@ public sealed class WorkerRestartTests(ClusterPostgres postgres, ITestOutputHelp
 
         Assert.Null(await ClusterDocs.IncompletenessAsync(http, C, ClusterDocs.KeywordAll(all.Count, 5000), all));
         Assert.Equal(all.Count, await http.DocCountAsync(C));
+
+        // /cluster says so too: the restarted worker's replicas serve with lag 0.
+        await cluster.WaitSettledAsync(C, replicas, TimeSpan.FromSeconds(20), lagZero: true);
     }
 
     private static Regex OpenedLine(string collection, int shard) =>
