@@ -28,6 +28,29 @@ public sealed class CatalogTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task Stores_starting_together_on_an_empty_database_all_get_the_schema()
+    {
+        string cs = await postgres.NewDatabaseAsync();
+        var stores = Enumerable.Range(0, 6).Select(_ => Stores.Open(cs)).ToArray();
+        try
+        {
+            // Each store creates the schema on its first call; without the advisory lock, concurrent CREATE TABLE IF NOT
+            // EXISTS of the same table can fail on the catalog's unique index.
+            var lists = await Task.WhenAll(stores.Select(s => Task.Run(() => s.ListAsync(None))));
+            Assert.All(lists, Assert.Empty);
+            await Task.WhenAll(stores.Select((s, i) => Task.Run(() => s.CreateAsync(Stores.Spec($"c{i}"), None))));
+            Assert.Equal(6, (await stores[0].ListAsync(None)).Count);
+        }
+        finally
+        {
+            foreach (var store in stores)
+            {
+                await store.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task Concurrent_creates_of_one_name_from_many_stores_create_it_once()
     {
         string cs = await postgres.NewDatabaseAsync();
