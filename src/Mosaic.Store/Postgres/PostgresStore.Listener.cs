@@ -40,12 +40,15 @@ public sealed partial class PostgresStore
                     await connection.WaitAsync(_stop.Token).ConfigureAwait(false);
                 }
             }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            catch (Exception) when (_stop.IsCancellationRequested)
             {
+                // Stopping: cancellation, or the connection torn down under the wait.
                 return;
             }
-            catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException or InvalidOperationException or System.Net.Sockets.SocketException)
+            catch (Exception ex) when (!_stop.IsCancellationRequested)
             {
+                // Whatever broke the connection (server gone, terminated, network), the only remedy is a new one;
+                // letting the loop die would leave this process deaf to other coordinators until restarted.
                 LogListenFailed(ex, backoff.TotalMilliseconds);
                 failedBefore = true;
                 try
