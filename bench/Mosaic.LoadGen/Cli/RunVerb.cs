@@ -216,6 +216,7 @@ internal static class RunVerb
             measurement.Cpu.Server,
             measurement.Cpu.ServerRunQueueWait,
             measurement.Cpu.Others,
+            measurement.Cpu.Server is { } serverCpu && m.Requests > 0 ? Math.Round(serverCpu / 100 * measurement.MeasuredSeconds * 1000 / m.Requests, 3) : null,
             measurement.LoadAverageAtEnd,
             started,
             Machine.Describe(),

@@ -19,7 +19,8 @@ internal static class ResultTable
             .AddColumn(new TableColumn("p99 ms").RightAligned())
             .AddColumn(new TableColumn("p99.9 ms").RightAligned())
             .AddColumn(new TableColumn("max ms").RightAligned())
-            .AddColumn(new TableColumn("cpu % gen/srv/other").RightAligned());
+            .AddColumn(new TableColumn("cpu % gen/srv/other").RightAligned())
+            .AddColumn(new TableColumn("srv cpu ms/req").RightAligned());
         foreach (var run in runs)
         {
             string loop = run.Loop == "open" ? $"open {F(run.TargetRate ?? 0, "0")}/s" : $"closed c={run.Clients}";
@@ -35,7 +36,8 @@ internal static class ResultTable
                 F(run.Latency.P99Ms, "0.00"),
                 F(run.Latency.P999Ms, "0.00"),
                 F(run.Latency.MaxMs, "0.0"),
-                $"{F(run.LoadGenCpuPercent, "0")}/{(run.ServerCpuPercent is { } s ? F(s, "0") : "-")}/{(run.OtherCpuPercent is { } o ? F(o, "0") : "-")}");
+                $"{F(run.LoadGenCpuPercent, "0")}/{(run.ServerCpuPercent is { } s ? F(s, "0") : "-")}/{(run.OtherCpuPercent is { } o ? F(o, "0") : "-")}",
+                run.ServerCpuMsPerRequest is { } c ? F(c, "0.000") : "-");
         }
 
         return table;

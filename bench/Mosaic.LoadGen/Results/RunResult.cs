@@ -8,6 +8,8 @@ namespace Mosaic.LoadGen.Results;
 /// CPU figures are percent of one core over the measured window; <see cref="ServerRunQueueWaitPercent"/> is how long
 /// server threads were ready to run but waited for a CPU (other processes, this generator, or the runtime's own
 /// spin-and-yield); <see cref="OtherCpuPercent"/> is what every other process on the machine used meanwhile (noise).
+/// <see cref="ServerCpuMsPerRequest"/> is the server's CPU time per measured request: a cost that, unlike QPS, barely
+/// moves when other processes compete for the cores (cores × 1000 / it bounds the QPS of an otherwise idle machine).
 /// </remarks>
 internal sealed record RunResult(
     string Label,
@@ -40,6 +42,7 @@ internal sealed record RunResult(
     double? ServerCpuPercent,
     double? ServerRunQueueWaitPercent,
     double? OtherCpuPercent,
+    double? ServerCpuMsPerRequest,
     string? LoadAverage,
     string StartedUtc,
     string Machine,

@@ -21,7 +21,7 @@ internal static class PipelineSummary
                 $"{Num(import["acked_rate"])} docs/s acked",
                 null,
                 null,
-                $"acked in {Num(import["acked_seconds"], "0.0")} s; searchable after {Num(import["indexed_seconds"], "0.0")} s = {Num(import["indexed_rate"])} docs/s indexed; server CPU {Num(import["server_cpu_percent"])}% of a core, other processes (import client included) {Num(import["other_cpu_percent"])}%"));
+                $"{Num(import["server_cpu_ms"] is { } cpu && import["docs"] is { } n ? JsonValue.Create(cpu.GetValue<double>() / n.GetValue<double>()) : null, "0.00")} server CPU-ms/doc; acked in {Num(import["acked_seconds"], "0.0")} s; searchable after {Num(import["indexed_seconds"], "0.0")} s = {Num(import["indexed_rate"])} docs/s indexed; server CPU {Num(import["server_cpu_percent"])}% of a core, other processes (import client included) {Num(import["other_cpu_percent"])}%"));
         }
 
         foreach (var file in dir.GetFiles("load-*.json").OrderBy(f => f.LastWriteTimeUtc))
@@ -41,7 +41,7 @@ internal static class PipelineSummary
                 $"{F(run.Qps, "0")} QPS",
                 run.Latency.P50Ms,
                 run.Latency.P99Ms,
-                $"{run.Requests} req, {errors}{empty}; p99.9 {F(run.Latency.P999Ms, "0.0")} ms; CPU % gen/server/other processes {F(run.LoadGenCpuPercent, "0")}/{(run.ServerCpuPercent is { } s ? F(s, "0") : "-")}/{(run.OtherCpuPercent is { } o ? F(o, "0") : "-")}"));
+                $"{run.Requests} req, {errors}{empty}; server {(run.ServerCpuMsPerRequest is { } c ? F(c, "0.00") : "-")} CPU-ms/req; p99.9 {F(run.Latency.P999Ms, "0.0")} ms; CPU % gen/server/other processes {F(run.LoadGenCpuPercent, "0")}/{(run.ServerCpuPercent is { } s ? F(s, "0") : "-")}/{(run.OtherCpuPercent is { } o ? F(o, "0") : "-")}"));
         }
 
         foreach (var file in dir.GetFiles("restart-*.json").OrderBy(f => f.LastWriteTimeUtc))
