@@ -29,16 +29,30 @@ public sealed partial class ShardReplica
         }
 
         ct.ThrowIfCancellationRequested();
-        var filter = request.Filter is null ? null : RowFilter.Compile(_rows, request.Filter);
-        var vectorHits = request.Mode != SearchMode.Keyword && request.Vector is not null && _index is not null
-            ? VectorSearch(_index, request.Vector, request.TopK, request.EfSearch ?? Collection.Spec.Hnsw.EfSearch, filter)
-            : [];
-        ct.ThrowIfCancellationRequested();
-        using var connection = _file.Open();
-        var keywordHits = request.Mode != SearchMode.Vector && !string.IsNullOrWhiteSpace(request.Query)
-            ? KeywordSearch(connection, request.Query, request.TopK, filter)
-            : [];
-        return new ShardSearchResult(ToDocs(connection, vectorHits, request), ToDocs(connection, keywordHits, request));
+        // The graph lives in native memory: a search must never run on a disposed index (see Close).
+        Interlocked.Increment(ref _searchesInFlight);
+        try
+        {
+            if (_closed)
+            {
+                throw new ShardUnavailableException($"shard {Shard} of '{Collection.Name}' was closed");
+            }
+
+            var filter = request.Filter is null ? null : RowFilter.Compile(_rows, request.Filter);
+            var vectorHits = request.Mode != SearchMode.Keyword && request.Vector is not null && _index is not null
+                ? VectorSearch(_index, request.Vector, request.TopK, request.EfSearch ?? Collection.Spec.Hnsw.EfSearch, filter)
+                : [];
+            ct.ThrowIfCancellationRequested();
+            using var connection = _file.Open();
+            var keywordHits = request.Mode != SearchMode.Vector && !string.IsNullOrWhiteSpace(request.Query)
+                ? KeywordSearch(connection, request.Query, request.TopK, filter)
+                : [];
+            return new ShardSearchResult(ToDocs(connection, vectorHits, request), ToDocs(connection, keywordHits, request));
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _searchesInFlight);
+        }
     }
 
     private List<VectorHit> VectorSearch(HnswIndex index, float[] query, int k, int ef, RowFilter? filter)

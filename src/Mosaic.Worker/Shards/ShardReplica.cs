@@ -28,6 +28,8 @@ public sealed partial class ShardReplica : IDisposable
     private volatile IReadOnlyDictionary<int, long> _heads = new Dictionary<int, long>();
     private readonly TaskCompletionSource _serving = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private HnswIndex? _index;
+    private int _searchesInFlight;
+    private volatile bool _closed;
     private int _vectorChangesSinceSnapshot;
 
     public ShardReplica(CollectionInfo collection, int shard, string directory, IChangeLog log, ChangeSignal storeSignal, WorkerOptions options, ILogger logger, TimeProvider time)
@@ -231,6 +233,15 @@ public sealed partial class ShardReplica : IDisposable
 
     public void Dispose()
     {
+        // New searches see _closed and answer "unavailable"; the ones already running finish before the memory goes.
+        _closed = true;
+        Interlocked.MemoryBarrier(); // the store above must not pass the load below (a search increments, then checks)
+        var wait = new SpinWait();
+        while (Volatile.Read(ref _searchesInFlight) > 0)
+        {
+            wait.SpinOnce();
+        }
+
         _index?.Dispose();
         _file.Dispose();
     }
