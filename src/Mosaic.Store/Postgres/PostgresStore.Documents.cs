@@ -69,7 +69,8 @@ public sealed partial class PostgresStore
     /// </para>
     /// <para>
     /// 3. One batch: final document rows, the change records, a correction of the counters when some deletes found
-    /// nothing (they are reported as missing and not logged, as in the embedded store), the idempotency answer, the NOTIFY.
+    /// nothing (they are reported as missing and not logged, as in the embedded store), the idempotency answer. After the
+    /// commit, the change is announced to other processes (<see cref="AnnounceDocumentChanges"/>).
     /// </para>
     /// Lock order is always advisory key, collection row, slot rows ascending, then document rows, so writers never
     /// deadlock one another.
@@ -157,7 +158,6 @@ public sealed partial class PostgresStore
                     ("seqs", log.Select(l => l.Seq).ToArray()),
                     ("ids", log.Select(l => l.Id).ToArray()),
                     ("ops", log.Select(l => l.Op).ToArray())));
-                batch.BatchCommands.Add(BatchCommand(NotifySql("docs"), []));
             }
 
             if (corrections.Length > 0)
@@ -187,6 +187,7 @@ public sealed partial class PostgresStore
         if (log.Count > 0)
         {
             _signal.Notify();
+            AnnounceDocumentChanges();
         }
 
         return (result, null);

@@ -18,4 +18,7 @@ public sealed partial class PostgresStore
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Connection to the store lost; pool cleared (retrying: {Retrying})")]
     private partial void LogConnectionLost(Exception ex, bool retrying);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not announce committed changes (other processes' tailers will poll)")]
+    private partial void LogAnnounceFailed(Exception ex);
 }

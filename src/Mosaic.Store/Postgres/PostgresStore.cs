@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Mosaic.Core.Changes;
 using Mosaic.Core.Errors;
 using Mosaic.Core.Seams;
+using System.Threading.Channels;
 using Npgsql;
 
 namespace Mosaic.Store.Postgres;
@@ -14,10 +15,11 @@ namespace Mosaic.Store.Postgres;
 /// the row locks that the bump takes serialize writers of a slot until commit, so seq n+1 can never commit before n.
 /// </para>
 /// <para>
-/// Every change is announced with <c>pg_notify</c> inside its transaction (PostgreSQL delivers it on commit, never on
-/// rollback). Each store keeps one LISTEN connection and turns every notification into <see cref="ChangeSignal.Notify"/>,
-/// so tailers, routers and the placement leader of every process wake; they poll anyway, so a lost notification only
-/// adds latency.
+/// Every change is announced with <c>pg_notify</c> on channel <see cref="Channel"/>: catalog, node and placement changes
+/// inside their transaction (delivered on commit, never on rollback), document writes right after their commit (see
+/// <see cref="AnnounceDocumentChanges"/>). Each store keeps one LISTEN connection and turns every notification into
+/// <see cref="ChangeSignal.Notify"/>, so tailers, routers and the placement leader of every process wake; they poll
+/// anyway, so a lost notification only adds latency.
 /// </para>
 /// </remarks>
 public sealed partial class PostgresStore : ICollectionCatalog, IDocumentStore, IChangeLog, INodeRegistry, IPlacementStore, IAsyncDisposable
@@ -27,11 +29,14 @@ public sealed partial class PostgresStore : ICollectionCatalog, IDocumentStore, 
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly NpgsqlDataSource _listenSource;
+    private readonly NpgsqlDataSource _announceSource;
+    private readonly Channel<bool> _announcements = NewAnnouncementQueue();
     private readonly ChangeSignal _signal;
     private readonly ILogger<PostgresStore> _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _schemaLock = new();
     private readonly Task _listener;
+    private readonly Task _announcer;
     private Task? _schema;
 
     public PostgresStore(PostgresStoreOptions options, ChangeSignal signal, ILogger<PostgresStore> logger)
@@ -42,9 +47,13 @@ public sealed partial class PostgresStore : ICollectionCatalog, IDocumentStore, 
         // find a connection that died silently (the server's host vanished) instead of waiting on it forever.
         var listen = new NpgsqlConnectionStringBuilder(options.ConnectionString) { Pooling = false, KeepAlive = 10 };
         _listenSource = NpgsqlDataSource.Create(listen.ConnectionString);
+        // Announcements are their own tiny transactions; with synchronous_commit off they never wait for a WAL flush.
+        var announce = new NpgsqlConnectionStringBuilder(options.ConnectionString) { Options = "-c synchronous_commit=off", MaxPoolSize = 2 };
+        _announceSource = NpgsqlDataSource.Create(announce.ConnectionString);
         _signal = signal;
         _logger = logger;
         _listener = Task.Run(ListenAsync);
+        _announcer = Task.Run(AnnounceAsync);
     }
 
     /// <summary>Opens a pooled connection once the schema exists.</summary>
@@ -121,7 +130,7 @@ public sealed partial class PostgresStore : ICollectionCatalog, IDocumentStore, 
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {
-            await _listener.ConfigureAwait(false);
+            await Task.WhenAll(_listener, _announcer).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -129,6 +138,7 @@ public sealed partial class PostgresStore : ICollectionCatalog, IDocumentStore, 
         }
 
         await _listenSource.DisposeAsync().ConfigureAwait(false);
+        await _announceSource.DisposeAsync().ConfigureAwait(false);
         await _dataSource.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
     }
