@@ -54,16 +54,28 @@ public static class ClusterDocs
         return token;
     }
 
-    /// <summary>A keyword search for the word every document has, asking for up to <paramref name="topK"/> hits.</summary>
-    public static JsonObject KeywordAll(int topK, int timeoutMs, bool allowPartial = true) => new()
+    /// <summary>
+    /// A keyword search for the word every document has, asking for up to <paramref name="topK"/> hits; read-your-writes
+    /// after <paramref name="token"/> when given.
+    /// </summary>
+    public static JsonObject KeywordAll(int topK, int timeoutMs, bool allowPartial = true, string? token = null)
     {
-        ["mode"] = "keyword",
-        ["query"] = CommonWord,
-        ["top_k"] = topK,
-        ["timeout_ms"] = timeoutMs,
-        ["allow_partial"] = allowPartial,
-        ["include"] = new JsonArray(),
-    };
+        var search = new JsonObject
+        {
+            ["mode"] = "keyword",
+            ["query"] = CommonWord,
+            ["top_k"] = topK,
+            ["timeout_ms"] = timeoutMs,
+            ["allow_partial"] = allowPartial,
+            ["include"] = new JsonArray(),
+        };
+        if (token is not null)
+        {
+            search["consistency"] = new JsonObject { ["after"] = token };
+        }
+
+        return search;
+    }
 
     /// <summary>A vector search asking for up to <paramref name="topK"/> hits (with top_k ≥ the collection size: all of them).</summary>
     public static JsonObject VectorAll(float[] vector, int topK, int timeoutMs, bool allowPartial = true) => new()

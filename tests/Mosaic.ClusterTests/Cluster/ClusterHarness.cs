@@ -46,8 +46,9 @@ public sealed class ClusterHarness : IAsyncDisposable
     {
         int seed = Seeds.Pick();
         output.WriteLine($"random seed {seed} (rerun with MOSAIC_TEST_SEED={seed})");
-        using var dir = new TempDirectory("mosaic-cluster");
-        var harness = new ClusterHarness(dir, await postgres.NewDatabaseAsync(), spec, output);
+        string store = await postgres.NewDatabaseAsync();
+        var dir = new TempDirectory("mosaic-cluster");
+        var harness = new ClusterHarness(dir, store, spec, output);
         try
         {
             await harness.StartAsync();
@@ -62,6 +63,15 @@ public sealed class ClusterHarness : IAsyncDisposable
         finally
         {
             await harness.DisposeAsync();
+            // MOSAIC_TEST_KEEP_LOGS=1 keeps every node's data and whole log for a look after the run.
+            if (Environment.GetEnvironmentVariable("MOSAIC_TEST_KEEP_LOGS") == "1")
+            {
+                output.WriteLine($"kept {dir.Path}");
+            }
+            else
+            {
+                dir.Dispose();
+            }
         }
     }
 
@@ -82,7 +92,7 @@ public sealed class ClusterHarness : IAsyncDisposable
         }
     }
 
-    /// <summary>Writes a line to the test output, prefixed with the time since the test started.</summary>
+    /// <summary>Writes a line to the test output, prefixed with the time of day (to line up with the nodes' logs).</summary>
     public void Log(string line) => _output.WriteLine($"[{DateTime.Now:HH:mm:ss.fff}] {line}");
 
     /// <summary>Adds (and starts) one more worker; <paramref name="lease"/> overrides the cluster's node lease for it.</summary>
@@ -190,7 +200,8 @@ public sealed class ClusterHarness : IAsyncDisposable
                 using var http = new MosaicHttp(coordinator.Url, TimeSpan.FromSeconds(5));
                 var r = await http.GetAsync("cluster");
                 text.Append(CultureInfo.InvariantCulture, $"\n--- GET /cluster from {coordinator}: {r.StatusCode}\n");
-                text.AppendLine(r.Json is JsonObject o ? string.Join('\n', ClusterView.Parse(o).Collections.Select(c => ClusterView.Parse(o).Describe(c.Name))) : r.Body);
+                var view = r.Json is JsonObject o ? ClusterView.Parse(o) : null;
+                text.AppendLine(view is null ? r.Body : string.Join('\n', view.Collections.Select(c => view.Describe(c.Name))));
                 break;
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)

@@ -105,6 +105,18 @@ public sealed class ConcurrentWritersTests(ClusterPostgres postgres, ITestOutput
             });
             Assert.True(problems.IsEmpty, $"{problems.Count} problems:\n{string.Join('\n', problems.Take(20))}");
 
+            // A search after any acknowledged write's token, through any coordinator, finds every id.
+            var tokens = tokenOf.Values.Distinct().ToList();
+            await Parallel.ForEachAsync(tokens.Select((t, i) => (t, i)), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (x, _) =>
+            {
+                var http = cluster.Http(x.i % cluster.Coordinators.Count);
+                if (await ClusterDocs.IncompletenessAsync(http, C, ClusterDocs.KeywordAll(ids.Count, 10_000, token: x.t), ids) is { } problem)
+                {
+                    problems.Enqueue($"after token #{x.i}: {problem}");
+                }
+            });
+            Assert.True(problems.IsEmpty, $"{problems.Count} of {tokens.Count} searches after a write's token were incomplete:\n{string.Join('\n', problems.Take(20))}");
+
             // Replica by replica (asked directly): lag 0, and exactly the final version of each of its shard's documents.
             long collectionId = ReplicaProbe.CollectionIdOf(tokenOf.Values.First());
             await cluster.WaitReplicasCaughtUpAsync(C, collectionId, ids.Count, TimeSpan.FromSeconds(30));
