@@ -40,11 +40,12 @@ public static class ClusterDocs
     };
 
     /// <summary>Creates the collection, bulk-loads <paramref name="docs"/>, and returns the consistency token of the last bulk.</summary>
+    /// <remarks>Small bulks, so that replicas start serving while the load still runs (as they would in production).</remarks>
     public static async Task<string> CreateAndLoadAsync(MosaicHttp http, string collection, JsonObject settings, IReadOnlyList<TestDoc> docs)
     {
         await http.CreateCollectionAsync(collection, settings);
         string token = "";
-        foreach (var chunk in docs.Chunk(100))
+        foreach (var chunk in docs.Chunk(25))
         {
             var (written, t) = await http.BulkOkAsync(collection, chunk.Select(d => d.Line()));
             Xunit.Assert.Equal(chunk.Length, written);
