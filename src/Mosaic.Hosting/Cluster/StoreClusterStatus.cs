@@ -1,17 +1,19 @@
 using Mosaic.Contracts;
-using Mosaic.Coordinator.Remote;
 using Mosaic.Core.Placement;
 using Mosaic.Core.Seams;
 
 namespace Mosaic.Hosting.Cluster;
 
-/// <summary>Cluster: nodes, placement and lag as the store knows them (through the router's cached snapshot).</summary>
-internal sealed class StoreClusterStatus(ICollectionCatalog catalog, ClusterRouter router) : IClusterStatus
+/// <summary>Cluster: nodes, placement and lag as the store knows them now.</summary>
+/// <remarks>Read fresh, not from the router's cache: that cache reloads only when the placement version moves, and lag
+/// reports deliberately do not move it.</remarks>
+internal sealed class StoreClusterStatus(ICollectionCatalog catalog, IPlacementStore placementStore, INodeRegistry registry) : IClusterStatus
 {
     public async Task<(bool Ready, string Reason)> ReadyAsync(CancellationToken ct)
     {
         var collections = await catalog.ListAsync(ct).ConfigureAwait(false);
-        var (placement, nodes) = await router.CurrentAsync(ct).ConfigureAwait(false);
+        var placement = await placementStore.GetPlacementAsync(ct).ConfigureAwait(false);
+        var nodes = await registry.ListNodesAsync(ct).ConfigureAwait(false);
         var live = nodes.Where(n => n.Live).Select(n => n.NodeId).ToHashSet();
         var missing = collections
             .SelectMany(c => Enumerable.Range(0, c.ShardMap.ShardCount).Select(s => (c, s)))
@@ -25,7 +27,8 @@ internal sealed class StoreClusterStatus(ICollectionCatalog catalog, ClusterRout
     public async Task<ClusterResponse> DescribeAsync(string selfAddress, CancellationToken ct)
     {
         var collections = await catalog.ListAsync(ct).ConfigureAwait(false);
-        var (placement, nodes) = await router.CurrentAsync(ct).ConfigureAwait(false);
+        var placement = await placementStore.GetPlacementAsync(ct).ConfigureAwait(false);
+        var nodes = await registry.ListNodesAsync(ct).ConfigureAwait(false);
         var nodeViews = nodes.OrderBy(n => n.Role, StringComparer.Ordinal).ThenBy(n => n.NodeId, StringComparer.Ordinal).Select(n => new NodeResponse(
             n.NodeId, n.Role, n.Address, n.Live ? "alive" : "expired", n.LeaseExpiresAt, placement.Assignments.Count(a => a.NodeId == n.NodeId))).ToList();
         var views = collections.Select(c => new ClusterCollectionResponse(
