@@ -61,24 +61,26 @@ public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardR
     public async Task<IReadOnlyList<ShardStats?>> ShardStatsAsync(CollectionInfo info, CancellationToken ct)
     {
         var routes = await router.RouteAsync(info, ct).ConfigureAwait(false);
-        var stats = new ShardStats?[routes.Count];
-        for (int shard = 0; shard < routes.Count; shard++)
+        // Every shard at once, each replica with its own deadline: a hung worker must not hang the collection view.
+        var calls = routes.Select(async (replicas, shard) =>
         {
-            foreach (var replica in routes[shard])
+            foreach (var replica in replicas)
             {
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                deadline.CancelAfter(_options.DefaultSearchTimeout);
                 try
                 {
-                    stats[shard] = await replica.GetStatsAsync(info.Id, shard, ct).ConfigureAwait(false);
-                    break;
+                    return await replica.GetStatsAsync(info.Id, shard, deadline.Token).ConfigureAwait(false);
                 }
                 catch (Exception) when (!ct.IsCancellationRequested)
                 {
                     // Try the next replica; a shard with none answering is reported as null.
                 }
             }
-        }
 
-        return stats;
+            return (ShardStats?)null;
+        }).ToList();
+        return await Task.WhenAll(calls).ConfigureAwait(false);
     }
 
     private async Task<(Filter? Filter, IReadOnlyDictionary<int, long>? After, TimeSpan Timeout)> ValidateAsync(CollectionInfo info, SearchQuery query, CancellationToken ct)
