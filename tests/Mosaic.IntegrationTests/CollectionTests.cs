@@ -111,19 +111,32 @@ public sealed class CollectionTests(ServerFixture fixture) : IClassFixture<Serve
         Assert.Equal(30, body["doc_count"]!.GetValue<long>());
         Assert.Equal("keyword", body["fields"]?["category"]?.GetValue<string>());
         Assert.Equal("number", body["fields"]?["price"]?.GetValue<string>());
+        Assert.Equal(3, body["shards"]!.GetValue<int>());
 
-        var shards = ShardStats(body);
-        Assert.True(shards is not null, $"no per-shard stats array in {get.Describe()}");
-        Assert.Equal(3, shards!.Count);
-        Assert.All(shards, s => Assert.IsType<JsonObject>(s));
-        var perShardCounts = shards.Select(s => s!["doc_count"]).Where(c => c is not null).ToList();
-        if (perShardCounts.Count == shards.Count)
+        // "shards" is the setting (3); "shard_stats" holds one object per shard, {shard, range "[lo,hi)", state, doc_count, ...},
+        // and each shard counts exactly the documents whose slot falls in its range.
+        JsonArray shards = null!;
+        await Wait.WaitUntilAsync(
+            async () =>
+            {
+                shards = Assert.IsType<JsonArray>((await _http.GetAsync($"collections/{name}")).AssertStatus(HttpStatusCode.OK).Object["shard_stats"]);
+                return shards.Count == 3 && shards.All(s => s!["state"]!.GetValue<string>() == "serving" && s["lag"]!.GetValue<long>() == 0);
+            },
+            TimeSpan.FromSeconds(15),
+            "three serving shards with no lag");
+        Assert.Equal(3, shards.Select(s => s!["shard"]!.GetValue<int>()).Distinct().Count());
+        long total = 0;
+        foreach (var shard in shards.Select(s => s!.AsObject()))
         {
-            await Wait.WaitUntilAsync(
-                async () => ShardStats((await _http.GetAsync($"collections/{name}")).Object)!.Sum(s => s!["doc_count"]!.GetValue<long>()) == 30,
-                TimeSpan.FromSeconds(15),
-                "per-shard doc counts sum to 30");
+            var (lo, hi) = OperationsTests.ParseRange(shard["range"]!.GetValue<string>());
+            long inRange = Enumerable.Range(0, 30).Count(i => Mosaic.Core.Slots.SlotHasher.SlotOf(name, $"d{i}") is var slot && slot >= lo && slot < hi);
+            Assert.Equal(inRange, shard["doc_count"]!.GetValue<long>());
+            Assert.Equal(inRange, shard["vector_count"]!.GetValue<long>());
+            Assert.True(shard["bytes"]!.GetValue<long>() > 0, $"shard {shard.ToJsonString()} reports no bytes");
+            total += inRange;
         }
+
+        Assert.Equal(30, total);
     }
 
     [Fact]
@@ -199,10 +212,4 @@ public sealed class CollectionTests(ServerFixture fixture) : IClassFixture<Serve
         Assert.True(array is not null, $"GET /collections is neither an array nor {{\"collections\": [...]}}: {list.Describe()}");
         return array!.Select(item => item is JsonObject o ? o["name"]!.GetValue<string>() : item!.GetValue<string>()).ToList();
     }
-
-    /// <summary>The per-shard stats array of a collection answer: "shards" when it is an array, else "shard_stats", else "stats.shards".</summary>
-    internal static JsonArray? ShardStats(JsonObject collection) =>
-        collection["shards"] as JsonArray
-        ?? collection["shard_stats"] as JsonArray
-        ?? collection["stats"]?["shards"] as JsonArray;
 }

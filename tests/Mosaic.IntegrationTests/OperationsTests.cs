@@ -42,114 +42,51 @@ public sealed class OperationsTests(ServerFixture fixture) : IClassFixture<Serve
         var c = Names.Unique("cluster");
         await _http.CreateCollectionAsync(c, new JsonObject { ["dimension"] = 2, ["shards"] = 3 });
 
-        // Replicas of a new collection may take a moment to be placed; the view must show all three soon.
+        // Replicas of a new collection may take a moment to open; the view must show all three serving soon.
         ApiResponse r = null!;
         await Wait.WaitUntilAsync(
             async () =>
             {
                 r = (await _http.GetAsync("cluster")).AssertStatus(HttpStatusCode.OK);
-                return CollectionShards(r.Object, c)?.Count == 3;
+                return Collection(r, c)?["shards"] is JsonArray { Count: 3 } shards
+                    && shards.All(s => s?["replicas"] is JsonArray { Count: 1 } reps && reps[0]?["state"]?.GetValue<string>() == "serving");
             },
             TimeSpan.FromSeconds(15),
-            $"/cluster lists 3 shards for {c}");
-        var nodes = r.Object["nodes"] as JsonArray;
-        Assert.True(nodes is not null, $"no 'nodes' array: {r.Describe()}");
-        Assert.Single(nodes!);
-        var shards = CollectionShards(r.Object, c)!;
+            $"/cluster lists 3 serving shards for {c}");
 
-        // Slot ranges of one collection cover 0..1023 without gaps or overlaps, when they are reported as numbers.
-        var ranges = shards.Select(SlotRange).Where(x => x is not null).Select(x => x!.Value).OrderBy(x => x.Start).ToList();
-        if (ranges.Count == shards.Count)
+        // Embedded serve is one node holding every replica.
+        var nodes = Assert.IsType<JsonArray>(r.Object["nodes"]);
+        var node = Assert.IsType<JsonObject>(Assert.Single(nodes));
+        string nodeName = node["name"]!.GetValue<string>();
+        Assert.False(string.IsNullOrEmpty(nodeName), r.Describe());
+        Assert.Equal("alive", node["state"]!.GetValue<string>());
+
+        var collection = Collection(r, c)!;
+        Assert.True(collection["shard_map_version"]!.GetValue<long>() >= 1, r.Describe());
+        var shards = collection["shards"]!.AsArray().Select(s => s!.AsObject()).ToList();
+
+        // Shard ids are distinct, and the ranges "[lo,hi)" tile the slots 0..1023 without gaps or overlaps.
+        Assert.Equal(3, shards.Select(s => s["shard"]!.GetValue<int>()).Distinct().Count());
+        var ranges = shards.Select(s => ParseRange(s["range"]!.GetValue<string>())).OrderBy(x => x.Start).ToList();
+        Assert.Equal(0, ranges[0].Start);
+        for (var i = 1; i < ranges.Count; i++)
         {
-            Assert.Equal(0, ranges[0].Start);
-            for (var i = 1; i < ranges.Count; i++)
-            {
-                Assert.True(ranges[i].Start == ranges[i - 1].End + 1 || ranges[i].Start == ranges[i - 1].End, $"slot ranges not contiguous: {r.Describe()}");
-            }
-
-            Assert.True(ranges[^1].End is 1023 or 1024, $"slot ranges do not reach slot 1023: {r.Describe()}");
+            Assert.Equal(ranges[i - 1].End, ranges[i].Start);
         }
+
+        Assert.Equal(1024, ranges[^1].End);
+        Assert.All(ranges, x => Assert.True(x.Start < x.End, $"empty range in {r.Describe()}"));
+        Assert.All(shards, s => Assert.Equal(nodeName, s["replicas"]![0]!["node"]!.GetValue<string>()));
     }
 
-    /// <summary>Finds the shards of <paramref name="collection"/> in /cluster: an array of shard objects under a node that names it.</summary>
-    private static JsonArray? CollectionShards(JsonNode? node, string collection)
+    private static JsonObject? Collection(ApiResponse cluster, string name) =>
+        (cluster.Object["collections"] as JsonArray)?.OfType<JsonObject>().SingleOrDefault(o => o["name"]?.GetValue<string>() == name);
+
+    /// <summary>Parses the contract's half-open slot range text, "[lo,hi)".</summary>
+    internal static (int Start, int End) ParseRange(string text)
     {
-        switch (node)
-        {
-            case JsonObject obj:
-                var names = obj.Where(p => p.Value is JsonValue v && v.TryGetValue<string>(out var s) && s == collection).Select(p => p.Key).ToList();
-                if (names.Count > 0 && obj["shards"] is JsonArray direct)
-                {
-                    return direct;
-                }
-
-                if (obj[collection] is JsonObject keyed && keyed["shards"] is JsonArray keyedShards)
-                {
-                    return keyedShards;
-                }
-
-                if (obj[collection] is JsonArray keyedArray)
-                {
-                    return keyedArray;
-                }
-
-                foreach (var (_, child) in obj)
-                {
-                    if (CollectionShards(child, collection) is { } found)
-                    {
-                        return found;
-                    }
-                }
-
-                return null;
-            case JsonArray array:
-                foreach (var child in array)
-                {
-                    if (CollectionShards(child, collection) is { } found)
-                    {
-                        return found;
-                    }
-                }
-
-                return null;
-            default:
-                return null;
-        }
-    }
-
-    private static (int Start, int End)? SlotRange(JsonNode? shard)
-    {
-        if (shard is not JsonObject s)
-        {
-            return null;
-        }
-
-        var range = s["slots"] ?? s["slot_range"] ?? s["range"];
-        static int? Int(JsonNode? n) => n is JsonValue v && v.TryGetValue<int>(out var i) ? i : null;
-        int? start = null, end = null;
-        if (range is JsonObject ro)
-        {
-            start = Int(ro["start"]) ?? Int(ro["from"]) ?? Int(ro["first"]);
-            end = Int(ro["end"]) ?? Int(ro["to"]) ?? Int(ro["last"]);
-        }
-        else if (range is JsonArray ra && ra.Count == 2)
-        {
-            start = Int(ra[0]);
-            end = Int(ra[1]);
-        }
-        else if (range is JsonValue rv && rv.TryGetValue<string>(out var text))
-        {
-            // e.g. "[0,256)" or "0-255"
-            var numbers = System.Text.RegularExpressions.Regex.Matches(text, @"\d+").Select(m => int.Parse(m.Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
-            if (numbers.Count == 2)
-            {
-                start = numbers[0];
-                end = numbers[1];
-            }
-        }
-
-        start ??= Int(s["slot_start"]) ?? Int(s["start"]);
-        end ??= Int(s["slot_end"]) ?? Int(s["end"]);
-        return start is { } st && end is { } en ? (st, en) : null;
+        var m = System.Text.RegularExpressions.Regex.Match(text, @"^\[(\d+),(\d+)\)$");
+        Assert.True(m.Success, $"range '{text}' is not of the form [lo,hi)");
+        return (int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
     }
 }

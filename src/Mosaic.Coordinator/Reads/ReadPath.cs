@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Mosaic.Core.Collections;
 using Mosaic.Core.Consistency;
@@ -14,13 +13,13 @@ namespace Mosaic.Coordinator.Reads;
 /// Every shard call starts before any is awaited and has its own deadline. A shard whose replicas all fail is reported
 /// in the answer (partial, coverage, failures) instead of failing the whole search.
 /// </remarks>
-public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardRouter router, ReplicaSelector selector, ShardLatencyTracker latencies, IOptions<CoordinatorOptions> options)
+public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardRouter router, ReplicaSelector selector, ShardLatencyTracker latencies, IOptions<CoordinatorOptions> options, TimeProvider time)
 {
     private readonly CoordinatorOptions _options = options.Value;
 
     public async Task<SearchAnswer> SearchAsync(string collection, SearchQuery query, CancellationToken ct)
     {
-        long started = Stopwatch.GetTimestamp();
+        long started = time.GetTimestamp();
         var info = await catalog.GetAsync(collection, ct).ConfigureAwait(false)
             ?? throw MosaicException.NotFound($"collection '{collection}' does not exist");
         var (filter, after, timeout) = await ValidateAsync(info, query, ct).ConfigureAwait(false);
@@ -50,7 +49,7 @@ public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardR
         int coveredSlots = answered.Sum(o => info.ShardMap.RangeOf(o.Shard).Count);
         return new SearchAnswer(
             hits,
-            Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+            time.GetElapsedTime(started).TotalMilliseconds,
             routes.Count,
             answered.Count,
             outcomes.Where(o => o.Failure is not null).Select(o => o.Failure!).ToList(),
@@ -66,8 +65,8 @@ public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardR
         {
             foreach (var replica in replicas)
             {
-                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                deadline.CancelAfter(_options.DefaultSearchTimeout);
+                using var timer = new CancellationTokenSource(_options.DefaultSearchTimeout, time);
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
                 try
                 {
                     return await replica.GetStatsAsync(info.Id, shard, deadline.Token).ConfigureAwait(false);
@@ -182,12 +181,13 @@ public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardR
             return new ShardOutcome(shard, null, new ShardFailure(shard, "unavailable"));
         }
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(timeout);
+        // The deadline's timer runs on the injected clock, so tests can move time instead of waiting.
+        using var timer = new CancellationTokenSource(timeout, time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
         var queue = new Queue<IShardClient>(selector.Order(replicas));
         var running = new List<Task<ShardSearchResult>>();
         var leases = new List<IDisposable>();
-        long started = Stopwatch.GetTimestamp();
+        long started = time.GetTimestamp();
         string reason = "unavailable";
         var hedgeDelay = _options.HedgeDelay ?? latencies.P95(request.CollectionId, shard) ?? TimeSpan.FromMilliseconds(50);
         if (hedgeDelay < _options.MinHedgeDelay)
@@ -207,7 +207,7 @@ public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardR
             Launch();
             while (running.Count > 0)
             {
-                Task? hedge = queue.Count > 0 ? Task.Delay(hedgeDelay, deadline.Token) : null;
+                Task? hedge = queue.Count > 0 ? Task.Delay(hedgeDelay, time, deadline.Token) : null;
                 var finished = hedge is null ? await Task.WhenAny(running).ConfigureAwait(false) : await Task.WhenAny([.. running, hedge]).ConfigureAwait(false);
                 if (finished == hedge)
                 {
@@ -224,7 +224,7 @@ public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardR
                 running.Remove(call);
                 if (call.IsCompletedSuccessfully)
                 {
-                    latencies.Record(request.CollectionId, shard, Stopwatch.GetElapsedTime(started));
+                    latencies.Record(request.CollectionId, shard, time.GetElapsedTime(started));
                     return new ShardOutcome(shard, call.Result, null);
                 }
 

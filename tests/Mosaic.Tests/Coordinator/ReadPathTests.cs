@@ -1,0 +1,219 @@
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Mosaic.Coordinator;
+using Mosaic.Coordinator.Reads;
+using Mosaic.Core.Changes;
+using Mosaic.Core.Collections;
+using Mosaic.Core.Errors;
+using Mosaic.Core.Search;
+using Mosaic.Core.Seams;
+using Mosaic.Core.Sharding;
+using Mosaic.Core.Slots;
+using Mosaic.Testing;
+using Xunit;
+
+namespace Mosaic.Tests.Coordinator;
+
+/// <summary>
+/// ReadPath's hedging, failover and partial answers on a fake clock: time moves only when the test advances it, so the
+/// hedge and the deadline fire exactly at their configured times however loaded the machine is.
+/// </summary>
+public sealed class ReadPathTests
+{
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);
+    private readonly FakeTimeProvider _time = new();
+
+    [Fact]
+    public async Task Slow_replica_is_hedged_after_the_delay_and_the_second_answer_wins()
+    {
+        var slow = new ScriptedReplica("slow");
+        var fast = new ScriptedReplica("fast", Answer("from-fast"));
+        var reads = NewReadPath([[slow, fast]], hedgeDelay: TimeSpan.FromMilliseconds(20));
+
+        var search = reads.SearchAsync("c", VectorQuery(), CancellationToken.None);
+        await WaitForAsync(() => slow.Calls == 1, "the first replica is asked");
+
+        _time.Advance(TimeSpan.FromMilliseconds(19));
+        Assert.Equal(0, fast.Calls);
+        Assert.False(search.IsCompleted);
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        var answer = await search.WaitAsync(Settle);
+        Assert.Equal(1, fast.Calls);
+        Assert.Equal(["from-fast"], answer.Hits.Select(h => h.Id));
+        Assert.False(answer.Partial);
+        Assert.Equal(1.0, answer.Coverage);
+
+        // The loser of the hedge is cancelled so it stops using its replica.
+        Assert.True(slow.LastToken.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task Replica_answering_before_the_hedge_delay_is_not_hedged()
+    {
+        var first = new ScriptedReplica("first");
+        var second = new ScriptedReplica("second", Answer("from-second"));
+        var reads = NewReadPath([[first, second]], hedgeDelay: TimeSpan.FromMilliseconds(20));
+
+        var search = reads.SearchAsync("c", VectorQuery(), CancellationToken.None);
+        await WaitForAsync(() => first.Calls == 1, "the first replica is asked");
+        _time.Advance(TimeSpan.FromMilliseconds(15));
+        first.Complete(Answer("from-first"));
+
+        var answer = await search.WaitAsync(Settle);
+        Assert.Equal(["from-first"], answer.Hits.Select(h => h.Id));
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(0, second.Calls);
+    }
+
+    [Fact]
+    public async Task Failed_replica_is_replaced_at_once_without_waiting_for_the_hedge()
+    {
+        var broken = new ScriptedReplica("broken");
+        var healthy = new ScriptedReplica("healthy", Answer("from-healthy"));
+        var reads = NewReadPath([[broken, healthy]], hedgeDelay: TimeSpan.FromSeconds(1));
+
+        var search = reads.SearchAsync("c", VectorQuery(), CancellationToken.None);
+        await WaitForAsync(() => broken.Calls == 1, "the first replica is asked");
+        broken.Fail(new ShardUnavailableException("replica is still building"));
+
+        // No time passes: the second replica is asked because the first failed, not because the hedge fired.
+        var answer = await search.WaitAsync(Settle);
+        Assert.Equal(["from-healthy"], answer.Hits.Select(h => h.Id));
+        Assert.Equal(1, healthy.Calls);
+        Assert.False(answer.Partial);
+    }
+
+    [Fact]
+    public async Task Shard_past_its_deadline_is_reported_as_a_timeout_and_the_rest_is_answered()
+    {
+        var answers = new ScriptedReplica("a", Answer("from-0"));
+        var hung = new ScriptedReplica("b");
+        var reads = NewReadPath([[answers], [hung]], hedgeDelay: TimeSpan.FromMilliseconds(5));
+
+        var search = reads.SearchAsync("c", VectorQuery() with { TimeoutMs = 200 }, CancellationToken.None);
+        await WaitForAsync(() => hung.Calls == 1, "the hung shard is asked");
+        _time.Advance(TimeSpan.FromMilliseconds(199));
+        Assert.False(search.IsCompleted);
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        var answer = await search.WaitAsync(Settle);
+        Assert.True(answer.Partial);
+        Assert.Equal(2, answer.ShardsTotal);
+        Assert.Equal(1, answer.ShardsOk);
+        Assert.Equal([new ShardFailure(1, "timeout")], answer.Failures);
+        Assert.Equal(["from-0"], answer.Hits.Select(h => h.Id));
+        Assert.Equal((double)ShardMap.Even(2).RangeOf(0).Count / SlotHasher.SlotCount, answer.Coverage);
+        Assert.True(hung.LastToken.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task Shards_without_replicas_or_with_only_failing_ones_are_reported_with_their_reason()
+    {
+        var ok = new ScriptedReplica("ok", Answer("from-0"));
+        var unavailable = new ScriptedReplica("unavailable");
+        var erroring = new ScriptedReplica("erroring");
+        var reads = NewReadPath([[ok], [unavailable], [erroring], []]);
+
+        var search = reads.SearchAsync("c", VectorQuery(), CancellationToken.None);
+        await WaitForAsync(() => unavailable.Calls == 1 && erroring.Calls == 1, "every shard is asked");
+        unavailable.Fail(new ShardUnavailableException("not serving"));
+        erroring.Fail(new InvalidOperationException("disk on fire"));
+
+        var answer = await search.WaitAsync(Settle);
+        Assert.Equal(4, answer.ShardsTotal);
+        Assert.Equal(1, answer.ShardsOk);
+        Assert.Equal(
+            [new ShardFailure(1, "unavailable"), new ShardFailure(2, "error"), new ShardFailure(3, "unavailable")],
+            answer.Failures.OrderBy(f => f.Shard));
+        Assert.Equal(0.25, answer.Coverage);
+        Assert.Equal(["from-0"], answer.Hits.Select(h => h.Id));
+    }
+
+    [Fact]
+    public async Task Every_hedged_replica_failing_reports_the_shard_and_keeps_the_others()
+    {
+        var r1 = new ScriptedReplica("r1");
+        var r2 = new ScriptedReplica("r2");
+        var other = new ScriptedReplica("other", Answer("from-1"));
+        var reads = NewReadPath([[r1, r2], [other]], hedgeDelay: TimeSpan.FromMilliseconds(10));
+
+        var search = reads.SearchAsync("c", VectorQuery(), CancellationToken.None);
+        await WaitForAsync(() => r1.Calls == 1, "the first replica is asked");
+        _time.Advance(TimeSpan.FromMilliseconds(10));
+        await WaitForAsync(() => r2.Calls == 1, "the hedge asks the second replica");
+        r1.Fail(new InvalidOperationException("boom"));
+        Assert.False(search.IsCompleted);
+        r2.Fail(new InvalidOperationException("boom"));
+
+        var answer = await search.WaitAsync(Settle);
+        Assert.Equal([new ShardFailure(0, "error")], answer.Failures);
+        Assert.Equal(["from-1"], answer.Hits.Select(h => h.Id));
+    }
+
+    private static SearchQuery VectorQuery() => new(SearchMode.Vector, [1, 0], null, null, TopK: 5);
+
+    private static ShardSearchResult Answer(string id) => new([new ScoredDoc(id, 0.9f)], []);
+
+    private static async Task WaitForAsync(Func<bool> condition, string description) =>
+        await Wait.WaitUntilAsync(() => Task.FromResult(condition()), Settle, description, TimeSpan.FromMilliseconds(5));
+
+    private ReadPath NewReadPath(IReadOnlyList<IReadOnlyList<IShardClient>> routes, TimeSpan? hedgeDelay = null)
+    {
+        var spec = new CollectionSpec("c", 2, VectorMetric.Cosine, routes.Count, 2, new Dictionary<string, FieldType>(), HnswSettings.Default);
+        var info = new CollectionInfo(7, spec, ShardMap.Even(routes.Count));
+        var options = Options.Create(new CoordinatorOptions { HedgeDelay = hedgeDelay });
+        return new ReadPath(new OneCollection(info), new NoChanges(), new FixedRoutes(routes), new ReplicaSelector(), new ShardLatencyTracker(), options, _time);
+    }
+
+    /// <summary>A replica whose answer the test decides: given up front, or completed/failed later.</summary>
+    private sealed class ScriptedReplica(string node, ShardSearchResult? answer = null) : IShardClient
+    {
+        private readonly TaskCompletionSource<ShardSearchResult> _pending = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _calls;
+
+        public string Node => node;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public CancellationToken LastToken { get; private set; }
+
+        public void Complete(ShardSearchResult result) => _pending.SetResult(result);
+
+        public void Fail(Exception error) => _pending.SetException(error);
+
+        public Task<ShardSearchResult> SearchAsync(ShardSearchRequest request, CancellationToken ct)
+        {
+            LastToken = ct;
+            Interlocked.Increment(ref _calls);
+            return answer is not null ? Task.FromResult(answer) : _pending.Task.WaitAsync(ct);
+        }
+
+        public Task<ShardStats> GetStatsAsync(long collectionId, int shard, CancellationToken ct) => throw new NotSupportedException();
+    }
+
+    private sealed class OneCollection(CollectionInfo info) : ICollectionCatalog
+    {
+        public Task<(CollectionInfo Info, bool Created)> CreateAsync(CollectionSpec spec, CancellationToken ct) => throw new NotSupportedException();
+
+        public Task<CollectionInfo?> GetAsync(string name, CancellationToken ct) => Task.FromResult(name == info.Name ? info : null);
+
+        public Task<IReadOnlyList<CollectionInfo>> ListAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<CollectionInfo>>([info]);
+
+        public Task<bool> DeleteAsync(string name, CancellationToken ct) => throw new NotSupportedException();
+    }
+
+    private sealed class NoChanges : IChangeLog
+    {
+        public Task<IReadOnlyDictionary<int, long>> GetSlotHeadsAsync(long collectionId, SlotRange range, CancellationToken ct) =>
+            Task.FromResult<IReadOnlyDictionary<int, long>>(new Dictionary<int, long>());
+
+        public Task<IReadOnlyList<ChangeRecord>> ReadAsync(long collectionId, int slot, long afterSeq, int limit, CancellationToken ct) =>
+            Task.FromResult<IReadOnlyList<ChangeRecord>>([]);
+    }
+
+    private sealed class FixedRoutes(IReadOnlyList<IReadOnlyList<IShardClient>> routes) : IShardRouter
+    {
+        public ValueTask<IReadOnlyList<IReadOnlyList<IShardClient>>> RouteAsync(CollectionInfo collection, CancellationToken ct) => ValueTask.FromResult(routes);
+    }
+}
