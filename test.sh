@@ -8,6 +8,8 @@ need_apt=()
 command -v python3 >/dev/null || need_apt+=(python3)
 # Cluster tests start their own PostgreSQL (initdb in a temp dir, free port); they need the server binaries.
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+# Cache, rate-limit and Redis Cluster tests start their own redis-server processes (redis-tools brings redis-cli).
+command -v redis-server >/dev/null && command -v redis-cli >/dev/null || need_apt+=(redis-server redis-tools)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null; else echo "test.sh: please install: ${need_apt[*]}" >&2; exit 1; fi
   # The package may create and start a "main" cluster on 5432; the tests never use it (each starts its own), so stop

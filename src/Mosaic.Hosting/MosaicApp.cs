@@ -13,6 +13,7 @@ using Mosaic.Hosting.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Mosaic.Coordinator.Placement;
 using Mosaic.Core.Seams;
+using Mosaic.Hosting.Caching;
 using Mosaic.Hosting.Cluster;
 using Mosaic.Worker;
 using Mosaic.Worker.Node;
@@ -60,6 +61,7 @@ public static partial class MosaicApp
         services.AddSingleton(Options.Create(options.Coordinator));
         services.AddSingleton(Options.Create(options.Placement));
         services.AddSingleton(Options.Create(worker));
+        services.AddMosaicCaching(mosaic.Redis, options.Cache);
         if (mosaic.Embedded)
         {
             services.AddMosaicSqliteStore(Path.Combine(data, "store.db"));
@@ -154,13 +156,14 @@ public static partial class MosaicApp
     }
 
     /// <summary>Binds every options record and validates them together, so a bad start names all problems at once.</summary>
-    private static (MosaicOptions Mosaic, CoordinatorOptions Coordinator, WorkerOptions Worker, PlacementOptions Placement) BindOptions(IConfiguration configuration)
+    private static (MosaicOptions Mosaic, CoordinatorOptions Coordinator, WorkerOptions Worker, PlacementOptions Placement, CacheOptions Cache) BindOptions(IConfiguration configuration)
     {
         var mosaic = configuration.GetSection("Mosaic").Get<MosaicOptions>() ?? new MosaicOptions();
         var coordinator = configuration.GetSection("Mosaic:Coordinator").Get<CoordinatorOptions>() ?? new CoordinatorOptions();
         var worker = configuration.GetSection("Mosaic:Worker").Get<WorkerOptions>() ?? new WorkerOptions();
         var placement = configuration.GetSection("Mosaic:Placement").Get<PlacementOptions>() ?? new PlacementOptions();
-        var errors = mosaic.Validate().Concat(coordinator.Validate()).Concat(worker.Validate()).Concat(placement.Validate()).ToList();
+        var cache = configuration.GetSection("Mosaic:Cache").Get<CacheOptions>() ?? new CacheOptions();
+        var errors = mosaic.Validate().Concat(coordinator.Validate()).Concat(worker.Validate()).Concat(placement.Validate()).Concat(cache.Validate()).ToList();
         if (mosaic.Role == MosaicRole.Worker && mosaic.Port == 0 && mosaic.Advertise is null)
         {
             errors.Add("a worker on port 0 needs Mosaic:Advertise (--advertise host:port) so that coordinators can reach it");
@@ -171,7 +174,7 @@ public static partial class MosaicApp
             throw new OptionsValidationException("Mosaic", typeof(MosaicOptions), errors);
         }
 
-        return (mosaic, coordinator, worker, placement);
+        return (mosaic, coordinator, worker, placement, cache);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mosaic starting as {Role} (node {Node}) on {Store}; coordinator {Coordinator}; worker {Worker}")]

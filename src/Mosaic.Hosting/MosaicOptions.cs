@@ -32,6 +32,12 @@ public sealed record MosaicOptions
     /// <summary>How long this node's lease in the store lasts; it renews every third of it.</summary>
     public TimeSpan NodeLease { get; init; } = TimeSpan.FromSeconds(6);
 
+    /// <summary>
+    /// A StackExchange.Redis configuration string (env <c>Mosaic__Redis</c>), e.g. <c>127.0.0.1:6379</c> or several
+    /// cluster nodes; empty means no Redis: caches and rate limits stay in this process.
+    /// </summary>
+    public string? Redis { get; init; }
+
     public bool Embedded => string.IsNullOrWhiteSpace(Store);
 
     public IEnumerable<string> Validate()
@@ -61,9 +67,26 @@ public sealed record MosaicOptions
             yield return "Mosaic:NodeLease must be at least 1 second";
         }
 
+        if (!string.IsNullOrWhiteSpace(Redis) && RedisError(Redis) is { } redisError)
+        {
+            yield return $"Mosaic:Redis is not a valid StackExchange.Redis configuration string: {redisError}";
+        }
+
         if (!System.Net.IPAddress.TryParse(Host, out _) && Host != "localhost")
         {
             yield return $"Mosaic:Host must be an IP address or localhost, got '{Host}'";
+        }
+    }
+
+    private static string? RedisError(string configuration)
+    {
+        try
+        {
+            return StackExchange.Redis.ConfigurationOptions.Parse(configuration).EndPoints.Count == 0 ? "it names no endpoint" : null;
+        }
+        catch (ArgumentException ex)
+        {
+            return ex.Message;
         }
     }
 }

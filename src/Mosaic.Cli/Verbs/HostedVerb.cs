@@ -18,8 +18,9 @@ internal static class HostedVerb
         var host = new Option<string?>("--host") { Description = "address to listen on (default 127.0.0.1)" };
         var store = new Option<string?>("--store") { Description = "PostgreSQL connection string of the cluster store (default: embedded SQLite)" };
         var advertise = new Option<string?>("--advertise") { Description = "host:port other nodes reach this one at (default host:port)" };
+        var redis = new Option<string?>("--redis") { Description = "StackExchange.Redis configuration string (Mosaic:Redis) for the shared cache and rate limits (default: none)" };
         // Further settings pass through as --Mosaic:Section:Key=value, so unknown tokens are not errors here.
-        var command = new Command(name, description) { port, data, host, store, advertise };
+        var command = new Command(name, description) { port, data, host, store, advertise, redis };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (result, ct) =>
         {
@@ -27,6 +28,7 @@ internal static class HostedVerb
             Set(settings, "Mosaic:Host", result.GetValue(host));
             Set(settings, "Mosaic:Store", result.GetValue(store));
             Set(settings, "Mosaic:Advertise", result.GetValue(advertise));
+            Set(settings, "Mosaic:Redis", result.GetValue(redis));
             WebApplication app;
             try
             {
