@@ -25,19 +25,22 @@ public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardR
         var (filter, after, timeout) = await ValidateAsync(info, query, ct).ConfigureAwait(false);
 
         var routes = await router.RouteAsync(info, ct).ConfigureAwait(false);
+        // One deadline for the whole request, counted from its start: shard calls and the payload fetch share it.
+        var remaining = timeout - time.GetElapsedTime(started);
         var calls = new Task<ShardOutcome>[routes.Count];
         for (int shard = 0; shard < routes.Count; shard++)
         {
             var range = info.ShardMap.RangeOf(shard);
             var request = new ShardSearchRequest(
                 info.Id, shard, query.Mode, query.Vector, query.Query, filter, query.TopK, query.EfSearch,
-                query.IncludeText, query.IncludeFields, query.IncludeVector,
+                IncludeText: false, IncludeFields: false, IncludeVector: false, // payloads are fetched after the merge
                 after?.Where(p => range.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value));
-            calls[shard] = CallShardAsync(shard, routes[shard], request, timeout, ct);
+            calls[shard] = CallShardAsync(shard, routes[shard], request, remaining, ct);
         }
 
         var outcomes = await Task.WhenAll(calls).ConfigureAwait(false);
         var answered = outcomes.Where(o => o.Result is not null).ToList();
+        var failures = outcomes.Where(o => o.Failure is not null).Select(o => o.Failure!).ToList();
         var vector = ResultMerger.MergeTopK(answered.Select(o => o.Result!.VectorHits), query.TopK);
         var keyword = ResultMerger.MergeTopK(answered.Select(o => o.Result!.KeywordHits), query.TopK);
         var hits = query.Mode switch
@@ -46,13 +49,21 @@ public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardR
             SearchMode.Keyword => keyword,
             _ => ResultMerger.FuseReciprocalRank(vector, keyword, query.TopK),
         };
+        if ((query.IncludeText || query.IncludeFields || query.IncludeVector) && hits.Count > 0)
+        {
+            var fetched = await FetchPayloadsAsync(info, hits, answered, query, timeout - time.GetElapsedTime(started), ct).ConfigureAwait(false);
+            hits = fetched.Hits;
+            failures.AddRange(fetched.Failures);
+            answered.RemoveAll(o => fetched.Failures.Any(f => f.Shard == o.Shard));
+        }
+
         int coveredSlots = answered.Sum(o => info.ShardMap.RangeOf(o.Shard).Count);
         return new SearchAnswer(
             hits,
             time.GetElapsedTime(started).TotalMilliseconds,
             routes.Count,
             answered.Count,
-            outcomes.Where(o => o.Failure is not null).Select(o => o.Failure!).ToList(),
+            failures,
             (double)coveredSlots / SlotHasher.SlotCount);
     }
 
@@ -186,6 +197,7 @@ public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardR
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
         var queue = new Queue<IShardClient>(selector.Order(replicas));
         var running = new List<Task<ShardSearchResult>>();
+        var askedOf = new Dictionary<Task<ShardSearchResult>, IShardClient>();
         var leases = new List<IDisposable>();
         long started = time.GetTimestamp();
         string reason = "unavailable";
@@ -199,7 +211,9 @@ public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardR
         {
             var replica = queue.Dequeue();
             leases.Add(selector.Begin(replica));
-            running.Add(replica.SearchAsync(request, deadline.Token));
+            var pending = replica.SearchAsync(request, deadline.Token);
+            askedOf[pending] = replica;
+            running.Add(pending);
         }
 
         try
@@ -225,7 +239,7 @@ public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardR
                 if (call.IsCompletedSuccessfully)
                 {
                     latencies.Record(request.CollectionId, shard, time.GetElapsedTime(started));
-                    return new ShardOutcome(shard, call.Result, null);
+                    return new ShardOutcome(shard, call.Result, null, askedOf[call], replicas);
                 }
 
                 if (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
@@ -264,5 +278,85 @@ public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardR
         }
     }
 
-    private sealed record ShardOutcome(int Shard, ShardSearchResult? Result, ShardFailure? Failure);
+    /// <summary>
+    /// Query-then-fetch, second phase: the payloads of the final hits, one batched call per shard involved, to the
+    /// replica that answered the search first (it holds those rows), then to the others. A hit whose shard cannot be
+    /// fetched from is dropped and its shard reported; a hit deleted since the search is dropped.
+    /// </summary>
+    private async Task<(List<ScoredDoc> Hits, List<ShardFailure> Failures)> FetchPayloadsAsync(
+        CollectionInfo info, IReadOnlyList<ScoredDoc> hits, IReadOnlyList<ShardOutcome> answered, SearchQuery query, TimeSpan remaining, CancellationToken ct)
+    {
+        var wanted = hits.Select(h => h.Id).ToHashSet(StringComparer.Ordinal);
+        var idsByShard = new Dictionary<ShardOutcome, List<string>>();
+        var claimed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var outcome in answered)
+        {
+            foreach (var hit in outcome.Result!.VectorHits.Concat(outcome.Result.KeywordHits))
+            {
+                if (wanted.Contains(hit.Id) && claimed.Add(hit.Id))
+                {
+                    (idsByShard.TryGetValue(outcome, out var ids) ? ids : idsByShard[outcome] = []).Add(hit.Id);
+                }
+            }
+        }
+
+        using var timer = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
+        var fetches = idsByShard.Select(p => FetchFromShardAsync(info, p.Key, p.Value, query, deadline.Token)).ToList();
+        var results = await Task.WhenAll(fetches).ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
+
+        var payloads = new Dictionary<string, DocPayload>(StringComparer.Ordinal);
+        var failures = new List<ShardFailure>();
+        foreach (var (docs, failure) in results)
+        {
+            if (failure is not null)
+            {
+                failures.Add(failure);
+                continue;
+            }
+
+            foreach (var doc in docs!)
+            {
+                payloads[doc.Id] = doc;
+            }
+        }
+
+        var complete = new List<ScoredDoc>(hits.Count);
+        foreach (var hit in hits)
+        {
+            if (payloads.TryGetValue(hit.Id, out var p))
+            {
+                complete.Add(hit with { Text = p.Text, FieldsJson = p.FieldsJson, Vector = p.Vector });
+            }
+        }
+
+        return (complete, failures);
+    }
+
+    private static async Task<(IReadOnlyList<DocPayload>? Docs, ShardFailure? Failure)> FetchFromShardAsync(
+        CollectionInfo info, ShardOutcome outcome, List<string> ids, SearchQuery query, CancellationToken deadline)
+    {
+        var request = new ShardFetchRequest(info.Id, outcome.Shard, ids, query.IncludeText, query.IncludeFields, query.IncludeVector);
+        string reason = "unavailable";
+        foreach (var replica in outcome.Replicas!.OrderBy(r => r == outcome.Replica ? 0 : 1))
+        {
+            try
+            {
+                return (await replica.FetchAsync(request, deadline).ConfigureAwait(false), null);
+            }
+            catch (Exception ex) when (!deadline.IsCancellationRequested)
+            {
+                reason = ex is ShardUnavailableException ? "unavailable" : "error";
+            }
+            catch (Exception)
+            {
+                return (null, new ShardFailure(outcome.Shard, "timeout"));
+            }
+        }
+
+        return (null, new ShardFailure(outcome.Shard, reason));
+    }
+
+    private sealed record ShardOutcome(int Shard, ShardSearchResult? Result, ShardFailure? Failure, IShardClient? Replica = null, IReadOnlyList<IShardClient>? Replicas = null);
 }

@@ -58,6 +58,21 @@ public sealed class GrpcShardClient(GrpcChannel channel, string node) : IShardCl
         return new ShardStats(s.Shard, s.Range, s.State, s.DocCount, s.VectorCount, s.Bytes, s.AppliedChanges, s.Lag);
     }
 
+    public async Task<IReadOnlyList<DocPayload>> FetchAsync(ShardFetchRequest request, CancellationToken ct)
+    {
+        var message = new ShardFetchMessage
+        {
+            CollectionId = request.CollectionId,
+            Shard = request.Shard,
+            IncludeText = request.IncludeText,
+            IncludeFields = request.IncludeFields,
+            IncludeVector = request.IncludeVector,
+        };
+        message.Ids.AddRange(request.Ids);
+        var answer = await CallAsync(() => _client.FetchAsync(message, cancellationToken: ct).ResponseAsync, ct).ConfigureAwait(false);
+        return answer.Docs.Select(m => new DocPayload(m.Id, m.HasText ? m.Text : null, m.HasFieldsJson ? m.FieldsJson : null, m.Vector.Count > 0 ? [.. m.Vector] : null)).ToList();
+    }
+
     /// <summary>Maps gRPC failures onto the seam's: unreachable or not held → unavailable; deadline → cancelled.</summary>
     private async Task<T> CallAsync<T>(Func<Task<T>> call, CancellationToken ct)
     {

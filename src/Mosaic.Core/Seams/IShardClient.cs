@@ -12,6 +12,9 @@ public interface IShardClient
     Task<ShardSearchResult> SearchAsync(ShardSearchRequest request, CancellationToken ct);
 
     Task<ShardStats> GetStatsAsync(long collectionId, int shard, CancellationToken ct);
+
+    /// <summary>The payloads of <see cref="ShardFetchRequest.Ids"/> in one call; ids the replica no longer holds are left out.</summary>
+    Task<IReadOnlyList<DocPayload>> FetchAsync(ShardFetchRequest request, CancellationToken ct);
 }
 
 /// <summary>Where the replicas of a collection's shards are; a routing snapshot for the coordinator.</summary>

@@ -14,4 +14,18 @@ public sealed class LocalShardClient(ShardReplica replica, string node) : IShard
         Task.Run(() => replica.SearchAsync(request, ct), ct);
 
     public Task<ShardStats> GetStatsAsync(long collectionId, int shard, CancellationToken ct) => Task.FromResult(replica.Stats());
+
+    /// <summary>Runs inline: a fetch is a few indexed row reads, cheaper than a hop to the pool.</summary>
+    public Task<IReadOnlyList<DocPayload>> FetchAsync(ShardFetchRequest request, CancellationToken ct)
+    {
+        try
+        {
+            ct.ThrowIfCancellationRequested();
+            return Task.FromResult(replica.Fetch(request));
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<IReadOnlyList<DocPayload>>(ex);
+        }
+    }
 }

@@ -61,6 +61,23 @@ public sealed class ShardGrpcService(WorkerNode node) : ShardService.ShardServic
         });
     }
 
+    public override Task<ShardFetchResultMessage> Fetch(ShardFetchMessage request, ServerCallContext context)
+    {
+        var replica = node.Find(request.CollectionId, request.Shard)
+            ?? throw new RpcException(new Status(StatusCode.Unavailable, $"shard {request.Shard} of collection {request.CollectionId} is not held by {node.NodeName}"));
+        try
+        {
+            var docs = replica.Fetch(new ShardFetchRequest(request.CollectionId, request.Shard, request.Ids, request.IncludeText, request.IncludeFields, request.IncludeVector));
+            var answer = new ShardFetchResultMessage();
+            answer.Docs.AddRange(docs.Select(d => ToMessage(new ScoredDoc(d.Id, 0, d.Text, d.FieldsJson, d.Vector))));
+            return Task.FromResult(answer);
+        }
+        catch (ShardUnavailableException ex)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
+        }
+    }
+
     private static ScoredDocMessage ToMessage(ScoredDoc doc)
     {
         var message = new ScoredDocMessage { Id = doc.Id, Score = doc.Score };

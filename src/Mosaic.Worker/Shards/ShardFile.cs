@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 using Mosaic.Core.Changes;
 using Mosaic.Core.Documents;
@@ -12,7 +13,12 @@ namespace Mosaic.Worker.Shards;
 /// </remarks>
 internal sealed class ShardFile : IDisposable
 {
+    /// <summary>Idle readers kept for reuse; more than the cores that can use them at once would only hold memory.</summary>
+    private static readonly int MaxIdleReaders = Math.Max(2, Environment.ProcessorCount);
+
     private readonly string _connectionString;
+    private readonly ConcurrentBag<ShardReader> _readers = [];
+    private volatile bool _disposed;
 
     public ShardFile(string path)
     {
@@ -45,6 +51,25 @@ internal sealed class ShardFile : IDisposable
         connection.Open();
         Execute(connection, "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;");
         return connection;
+    }
+
+    /// <summary>A reader with prepared statements, from the idle ones when there is one; give it back with <see cref="Return"/>.</summary>
+    public ShardReader Rent() => _readers.TryTake(out var reader) ? reader : new ShardReader(Open());
+
+    public void Return(ShardReader reader)
+    {
+        if (_disposed || _readers.Count >= MaxIdleReaders)
+        {
+            reader.Dispose();
+            return;
+        }
+
+        _readers.Add(reader);
+        if (_disposed && _readers.TryTake(out var late))
+        {
+            // Disposed while this one was being given back: nobody will drain the bag again.
+            late.Dispose();
+        }
     }
 
     public Dictionary<int, long> ReadApplied()
@@ -179,7 +204,16 @@ internal sealed class ShardFile : IDisposable
         return applied;
     }
 
-    public void Dispose() => SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
+    public void Dispose()
+    {
+        _disposed = true;
+        while (_readers.TryTake(out var reader))
+        {
+            reader.Dispose();
+        }
+
+        SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
+    }
 
     private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)
     {

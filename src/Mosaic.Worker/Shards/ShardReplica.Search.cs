@@ -1,6 +1,5 @@
 using System.Buffers;
 using Microsoft.Data.Sqlite;
-using Mosaic.Core.Documents;
 using Mosaic.Core.Errors;
 using Mosaic.Core.Search;
 using Mosaic.Core.Placement;
@@ -43,11 +42,22 @@ public sealed partial class ShardReplica
                 ? VectorSearch(_index, request.Vector, request.TopK, request.EfSearch ?? Collection.Spec.Hnsw.EfSearch, filter)
                 : [];
             ct.ThrowIfCancellationRequested();
-            using var connection = _file.Open();
-            var keywordHits = request.Mode != SearchMode.Vector && !string.IsNullOrWhiteSpace(request.Query)
-                ? KeywordSearch(connection, request.Query, request.TopK, filter)
-                : [];
-            return new ShardSearchResult(ToDocs(connection, vectorHits, request), ToDocs(connection, keywordHits, request));
+            // A pooled reader is only taken when the query needs the file (keyword, or payloads asked of this shard).
+            ShardReader? reader = null;
+            try
+            {
+                var keywordHits = request.Mode != SearchMode.Vector && !string.IsNullOrWhiteSpace(request.Query)
+                    ? KeywordSearch((reader ??= _file.Rent()).Connection, request.Query, request.TopK, filter)
+                    : [];
+                return new ShardSearchResult(ToDocs(ref reader, vectorHits, request), ToDocs(ref reader, keywordHits, request));
+            }
+            finally
+            {
+                if (reader is not null)
+                {
+                    _file.Return(reader);
+                }
+            }
         }
         finally
         {
@@ -121,41 +131,35 @@ public sealed partial class ShardReplica
         return hits;
     }
 
-    private List<ScoredDoc> ToDocs(SqliteConnection connection, List<VectorHit> hits, ShardSearchRequest request)
+    /// <summary>Hits as (id, score); with payload only when the caller asked this shard for it (the coordinator fetches after the merge).</summary>
+    private List<ScoredDoc> ToDocs(ref ShardReader? reader, List<VectorHit> hits, ShardSearchRequest request)
     {
         var docs = new List<ScoredDoc>(hits.Count);
-        bool payload = request.IncludeText || request.IncludeFields || request.IncludeVector;
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT d.fields, d.vector, f.text FROM docs d LEFT JOIN fts f ON f.rowid = d.rowid WHERE d.rowid = $r";
-        var row = command.Parameters.Add("$r", SqliteType.Integer);
         foreach (var hit in hits)
         {
-            if (_rows.IdOf(hit.Label) is not { } id)
-            {
-                continue;
-            }
-
-            if (!payload)
+            if (_rows.IdOf(hit.Label) is { } id)
             {
                 docs.Add(new ScoredDoc(id, hit.Score));
-                continue;
             }
-
-            row.Value = hit.Label;
-            using var reader = command.ExecuteReader();
-            if (!reader.Read())
-            {
-                continue;
-            }
-
-            docs.Add(new ScoredDoc(
-                id,
-                hit.Score,
-                request.IncludeText && !reader.IsDBNull(2) ? reader.GetString(2) : null,
-                request.IncludeFields && !reader.IsDBNull(0) ? reader.GetString(0) : null,
-                request.IncludeVector && !reader.IsDBNull(1) ? VectorCodec.FromBytes((byte[])reader.GetValue(1)) : null));
         }
 
-        return docs;
+        if (docs.Count == 0 || !(request.IncludeText || request.IncludeFields || request.IncludeVector))
+        {
+            return docs;
+        }
+
+        var payloads = (reader ??= _file.Rent())
+            .Fetch(docs.ConvertAll(d => d.Id), request.IncludeText, request.IncludeFields, request.IncludeVector)
+            .ToDictionary(p => p.Id, StringComparer.Ordinal);
+        var withPayload = new List<ScoredDoc>(docs.Count);
+        foreach (var doc in docs)
+        {
+            if (payloads.TryGetValue(doc.Id, out var p))
+            {
+                withPayload.Add(doc with { Text = p.Text, FieldsJson = p.FieldsJson, Vector = p.Vector });
+            }
+        }
+
+        return withPayload;
     }
 }

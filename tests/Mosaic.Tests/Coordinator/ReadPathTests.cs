@@ -151,6 +151,66 @@ public sealed class ReadPathTests
         Assert.Equal(["from-1"], answer.Hits.Select(h => h.Id));
     }
 
+    [Fact]
+    public async Task Payloads_are_fetched_after_the_merge_for_the_final_hits_only_one_call_per_shard()
+    {
+        var a = new ScriptedReplica("a", Hits(("a1", 0.9f), ("a2", 0.8f), ("a3", 0.1f)));
+        var b = new ScriptedReplica("b", Hits(("b1", 0.85f), ("b2", 0.2f)));
+        var c = new ScriptedReplica("c", Hits(("c1", 0.05f)));
+        var reads = NewReadPath([[a], [b], [c]]);
+
+        var answer = await reads.SearchAsync("c", VectorQuery() with { TopK = 3, IncludeText = true }, CancellationToken.None).WaitAsync(Settle);
+
+        Assert.Equal(["a1", "b1", "a2"], answer.Hits.Select(h => h.Id));
+        Assert.Equal(["text of a1 from a", "text of b1 from b", "text of a2 from a"], answer.Hits.Select(h => h.Text));
+        Assert.Equal(["a1", "a2"], Assert.Single(a.Fetches).Ids);
+        Assert.Equal(["b1"], Assert.Single(b.Fetches).Ids);
+        Assert.Empty(c.Fetches);
+        Assert.True(a.Fetches[0].IncludeText && !a.Fetches[0].IncludeFields && !a.Fetches[0].IncludeVector);
+        Assert.False(answer.Partial);
+    }
+
+    [Fact]
+    public async Task Without_payloads_nothing_is_fetched()
+    {
+        var a = new ScriptedReplica("a", Hits(("a1", 0.9f)));
+        var answer = await NewReadPath([[a]]).SearchAsync("c", VectorQuery(), CancellationToken.None).WaitAsync(Settle);
+        Assert.Equal(["a1"], answer.Hits.Select(h => h.Id));
+        Assert.Empty(a.Fetches);
+    }
+
+    [Fact]
+    public async Task Fetch_goes_to_the_replica_that_answered_then_to_the_others_and_drops_deleted_hits()
+    {
+        var answering = new ScriptedReplica("answering", Hits(("x1", 0.9f), ("x2", 0.8f))) { FetchError = new ShardUnavailableException("moved away") };
+        var other = new ScriptedReplica("other");
+        other.Gone.Add("x2");
+        var reads = NewReadPath([[answering, other]], hedgeDelay: TimeSpan.FromSeconds(1));
+
+        var answer = await reads.SearchAsync("c", VectorQuery() with { IncludeFields = true }, CancellationToken.None).WaitAsync(Settle);
+
+        Assert.Equal(0, other.Calls);
+        Assert.Single(answering.Fetches);
+        Assert.Single(other.Fetches);
+        Assert.Equal(["x1"], answer.Hits.Select(h => h.Id));
+        Assert.False(answer.Partial);
+    }
+
+    [Fact]
+    public async Task Shard_whose_payloads_cannot_be_fetched_is_reported_and_its_hits_dropped()
+    {
+        var a = new ScriptedReplica("a", Hits(("a1", 0.9f)));
+        var b = new ScriptedReplica("b", Hits(("b1", 0.8f))) { FetchError = new InvalidOperationException("disk on fire") };
+        var answer = await NewReadPath([[a], [b]]).SearchAsync("c", VectorQuery() with { IncludeText = true }, CancellationToken.None).WaitAsync(Settle);
+
+        Assert.Equal(["a1"], answer.Hits.Select(h => h.Id));
+        Assert.Equal([new ShardFailure(1, "error")], answer.Failures);
+        Assert.Equal(1, answer.ShardsOk);
+        Assert.Equal(0.5, answer.Coverage);
+    }
+
+    private static ShardSearchResult Hits(params (string Id, float Score)[] hits) => new(hits.Select(h => new ScoredDoc(h.Id, h.Score)).ToList(), []);
+
     private static SearchQuery VectorQuery() => new(SearchMode.Vector, [1, 0], null, null, TopK: 5);
 
     private static ShardSearchResult Answer(string id) => new([new ScoredDoc(id, 0.9f)], []);
@@ -190,6 +250,26 @@ public sealed class ReadPathTests
         }
 
         public Task<ShardStats> GetStatsAsync(long collectionId, int shard, CancellationToken ct) => throw new NotSupportedException();
+
+        /// <summary>Fetch calls received, in order.</summary>
+        public List<ShardFetchRequest> Fetches { get; } = [];
+
+        /// <summary>Ids this replica no longer holds (deleted since the search).</summary>
+        public HashSet<string> Gone { get; } = [];
+
+        public Exception? FetchError { get; set; }
+
+        public Task<IReadOnlyList<DocPayload>> FetchAsync(ShardFetchRequest request, CancellationToken ct)
+        {
+            lock (Fetches)
+            {
+                Fetches.Add(request);
+            }
+
+            return FetchError is { } error
+                ? Task.FromException<IReadOnlyList<DocPayload>>(error)
+                : Task.FromResult<IReadOnlyList<DocPayload>>(request.Ids.Where(id => !Gone.Contains(id)).Select(id => new DocPayload(id, $"text of {id} from {node}", null, null)).ToList());
+        }
     }
 
     private sealed class OneCollection(CollectionInfo info) : ICollectionCatalog

@@ -1,0 +1,11 @@
+namespace Mosaic.Core.Search;
+
+/// <summary>The second phase of a search (query-then-fetch): the payloads of the final hits that one shard holds.</summary>
+/// <remarks>
+/// Shards answer a search with (id, score) only; the coordinator merges, fuses and cuts to top_k, then asks each shard
+/// involved once for just those ids, so payload cost follows top_k rather than shards × lists × k.
+/// </remarks>
+public sealed record ShardFetchRequest(long CollectionId, int Shard, IReadOnlyList<string> Ids, bool IncludeText, bool IncludeFields, bool IncludeVector);
+
+/// <summary>One document's payload as a fetch returns it; a requested id that is gone (deleted since the search) is absent.</summary>
+public sealed record DocPayload(string Id, string? Text, string? FieldsJson, float[]? Vector);
