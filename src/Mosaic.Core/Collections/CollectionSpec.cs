@@ -3,7 +3,10 @@ using System.Text.RegularExpressions;
 namespace Mosaic.Core.Collections;
 
 /// <summary>The settings a collection is created with; immutable once created.</summary>
-/// <remarks><see cref="Dimension"/> 0 means a keyword-only collection that accepts no vectors.</remarks>
+/// <remarks>
+/// <see cref="Dimension"/> 0 means a keyword-only collection that accepts no vectors. With <see cref="EmbedModel"/> set,
+/// documents without a vector get one computed from their text at write, and searches without one embed their query.
+/// </remarks>
 public sealed partial record CollectionSpec(
     string Name,
     int Dimension,
@@ -11,7 +14,8 @@ public sealed partial record CollectionSpec(
     int Shards,
     int Replicas,
     IReadOnlyDictionary<string, FieldType> Fields,
-    HnswSettings Hnsw)
+    HnswSettings Hnsw,
+    string? EmbedModel = null)
 {
     public const int MaxDimension = 4096;
     public const int MaxShards = 256;
@@ -23,7 +27,7 @@ public sealed partial record CollectionSpec(
     /// <summary>Equality by value, fields included (records compare dictionaries by reference).</summary>
     public bool SameSettingsAs(CollectionSpec other) =>
         Name == other.Name && Dimension == other.Dimension && Metric == other.Metric && Shards == other.Shards
-        && Replicas == other.Replicas && Hnsw == other.Hnsw && Fields.Count == other.Fields.Count
+        && Replicas == other.Replicas && Hnsw == other.Hnsw && EmbedModel == other.EmbedModel && Fields.Count == other.Fields.Count
         && Fields.All(f => other.Fields.TryGetValue(f.Key, out var t) && t == f.Value);
 
     [GeneratedRegex("^[a-z0-9_-]{1,64}$")]

@@ -19,6 +19,9 @@ public sealed class MosaicException(ErrorKind kind, string code, string detail) 
 
     public string Detail { get; } = detail;
 
+    /// <summary>When set, the client may try again after this long (the HTTP layer sends it as Retry-After).</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     public static MosaicException Invalid(string detail) => new(ErrorKind.InvalidArgument, "invalid_argument", detail);
 
     public static MosaicException NotFound(string what) => new(ErrorKind.NotFound, "not_found", what);
