@@ -24,6 +24,10 @@ namespace Mosaic.Contracts;
 [JsonSerializable(typeof(BatchSearchResponse))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(ClusterResponse))]
+[JsonSerializable(typeof(EmbeddingsRequest))]
+[JsonSerializable(typeof(EmbeddingsResponse<float[]>))]
+[JsonSerializable(typeof(EmbeddingsResponse<string>))]
+[JsonSerializable(typeof(ModelListResponse))]
 public sealed partial class MosaicJsonContext : JsonSerializerContext;
 
 /// <summary>The JSON settings of the API, shared by server and client.</summary>

@@ -11,7 +11,8 @@ public sealed record CreateCollectionRequest(
     int? Shards = null,
     int? Replicas = null,
     Dictionary<string, string>? Fields = null,
-    HnswBody? Hnsw = null);
+    HnswBody? Hnsw = null,
+    EmbedBody? Embed = null);
 
 /// <summary>HNSW settings of a collection.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]

@@ -15,7 +15,8 @@ public sealed record CollectionResponse(
     Dictionary<string, string> Fields,
     HnswResponse Hnsw,
     long? DocCount = null,
-    List<ShardStatsResponse>? ShardStats = null);
+    List<ShardStatsResponse>? ShardStats = null,
+    EmbedBody? Embed = null);
 
 public sealed record HnswResponse(int M, int EfConstruction, int EfSearch);
 
@@ -46,7 +47,7 @@ public sealed record BatchSearchResponse(List<SearchResponse> Results);
 
 public sealed record HealthResponse(string Status, string? Detail = null);
 
-public sealed record ClusterResponse(List<NodeResponse> Nodes, List<ClusterCollectionResponse> Collections, long? PlacementVersion = null);
+public sealed record ClusterResponse(List<NodeResponse> Nodes, List<ClusterCollectionResponse> Collections, long? PlacementVersion = null, EmbeddingStatsResponse? Embedding = null);
 
 public sealed record NodeResponse(string Name, string Role, string Address, string State, DateTimeOffset? LeaseExpiresAt = null, int ShardsHeld = 0);
 

@@ -15,6 +15,7 @@ using Mosaic.Coordinator.Placement;
 using Mosaic.Core.Seams;
 using Mosaic.Hosting.Caching;
 using Mosaic.Hosting.Cluster;
+using Mosaic.Hosting.Embedding;
 using Mosaic.Worker;
 using Mosaic.Worker.Node;
 using Mosaic.Worker.Placement;
@@ -48,6 +49,7 @@ public static partial class MosaicApp
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
 
         var options = BindOptions(builder.Configuration);
+        var embedding = EmbeddingRegistration.BindOptions(builder.Configuration);
         var mosaic = options.Mosaic;
         string data = Path.GetFullPath(mosaic.DataDir);
         Directory.CreateDirectory(data);
@@ -97,6 +99,7 @@ public static partial class MosaicApp
 
         if (mosaic.Role != MosaicRole.Worker)
         {
+            services.AddMosaicEmbedding(embedding);
             services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, MosaicJsonContext.Default));
             services.AddOpenApi(o => o.AddRequestBodyDocs());
         }
@@ -140,6 +143,7 @@ public static partial class MosaicApp
         app.MapDocuments();
         app.MapSearch();
         app.MapOperations();
+        app.MapEmbeddings();
         return app;
     }
 

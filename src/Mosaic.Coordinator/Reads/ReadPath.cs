@@ -13,7 +13,7 @@ namespace Mosaic.Coordinator.Reads;
 /// Every shard call starts before any is awaited and has its own deadline. A shard whose replicas all fail is reported
 /// in the answer (partial, coverage, failures) instead of failing the whole search.
 /// </remarks>
-public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardRouter router, ReplicaSelector selector, ShardLatencyTracker latencies, IOptions<CoordinatorOptions> options, TimeProvider time)
+public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardRouter router, ReplicaSelector selector, ShardLatencyTracker latencies, IOptions<CoordinatorOptions> options, TimeProvider time, IEmbedder? embedder = null)
 {
     private readonly CoordinatorOptions _options = options.Value;
 
@@ -22,6 +22,7 @@ public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardR
         long started = time.GetTimestamp();
         var info = await catalog.GetAsync(collection, ct).ConfigureAwait(false)
             ?? throw MosaicException.NotFound($"collection '{collection}' does not exist");
+        query = await QueryEmbedding.ResolveAsync(embedder, info.Spec, query, ct).ConfigureAwait(false);
         var (filter, after, timeout) = await ValidateAsync(info, query, ct).ConfigureAwait(false);
 
         var routes = await router.RouteAsync(info, ct).ConfigureAwait(false);

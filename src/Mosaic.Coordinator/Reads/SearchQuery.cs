@@ -4,7 +4,11 @@ using Mosaic.Core.Search;
 namespace Mosaic.Coordinator.Reads;
 
 /// <summary>A search as the client asked it, parsed but not yet checked against the collection.</summary>
-/// <remarks><see cref="Filter"/> stays raw JSON because its meaning (keyword or number) depends on the collection's fields.</remarks>
+/// <remarks>
+/// <see cref="Filter"/> stays raw JSON because its meaning (keyword or number) depends on the collection's fields.
+/// <see cref="ModeImplied"/>: the client gave no mode, so <see cref="Mode"/> was guessed from what it sent, and a collection
+/// with an embedding model may still turn query text alone into a hybrid search.
+/// </remarks>
 public sealed record SearchQuery(
     SearchMode Mode,
     float[]? Vector,
@@ -17,7 +21,8 @@ public sealed record SearchQuery(
     bool AllowPartial = true,
     bool IncludeText = false,
     bool IncludeFields = false,
-    bool IncludeVector = false);
+    bool IncludeVector = false,
+    bool ModeImplied = false);
 
 /// <summary>One shard that did not answer, and why (timeout, unavailable, error).</summary>
 public sealed record ShardFailure(int Shard, string Reason);

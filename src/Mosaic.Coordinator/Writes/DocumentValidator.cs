@@ -13,6 +13,11 @@ public static class DocumentValidator
     public static void Validate(Document doc, CollectionSpec spec, CoordinatorOptions options, string where = "")
     {
         ValidateId(doc.Id, options, where);
+        if (spec.EmbedModel is not null && doc.Vector is null && string.IsNullOrWhiteSpace(doc.Text))
+        {
+            throw MosaicException.Invalid($"{where}text: collection '{spec.Name}' computes vectors from text with model '{spec.EmbedModel}'; give text or vector");
+        }
+
         if (doc.Vector is { } vector)
         {
             if (!spec.HasVectors)

@@ -6,8 +6,12 @@ using Mosaic.Core.Seams;
 namespace Mosaic.Coordinator.Writes;
 
 /// <summary>The write side of the coordinator: validates, then commits documents and their change records in one store transaction.</summary>
-/// <remarks>Never touches shards: workers learn of writes from the change log (CQRS).</remarks>
-public sealed class WritePath(ICollectionCatalog catalog, IDocumentStore store, IOptions<CoordinatorOptions> options)
+/// <remarks>
+/// Never touches shards: workers learn of writes from the change log (CQRS). In a collection with an embedding model,
+/// documents without a vector get one from their text here, before the transaction: the vector is stored once, replicas
+/// never embed, and an embedder failure writes nothing.
+/// </remarks>
+public sealed class WritePath(ICollectionCatalog catalog, IDocumentStore store, IOptions<CoordinatorOptions> options, IEmbedder? embedder = null)
 {
     private readonly CoordinatorOptions _options = options.Value;
 
@@ -42,6 +46,32 @@ public sealed class WritePath(ICollectionCatalog catalog, IDocumentStore store, 
             throw MosaicException.Invalid("Idempotency-Key: must be at most 256 characters");
         }
 
+        if (collection.Spec.EmbedModel is { } model)
+        {
+            writes = await EmbedTextsAsync(model, writes, ct).ConfigureAwait(false);
+        }
+
         return await store.WriteAsync(collection, writes, idempotencyKey, renderAnswer, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The writes with a vector computed from the text of every document that came without one (one embed call).</summary>
+    private async Task<IReadOnlyList<DocumentWrite>> EmbedTextsAsync(string model, IReadOnlyList<DocumentWrite> writes, CancellationToken ct)
+    {
+        var needing = Enumerable.Range(0, writes.Count).Where(i => writes[i].Document is { Vector: null }).ToList();
+        if (needing.Count == 0)
+        {
+            return writes;
+        }
+
+        var embedded = await (embedder ?? throw new InvalidOperationException("a collection with an embedding model needs an IEmbedder"))
+            .EmbedAsync(model, needing.Select(i => writes[i].Document!.Text!).ToList(), ct).ConfigureAwait(false);
+        var result = writes.ToArray();
+        for (int j = 0; j < needing.Count; j++)
+        {
+            var write = result[needing[j]];
+            result[needing[j]] = write with { Document = write.Document! with { Vector = embedded.Vectors[j] } };
+        }
+
+        return result;
     }
 }

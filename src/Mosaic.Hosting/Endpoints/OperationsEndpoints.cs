@@ -3,7 +3,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Mosaic.Contracts;
+using Microsoft.Extensions.DependencyInjection;
+using Mosaic.Embedding;
 using Mosaic.Hosting.Cluster;
+using Mosaic.Hosting.Embedding;
 
 namespace Mosaic.Hosting.Endpoints;
 
@@ -32,6 +35,14 @@ internal static class OperationsEndpoints
         }
     }
 
-    private static async Task<IResult> ClusterAsync(IClusterStatus status, IOptions<MosaicOptions> options, HttpContext context) =>
-        Results.Json(await status.DescribeAsync($"http://{options.Value.Host}:{context.Connection.LocalPort}", context.RequestAborted), MosaicJson.Api.ClusterResponse);
+    private static async Task<IResult> ClusterAsync(IClusterStatus status, IOptions<MosaicOptions> options, HttpContext context)
+    {
+        var cluster = await status.DescribeAsync($"http://{options.Value.Host}:{context.Connection.LocalPort}", context.RequestAborted);
+        if (context.RequestServices.GetService<EmbeddingStats>() is { } embedding)
+        {
+            cluster = cluster with { Embedding = EmbeddingStatsView.Of(embedding) };
+        }
+
+        return Results.Json(cluster, MosaicJson.Api.ClusterResponse);
+    }
 }

@@ -27,6 +27,7 @@ internal static class ApiErrors
         app.Use(async (context, next) =>
         {
             IResult? failure = null;
+            TimeSpan? retryAfter = null;
             try
             {
                 await next(context);
@@ -34,6 +35,7 @@ internal static class ApiErrors
             catch (MosaicException ex)
             {
                 failure = Error(StatusOf(ex.Kind), ex.Code, ex.Detail);
+                retryAfter = ex.RetryAfter;
             }
             catch (JsonException ex)
             {
@@ -53,6 +55,11 @@ internal static class ApiErrors
             if (failure is not null && !context.Response.HasStarted)
             {
                 context.Response.Clear();
+                if (retryAfter is { } retry)
+                {
+                    context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
                 await failure.ExecuteAsync(context);
             }
         });

@@ -3,6 +3,7 @@ using Mosaic.Contracts;
 using Mosaic.Coordinator.Reads;
 using Mosaic.Core.Collections;
 using Mosaic.Core.Documents;
+using Mosaic.Core.Embedding;
 using Mosaic.Core.Errors;
 using Mosaic.Core.Search;
 
@@ -20,7 +21,19 @@ internal static class ContractMapping
             throw MosaicException.Invalid($"name: '{Truncate(name)}' is not a valid collection name (use 1..64 of a-z, 0-9, _ and -)");
         }
 
-        int dimension = body.Dimension ?? 0;
+        string? embedModel = null;
+        if (body.Embed is { } embed)
+        {
+            var model = EmbeddingModel.Get(embed.Model ?? throw MosaicException.Invalid("embed.model: required (known: " + string.Join(", ", EmbeddingModel.Known.Select(m => m.Name)) + ")"), "embed.model");
+            if (body.Dimension is int given && given != model.Dimension)
+            {
+                throw MosaicException.Invalid($"dimension: model '{model.Name}' makes {model.Dimension}-dimensional vectors, got {given}");
+            }
+
+            embedModel = model.Name;
+        }
+
+        int dimension = body.Dimension ?? (embedModel is null ? 0 : EmbeddingModel.Get(embedModel, "embed.model").Dimension);
         if (dimension is < 0 or > CollectionSpec.MaxDimension)
         {
             throw MosaicException.Invalid($"dimension: must be within 0..{CollectionSpec.MaxDimension}, got {dimension}");
@@ -80,7 +93,7 @@ internal static class ContractMapping
             throw MosaicException.Invalid($"hnsw.ef_search: must be within 1..10000, got {hnsw.EfSearch}");
         }
 
-        return new CollectionSpec(name, dimension, metric, shards, replicas, fields, hnsw);
+        return new CollectionSpec(name, dimension, metric, shards, replicas, fields, hnsw, embedModel);
     }
 
     public static CollectionResponse ToResponse(CollectionSpec spec, long? docCount = null, List<ShardStatsResponse>? stats = null) => new(
@@ -92,7 +105,8 @@ internal static class ContractMapping
         spec.Fields.ToDictionary(f => f.Key, f => f.Value.ToString().ToLowerInvariant()),
         new HnswResponse(spec.Hnsw.M, spec.Hnsw.EfConstruction, spec.Hnsw.EfSearch),
         docCount,
-        stats);
+        stats,
+        spec.EmbedModel is { } model ? new EmbedBody(model) : null);
 
     public static Document ToDocument(string id, DocumentBody body, string where = "")
     {
@@ -142,7 +156,7 @@ internal static class ContractMapping
 
         return new SearchQuery(
             mode, body.Vector, body.Query, body.Filter is { ValueKind: not JsonValueKind.Null } filter ? filter : null,
-            body.TopK ?? 10, body.EfSearch, body.Consistency?.After, body.TimeoutMs, body.AllowPartial ?? true, text, fields, vector);
+            body.TopK ?? 10, body.EfSearch, body.Consistency?.After, body.TimeoutMs, body.AllowPartial ?? true, text, fields, vector, ModeImplied: body.Mode is null);
     }
 
     public static ShardsReport ToReport(SearchAnswer answer) => new(

@@ -3,13 +3,14 @@ using Xunit;
 
 namespace Mosaic.Tests.Architecture;
 
-/// <summary>Keeps the layering of STYLE.md true: Core ← Index/Store ← Worker/Coordinator ← Hosting ← Cli.</summary>
+/// <summary>Keeps the layering of STYLE.md true: Core ← Index/Store/Embedding ← Worker/Coordinator ← Hosting ← Cli.</summary>
 public sealed class DependencyDirectionTests
 {
     [Theory]
     [InlineData("Mosaic.Core", new string[0])]
     [InlineData("Mosaic.Index", new[] { "Mosaic.Core" })]
     [InlineData("Mosaic.Store", new[] { "Mosaic.Core" })]
+    [InlineData("Mosaic.Embedding", new[] { "Mosaic.Core" })]
     [InlineData("Mosaic.Worker", new[] { "Mosaic.Core", "Mosaic.Index", "Mosaic.Contracts" })]
     [InlineData("Mosaic.Coordinator", new[] { "Mosaic.Core", "Mosaic.Contracts" })]
     [InlineData("Mosaic.Contracts", new string[0])]
