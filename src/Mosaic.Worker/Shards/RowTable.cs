@@ -8,7 +8,8 @@ namespace Mosaic.Worker.Shards;
 /// <remarks>
 /// One writer (the shard's applier) and many concurrent readers (queries). Storage is chunked: a chunk never moves once
 /// allocated and only the small chunk directory is replaced when the table grows, so a reader never sees a torn array.
-/// Keyword values are stored as codes (0 = missing) so a filter compares ints, not strings.
+/// Keyword values are stored as codes (0 = missing) so a filter compares ints, not strings, and every code has a
+/// posting list of its rows (<see cref="RowPostings"/>) so a selective filter visits only the rows it matches.
 /// </remarks>
 internal sealed class RowTable
 {
@@ -18,6 +19,9 @@ internal sealed class RowTable
     private readonly string[] _keywordFields;
     private readonly string[] _numberFields;
     private readonly ConcurrentDictionary<string, int>[] _keywordCodes;
+
+    /// <summary>Per keyword field, the posting list of each code (index = code); replaced whole when a code is added.</summary>
+    private readonly RowPostings?[][] _postings;
     private Chunk?[] _chunks = new Chunk?[16];
     private int _count;
 
@@ -26,6 +30,7 @@ internal sealed class RowTable
         _keywordFields = fields.Where(f => f.Value == FieldType.Keyword).Select(f => f.Key).Order(StringComparer.Ordinal).ToArray();
         _numberFields = fields.Where(f => f.Value == FieldType.Number).Select(f => f.Key).Order(StringComparer.Ordinal).ToArray();
         _keywordCodes = _keywordFields.Select(_ => new ConcurrentDictionary<string, int>(StringComparer.Ordinal)).ToArray();
+        _postings = _keywordFields.Select(_ => new RowPostings?[16]).ToArray();
     }
 
     public int Count => Volatile.Read(ref _count);
@@ -39,6 +44,13 @@ internal sealed class RowTable
 
     /// <summary>The code of a keyword value, or -1 when no row ever had it (so nothing can match).</summary>
     public int KeywordCode(int field, string value) => _keywordCodes[field].TryGetValue(value, out int code) ? code : -1;
+
+    /// <summary>The rows holding keyword <paramref name="code"/> of <paramref name="field"/>, or null when none ever did.</summary>
+    public RowPostings? Postings(int field, int code)
+    {
+        var byCode = Volatile.Read(ref _postings[field]);
+        return code > 0 && code < byCode.Length ? byCode[code] : null;
+    }
 
     public string? IdOf(long rowid)
     {
@@ -57,8 +69,10 @@ internal sealed class RowTable
         var chunk = EnsureChunk(rowid);
         int i = (int)(rowid & (ChunkSize - 1));
         chunk.Seqs[i] = seq;
+        Span<int> before = _keywordFields.Length <= 64 ? stackalloc int[_keywordFields.Length] : new int[_keywordFields.Length];
         for (int f = 0; f < _keywordFields.Length; f++)
         {
+            before[f] = chunk.Ids[i] is null ? 0 : chunk.Keywords[f][i];
             chunk.Keywords[f][i] = 0;
         }
 
@@ -88,6 +102,23 @@ internal sealed class RowTable
             }
         }
 
+        for (int f = 0; f < _keywordFields.Length; f++)
+        {
+            int after = chunk.Keywords[f][i];
+            if (after != before[f])
+            {
+                if (before[f] > 0)
+                {
+                    PostingsFor(f, before[f]).Remove(rowid);
+                }
+
+                if (after > 0)
+                {
+                    PostingsFor(f, after).Add(rowid);
+                }
+            }
+        }
+
         if (chunk.Ids[i] is null)
         {
             Interlocked.Increment(ref _count);
@@ -105,7 +136,29 @@ internal sealed class RowTable
         {
             Volatile.Write(ref chunk.Ids[i], null);
             Interlocked.Decrement(ref _count);
+            for (int f = 0; f < _keywordFields.Length; f++)
+            {
+                if (chunk.Keywords[f][i] is > 0 and var code)
+                {
+                    PostingsFor(f, code).Remove(rowid);
+                }
+            }
         }
+    }
+
+    /// <summary>Writer only: the posting list of a code, created (and the per-field array grown) on first use.</summary>
+    private RowPostings PostingsFor(int field, int code)
+    {
+        var byCode = _postings[field];
+        if (code >= byCode.Length)
+        {
+            var grown = new RowPostings?[Math.Max(byCode.Length * 2, code + 1)];
+            byCode.CopyTo(grown, 0);
+            Volatile.Write(ref _postings[field], grown);
+            byCode = grown;
+        }
+
+        return byCode[code] ??= new RowPostings();
     }
 
     private Chunk? ChunkOf(long rowid)
