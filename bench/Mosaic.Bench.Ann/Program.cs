@@ -5,12 +5,16 @@ using Mosaic.Core.Collections;
 using Mosaic.Index;
 
 // Mosaic's side of the ANN comparison; same arguments and JSON fields as ../shared/bench/hnswlib_native.cpp:
-//   DATA_DIR ip|l2 M EF_CONSTRUCTION EF_LIST K RUNS OUT_JSON [LABEL]
+//   DATA_DIR ip|l2 M EF_CONSTRUCTION EF_LIST K RUNS OUT_JSON [LABEL [float|int8|binary]]
 // Builds single-threaded, warms up, then per ef answers the queries one at a time (best of RUNS loops).
-// Extra: a second build with AddParallel on all cores (MOSAIC_BENCH_PARALLEL=0 skips it).
+// A quantized index rescores its final candidates on the float vectors of the loaded data set (the server reads
+// them from the shard file); memory_bytes_per_vector counts what the index holds (codes, links, label map).
+// Extra: a second build with AddParallel on all cores (MOSAIC_BENCH_PARALLEL=0 skips it);
+// MOSAIC_BENCH_PARALLEL_PAIRS=N instead times N interleaved pairs of AddParallel on 1 thread and on all cores;
+// MOSAIC_BENCH_UPDATE_ROUNDS=R then re-adds every vector R times and reports node count, RSS and recall after.
 if (args.Length < 8)
 {
-    Console.Error.WriteLine("usage: bench/ann DATA_DIR ip|l2 M EF_CONSTRUCTION EF_LIST K RUNS OUT_JSON [LABEL]");
+    Console.Error.WriteLine("usage: bench/ann DATA_DIR ip|l2 M EF_CONSTRUCTION EF_LIST K RUNS OUT_JSON [LABEL [float|int8|binary]]");
     return 2;
 }
 
@@ -28,6 +32,13 @@ int k = int.Parse(args[5]);
 int runs = int.Parse(args[6]);
 string outPath = args[7];
 string label = args.Length > 8 ? args[8] : "mosaic";
+VectorQuantization quantization = (args.Length > 9 ? args[9] : "float") switch
+{
+    "float" => VectorQuantization.Float,
+    "int8" => VectorQuantization.Int8,
+    "binary" => VectorQuantization.Binary,
+    _ => throw new ArgumentException("quantization must be float, int8 or binary"),
+};
 
 float[] baseVectors = TexmexFile.Read<float>(Path.Combine(dir, "base.fvecs"), out int n, out int d);
 float[] queries = TexmexFile.Read<float>(Path.Combine(dir, "query.fvecs"), out int nq, out int dq);
@@ -37,7 +48,8 @@ if (dq != d || ngt != nq || kgt < k)
     throw new InvalidDataException("data set shapes do not match");
 }
 
-var settings = new HnswSettings(m, efc);
+var settings = new HnswSettings(m, efc, Quantization: quantization);
+var source = new RowSource(baseVectors, d);
 var labels = new long[n];
 for (int i = 0; i < n; i++)
 {
@@ -46,7 +58,31 @@ for (int i = 0; i < n; i++)
 
 double parallelSeconds = 0, parallelRecall = 0, parallelCpuSeconds = 0;
 int threads = Environment.ProcessorCount;
-if (Environment.GetEnvironmentVariable("MOSAIC_BENCH_PARALLEL") != "0")
+int pairs = int.TryParse(Environment.GetEnvironmentVariable("MOSAIC_BENCH_PARALLEL_PAIRS"), out int p) ? p : 0;
+var pairRows = new List<Dictionary<string, object>>();
+for (int pair = 0; pair < pairs; pair++)
+{
+    // Interleaved, so both sides see the same background load on a shared machine; best of each is reported.
+    foreach (int t in new[] { 1, threads })
+    {
+        using var built = new HnswIndex(d, metric, settings, n);
+        var c0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var w = Stopwatch.StartNew();
+        built.AddParallel(labels, baseVectors, t);
+        double wall = w.Elapsed.TotalSeconds;
+        double cpu = (Process.GetCurrentProcess().TotalProcessorTime - c0).TotalSeconds;
+        pairRows.Add(new() { ["pair"] = pair, ["threads"] = t, ["wall_s"] = wall, ["cpu_s"] = cpu });
+        Console.WriteLine($"[{label}] pair {pair}: AddParallel on {t} thread(s) {wall:F2}s wall, {cpu:F2}s CPU");
+    }
+}
+
+if (pairs > 0)
+{
+    double serialBest = pairRows.Where(r => (int)r["threads"] == 1).Min(r => (double)r["wall_s"]);
+    double parallelBest = pairRows.Where(r => (int)r["threads"] == threads).Min(r => (double)r["wall_s"]);
+    Console.WriteLine($"[{label}] best of {pairs} interleaved pairs: 1 thread {serialBest:F2}s, {threads} threads {parallelBest:F2}s = {serialBest / parallelBest:F2}x");
+}
+else if (Environment.GetEnvironmentVariable("MOSAIC_BENCH_PARALLEL") != "0")
 {
     using var parallel = new HnswIndex(d, metric, settings, n);
     var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
@@ -69,7 +105,7 @@ for (int i = 0; i < n; i++)
 double build = sw.Elapsed.TotalSeconds;
 double buildCpu = (Process.GetCurrentProcess().TotalProcessorTime - buildCpu0).TotalSeconds;
 double bytesPerVector = (double)index.MemoryBytes / n;
-Console.WriteLine($"[{label}] N={n} D={d} build {build:F1}s ({n / build:F0} vec/s), {bytesPerVector:F0} B/vector, huge pages {AnonHugePagesKb() / 1024} MiB");
+Console.WriteLine($"[{label}] {quantization} N={n} D={d} build {build:F1}s ({n / build:F0} vec/s), {bytesPerVector:F0} B/vector, huge pages {AnonHugePagesKb() / 1024} MiB");
 if (parallelSeconds > 0)
 {
     Console.WriteLine($"[{label}] parallel build speed-up {build / parallelSeconds:F2}x on {threads} threads");
@@ -89,6 +125,27 @@ foreach (int ef in efs)
     var r = Measure(index, ef, runs);
     Console.WriteLine($"[{label}] ef={ef,4} recall@{k}={r.Recall:F4} single {r.Qps,8:F0} qps (p50 {r.P50:F0}us p99 {r.P99:F0}us)");
     rows.Add(new() { ["ef"] = ef, ["recall"] = r.Recall, ["qps_single"] = r.Qps, ["lat_p50_us"] = r.P50, ["lat_p99_us"] = r.P99 });
+}
+
+int rounds = int.TryParse(Environment.GetEnvironmentVariable("MOSAIC_BENCH_UPDATE_ROUNDS"), out int ur) ? ur : 0;
+var updateRows = new List<Dictionary<string, object>>();
+if (rounds > 0)
+{
+    long rssLoaded = RssBytes();
+    updateRows.Add(new() { ["round"] = 0, ["rss_bytes"] = rssLoaded, ["nodes"] = index.NodeCount, ["recall_ef64"] = Measure(index, 64, 1).Recall });
+    for (int round = 1; round <= rounds; round++)
+    {
+        // Every document updated once per round (same vector: the record is tombstoned, reused and relinked).
+        for (int i = 0; i < n; i++)
+        {
+            index.Add(i, baseVectors.AsSpan(i * d, d));
+        }
+
+        long rss = RssBytes();
+        double recall = round == rounds || round == 1 ? Measure(index, 64, 1).Recall : double.NaN;
+        updateRows.Add(new() { ["round"] = round, ["rss_bytes"] = rss, ["nodes"] = index.NodeCount, ["recall_ef64"] = double.IsNaN(recall) ? -1 : recall });
+        Console.WriteLine($"[{label}] update round {round}: {index.NodeCount} nodes, RSS {rss / 1048576.0:F0} MiB ({(double)rss / rssLoaded:F3}x of loaded){(double.IsNaN(recall) ? "" : $", recall@{k} at ef=64 {recall:F4}")}");
+    }
 }
 
 var doc = new Dictionary<string, object>
@@ -115,6 +172,9 @@ var doc = new Dictionary<string, object>
     ["build_parallel_cores_busy"] = parallelSeconds > 0 ? parallelCpuSeconds / parallelSeconds : 0,
     ["build_parallel_speedup"] = parallelSeconds > 0 ? build / parallelSeconds : 0,
     ["build_parallel_recall_ef64"] = parallelRecall,
+    ["quantization"] = quantization.ToString().ToLowerInvariant(),
+    ["parallel_pairs"] = pairRows,
+    ["update_rounds"] = updateRows,
     ["dotnet"] = Environment.Version.ToString(),
     ["results"] = rows,
 };
@@ -137,7 +197,7 @@ Result Measure(HnswIndex idx, int ef, int loops)
         for (int i = 0; i < nq; i++)
         {
             long t = Stopwatch.GetTimestamp();
-            int c = idx.Search(queries.AsSpan(i * d, d), k, ef, hits);
+            int c = idx.Search(queries.AsSpan(i * d, d), k, ef, hits, null, source);
             lat[i] = Stopwatch.GetElapsedTime(t).TotalMicroseconds;
             var truth = groundTruth.AsSpan(i * kgt, k);
             for (int j = 0; j < c; j++)
@@ -162,6 +222,12 @@ Result Measure(HnswIndex idx, int ef, int loops)
     return new Result((double)bestFound / ((double)k * nq), nq / bestTotal, best[nq / 2], best[Math.Min(nq - 1, (int)(nq * 0.99))]);
 }
 
+static long RssBytes()
+{
+    GC.Collect();
+    return Process.GetCurrentProcess().WorkingSet64;
+}
+
 static long AnonHugePagesKb()
 {
     try
@@ -182,3 +248,13 @@ static long AnonHugePagesKb()
 }
 
 internal readonly record struct Result(double Recall, double Qps, double P50, double P99);
+
+/// <summary>The loaded base vectors as the quantized index's rescoring source (row i is label i).</summary>
+internal sealed class RowSource(float[] rows, int dimension) : IVectorSource
+{
+    public bool TryRead(long label, Span<float> destination)
+    {
+        rows.AsSpan((int)label * dimension, dimension).CopyTo(destination);
+        return true;
+    }
+}

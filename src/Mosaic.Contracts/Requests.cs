@@ -12,7 +12,8 @@ public sealed record CreateCollectionRequest(
     int? Replicas = null,
     Dictionary<string, string>? Fields = null,
     HnswBody? Hnsw = null,
-    EmbedBody? Embed = null);
+    EmbedBody? Embed = null,
+    string? Quantization = null);
 
 /// <summary>HNSW settings of a collection.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]

@@ -16,7 +16,8 @@ public sealed record CollectionResponse(
     HnswResponse Hnsw,
     long? DocCount = null,
     List<ShardStatsResponse>? ShardStats = null,
-    EmbedBody? Embed = null);
+    EmbedBody? Embed = null,
+    string Quantization = "float");
 
 public sealed record HnswResponse(int M, int EfConstruction, int EfSearch);
 

@@ -36,77 +36,98 @@ public sealed unsafe partial class HnswIndex
         lock (_writeLock)
         {
             ThrowIfDisposed();
-            _nodes.EnsureCapacity(_nodeCount + (long)labels.Length);
-
-            // Records first, in order and on this thread (labels and levels come out the same as a serial build);
-            // a node still unlinked is valid for exact search and harmless to graph readers, who cannot reach it.
-            int first = _nodeCount;
-            for (int i = 0; i < labels.Length; i++)
+            if (_pending is not null)
             {
-                ReplaceLabel(labels[i], -1);
-                int id = ReserveNode(labels[i], vectorsRowMajor.Slice(i * _dimension, _dimension));
-                ReplaceLabel(labels[i], id);
-            }
-
-            int count = labels.Length;
-            if (threads == 1 || count < 2 * threads)
-            {
-                for (int i = 0; i < count; i++)
+                for (int i = 0; i < labels.Length; i++)
                 {
-                    Insert(first + i, concurrent: false);
+                    AddPendingOnly(labels[i], vectorsRowMajor.Slice(i * _dimension, _dimension));
+                }
+
+                if (PendingCount >= TrainingSize)
+                {
+                    TrainAndInsertPending(threads);
                 }
 
                 return;
             }
 
-            int next = 0;
-            Exception? failure = null;
-            var workers = new Thread[threads];
-            for (int t = 0; t < threads; t++)
+            InsertBatch(labels, vectorsRowMajor, threads);
+        }
+    }
+
+    /// <summary>The body of <see cref="AddParallel"/> (write lock held, index trained or float).</summary>
+    private void InsertBatch(ReadOnlySpan<long> labels, ReadOnlySpan<float> vectorsRowMajor, int threads)
+    {
+        _nodes.EnsureCapacity(_nodeCount + (long)labels.Length);
+
+        // Records first, in order and on this thread (labels and levels come out the same as a serial build);
+        // a node still unlinked is valid for exact search and harmless to graph readers, who cannot reach it.
+        int first = _nodeCount;
+        for (int i = 0; i < labels.Length; i++)
+        {
+            ReplaceLabel(labels[i], -1);
+            int id = ReserveNode(labels[i], vectorsRowMajor.Slice(i * _dimension, _dimension));
+            ReplaceLabel(labels[i], id);
+        }
+
+        int count = labels.Length;
+        if (threads == 1 || count < 2 * threads)
+        {
+            for (int i = 0; i < count; i++)
             {
-                workers[t] = new Thread(() =>
-                {
-                    try
-                    {
-                        int i;
-                        while ((i = Interlocked.Increment(ref next) - 1) < count && Volatile.Read(ref failure) is null)
-                        {
-                            Insert(first + i, concurrent: true);
-                        }
-                    }
-                    catch (Exception ex)
-                    {
-                        Interlocked.CompareExchange(ref failure, ex, null);
-                    }
-                })
-                {
-                    IsBackground = true,
-                    Name = "hnsw-build-" + t,
-                };
-                workers[t].Start();
+                Insert(first + i, concurrent: false);
             }
 
-            foreach (var worker in workers)
-            {
-                worker.Join();
-            }
+            return;
+        }
 
-            if (failure is not null)
+        int next = 0;
+        Exception? failure = null;
+        var workers = new Thread[threads];
+        for (int t = 0; t < threads; t++)
+        {
+            workers[t] = new Thread(() =>
             {
-                throw new InvalidOperationException("parallel build failed", failure);
-            }
+                try
+                {
+                    int i;
+                    while ((i = Interlocked.Increment(ref next) - 1) < count && Volatile.Read(ref failure) is null)
+                    {
+                        Insert(first + i, concurrent: true);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    Interlocked.CompareExchange(ref failure, ex, null);
+                }
+            })
+            {
+                IsBackground = true,
+                Name = "hnsw-build-" + t,
+            };
+            workers[t].Start();
+        }
+
+        foreach (var worker in workers)
+        {
+            worker.Join();
+        }
+
+        if (failure is not null)
+        {
+            throw new InvalidOperationException("parallel build failed", failure);
         }
     }
 
     private void Insert(int id, bool concurrent)
     {
-        if (Metric == VectorMetric.L2)
+        switch (_kind)
         {
-            Insert<SquaredL2>(id, concurrent);
-        }
-        else
-        {
-            Insert<NegativeDot>(id, concurrent);
+            case DistanceKind.FloatL2: Insert<SquaredL2>(id, concurrent); break;
+            case DistanceKind.FloatDot: Insert<NegativeDot>(id, concurrent); break;
+            case DistanceKind.Int8L2: Insert<Int8SquaredL2>(id, concurrent); break;
+            case DistanceKind.Int8Dot: Insert<Int8NegativeDot>(id, concurrent); break;
+            default: Insert<Hamming>(id, concurrent); break;
         }
     }
 
@@ -149,7 +170,7 @@ public sealed unsafe partial class HnswIndex
     private void InsertLocked<TDist>(int id, byte* node, bool concurrent)
         where TDist : struct, IDistance
     {
-        float* v = (float*)node;
+        byte* v = node;
         int level = LevelOf(node + _headerOffset);
         long entry = Volatile.Read(ref _entry);
         if (entry < 0)
@@ -180,7 +201,7 @@ public sealed unsafe partial class HnswIndex
             int maxLevel = (int)(entry >> 32);
             int ep = (int)entry;
             int limit = (int)Math.Min(_nodes.Capacity, int.MaxValue);
-            float epDist = TDist.Distance(v, (float*)Node(ep), _paddedDimension);
+            float epDist = TDist.Distance(v, Node(ep), _distanceLength);
             if (level < maxLevel)
             {
                 ep = GreedyDescend<TDist>(v, ep, ref epDist, maxLevel, level, limit);
@@ -288,7 +309,7 @@ public sealed unsafe partial class HnswIndex
 
                 if (!duplicate)
                 {
-                    work[n++] = new Candidate(TDist.Distance((float*)node, (float*)Node(other), _paddedDimension), other);
+                    work[n++] = new Candidate(TDist.Distance(node, Node(other), _distanceLength), other);
                 }
             }
 
@@ -334,15 +355,15 @@ public sealed unsafe partial class HnswIndex
         }
 
         int kept = 0;
-        int dim = _paddedDimension;
+        int dim = _distanceLength;
         for (int i = 0; i < sorted.Length && kept < max; i++)
         {
             Candidate c = sorted[i];
-            float* cv = (float*)Node(c.Id);
+            byte* cv = Node(c.Id);
             bool good = true;
             for (int j = 0; j < kept; j++)
             {
-                if (TDist.Distance(cv, (float*)Node(output[j].Id), dim) < c.Distance)
+                if (TDist.Distance(cv, Node(output[j].Id), dim) < c.Distance)
                 {
                     good = false;
                     break;
@@ -381,12 +402,12 @@ public sealed unsafe partial class HnswIndex
 
             // Full: choose maxLinks among the current links plus the new one, by distance to the target.
             Candidate[] work = scratch.Work;
-            float* tv = (float*)node;
+            byte* tv = node;
             work[0] = new Candidate(distance, newId);
             for (int j = 0; j < n; j++)
             {
                 int other = links[j];
-                work[j + 1] = new Candidate(TDist.Distance(tv, (float*)Node(other), _paddedDimension), other);
+                work[j + 1] = new Candidate(TDist.Distance(tv, Node(other), _distanceLength), other);
             }
 
             Span<Candidate> candidates = work.AsSpan(0, n + 1);

@@ -1,22 +1,25 @@
 using System.Runtime.InteropServices;
 using Mosaic.Core.Collections;
 using Mosaic.Index.Graph;
+using Mosaic.Index.Quantization;
 using Mosaic.Index.Storage;
 
 namespace Mosaic.Index;
 
 /// <summary>Persistence: a versioned little-endian file with an XxHash64 trailer.</summary>
 /// <remarks>
-/// Layout (version 1): magic "MOSHNSW\0", version, dimension, metric, M, efConstruction, efSearch, seed,
-/// node count, tombstone count, entry node, top level; then per node: label (i64), level|flags (i32), level-0 link
-/// count and links, the stored vector (normalized for cosine), and per upper level a link count and links; then the
-/// hash of all preceding bytes. Everything read is range-checked before use, so a damaged file fails with
+/// Layout (version 2): magic "MOSHNSW\0", version, dimension, metric, M, efConstruction, efSearch, seed,
+/// node count, tombstone count, entry node, top level, quantization; for a quantized index a trained flag and, when
+/// trained, the codec's bounds; then per node: label (i64), level|flags (i32), level-0 link count and links, the
+/// stored vector (normalized for cosine) or code, and per upper level a link count and links; then the vectors an
+/// untrained quantized index still buffers (count, then label and floats each); then the hash of all preceding bytes.
+/// Version 1 files (float, no quantization field, no buffer) still load. Everything read is range-checked before use, so a damaged file fails with
 /// <see cref="InvalidDataException"/> instead of producing a graph with out-of-range links.
 /// </remarks>
 public sealed unsafe partial class HnswIndex
 {
     private const ulong FileMagic = 0x0057534E48534F4DUL; // "MOSHNSW\0" little-endian
-    private const int FileVersion = 1;
+    private const int FileVersion = 2;
 
     /// <summary>Writes the whole index (vectors, graph, tombstones, labels). Writers wait while it runs; searches do not.</summary>
     public void Save(Stream stream)
@@ -40,6 +43,13 @@ public sealed unsafe partial class HnswIndex
             w.WriteInt32(_deletedCount);
             w.WriteInt32(entry < 0 ? -1 : (int)entry);
             w.WriteInt32(entry < 0 ? -1 : (int)(entry >> 32));
+            w.WriteInt32((int)Quantization);
+            if (Quantization != VectorQuantization.Float)
+            {
+                w.WriteInt32(_codec is null ? 0 : 1);
+                _codec?.Write(w);
+            }
+
             for (int id = 0; id < nodes; id++)
             {
                 byte* node = Node(id);
@@ -50,7 +60,7 @@ public sealed unsafe partial class HnswIndex
                 int n0 = Math.Min(*(int*)(header + NodeLayout.CountOffset), _maxM0);
                 w.WriteInt32(n0);
                 w.WriteBytes(new ReadOnlySpan<byte>(node + _linksOffset, n0 * sizeof(int)));
-                w.WriteBytes(new ReadOnlySpan<byte>(node, _dimension * sizeof(float)));
+                w.WriteBytes(new ReadOnlySpan<byte>(node, StoredVectorBytes));
                 int level = flags & NodeLayout.LevelMask;
                 for (int l = 1; l <= level; l++)
                 {
@@ -61,6 +71,7 @@ public sealed unsafe partial class HnswIndex
                 }
             }
 
+            WritePending(w);
             w.Finish();
         }
     }
@@ -76,7 +87,7 @@ public sealed unsafe partial class HnswIndex
         }
 
         int version = r.ReadInt32();
-        if (version != FileVersion)
+        if (version is not (1 or FileVersion))
         {
             throw new InvalidDataException($"unsupported index file version {version}");
         }
@@ -91,16 +102,34 @@ public sealed unsafe partial class HnswIndex
         int deleted = r.ReadInt32();
         int entryId = r.ReadInt32();
         int maxLevel = r.ReadInt32();
+        var quantization = version == 1 ? VectorQuantization.Float : (VectorQuantization)r.ReadInt32();
+        Check(Enum.IsDefined(quantization), "quantization");
         Check(dimension is >= 1 and <= 65536, "dimension");
         Check(Enum.IsDefined((VectorMetric)metric), "metric");
         Check(m is >= 2 and <= 1024 && efConstruction >= 1 && efSearch >= 1, "settings");
         Check(nodes >= 0 && deleted >= 0 && deleted <= nodes, "node counts");
         Check(nodes == 0 ? entryId == -1 && maxLevel == -1 : (uint)entryId < (uint)nodes && maxLevel is >= 0 and <= MaxLevelCap, "entry point");
 
-        var index = new HnswIndex(dimension, (VectorMetric)metric, new HnswSettings(m, efConstruction, efSearch), Math.Max(nodes, 64), seed);
+        var index = new HnswIndex(dimension, (VectorMetric)metric, new HnswSettings(m, efConstruction, efSearch, quantization), Math.Max(nodes, 64), seed);
         try
         {
+            if (quantization != VectorQuantization.Float && r.ReadInt32() == 1)
+            {
+                index._codec = QuantizationCodec.Read(r, quantization, (VectorMetric)metric, dimension);
+            }
+
+            Check(nodes == 0 || quantization == VectorQuantization.Float || index._codec is not null, "untrained index with nodes");
             index.LoadNodes(r, nodes, deleted, entryId, maxLevel);
+            if (version > 1)
+            {
+                index.ReadPending(r);
+            }
+
+            if (index._codec is not null)
+            {
+                index._pending = null;
+            }
+
             r.VerifyTrailer();
             return index;
         }
@@ -132,8 +161,8 @@ public sealed unsafe partial class HnswIndex
             Check((uint)n0 <= (uint)_maxM0, "link count");
             *(int*)(header + NodeLayout.CountOffset) = n0;
             ReadLinks(r, (int*)(node + _linksOffset), n0, nodes);
-            r.ReadBytes(new Span<byte>(node, _dimension * sizeof(float)));
-            new Span<float>((float*)node + _dimension, _paddedDimension - _dimension).Clear();
+            r.ReadBytes(new Span<byte>(node, StoredVectorBytes));
+            new Span<byte>(node + StoredVectorBytes, _vectorBytes - StoredVectorBytes).Clear();
             for (int l = 1; l <= level; l++)
             {
                 int* block = UpperLinks(node, l);
@@ -146,6 +175,7 @@ public sealed unsafe partial class HnswIndex
             if ((flags & NodeLayout.DeletedFlag) != 0)
             {
                 tombstones++;
+                _free.Add(id);
             }
             else
             {
@@ -163,6 +193,9 @@ public sealed unsafe partial class HnswIndex
             _entry = ((long)maxLevel << 32) | (uint)entryId;
         }
     }
+
+    /// <summary>Bytes of a record's vector that a file holds: the unpadded floats, or the whole code.</summary>
+    private int StoredVectorBytes => Quantization == VectorQuantization.Float ? _dimension * sizeof(float) : _vectorBytes;
 
     private static void ReadLinks(HashingReader r, int* links, int count, int nodes)
     {

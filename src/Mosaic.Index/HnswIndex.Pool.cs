@@ -27,12 +27,20 @@ public sealed unsafe partial class HnswIndex
     /// Searches one layer; leaves the best (at most ef) candidates sorted ascending in scratch.Pool (ids may carry
     /// <see cref="ExpandedBit"/>). <paramref name="lockingFor"/>: in a parallel build, the id of the node being
     /// inserted; each expanded node's list is then read under its lock (see <see cref="Insert{TDist}"/>).
+    /// A restricting <paramref name="filter"/> does not change the walk: the allowed nodes among those whose distance
+    /// is computed are kept on the side, as a max-heap of at most ef in scratch.Results (<paramref name="allowed"/>).
     /// </summary>
-    /// <summary>Searches one layer; leaves the best (at most ef) candidates sorted ascending in scratch.Pool (ids may carry <see cref="ExpandedBit"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
-    private int SearchLayerSorted<TDist>(SearchScratch scratch, float* q, int ep, float epDist, int level, int ef, int limit, int lockingFor = -1)
+    private int SearchLayerSorted<TDist>(SearchScratch scratch, byte* q, int ep, float epDist, int level, int ef, int limit, int lockingFor = -1)
         where TDist : struct, IDistance
+        => SearchLayerSorted<TDist, AnyNode>(scratch, q, ep, epDist, level, ef, limit, lockingFor, default, out _);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    private int SearchLayerSorted<TDist, TFilter>(SearchScratch scratch, byte* q, int ep, float epDist, int level, int ef, int limit, int lockingFor, TFilter filter, out int allowed)
+        where TDist : struct, IDistance
+        where TFilter : struct, INodeFilter
     {
         ushort tag = scratch.Begin(limit);
         scratch.EnsurePool(ef + 1);
@@ -43,9 +51,20 @@ public sealed unsafe partial class HnswIndex
         ref nint pendingNodes = ref MemoryMarshal.GetArrayDataReference(scratch.PendingNodes);
         Candidate[] poolArray = scratch.Pool;
         ref Candidate pool = ref MemoryMarshal.GetArrayDataReference(poolArray);
-        int dim = _paddedDimension;
+        int dim = _distanceLength;
         int headerOffset = _headerOffset;
-        int vectorBytes = dim * sizeof(float);
+        int vectorBytes = _vectorBytes;
+        int resultCount = 0;
+        ref Candidate results = ref Unsafe.NullRef<Candidate>();
+        if (TFilter.Restricts)
+        {
+            scratch.EnsureResults(ef + 1);
+            results = ref MemoryMarshal.GetArrayDataReference(scratch.Results);
+            if (filter.Allows(Node(ep) + headerOffset))
+            {
+                CandidateHeap.PushMax(ref results, ref resultCount, epDist, ep);
+            }
+        }
 
         int* lockedCopy = stackalloc int[lockingFor >= 0 ? maxLinks : 1];
         pool = new Candidate(epDist, ep);
@@ -124,7 +143,17 @@ public sealed unsafe partial class HnswIndex
             for (int j = 0; j < fresh; j++)
             {
                 int nb = Unsafe.Add(ref pending, j);
-                float d = TDist.Distance(q, (float*)Unsafe.Add(ref pendingNodes, j), dim);
+                byte* nbNode = (byte*)Unsafe.Add(ref pendingNodes, j);
+                float d = TDist.Distance(q, nbNode, dim);
+                if (TFilter.Restricts && (resultCount < ef || d < results.Distance) && filter.Allows(nbNode + headerOffset))
+                {
+                    CandidateHeap.PushMax(ref results, ref resultCount, d, nb);
+                    if (resultCount > ef)
+                    {
+                        CandidateHeap.PopMax(ref results, ref resultCount);
+                    }
+                }
+
                 if (size == ef && d >= Unsafe.Add(ref pool, size - 1).Distance)
                 {
                     continue;
@@ -182,6 +211,7 @@ public sealed unsafe partial class HnswIndex
             }
         }
 
+        allowed = resultCount;
         return size;
     }
 }

@@ -15,9 +15,11 @@ public sealed unsafe partial class HnswIndex
     /// <summary>
     /// Approximate k nearest neighbours of <paramref name="query"/>, best first; returns how many hits were written
     /// (at most min(k, results.Length)). <paramref name="ef"/> is raised to at least k. With a filter only allowed
-    /// labels are returned, but traversal still walks through disallowed (and deleted) nodes.
+    /// labels are returned, but traversal still walks through disallowed (and deleted) nodes. A quantized index
+    /// rescores its best candidates on the vectors of <paramref name="source"/> (exact scores); without one its
+    /// scores are approximate.
     /// </summary>
-    public int Search(ReadOnlySpan<float> query, int k, int ef, Span<VectorHit> results, ILabelFilter? filter = null)
+    public int Search(ReadOnlySpan<float> query, int k, int ef, Span<VectorHit> results, ILabelFilter? filter = null, IVectorSource? source = null)
     {
         ValidateVector(query, nameof(query));
         ArgumentOutOfRangeException.ThrowIfNegative(k);
@@ -31,19 +33,19 @@ public sealed unsafe partial class HnswIndex
         ef = Math.Max(ef, k);
         if (_paddedDimension > StackQueryFloats)
         {
-            fixed (float* heapQuery = new float[_paddedDimension])
+            fixed (float* heapQuery = new float[_paddedDimension + 16])
             {
-                return SearchPrepared(query, heapQuery, k, ef, results, filter);
+                return SearchPrepared(query, Align(heapQuery), k, ef, results, filter, source);
             }
         }
 
         // 64-byte aligned, so no vector load of the query splits a cache line.
         float* buffer = stackalloc float[_paddedDimension + 16];
-        return SearchPrepared(query, (float*)(((nint)buffer + 63) & ~(nint)63), k, ef, results, filter);
+        return SearchPrepared(query, Align(buffer), k, ef, results, filter, source);
     }
 
     /// <summary>Brute force over <paramref name="labels"/> (unknown and deleted labels are skipped): the right tool when a filter leaves few candidates.</summary>
-    public int ExactSearch(ReadOnlySpan<float> query, int k, ReadOnlySpan<long> labels, Span<VectorHit> results)
+    public int ExactSearch(ReadOnlySpan<float> query, int k, ReadOnlySpan<long> labels, Span<VectorHit> results, IVectorSource? source = null)
     {
         ValidateVector(query, nameof(query));
         ArgumentOutOfRangeException.ThrowIfNegative(k);
@@ -56,23 +58,32 @@ public sealed unsafe partial class HnswIndex
 
         if (_paddedDimension > StackQueryFloats)
         {
-            fixed (float* heapQuery = new float[_paddedDimension])
+            fixed (float* heapQuery = new float[_paddedDimension + 16])
             {
-                return ExactSearchPrepared(query, heapQuery, k, labels, results);
+                return ExactSearchPrepared(query, Align(heapQuery), k, labels, results, source);
             }
         }
 
         float* buffer = stackalloc float[_paddedDimension + 16];
-        return ExactSearchPrepared(query, (float*)(((nint)buffer + 63) & ~(nint)63), k, labels, results);
+        return ExactSearchPrepared(query, Align(buffer), k, labels, results, source);
     }
 
-    private int ExactSearchPrepared(ReadOnlySpan<float> query, float* q, int k, ReadOnlySpan<long> labels, Span<VectorHit> results)
+    private static float* Align(float* buffer) => (float*)(((nint)buffer + 63) & ~(nint)63);
+
+    private int ExactSearchPrepared(ReadOnlySpan<float> query, float* q, int k, ReadOnlySpan<long> labels, Span<VectorHit> results, IVectorSource? source)
     {
+        PrepareQuery(query, q);
+        if (SearchPending(q, k, labels, null, results, out int pendingFound))
+        {
+            return pendingFound;
+        }
+
         var scratch = SearchScratch.Current;
-        scratch.EnsureResults(k + 1);
+        byte* target = EncodeQuery(q, scratch, out float factor);
+        int keep = _codec is null ? k : RescoreWindow(k);
+        scratch.EnsureResults(keep + 1);
         ref Candidate heap = ref MemoryMarshal.GetArrayDataReference(scratch.Results);
         int count = 0;
-        PrepareQuery(query, q);
         const int Batch = 256;
         Span<int> ids = stackalloc int[Batch];
         for (int start = 0; start < labels.Length; start += Batch)
@@ -93,8 +104,8 @@ public sealed unsafe partial class HnswIndex
 
             for (int i = 0; i < found; i++)
             {
-                float d = Distance((float*)Node(ids[i]), q);
-                if (count < k)
+                float d = StoredDistance(Node(ids[i]), target);
+                if (count < keep)
                 {
                     CandidateHeap.PushMax(ref heap, ref count, d, ids[i]);
                 }
@@ -106,28 +117,47 @@ public sealed unsafe partial class HnswIndex
             }
         }
 
-        return WriteHits(ref heap, count, k, results);
+        count = HeapToPool(scratch, count);
+        return Finish(scratch, q, target, count, k, factor, results, null, source);
     }
 
-    private int SearchPrepared(ReadOnlySpan<float> query, float* q, int k, int ef, Span<VectorHit> results, ILabelFilter? filter)
+    private int SearchPrepared(ReadOnlySpan<float> query, float* q, int k, int ef, Span<VectorHit> results, ILabelFilter? filter, IVectorSource? source)
     {
         PrepareQuery(query, q);
-        bool restricted = filter is not null || Volatile.Read(ref _deletedCount) > 0;
-        if (Metric == VectorMetric.L2)
+        if (SearchPending(q, k, default, filter, results, out int pendingFound))
         {
-            return restricted
-                ? SearchCore<SquaredL2, LiveNode>(q, k, ef, results, new LiveNode(filter))
-                : SearchCore<SquaredL2, AnyNode>(q, k, ef, results, default);
+            return pendingFound;
         }
 
-        return restricted
-            ? SearchCore<NegativeDot, LiveNode>(q, k, ef, results, new LiveNode(filter))
-            : SearchCore<NegativeDot, AnyNode>(q, k, ef, results, default);
+        var scratch = SearchScratch.Current;
+        byte* target = EncodeQuery(q, scratch, out float factor);
+        bool restricted = filter is not null || Volatile.Read(ref _deletedCount) > 0;
+        var live = new LiveNode(filter);
+        int found = _kind switch
+        {
+            DistanceKind.FloatL2 => restricted ? SearchCore<SquaredL2, LiveNode>(scratch, target, k, ef, live) : SearchCore<SquaredL2, AnyNode>(scratch, target, k, ef, default),
+            DistanceKind.FloatDot => restricted ? SearchCore<NegativeDot, LiveNode>(scratch, target, k, ef, live) : SearchCore<NegativeDot, AnyNode>(scratch, target, k, ef, default),
+            DistanceKind.Int8L2 => restricted ? SearchCore<Int8SquaredL2, LiveNode>(scratch, target, k, ef, live) : SearchCore<Int8SquaredL2, AnyNode>(scratch, target, k, ef, default),
+            DistanceKind.Int8Dot => restricted ? SearchCore<Int8NegativeDot, LiveNode>(scratch, target, k, ef, live) : SearchCore<Int8NegativeDot, AnyNode>(scratch, target, k, ef, default),
+            _ => restricted ? SearchCore<Hamming, LiveNode>(scratch, target, k, ef, live) : SearchCore<Hamming, AnyNode>(scratch, target, k, ef, default),
+        };
+        return Finish(scratch, q, target, found, k, factor, results, filter, source);
     }
 
-    private float Distance(float* a, float* b) => Metric == VectorMetric.L2
-        ? SquaredL2.Distance(a, b, _paddedDimension)
-        : NegativeDot.Distance(a, b, _paddedDimension);
+    /// <summary>Distance between a stored record and a prepared query (float or code), in the graph's units.</summary>
+    private float StoredDistance(byte* node, byte* target) => _kind switch
+    {
+        DistanceKind.FloatL2 => SquaredL2.Distance(node, target, _distanceLength),
+        DistanceKind.FloatDot => NegativeDot.Distance(node, target, _distanceLength),
+        DistanceKind.Int8L2 => Int8SquaredL2.Distance(node, target, _distanceLength),
+        DistanceKind.Int8Dot => Int8NegativeDot.Distance(node, target, _distanceLength),
+        _ => Hamming.Distance(node, target, _distanceLength),
+    };
+
+    /// <summary>Full-precision distance (both padded floats, or an unpadded tail that is zero in the query).</summary>
+    private float FloatDistance(float* a, float* b, int n) => Metric == VectorMetric.L2
+        ? VectorKernels.L2Squared(a, b, n)
+        : -VectorKernels.Dot(a, b, n);
 
     private void PrepareQuery(ReadOnlySpan<float> query, float* q)
     {
@@ -139,9 +169,14 @@ public sealed unsafe partial class HnswIndex
         }
     }
 
+    /// <summary>
+    /// Walks the graph; leaves the best candidates sorted ascending in scratch.Pool (plain ids) and returns how many.
+    /// Restricted searches run on the single pool too, collecting the allowed nodes they meet on the side; only when
+    /// fewer than k turn up (a selective filter) does the two-heap search run, which keeps expanding until it holds ef.
+    /// </summary>
     // Fully optimized from the first call: no slow tier-0 phase at start-up or in short benchmarks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int SearchCore<TDist, TFilter>(float* q, int k, int ef, Span<VectorHit> results, TFilter filter)
+    private int SearchCore<TDist, TFilter>(SearchScratch scratch, byte* q, int k, int ef, TFilter filter)
         where TDist : struct, IDistance
         where TFilter : struct, INodeFilter
     {
@@ -151,63 +186,123 @@ public sealed unsafe partial class HnswIndex
             return 0;
         }
 
-        var scratch = SearchScratch.Current;
         int limit = (int)Math.Min(_nodes.Capacity, int.MaxValue);
         int ep = (int)entry;
-        float epDist = TDist.Distance(q, (float*)Node(ep), _paddedDimension);
+        float epDist = TDist.Distance(q, Node(ep), _distanceLength);
         ep = GreedyDescend<TDist>(q, ep, ref epDist, (int)(entry >> 32), 0, limit);
-        if (!TFilter.Restricts && UsePool)
+        if (UsePool)
         {
-            int found = Math.Min(SearchLayerSorted<TDist>(scratch, q, ep, epDist, 0, ef, limit), k);
-            for (int i = 0; i < found; i++)
+            int size = SearchLayerSorted<TDist, TFilter>(scratch, q, ep, epDist, 0, ef, limit, -1, filter, out int allowed);
+            if (!TFilter.Restricts)
             {
-                Candidate c = scratch.Pool[i];
-                results[i] = ToHit(c.Id & ~ExpandedBit, c.Distance);
+                for (int i = 0; i < size; i++)
+                {
+                    scratch.Pool[i].Id &= ~ExpandedBit;
+                }
+
+                return size;
             }
 
-            return found;
+            if (allowed >= k)
+            {
+                return HeapToPool(scratch, allowed);
+            }
         }
 
         int count = SearchLayer<TDist, TFilter>(scratch, q, ep, epDist, 0, ef, limit, filter);
-        ref Candidate heap = ref MemoryMarshal.GetArrayDataReference(scratch.Results);
-        while (count > k)
-        {
-            CandidateHeap.PopMax(ref heap, ref count);
-        }
-
-        return WriteHits(ref heap, count, k, results);
+        return HeapToPool(scratch, count);
     }
 
-    /// <summary>Pops a max-heap of (distance, node) into <paramref name="results"/>, best first, as caller scores.</summary>
-    private int WriteHits(ref Candidate heap, int count, int k, Span<VectorHit> results)
+    /// <summary>Moves the max-heap in scratch.Results into scratch.Pool, sorted ascending.</summary>
+    private static int HeapToPool(SearchScratch scratch, int count)
     {
-        int n = Math.Min(count, k);
-        while (count > n)
-        {
-            CandidateHeap.PopMax(ref heap, ref count);
-        }
-
+        scratch.EnsurePool(count + 1);
+        ref Candidate heap = ref MemoryMarshal.GetArrayDataReference(scratch.Results);
+        int n = count;
         for (int i = n - 1; i >= 0; i--)
         {
-            Candidate top = heap;
-            results[i] = ToHit(top.Id, top.Distance);
+            scratch.Pool[i] = heap;
             CandidateHeap.PopMax(ref heap, ref count);
         }
 
         return n;
     }
 
-    private VectorHit ToHit(int id, float distance)
+    /// <summary>
+    /// Writes the best k of the sorted candidates as hits, re-reading each record when the hit is written: a record
+    /// tombstoned meanwhile is dropped, and since a tombstone's record may be reused for another label during a
+    /// search (HnswIndex.Reclaim.cs), the label is read once, checked against the filter and scored on the vector
+    /// that is there now, then the hits are re-sorted. A quantized index with a source scores on full-precision
+    /// vectors instead (rescoring; exact scores).
+    /// </summary>
+    private int Finish(SearchScratch scratch, float* q, byte* target, int found, int k, float factor, Span<VectorHit> results, ILabelFilter? filter, IVectorSource? source)
     {
-        long label = *(long*)(Node(id) + _headerOffset + NodeLayout.LabelOffset);
-        float score = Metric == VectorMetric.L2 ? -MathF.Sqrt(Math.Max(distance, 0f)) : -distance;
-        return new VectorHit(label, score);
+        bool rescore = _codec is not null && source is not null;
+        int want = !rescore ? k : Quantization == VectorQuantization.Binary ? found : RescoreWindow(k);
+        float* v = rescore ? scratch.RescoreVector(_paddedDimension) : null;
+        if (rescore)
+        {
+            new Span<float>(v, _paddedDimension).Clear();
+        }
+
+        VectorHit[] hits = scratch.Hits(Math.Min(found, want));
+        int n = 0;
+        for (int i = 0; i < found && n < want; i++)
+        {
+            byte* node = Node(scratch.Pool[i].Id);
+            byte* header = node + _headerOffset;
+            if ((Volatile.Read(ref *(int*)(header + NodeLayout.FlagsOffset)) & NodeLayout.DeletedFlag) != 0)
+            {
+                continue;
+            }
+
+            long label = Volatile.Read(ref *(long*)(header + NodeLayout.LabelOffset));
+            if (filter is not null && !filter.Allows(label))
+            {
+                continue;
+            }
+
+            float d;
+            if (rescore)
+            {
+                if (!source!.TryRead(label, new Span<float>(v, _dimension)))
+                {
+                    continue;
+                }
+
+                if (Metric == VectorMetric.Cosine)
+                {
+                    Normalize(v, _dimension);
+                }
+
+                d = FloatDistance(q, v, _paddedDimension);
+            }
+            else
+            {
+                d = StoredDistance(node, target) * factor;
+            }
+
+            // Score holds the distance until the sort.
+            hits[n++] = new VectorHit(label, d);
+        }
+
+        var kept = hits.AsSpan(0, n);
+        kept.Sort(static (a, b) => a.Score.CompareTo(b.Score));
+        n = Math.Min(n, k);
+        for (int i = 0; i < n; i++)
+        {
+            results[i] = new VectorHit(kept[i].Label, ToScore(kept[i].Score));
+        }
+
+        return n;
     }
+
+    private float ToScore(float distance) => Metric == VectorMetric.L2 ? -MathF.Sqrt(Math.Max(distance, 0f)) : -distance;
 
     /// <summary>Greedy walk from <paramref name="level"/> down to <paramref name="stopLevel"/> + 1 (hnswlib's upper-layer descent).</summary>
     // Fully optimized from the first call: no slow tier-0 phase at start-up or in short benchmarks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int GreedyDescend<TDist>(float* q, int current, ref float currentDist, int level, int stopLevel, int limit)
+    private int GreedyDescend<TDist>(byte* q, int current, ref float currentDist, int level, int stopLevel, int limit)
         where TDist : struct, IDistance
     {
         for (int l = level; l > stopLevel; l--)
@@ -226,7 +321,7 @@ public sealed unsafe partial class HnswIndex
                         continue;
                     }
 
-                    float d = TDist.Distance(q, (float*)Node(nb), _paddedDimension);
+                    float d = TDist.Distance(q, Node(nb), _distanceLength);
                     if (d < currentDist)
                     {
                         currentDist = d;
@@ -248,7 +343,7 @@ public sealed unsafe partial class HnswIndex
     // Fully optimized from the first call: no slow tier-0 phase at start-up or in short benchmarks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
-    private int SearchLayer<TDist, TFilter>(SearchScratch scratch, float* q, int ep, float epDist, int level, int ef, int limit, TFilter filter)
+    private int SearchLayer<TDist, TFilter>(SearchScratch scratch, byte* q, int ep, float epDist, int level, int ef, int limit, TFilter filter)
         where TDist : struct, IDistance
         where TFilter : struct, INodeFilter
     {
@@ -263,9 +358,9 @@ public sealed unsafe partial class HnswIndex
         Candidate[] frontierArray = scratch.Frontier;
         ref Candidate frontier = ref MemoryMarshal.GetArrayDataReference(frontierArray);
         int frontierCount = 0, resultCount = 0;
-        int dim = _paddedDimension;
+        int dim = _distanceLength;
         int headerOffset = _headerOffset;
-        int vectorBytes = dim * sizeof(float);
+        int vectorBytes = _vectorBytes;
 
         float lowerBound = float.MaxValue;
         byte* epNode = Node(ep);
@@ -340,7 +435,7 @@ public sealed unsafe partial class HnswIndex
             {
                 int nb = Unsafe.Add(ref pending, j);
                 byte* nbNode = (byte*)Unsafe.Add(ref pendingNodes, j);
-                float d = TDist.Distance(q, (float*)nbNode, dim);
+                float d = TDist.Distance(q, nbNode, dim);
                 if (resultCount < ef || d < lowerBound)
                 {
                     if (frontierCount == frontierArray.Length)

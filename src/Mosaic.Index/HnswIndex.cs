@@ -2,16 +2,20 @@ using System.Runtime.CompilerServices;
 using Mosaic.Core.Collections;
 using Mosaic.Index.Graph;
 using Mosaic.Index.Kernels;
+using Mosaic.Index.Quantization;
 using Mosaic.Index.Storage;
 
 namespace Mosaic.Index;
 
-/// <summary>An in-memory HNSW graph over float vectors, keyed by the caller's <c>long</c> labels.</summary>
+/// <summary>An in-memory HNSW graph over float, int8 or binary vectors, keyed by the caller's <c>long</c> labels.</summary>
 /// <remarks>
-/// <para>Storage: one native record per node (padded vector, header, level-0 links; see <c>NodeLayout</c>) in
+/// <para>Storage: one native record per node (padded vector or code, header, level-0 links; see <c>NodeLayout</c>) in
 /// segments that never move, on 2 MiB pages where Linux allows; upper-level links in a second segmented arena.
 /// Removing or replacing a label tombstones its node: tombstones still route traversal (like hnswlib's markDelete)
-/// and are never returned; their memory is kept until the index is rebuilt.</para>
+/// and are never returned. The next insert reuses a tombstone's record (see HnswIndex.Reclaim.cs), so the node
+/// count stays bounded under steady updates.</para>
+/// <para>Quantized indexes (see HnswIndex.Quantization.cs) store codes, walk the graph on them and rescore the final
+/// candidates on full-precision vectors from the caller's <see cref="IVectorSource"/>.</para>
 /// <para>Thread safety: any number of concurrent <see cref="Search"/>/<see cref="ExactSearch"/>/<see cref="Contains"/>
 /// calls may run alongside writes. Writes (<see cref="Add"/>, <see cref="Remove"/>, <see cref="AddParallel"/>,
 /// <see cref="Save"/>) are serialized internally. A reader never follows a link to a record that is not fully
@@ -25,6 +29,10 @@ public sealed unsafe partial class HnswIndex : IDisposable
 
     private readonly int _dimension;
     private readonly int _paddedDimension;
+
+    // Bytes of the stored vector or code at the start of each record, and its length in the distance's units.
+    private readonly int _vectorBytes;
+    private readonly int _distanceLength;
     private readonly int _m;
     private readonly int _maxM0;
     private readonly int _efConstruction;
@@ -74,7 +82,21 @@ public sealed unsafe partial class HnswIndex : IDisposable
         _maxM0 = 2 * settings.M;
         _efConstruction = Math.Max(settings.EfConstruction, settings.M);
         _levelMultiplier = 1.0 / Math.Log(Math.Max(settings.M, 2));
-        _headerOffset = _paddedDimension * sizeof(float);
+        Quantization = settings.Quantization;
+        _kind = KindOf(Quantization, metric);
+        if (Quantization == VectorQuantization.Float)
+        {
+            _vectorBytes = _paddedDimension * sizeof(float);
+            _distanceLength = _paddedDimension;
+        }
+        else
+        {
+            _vectorBytes = QuantizationCodec.CodeBytes(Quantization, dimension);
+            _distanceLength = Quantization == VectorQuantization.Binary ? _vectorBytes / sizeof(ulong) : _vectorBytes;
+            _pending = [];
+        }
+
+        _headerOffset = _vectorBytes;
         _linksOffset = _headerOffset + NodeLayout.HeaderBytes;
         _upperBlockInts = settings.M + 1;
         int stride = _linksOffset + (_maxM0 * sizeof(int));
@@ -100,8 +122,13 @@ public sealed unsafe partial class HnswIndex : IDisposable
 
     public HnswSettings Settings { get; }
 
+    public VectorQuantization Quantization { get; }
+
     /// <summary>Live (not deleted) vectors.</summary>
-    public int Count => Volatile.Read(ref _nodeCount) - Volatile.Read(ref _deletedCount);
+    public int Count => Volatile.Read(ref _nodeCount) - Volatile.Read(ref _deletedCount) + PendingCount;
+
+    /// <summary>Node records in the graph, tombstones included (bounded under updates because tombstones are reused).</summary>
+    public int NodeCount => Volatile.Read(ref _nodeCount);
 
     /// <summary>Bytes of node records in use (vectors, level-0 links, headers), upper-level links and the label map.</summary>
     public long MemoryBytes
@@ -117,7 +144,7 @@ public sealed unsafe partial class HnswIndex : IDisposable
                 map = (long)_labels.EnsureCapacity(0) * 28;
             }
 
-            return nodes + upper + map;
+            return nodes + upper + map + PendingBytes;
         }
     }
 
@@ -129,9 +156,19 @@ public sealed unsafe partial class HnswIndex : IDisposable
         lock (_writeLock)
         {
             ThrowIfDisposed();
+            if (AddPending(label, vector))
+            {
+                return;
+            }
+
             ReplaceLabel(label, -1);
-            int id = ReserveNode(label, vector);
-            Insert(id, concurrent: false);
+            int id = TryReuse(label, vector);
+            if (id < 0)
+            {
+                id = ReserveNode(label, vector);
+                Insert(id, concurrent: false);
+            }
+
             ReplaceLabel(label, id);
         }
     }
@@ -142,7 +179,7 @@ public sealed unsafe partial class HnswIndex : IDisposable
         lock (_writeLock)
         {
             ThrowIfDisposed();
-            return ReplaceLabel(label, -1);
+            return RemovePending(label) || ReplaceLabel(label, -1);
         }
     }
 
@@ -150,7 +187,7 @@ public sealed unsafe partial class HnswIndex : IDisposable
     {
         lock (_labelLock)
         {
-            return _labels.ContainsKey(label);
+            return _labels.ContainsKey(label) || (_pending?.ContainsKey(label) ?? false);
         }
     }
 
@@ -191,6 +228,7 @@ public sealed unsafe partial class HnswIndex : IDisposable
                 int* flags = (int*)(Node(old) + _headerOffset + NodeLayout.FlagsOffset);
                 Volatile.Write(ref *flags, *flags | NodeLayout.DeletedFlag);
                 Interlocked.Increment(ref _deletedCount);
+                _free.Add(old);
             }
 
             if (newId >= 0)
@@ -230,14 +268,7 @@ public sealed unsafe partial class HnswIndex : IDisposable
         }
 
         byte* node = Node(id);
-        float* v = (float*)node;
-        vector.CopyTo(new Span<float>(v, _dimension));
-        new Span<float>(v + _dimension, _paddedDimension - _dimension).Clear();
-        if (Metric == VectorMetric.Cosine)
-        {
-            Normalize(v, _dimension);
-        }
-
+        WriteVector(node, vector);
         byte* header = node + _headerOffset;
         *(int*)(header + NodeLayout.CountOffset) = 0;
         *(int*)(header + NodeLayout.FlagsOffset) = level;
@@ -250,6 +281,35 @@ public sealed unsafe partial class HnswIndex : IDisposable
         }
 
         return id;
+    }
+
+    /// <summary>Writes the stored form of <paramref name="vector"/> (normalized for cosine; encoded when quantized) at the start of a record.</summary>
+    private void WriteVector(byte* node, ReadOnlySpan<float> vector)
+    {
+        if (_codec is null)
+        {
+            float* v = (float*)node;
+            vector.CopyTo(new Span<float>(v, _dimension));
+            new Span<float>(v + _dimension, _paddedDimension - _dimension).Clear();
+            if (Metric == VectorMetric.Cosine)
+            {
+                Normalize(v, _dimension);
+            }
+
+            return;
+        }
+
+        float[] buffer = new float[_dimension];
+        vector.CopyTo(buffer);
+        fixed (float* b = buffer)
+        {
+            if (Metric == VectorMetric.Cosine)
+            {
+                Normalize(b, _dimension);
+            }
+
+            _codec.Encode(b, node);
+        }
     }
 
     private int DrawLevel()

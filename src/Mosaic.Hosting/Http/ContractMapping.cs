@@ -74,10 +74,24 @@ internal static class ContractMapping
             };
         }
 
+        var quantization = body.Quantization switch
+        {
+            null or "float" => VectorQuantization.Float,
+            "int8" => VectorQuantization.Int8,
+            "binary" => VectorQuantization.Binary,
+            _ => throw MosaicException.Invalid($"quantization: must be float, int8 or binary, got '{Truncate(body.Quantization)}'"),
+        };
+        if (quantization == VectorQuantization.Binary && dimension < 384)
+        {
+            // One bit per dimension ranks too coarsely below that for rescoring to recover the order.
+            throw MosaicException.Invalid($"quantization: binary needs a dimension of at least 384, got {dimension}");
+        }
+
         var hnsw = new HnswSettings(
             body.Hnsw?.M ?? HnswSettings.Default.M,
             body.Hnsw?.EfConstruction ?? HnswSettings.Default.EfConstruction,
-            body.Hnsw?.EfSearch ?? HnswSettings.Default.EfSearch);
+            body.Hnsw?.EfSearch ?? HnswSettings.Default.EfSearch,
+            quantization);
         if (hnsw.M is < 2 or > 128)
         {
             throw MosaicException.Invalid($"hnsw.m: must be within 2..128, got {hnsw.M}");
@@ -106,7 +120,8 @@ internal static class ContractMapping
         new HnswResponse(spec.Hnsw.M, spec.Hnsw.EfConstruction, spec.Hnsw.EfSearch),
         docCount,
         stats,
-        spec.EmbedModel is { } model ? new EmbedBody(model) : null);
+        spec.EmbedModel is { } model ? new EmbedBody(model) : null,
+        spec.Hnsw.Quantization.ToString().ToLowerInvariant());
 
     public static Document ToDocument(string id, DocumentBody body, string where = "")
     {

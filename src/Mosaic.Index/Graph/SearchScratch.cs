@@ -9,12 +9,15 @@ namespace Mosaic.Index.Graph;
 /// and only every 65535th search pays for a clear. 16 bits rather than 32 keep it at 400 KB for 200k nodes, which
 /// mostly stays in L2.
 /// </remarks>
-internal sealed class SearchScratch
+internal sealed unsafe class SearchScratch
 {
     [ThreadStatic]
     private static SearchScratch? t_current;
 
     private ushort _tag;
+    private byte[] _queryCode = [];
+    private float[] _rescore = [];
+    private VectorHit[] _hits = [];
 
     public ushort[] Visited { get; private set; } = [];
 
@@ -43,6 +46,39 @@ internal sealed class SearchScratch
     public nint[] PendingNodes { get; private set; } = new nint[512];
 
     public static SearchScratch Current => t_current ??= new SearchScratch();
+
+    /// <summary>A 64-byte aligned buffer of at least <paramref name="bytes"/> for the encoded query (pinned, so the address is stable).</summary>
+    public byte* QueryCode(int bytes)
+    {
+        if (_queryCode.Length < bytes + 64)
+        {
+            _queryCode = GC.AllocateArray<byte>(bytes + 64, pinned: true);
+        }
+
+        return (byte*)(((nint)Unsafe.AsPointer(ref _queryCode[0]) + 63) & ~(nint)63);
+    }
+
+    /// <summary>Hits being finished (label, distance until sorted), at least <paramref name="size"/>.</summary>
+    public VectorHit[] Hits(int size)
+    {
+        if (_hits.Length < size)
+        {
+            _hits = new VectorHit[Math.Max(size, 64)];
+        }
+
+        return _hits;
+    }
+
+    /// <summary>A zeroed-tail buffer of <paramref name="floats"/> for one full-precision vector being rescored (pinned).</summary>
+    public float* RescoreVector(int floats)
+    {
+        if (_rescore.Length < floats)
+        {
+            _rescore = GC.AllocateArray<float>(floats, pinned: true);
+        }
+
+        return (float*)Unsafe.AsPointer(ref _rescore[0]);
+    }
 
     /// <summary>Starts a new search over ids below <paramref name="capacity"/>; returns the generation to stamp.</summary>
     public ushort Begin(long capacity)

@@ -1,19 +1,41 @@
 namespace Mosaic.Index.Kernels;
 
 /// <summary>A distance the graph minimizes; implemented by structs so that generic search code is specialized (and inlined) per metric.</summary>
+/// <remarks>
+/// Operands are the stored representation (padded floats, int8 codes or bit codes) and <c>n</c> counts its units
+/// (floats, bytes or 64-bit words). Quantized distances are in code units: only their order within one search matters.
+/// </remarks>
 internal unsafe interface IDistance
 {
-    static abstract float Distance(float* a, float* b, int n);
+    static abstract float Distance(byte* a, byte* b, int n);
 }
 
 /// <summary>Negated dot product: smaller is closer (Cosine on pre-normalized vectors, and Dot).</summary>
 internal readonly unsafe struct NegativeDot : IDistance
 {
-    public static float Distance(float* a, float* b, int n) => -VectorKernels.Dot(a, b, n);
+    public static float Distance(byte* a, byte* b, int n) => -VectorKernels.Dot((float*)a, (float*)b, n);
 }
 
 /// <summary>Squared Euclidean distance (the square root is taken only for the reported score).</summary>
 internal readonly unsafe struct SquaredL2 : IDistance
 {
-    public static float Distance(float* a, float* b, int n) => VectorKernels.L2Squared(a, b, n);
+    public static float Distance(byte* a, byte* b, int n) => VectorKernels.L2Squared((float*)a, (float*)b, n);
+}
+
+/// <summary>Negated dot product of int8 codes (symmetric quantization around zero, so the order is the float order).</summary>
+internal readonly unsafe struct Int8NegativeDot : IDistance
+{
+    public static float Distance(byte* a, byte* b, int n) => -QuantizedKernels.DotInt8((sbyte*)a, (sbyte*)b, n);
+}
+
+/// <summary>Squared Euclidean distance of int8 codes (one scale for all dimensions, so the offsets cancel).</summary>
+internal readonly unsafe struct Int8SquaredL2 : IDistance
+{
+    public static float Distance(byte* a, byte* b, int n) => QuantizedKernels.L2SquaredInt8((sbyte*)a, (sbyte*)b, n);
+}
+
+/// <summary>Hamming distance of bit codes (both metrics: bits are "above the learned mean").</summary>
+internal readonly unsafe struct Hamming : IDistance
+{
+    public static float Distance(byte* a, byte* b, int n) => QuantizedKernels.Hamming((ulong*)a, (ulong*)b, n);
 }

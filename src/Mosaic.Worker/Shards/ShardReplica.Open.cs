@@ -112,7 +112,7 @@ public sealed partial class ShardReplica
 
             index = HnswIndex.Load(stream);
             var spec = Collection.Spec;
-            if (index.Dimension != spec.Dimension || index.Metric != spec.Metric)
+            if (index.Dimension != spec.Dimension || index.Metric != spec.Metric || index.Quantization != spec.Hnsw.Quantization)
             {
                 index.Dispose();
                 throw new InvalidDataException("snapshot is of another collection shape");

@@ -38,14 +38,15 @@ public sealed partial class ShardReplica
             }
 
             var filter = request.Filter is null ? null : RowFilter.Compile(_rows, request.Filter);
-            var vectorHits = request.Mode != SearchMode.Keyword && request.Vector is not null && _index is not null
-                ? VectorSearch(_index, request.Vector, request.TopK, request.EfSearch ?? Collection.Spec.Hnsw.EfSearch, filter)
-                : [];
-            ct.ThrowIfCancellationRequested();
-            // A pooled reader is only taken when the query needs the file (keyword, or payloads asked of this shard).
+            // A pooled reader is only taken when the query needs the file (keyword, payloads asked of this shard, or
+            // the float vectors that rescore a quantized graph's candidates).
             ShardReader? reader = null;
             try
             {
+                var vectorHits = request.Mode != SearchMode.Keyword && request.Vector is not null && _index is not null
+                    ? VectorSearch(_index, ref reader, request.Vector, request.TopK, request.EfSearch ?? Collection.Spec.Hnsw.EfSearch, filter)
+                    : [];
+                ct.ThrowIfCancellationRequested();
                 var keywordHits = request.Mode != SearchMode.Vector && !string.IsNullOrWhiteSpace(request.Query)
                     ? KeywordSearch((reader ??= _file.Rent()).Connection, request.Query, request.TopK, filter)
                     : [];
@@ -65,7 +66,19 @@ public sealed partial class ShardReplica
         }
     }
 
-    private List<VectorHit> VectorSearch(HnswIndex index, float[] query, int k, int ef, RowFilter? filter)
+    private List<VectorHit> VectorSearch(HnswIndex index, ref ShardReader? reader, float[] query, int k, int ef, RowFilter? filter)
+    {
+        if (index.Quantization == Core.Collections.VectorQuantization.Float)
+        {
+            return VectorSearch(index, query, k, ef, filter, null);
+        }
+
+        // A quantized graph rescores its candidates on the float vectors of the shard file.
+        using var source = new ShardVectorSource((reader ??= _file.Rent()).Connection);
+        return VectorSearch(index, query, k, ef, filter, source);
+    }
+
+    private List<VectorHit> VectorSearch(HnswIndex index, float[] query, int k, int ef, RowFilter? filter, IVectorSource? source)
     {
         var buffer = ArrayPool<VectorHit>.Shared.Rent(k);
         try
@@ -73,7 +86,7 @@ public sealed partial class ShardReplica
             int found;
             if (filter is null)
             {
-                found = index.Search(query, k, Math.Max(ef, k), buffer.AsSpan(0, k));
+                found = index.Search(query, k, Math.Max(ef, k), buffer.AsSpan(0, k), null, source);
             }
             else
             {
@@ -81,16 +94,16 @@ public sealed partial class ShardReplica
                 var allowed = filter.AllowedRows(stopAfter: exactLimit + 1);
                 if (allowed.Count <= exactLimit)
                 {
-                    found = index.ExactSearch(query, k, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(allowed), buffer.AsSpan(0, k));
+                    found = index.ExactSearch(query, k, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(allowed), buffer.AsSpan(0, k), source);
                 }
                 else
                 {
                     // The allowed set is large, so a filtered graph walk finds k; if it does not, fall back to exact.
-                    found = index.Search(query, k, Math.Max(ef, k) * 2, buffer.AsSpan(0, k), filter);
+                    found = index.Search(query, k, Math.Max(ef, k) * 2, buffer.AsSpan(0, k), filter, source);
                     if (found < k)
                     {
                         var all = filter.AllowedRows(int.MaxValue);
-                        found = index.ExactSearch(query, k, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(all), buffer.AsSpan(0, k));
+                        found = index.ExactSearch(query, k, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(all), buffer.AsSpan(0, k), source);
                     }
                 }
             }

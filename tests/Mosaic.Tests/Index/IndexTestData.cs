@@ -9,7 +9,7 @@ namespace Mosaic.Tests.Index;
 /// (every test prints the seed it used). Points are a Gaussian mixture: unequal cluster sizes and a within-cluster
 /// spread comparable to the distance between centres, so neighbourhoods overlap like real embeddings do.
 /// </remarks>
-internal sealed class IndexTestData
+internal sealed class IndexTestData : IVectorSource
 {
     public IndexTestData(int seed, int count, int queries, int dimension, int clusters = 100, double spread = 1.0, double decay = 0.5)
     {
@@ -146,14 +146,14 @@ internal sealed class IndexTestData
     }
 
     /// <summary>Mean recall@k of the index against exact search over the queries.</summary>
-    public double Recall(HnswIndex index, VectorMetric metric, int k, int ef, Func<long, bool>? allowed = null, ILabelFilter? filter = null)
+    public double Recall(HnswIndex index, VectorMetric metric, int k, int ef, Func<long, bool>? allowed = null, ILabelFilter? filter = null, IVectorSource? source = null)
     {
         var hits = new VectorHit[k];
         long found = 0, expected = 0;
         foreach (var q in Queries)
         {
             var truth = ExactTopK(metric, q, k, allowed).ToHashSet();
-            int n = index.Search(q, k, ef, hits, filter);
+            int n = index.Search(q, k, ef, hits, filter, source);
             for (int i = 0; i < n; i++)
             {
                 if (truth.Contains(hits[i].Label))
@@ -166,6 +166,18 @@ internal sealed class IndexTestData
         }
 
         return (double)found / expected;
+    }
+
+    /// <summary>The full-precision vectors a quantized index rescores on (label = index into <see cref="Vectors"/>).</summary>
+    public bool TryRead(long label, Span<float> destination)
+    {
+        if ((ulong)label >= (ulong)Vectors.Length)
+        {
+            return false;
+        }
+
+        Vectors[label].CopyTo(destination);
+        return true;
     }
 
     private static float[] Gaussian(Random random, double[] scale, double sigma)

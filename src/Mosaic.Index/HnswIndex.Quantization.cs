@@ -1,0 +1,219 @@
+using System.Runtime.InteropServices;
+using Mosaic.Core.Collections;
+using Mosaic.Index.Graph;
+using Mosaic.Index.Quantization;
+
+namespace Mosaic.Index;
+
+/// <summary>Quantized graphs: learning the bounds, the float buffer before that, and rescoring on full-precision vectors.</summary>
+/// <remarks>
+/// <para>Bounds are learned from the first <see cref="TrainingSize"/> vectors (or the first AddParallel batch that
+/// reaches it). Until then the vectors stay as floats in <c>_pending</c> and searches are exact over them; then the
+/// codec is trained on all of them, they are inserted as codes and the float copies are dropped. Later vectors
+/// outside the learned range are clamped; rescoring keeps the final order exact anyway.</para>
+/// <para>Rescoring: int8 rescores the best <see cref="RescoreWindow"/> candidates of the walk (4k, at least k+16);
+/// binary, whose Hamming order is coarse, rescores the whole pool of ef (so ef is the oversampling knob).</para>
+/// </remarks>
+public sealed unsafe partial class HnswIndex
+{
+    /// <summary>Vectors a quantized index collects (as floats, searched exactly) before it learns its bounds.</summary>
+    internal const int TrainingSize = 256;
+
+    private readonly DistanceKind _kind;
+    private QuantizationCodec? _codec;
+
+    // Quantized and not trained yet: label -> vector (normalized for cosine). Null once trained and for float indexes.
+    private Dictionary<long, float[]>? _pending;
+
+    private enum DistanceKind
+    {
+        FloatL2,
+        FloatDot,
+        Int8L2,
+        Int8Dot,
+        Binary,
+    }
+
+    private int PendingCount
+    {
+        get
+        {
+            lock (_labelLock)
+            {
+                return _pending?.Count ?? 0;
+            }
+        }
+    }
+
+    private long PendingBytes => (long)PendingCount * ((_dimension * sizeof(float)) + 64);
+
+    private static DistanceKind KindOf(VectorQuantization quantization, VectorMetric metric) => quantization switch
+    {
+        VectorQuantization.Float => metric == VectorMetric.L2 ? DistanceKind.FloatL2 : DistanceKind.FloatDot,
+        VectorQuantization.Int8 => metric == VectorMetric.L2 ? DistanceKind.Int8L2 : DistanceKind.Int8Dot,
+        _ => DistanceKind.Binary,
+    };
+
+    /// <summary>How many of the walk's best candidates a quantized search rescores for k results.</summary>
+    private int RescoreWindow(int k) => Quantization == VectorQuantization.Binary ? Math.Max(10 * k, 100) : Math.Max(4 * k, k + 16);
+
+    /// <summary>While untrained, buffers the vector and trains once enough arrived; false when the index is float or trained.</summary>
+    private bool AddPending(long label, ReadOnlySpan<float> vector)
+    {
+        if (_pending is null)
+        {
+            return false;
+        }
+
+        AddPendingOnly(label, vector);
+        if (PendingCount >= TrainingSize)
+        {
+            TrainAndInsertPending(1);
+        }
+
+        return true;
+    }
+
+    private void AddPendingOnly(long label, ReadOnlySpan<float> vector)
+    {
+        float[] copy = vector.ToArray();
+        if (Metric == VectorMetric.Cosine)
+        {
+            fixed (float* c = copy)
+            {
+                Normalize(c, _dimension);
+            }
+        }
+
+        lock (_labelLock)
+        {
+            _pending![label] = copy;
+        }
+    }
+
+    private bool RemovePending(long label)
+    {
+        lock (_labelLock)
+        {
+            return _pending is not null && _pending.Remove(label);
+        }
+    }
+
+    /// <summary>Learns the bounds from the buffered vectors, inserts them as codes, then drops the buffer (readers switch to the graph at that moment).</summary>
+    private void TrainAndInsertPending(int threads)
+    {
+        long[] labels;
+        float[] rows;
+        lock (_labelLock)
+        {
+            labels = [.. _pending!.Keys];
+            rows = new float[labels.Length * _dimension];
+            for (int i = 0; i < labels.Length; i++)
+            {
+                _pending[labels[i]].CopyTo(rows, i * _dimension);
+            }
+        }
+
+        _codec = QuantizationCodec.Train(Quantization, Metric, _dimension, rows, labels.Length);
+        InsertBatch(labels, rows, threads);
+        lock (_labelLock)
+        {
+            _pending = null;
+        }
+    }
+
+    /// <summary>Exact search over the float buffer of an untrained index; false when there is none.</summary>
+    private bool SearchPending(float* q, int k, ReadOnlySpan<long> onlyLabels, ILabelFilter? filter, Span<VectorHit> results, out int found)
+    {
+        found = 0;
+        if (_pending is null)
+        {
+            return false;
+        }
+
+        var hits = new List<(float Distance, long Label)>();
+        lock (_labelLock)
+        {
+            if (_pending is null)
+            {
+                return false;
+            }
+
+            void Consider(long label, float[] v)
+            {
+                if (filter is null || filter.Allows(label))
+                {
+                    fixed (float* p = v)
+                    {
+                        hits.Add((FloatDistance(q, p, _dimension), label));
+                    }
+                }
+            }
+
+            if (onlyLabels.IsEmpty)
+            {
+                foreach (var (label, v) in _pending)
+                {
+                    Consider(label, v);
+                }
+            }
+            else
+            {
+                foreach (long label in onlyLabels)
+                {
+                    if (_pending.TryGetValue(label, out var v))
+                    {
+                        Consider(label, v);
+                    }
+                }
+            }
+        }
+
+        hits.Sort((a, b) => a.Distance.CompareTo(b.Distance));
+        found = Math.Min(k, hits.Count);
+        for (int i = 0; i < found; i++)
+        {
+            results[i] = new VectorHit(hits[i].Label, ToScore(hits[i].Distance));
+        }
+
+        return true;
+    }
+
+    /// <summary>The query in the graph's representation: the padded floats themselves, or its code in a scratch buffer.</summary>
+    private byte* EncodeQuery(float* q, SearchScratch scratch, out float factor)
+    {
+        if (_codec is null)
+        {
+            factor = 1f;
+            return (byte*)q;
+        }
+
+        byte* code = scratch.QueryCode(_vectorBytes);
+        factor = _codec.EncodeQuery(q, code);
+        return code;
+    }
+
+    private void WritePending(Storage.HashingWriter w)
+    {
+        var pending = _pending ?? [];
+        w.WriteInt32(pending.Count);
+        foreach (var (label, v) in pending)
+        {
+            w.WriteInt64(label);
+            w.WriteBytes(MemoryMarshal.AsBytes(v.AsSpan()));
+        }
+    }
+
+    private void ReadPending(Storage.HashingReader r)
+    {
+        int count = r.ReadInt32();
+        Check(count >= 0 && count <= TrainingSize && (count == 0 || _nodeCount == 0), "buffered vectors");
+        for (int i = 0; i < count; i++)
+        {
+            long label = r.ReadInt64();
+            var v = new float[_dimension];
+            r.ReadBytes(MemoryMarshal.AsBytes(v.AsSpan()));
+            Check(label >= 0 && _pending!.TryAdd(label, v), "buffered vector label");
+        }
+    }
+}
