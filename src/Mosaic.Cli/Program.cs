@@ -7,6 +7,7 @@ var root = new RootCommand("Mosaic: hybrid vector + keyword search, embedded or 
     HostedVerb.Create("serve", MosaicRole.Serve, "Run every part in this process: store (SQLite, or PostgreSQL with --store), coordinator and workers"),
     HostedVerb.Create("coordinator", MosaicRole.Coordinator, "Run a stateless coordinator (HTTP API) over a PostgreSQL store"),
     HostedVerb.Create("worker", MosaicRole.Worker, "Run a worker holding shard replicas (gRPC) over a PostgreSQL store"),
+    GatewayVerb.Create(),
     ImportVerb.Create(),
     StatusVerb.Create(),
 };

@@ -1,3 +1,5 @@
+using Mosaic.Core.Placement;
+
 namespace Mosaic.Coordinator;
 
 /// <summary>Settings of the coordinator role, bound from configuration section "Mosaic:Coordinator".</summary>
@@ -27,6 +29,9 @@ public sealed record CoordinatorOptions
     /// <summary>How long a search waits for a shard with no serving replica to get one (a collection created a moment ago).</summary>
     public TimeSpan RouteWait { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>Which requests this coordinator answers (read | write | both); the others get 421 naming the right kind.</summary>
+    public Serves Serves { get; init; } = Serves.Both;
+
     public IEnumerable<string> Validate()
     {
         if (MaxDocumentBytes < 64)
@@ -52,6 +57,11 @@ public sealed record CoordinatorOptions
         if (DefaultSearchTimeout <= TimeSpan.Zero || DefaultSearchTimeout > MaxSearchTimeout)
         {
             yield return "Mosaic:Coordinator:DefaultSearchTimeout must be positive and at most MaxSearchTimeout";
+        }
+
+        if (Serves is not (Serves.Read or Serves.Write or Serves.Both))
+        {
+            yield return $"Mosaic:Coordinator:Serves must be read, write or both, got '{Serves}'";
         }
     }
 }

@@ -71,7 +71,7 @@ public static partial class MosaicApp
         else
         {
             services.AddMosaicPostgresStore(mosaic.Store!);
-            services.AddMosaicNodeLease(nodeId, mosaic.Role.ToString().ToLowerInvariant(), advertise, mosaic.NodeLease);
+            services.AddMosaicNodeLease(nodeId, mosaic.Role.ToString().ToLowerInvariant(), advertise, mosaic.NodeLease, options.Coordinator.Serves);
         }
 
         switch (mosaic.Role)
@@ -121,7 +121,9 @@ public static partial class MosaicApp
             return app;
         }
 
+        app.UseNodeHeader(nodeId);
         app.UseApiErrors();
+        app.UseServesGate(options.Coordinator.Serves);
         app.UseStatusCodePages(async context =>
         {
             var response = context.HttpContext.Response;

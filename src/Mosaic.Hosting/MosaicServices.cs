@@ -9,6 +9,7 @@ using Mosaic.Coordinator.Reads;
 using Mosaic.Coordinator.Remote;
 using Mosaic.Coordinator.Writes;
 using Mosaic.Core.Changes;
+using Mosaic.Core.Placement;
 using Mosaic.Core.Seams;
 using Mosaic.Hosting.Cluster;
 using Mosaic.Store.Postgres;
@@ -88,7 +89,8 @@ public static class MosaicServices
     }
 
     /// <summary>Registers this node in the store and keeps its lease; registered first so it starts before the parts that need it.</summary>
-    public static IServiceCollection AddMosaicNodeLease(this IServiceCollection services, string nodeId, string role, string address, TimeSpan lease) =>
+    /// <param name="serves">Which requests this node answers as a coordinator (the gateway routes by it).</param>
+    public static IServiceCollection AddMosaicNodeLease(this IServiceCollection services, string nodeId, string role, string address, TimeSpan lease, Serves serves = Serves.Both) =>
         services.AddSingleton<IHostedService>(sp => new NodeLeaseService(
-            sp.GetRequiredService<INodeRegistry>(), nodeId, role, address, lease, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NodeLeaseService>>()));
+            sp.GetRequiredService<INodeRegistry>(), nodeId, role, address, lease, serves, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NodeLeaseService>>()));
 }

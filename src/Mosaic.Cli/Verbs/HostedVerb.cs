@@ -21,6 +21,13 @@ internal static class HostedVerb
         var redis = new Option<string?>("--redis") { Description = "StackExchange.Redis configuration string (Mosaic:Redis) for the shared cache and rate limits (default: none)" };
         // Further settings pass through as --Mosaic:Section:Key=value, so unknown tokens are not errors here.
         var command = new Command(name, description) { port, data, host, store, advertise, redis };
+        var serves = new Option<string?>("--serves") { Description = "which requests this coordinator answers: read, write or both (default both); the gateway routes by it" };
+        serves.AcceptOnlyFromAmong("read", "write", "both");
+        if (role == MosaicRole.Coordinator)
+        {
+            command.Add(serves);
+        }
+
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (result, ct) =>
         {
@@ -29,6 +36,7 @@ internal static class HostedVerb
             Set(settings, "Mosaic:Store", result.GetValue(store));
             Set(settings, "Mosaic:Advertise", result.GetValue(advertise));
             Set(settings, "Mosaic:Redis", result.GetValue(redis));
+            Set(settings, "Mosaic:Coordinator:Serves", result.GetValue(serves));
             WebApplication app;
             try
             {
@@ -50,7 +58,7 @@ internal static class HostedVerb
         return command;
     }
 
-    private static void Set(Dictionary<string, string?> settings, string key, string? value)
+    internal static void Set(Dictionary<string, string?> settings, string key, string? value)
     {
         if (value is not null)
         {

@@ -6,7 +6,8 @@ namespace Mosaic.Core.Seams;
 public interface INodeRegistry
 {
     /// <summary>Registers or renews the node; its lease then ends <paramref name="lease"/> from now by the store's clock.</summary>
-    Task RenewAsync(string nodeId, string role, string address, TimeSpan lease, CancellationToken ct);
+    /// <param name="serves">Which requests a coordinator answers; the gateway routes by it.</param>
+    Task RenewAsync(string nodeId, string role, string address, TimeSpan lease, CancellationToken ct, Serves serves = Serves.Both);
 
     /// <summary>Every registered node, live or expired.</summary>
     Task<IReadOnlyList<NodeInfo>> ListNodesAsync(CancellationToken ct);

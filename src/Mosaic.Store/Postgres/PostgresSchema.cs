@@ -64,5 +64,7 @@ internal static class PostgresSchema
             id int PRIMARY KEY CHECK (id = 1),
             version bigint NOT NULL);
         INSERT INTO placement_version(id, version) VALUES (1, 0) ON CONFLICT DO NOTHING;
+        -- Which requests a coordinator answers (read | write | both); added after the table, so existing stores get it too.
+        ALTER TABLE nodes ADD COLUMN IF NOT EXISTS serves text NOT NULL DEFAULT 'both';
         """;
 }

@@ -4,20 +4,20 @@ namespace Mosaic.Store.Postgres;
 
 public sealed partial class PostgresStore
 {
-    public Task RenewAsync(string nodeId, string role, string address, TimeSpan lease, CancellationToken ct) => RunAsync(
+    public Task RenewAsync(string nodeId, string role, string address, TimeSpan lease, CancellationToken ct, Serves serves = Serves.Both) => RunAsync(
         async connection =>
         {
             // The store's clock, not ours: nodes with skewed clocks still agree on who is live. A node that joins, comes
             // back after its lease ran out, or moves is news for routing and placement, so only then does it notify.
             await using var command = Command($"""
                 WITH before AS (
-                    SELECT 1 FROM nodes WHERE node_id = @id AND lease_expires_at > now() AND role = @role AND address = @address),
+                    SELECT 1 FROM nodes WHERE node_id = @id AND lease_expires_at > now() AND role = @role AND address = @address AND serves = @serves),
                 renewed AS (
-                    INSERT INTO nodes(node_id, role, address, lease_expires_at) VALUES (@id, @role, @address, now() + @lease)
-                    ON CONFLICT (node_id) DO UPDATE SET role = excluded.role, address = excluded.address, lease_expires_at = excluded.lease_expires_at
+                    INSERT INTO nodes(node_id, role, address, lease_expires_at, serves) VALUES (@id, @role, @address, now() + @lease, @serves)
+                    ON CONFLICT (node_id) DO UPDATE SET role = excluded.role, address = excluded.address, lease_expires_at = excluded.lease_expires_at, serves = excluded.serves
                     RETURNING 1)
                 SELECT pg_notify('{Channel}', 'nodes') FROM renewed WHERE NOT EXISTS (SELECT 1 FROM before)
-                """, connection, null, ("id", nodeId), ("role", role), ("address", address), ("lease", lease));
+                """, connection, null, ("id", nodeId), ("role", role), ("address", address), ("lease", lease), ("serves", ServesText(serves)));
             await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         },
         retry: true,
@@ -27,13 +27,13 @@ public sealed partial class PostgresStore
         async connection =>
         {
             await using var command = Command(
-                "SELECT node_id, role, address, lease_expires_at, lease_expires_at > now() FROM nodes ORDER BY node_id COLLATE \"C\"",
+                "SELECT node_id, role, address, lease_expires_at, lease_expires_at > now(), serves FROM nodes ORDER BY node_id COLLATE \"C\"",
                 connection);
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             var nodes = new List<NodeInfo>();
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
-                nodes.Add(new NodeInfo(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetBoolean(4)));
+                nodes.Add(new NodeInfo(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetBoolean(4), ParseServes(reader.GetString(5))));
             }
 
             return nodes;
@@ -69,4 +69,18 @@ public sealed partial class PostgresStore
         },
         retry: true,
         ct);
+
+    private static string ServesText(Serves serves) => serves switch
+    {
+        Serves.Read => "read",
+        Serves.Write => "write",
+        _ => "both",
+    };
+
+    private static Serves ParseServes(string text) => text switch
+    {
+        "read" => Serves.Read,
+        "write" => Serves.Write,
+        _ => Serves.Both,
+    };
 }

@@ -24,6 +24,7 @@ public sealed class ClusterHarness : IAsyncDisposable
     private readonly ITestOutputHelper _output;
     private readonly List<ClusterNode> _workers = [];
     private readonly List<ClusterNode> _coordinators = [];
+    private readonly List<ClusterNode> _others = [];
     private readonly Dictionary<ClusterNode, MosaicHttp> _http = [];
 
     private ClusterHarness(TempDirectory dir, string store, ClusterSpec spec, ITestOutputHelper output)
@@ -37,6 +38,9 @@ public sealed class ClusterHarness : IAsyncDisposable
     public IReadOnlyList<ClusterNode> Workers => _workers;
 
     public IReadOnlyList<ClusterNode> Coordinators => _coordinators;
+
+    /// <summary>Processes a scenario started beside the cluster (gateways, ...): their logs join the diagnostics, and they die with it.</summary>
+    public IReadOnlyList<ClusterNode> Others => _others;
 
     /// <summary>The PostgreSQL connection string of this cluster's store.</summary>
     public string Store => _store;
@@ -90,6 +94,19 @@ public sealed class ClusterHarness : IAsyncDisposable
 
             return http;
         }
+    }
+
+    /// <summary>
+    /// Starts another <c>mosaic</c> process (e.g. <c>gateway</c>) on <paramref name="port"/> beside the cluster, logging to
+    /// <c>{role}-{n}.log</c> in the cluster's directory; it is stopped with the cluster.
+    /// </summary>
+    public async Task<ClusterNode> StartOtherAsync(string role, int port, params string[] args)
+    {
+        var node = new ClusterNode(role, _others.Count(o => o.Role == role) + 1, port, null, _dir.Path, args);
+        _others.Add(node);
+        await node.StartAsync(StartTimeout);
+        Log($"started {node}, log {node.LogPath}");
+        return node;
     }
 
     /// <summary>Writes a line to the test output, prefixed with the time of day (to line up with the nodes' logs).</summary>
@@ -210,7 +227,7 @@ public sealed class ClusterHarness : IAsyncDisposable
             }
         }
 
-        foreach (var node in _workers.Concat(_coordinators))
+        foreach (var node in _workers.Concat(_coordinators).Concat(_others))
         {
             text.Append(CultureInfo.InvariantCulture, $"\n--- {node}{(node.IsHung ? " [SIGSTOPped]" : node.IsRunning ? "" : " [not running]")}: {node.LogPath} (tail)\n");
             text.AppendLine(node.LogTail(25));
@@ -228,7 +245,7 @@ public sealed class ClusterHarness : IAsyncDisposable
 
         _http.Clear();
         // Coordinators first, so nothing re-places replicas while workers go away.
-        foreach (var node in _coordinators.Concat(_workers))
+        foreach (var node in _others.Concat(_coordinators).Concat(_workers))
         {
             await node.DisposeAsync();
         }
@@ -250,6 +267,7 @@ public sealed class ClusterHarness : IAsyncDisposable
                 $"--Mosaic:NodeLease={_spec.NodeLease:c}",
                 $"--Mosaic:Placement:Interval={_spec.PlacementInterval:c}",
                 .. _spec.CoordinatorArgs,
+                .. _spec.CoordinatorArgsAt?.Invoke(i) ?? [],
             ]));
         }
 
@@ -306,6 +324,9 @@ public sealed record ClusterSpec
     public TimeSpan PlacementInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
     public IReadOnlyList<string> CoordinatorArgs { get; init; } = [];
+
+    /// <summary>Further arguments for one coordinator, by 0-based index (e.g. <c>--serves read</c>); null adds none.</summary>
+    public Func<int, IReadOnlyList<string>>? CoordinatorArgsAt { get; init; }
 
     public IReadOnlyList<string> WorkerArgs { get; init; } = [];
 }

@@ -14,6 +14,7 @@ public sealed class DependencyDirectionTests
     [InlineData("Mosaic.Worker", new[] { "Mosaic.Core", "Mosaic.Index", "Mosaic.Contracts" })]
     [InlineData("Mosaic.Coordinator", new[] { "Mosaic.Core", "Mosaic.Contracts" })]
     [InlineData("Mosaic.Contracts", new string[0])]
+    [InlineData("Mosaic.Gateway", new[] { "Mosaic.Core" })]
     public void Part_references_only_the_parts_below_it(string assembly, string[] allowed)
     {
         var references = Assembly.Load(assembly).GetReferencedAssemblies()
