@@ -8,6 +8,8 @@ need_apt=()
 command -v python3 >/dev/null || need_apt+=(python3)
 # Cluster tests start their own PostgreSQL (initdb in a temp dir, free port); they need the server binaries.
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+# The nginx tests run Debian's nginx (as a child process, on free ports) with deploy/nginx/mosaic.conf.
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || need_apt+=(nginx)
 # Cache, rate-limit and Redis Cluster tests start their own redis-server processes (redis-tools brings redis-cli).
 command -v redis-server >/dev/null && command -v redis-cli >/dev/null || need_apt+=(redis-server redis-tools)
 if [ ${#need_apt[@]} -gt 0 ]; then

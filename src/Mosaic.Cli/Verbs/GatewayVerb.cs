@@ -34,7 +34,7 @@ internal static class GatewayVerb
             WebApplication app;
             try
             {
-                var extra = Environment.GetCommandLineArgs().Where(a => a.StartsWith("--Mosaic:", StringComparison.Ordinal) || a.StartsWith("--Kestrel:", StringComparison.Ordinal)).ToArray();
+                var extra = HostedVerb.PassThroughArgs();
                 app = MosaicApp.BuildGateway(result.GetValue(port), settings, extra);
             }
             catch (OptionsValidationException ex)

@@ -40,7 +40,7 @@ internal static class HostedVerb
             WebApplication app;
             try
             {
-                var extra = Environment.GetCommandLineArgs().Where(a => a.StartsWith("--Mosaic:", StringComparison.Ordinal)).ToArray();
+                var extra = PassThroughArgs();
                 app = MosaicApp.Build(result.GetValue(data), result.GetValue(port), settings, extra);
             }
             catch (OptionsValidationException ex)
@@ -57,6 +57,10 @@ internal static class HostedVerb
         });
         return command;
     }
+
+    /// <summary>Settings given as --Mosaic:Section:Key=value, and Kestrel's own (--Kestrel:Endpoints:Https:Url=..., for TLS).</summary>
+    internal static string[] PassThroughArgs() =>
+        Environment.GetCommandLineArgs().Where(a => a.StartsWith("--Mosaic:", StringComparison.Ordinal) || a.StartsWith("--Kestrel:", StringComparison.Ordinal)).ToArray();
 
     internal static void Set(Dictionary<string, string?> settings, string key, string? value)
     {
