@@ -13,7 +13,7 @@ namespace Mosaic.Coordinator.Reads;
 /// Every shard call starts before any is awaited and has its own deadline. A shard whose replicas all fail is reported
 /// in the answer (partial, coverage, failures) instead of failing the whole search.
 /// </remarks>
-public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardRouter router, ReplicaSelector selector, ShardLatencyTracker latencies, IOptions<CoordinatorOptions> options, TimeProvider time, IEmbedder? embedder = null)
+public sealed partial class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardRouter router, ReplicaSelector selector, ShardLatencyTracker latencies, IOptions<CoordinatorOptions> options, TimeProvider time, IEmbedder? embedder = null)
 {
     private readonly CoordinatorOptions _options = options.Value;
 
@@ -26,6 +26,7 @@ public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardR
         var (filter, after, timeout) = await ValidateAsync(info, query, ct).ConfigureAwait(false);
 
         var routes = await router.RouteAsync(info, ct).ConfigureAwait(false);
+        var keywordStats = await KeywordStatsAsync(info, routes, query, after, timeout - time.GetElapsedTime(started), ct).ConfigureAwait(false);
         // One deadline for the whole request, counted from its start: shard calls and the payload fetch share it.
         var remaining = timeout - time.GetElapsedTime(started);
         var calls = new Task<ShardOutcome>[routes.Count];
@@ -35,7 +36,10 @@ public sealed class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardR
             var request = new ShardSearchRequest(
                 info.Id, shard, query.Mode, query.Vector, query.Query, filter, query.TopK, query.EfSearch,
                 IncludeText: false, IncludeFields: false, IncludeVector: false, // payloads are fetched after the merge
-                after?.Where(p => range.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value));
+                after?.Where(p => range.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value))
+            {
+                KeywordStats = keywordStats,
+            };
             calls[shard] = CallShardAsync(shard, routes[shard], request, remaining, ct);
         }
 

@@ -48,6 +48,11 @@ public sealed class GrpcShardClient(GrpcChannel channel, string node) : IShardCl
             message.After.Add(request.AfterSeqs.ToDictionary(p => p.Key, p => p.Value));
         }
 
+        if (request.KeywordStats is { } stats)
+        {
+            message.KeywordStats = new KeywordStatsMessage { DocCount = stats.DocCount, TotalLength = stats.TotalLength, DocFreqs = { stats.DocFrequencies.ToDictionary() } };
+        }
+
         var answer = await CallAsync(() => _client.SearchAsync(message, cancellationToken: ct).ResponseAsync, ct).ConfigureAwait(false);
         return new ShardSearchResult(answer.VectorHits.Select(ToDoc).ToList(), answer.KeywordHits.Select(ToDoc).ToList());
     }
@@ -56,6 +61,18 @@ public sealed class GrpcShardClient(GrpcChannel channel, string node) : IShardCl
     {
         var s = await CallAsync(() => _client.StatsAsync(new ShardStatsQuery { CollectionId = collectionId, Shard = shard }, cancellationToken: ct).ResponseAsync, ct).ConfigureAwait(false);
         return new ShardStats(s.Shard, s.Range, s.State, s.DocCount, s.VectorCount, s.Bytes, s.AppliedChanges, s.Lag);
+    }
+
+    public async Task<KeywordStats> GetKeywordStatsAsync(ShardSearchRequest request, CancellationToken ct)
+    {
+        var message = new KeywordStatsQuery { CollectionId = request.CollectionId, Shard = request.Shard, Query = request.Query ?? "" };
+        if (request.AfterSeqs is not null)
+        {
+            message.After.Add(request.AfterSeqs.ToDictionary(p => p.Key, p => p.Value));
+        }
+
+        var s = await CallAsync(() => _client.KeywordStatsAsync(message, cancellationToken: ct).ResponseAsync, ct).ConfigureAwait(false);
+        return new KeywordStats(s.DocCount, s.TotalLength, s.DocFreqs.ToDictionary(StringComparer.Ordinal));
     }
 
     public async Task<IReadOnlyList<DocPayload>> FetchAsync(ShardFetchRequest request, CancellationToken ct)

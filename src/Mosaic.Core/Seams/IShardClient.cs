@@ -13,6 +13,11 @@ public interface IShardClient
 
     Task<ShardStats> GetStatsAsync(long collectionId, int shard, CancellationToken ct);
 
+    /// <summary>This replica's part of the collection-wide keyword statistics of <see cref="ShardSearchRequest.Query"/>
+    /// (live documents, their tokens, and per analyzed term the documents holding it), once the request's
+    /// <see cref="ShardSearchRequest.AfterSeqs"/> are applied.</summary>
+    Task<KeywordStats> GetKeywordStatsAsync(ShardSearchRequest request, CancellationToken ct);
+
     /// <summary>The payloads of <see cref="ShardFetchRequest.Ids"/> in one call; ids the replica no longer holds are left out.</summary>
     Task<IReadOnlyList<DocPayload>> FetchAsync(ShardFetchRequest request, CancellationToken ct);
 }

@@ -16,7 +16,12 @@ public sealed record ShardSearchRequest(
     bool IncludeText,
     bool IncludeFields,
     bool IncludeVector,
-    IReadOnlyDictionary<int, long>? AfterSeqs);
+    IReadOnlyDictionary<int, long>? AfterSeqs)
+{
+    /// <summary>Collection-wide keyword statistics the coordinator summed over every shard (BM25 scores then do not
+    /// depend on placement); null: the shard scores with its own, exact when it is the only shard.</summary>
+    public KeywordStats? KeywordStats { get; init; }
+}
 
 /// <summary>One shard's answer: the top-k of each list it was asked for, best first.</summary>
 public sealed record ShardSearchResult(IReadOnlyList<ScoredDoc> VectorHits, IReadOnlyList<ScoredDoc> KeywordHits);

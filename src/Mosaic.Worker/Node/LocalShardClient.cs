@@ -13,6 +13,9 @@ public sealed class LocalShardClient(ShardReplica replica, string node) : IShard
     public Task<ShardSearchResult> SearchAsync(ShardSearchRequest request, CancellationToken ct) =>
         Task.Run(() => replica.SearchAsync(request, ct), ct);
 
+    public Task<KeywordStats> GetKeywordStatsAsync(ShardSearchRequest request, CancellationToken ct) =>
+        replica.KeywordStatsAsync(request, ct);
+
     public Task<ShardStats> GetStatsAsync(long collectionId, int shard, CancellationToken ct) => Task.FromResult(replica.Stats());
 
     /// <summary>Runs inline: a fetch is a few indexed row reads, cheaper than a hop to the pool.</summary>

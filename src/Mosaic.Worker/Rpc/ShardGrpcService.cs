@@ -9,7 +9,7 @@ namespace Mosaic.Worker.Rpc;
 
 /// <summary>The worker's gRPC face: shard queries and statistics for remote coordinators.</summary>
 /// <remarks>A shard this node does not hold (moved, or not yet placed) answers Unavailable, so the coordinator tries another replica.</remarks>
-public sealed class ShardGrpcService(WorkerNode node) : ShardService.ShardServiceBase
+public sealed partial class ShardGrpcService(WorkerNode node) : ShardService.ShardServiceBase
 {
     public override async Task<ShardResultMessage> Search(ShardSearchMessage request, ServerCallContext context)
     {
@@ -30,7 +30,10 @@ public sealed class ShardGrpcService(WorkerNode node) : ShardService.ShardServic
             request.IncludeText,
             request.IncludeFields,
             request.IncludeVector,
-            request.After.Count > 0 ? request.After.ToDictionary(p => p.Key, p => p.Value) : null);
+            request.After.Count > 0 ? request.After.ToDictionary(p => p.Key, p => p.Value) : null)
+        {
+            KeywordStats = request.KeywordStats is { } stats ? new KeywordStats(stats.DocCount, stats.TotalLength, stats.DocFreqs.ToDictionary(StringComparer.Ordinal)) : null,
+        };
         try
         {
             var result = await replica.SearchAsync(query, context.CancellationToken).ConfigureAwait(false);

@@ -188,7 +188,7 @@ internal sealed class ShardFile : IDisposable
                     ftsInsert.ExecuteNonQuery();
                 }
 
-                applied.Add(new AppliedChange(target, change.DocId, change.Seq, Deleted: false, doc.Vector, doc.FieldsJson));
+                applied.Add(new AppliedChange(target, change.DocId, change.Seq, Deleted: false, doc.Vector, doc.FieldsJson, doc.Text));
             }
 
             lastSeq[change.Slot] = change.Seq;
@@ -235,4 +235,4 @@ internal sealed class ShardFile : IDisposable
 internal sealed record StoredRow(long RowId, string DocId, long Seq, string? FieldsJson, bool HasVector, float[]? Vector);
 
 /// <summary>What one applied change means for the in-memory side.</summary>
-internal sealed record AppliedChange(long RowId, string DocId, long Seq, bool Deleted, float[]? Vector, string? FieldsJson);
+internal sealed record AppliedChange(long RowId, string DocId, long Seq, bool Deleted, float[]? Vector, string? FieldsJson, string? Text = null);

@@ -81,6 +81,7 @@ public sealed partial class ShardReplica
             _vectorChangesSinceSnapshot = labels.Count;
         }
 
+        how += ", " + OpenKeywords();
         OpenReport = $"{_rows.Count} rows, {how}, {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms";
         LogOpened(Collection.Name, Shard, OpenReport);
     }
@@ -97,19 +98,7 @@ public sealed partial class ShardReplica
         try
         {
             using var stream = new BufferedStream(File.OpenRead(_snapshotPath), 1 << 20);
-            using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-            if (!reader.ReadBytes(SnapshotMagic.Length).AsSpan().SequenceEqual(SnapshotMagic))
-            {
-                throw new InvalidDataException("not a Mosaic graph snapshot");
-            }
-
-            int count = reader.ReadInt32();
-            seqs = new Dictionary<long, long>(count);
-            for (int i = 0; i < count; i++)
-            {
-                seqs[reader.ReadInt64()] = reader.ReadInt64();
-            }
-
+            seqs = RowSeqs.Read(stream, SnapshotMagic);
             index = HnswIndex.Load(stream);
             var spec = Collection.Spec;
             if (index.Dimension != spec.Dimension || index.Metric != spec.Metric || index.Quantization != spec.Hnsw.Quantization)
@@ -131,6 +120,7 @@ public sealed partial class ShardReplica
     /// <summary>Writes the graph with the seq of every row it holds; temp file + rename so a crash never leaves half a snapshot.</summary>
     private void WriteSnapshot()
     {
+        WriteKeywordSnapshot();
         if (_index is null)
         {
             _vectorChangesSinceSnapshot = 0;
@@ -140,26 +130,7 @@ public sealed partial class ShardReplica
         string temp = _snapshotPath + ".tmp";
         using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
         {
-            using (var writer = new BinaryWriter(file, System.Text.Encoding.UTF8, leaveOpen: true))
-            {
-                var rows = new List<(long Row, long Seq)>(_index.Count);
-                for (long r = 0; r < _rows.RowLimit; r++)
-                {
-                    if (_rows.IdOf(r) is not null && _index.Contains(r))
-                    {
-                        rows.Add((r, _rows.SeqOf(r)));
-                    }
-                }
-
-                writer.Write(SnapshotMagic);
-                writer.Write(rows.Count);
-                foreach (var (row, seq) in rows)
-                {
-                    writer.Write(row);
-                    writer.Write(seq);
-                }
-            }
-
+            RowSeqs.Write(file, SnapshotMagic, _rows, _index.Contains);
             _index.Save(file);
             file.Flush(flushToDisk: true);
         }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using Microsoft.Data.Sqlite;
 using Mosaic.Core.Errors;
 using Mosaic.Core.Search;
 using Mosaic.Core.Placement;
@@ -11,22 +10,7 @@ public sealed partial class ShardReplica
 {
     public async Task<ShardSearchResult> SearchAsync(ShardSearchRequest request, CancellationToken ct)
     {
-        if (State == ReplicaState.Building)
-        {
-            // Opening takes milliseconds for a new shard and seconds for a big rebuild: wait within the deadline.
-            await _serving.Task.WaitAsync(ct).ConfigureAwait(false);
-        }
-
-        if (State != ReplicaState.Serving)
-        {
-            throw new ShardUnavailableException($"shard {Shard} of '{Collection.Name}' is {State.ToString().ToLowerInvariant()}");
-        }
-
-        if (request.AfterSeqs is { Count: > 0 } after)
-        {
-            await WaitForAsync(after, ct).ConfigureAwait(false);
-        }
-
+        await WaitUntilServingAsync(request, ct).ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
         // The graph lives in native memory: a search must never run on a disposed index (see Close).
         Interlocked.Increment(ref _searchesInFlight);
@@ -48,7 +32,7 @@ public sealed partial class ShardReplica
                     : [];
                 ct.ThrowIfCancellationRequested();
                 var keywordHits = request.Mode != SearchMode.Vector && !string.IsNullOrWhiteSpace(request.Query)
-                    ? KeywordSearch((reader ??= _file.Rent()).Connection, request.Query, request.TopK, filter)
+                    ? KeywordSearch(request.Query, request.KeywordStats, request.TopK, filter)
                     : [];
                 return new ShardSearchResult(ToDocs(ref reader, vectorHits, request), ToDocs(ref reader, keywordHits, request));
             }
@@ -63,6 +47,26 @@ public sealed partial class ShardReplica
         finally
         {
             Interlocked.Decrement(ref _searchesInFlight);
+        }
+    }
+
+    /// <summary>Waits for the replica to open and to apply the request's read-your-writes seqs; throws if it cannot serve.</summary>
+    private async Task WaitUntilServingAsync(ShardSearchRequest request, CancellationToken ct)
+    {
+        if (State == ReplicaState.Building)
+        {
+            // Opening takes milliseconds for a new shard and seconds for a big rebuild: wait within the deadline.
+            await _serving.Task.WaitAsync(ct).ConfigureAwait(false);
+        }
+
+        if (State != ReplicaState.Serving)
+        {
+            throw new ShardUnavailableException($"shard {Shard} of '{Collection.Name}' is {State.ToString().ToLowerInvariant()}");
+        }
+
+        if (request.AfterSeqs is { Count: > 0 } after)
+        {
+            await WaitForAsync(after, ct).ConfigureAwait(false);
         }
     }
 
@@ -114,34 +118,6 @@ public sealed partial class ShardReplica
         {
             ArrayPool<VectorHit>.Shared.Return(buffer);
         }
-    }
-
-    private List<VectorHit> KeywordSearch(SqliteConnection connection, string text, int k, RowFilter? filter)
-    {
-        var hits = new List<VectorHit>();
-        if (FtsQuery.Build(text) is not { } match)
-        {
-            return hits;
-        }
-
-        using var command = connection.CreateCommand();
-        // bm25() is lower-is-better; negate so every list sorts descending. With a filter, read on until k rows pass.
-        command.CommandText = filter is null
-            ? "SELECT rowid, bm25(fts) FROM fts WHERE fts MATCH $q ORDER BY rank LIMIT $k"
-            : "SELECT rowid, bm25(fts) FROM fts WHERE fts MATCH $q ORDER BY rank";
-        command.Parameters.AddWithValue("$q", match);
-        command.Parameters.AddWithValue("$k", k);
-        using var reader = command.ExecuteReader();
-        while (hits.Count < k && reader.Read())
-        {
-            long row = reader.GetInt64(0);
-            if (_rows.IdOf(row) is not null && (filter is null || filter.Allows(row)))
-            {
-                hits.Add(new VectorHit(row, (float)-reader.GetDouble(1)));
-            }
-        }
-
-        return hits;
     }
 
     /// <summary>Hits as (id, score); with payload only when the caller asked this shard for it (the coordinator fetches after the merge).</summary>

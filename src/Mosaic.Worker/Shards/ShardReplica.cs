@@ -174,6 +174,7 @@ public sealed partial class ShardReplica : IDisposable
                 }
             }
 
+            ApplyKeyword(change);
             _vectorChangesSinceSnapshot++;
         }
 
@@ -243,6 +244,7 @@ public sealed partial class ShardReplica : IDisposable
         }
 
         _index?.Dispose();
+        _keywords.Dispose();
         _file.Dispose();
     }
 

@@ -251,6 +251,8 @@ public sealed class ReadPathTests
 
         public Task<ShardStats> GetStatsAsync(long collectionId, int shard, CancellationToken ct) => throw new NotSupportedException();
 
+        public Task<KeywordStats> GetKeywordStatsAsync(ShardSearchRequest request, CancellationToken ct) => Task.FromResult(KeywordStats.Empty);
+
         /// <summary>Fetch calls received, in order.</summary>
         public List<ShardFetchRequest> Fetches { get; } = [];
 
