@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Mosaic.Contracts;
 using Mosaic.Coordinator;
+using Mosaic.Coordinator.Caching;
 using Mosaic.Hosting.Endpoints;
 using Mosaic.Hosting.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -64,6 +65,7 @@ public static partial class MosaicApp
         services.AddSingleton(Options.Create(options.Placement));
         services.AddSingleton(Options.Create(worker));
         services.AddMosaicCaching(mosaic.Redis, options.Cache);
+        services.AddSingleton(Options.Create(options.Results with { Scope = options.Results.Scope ?? StoreScope(mosaic, data) }));
         if (mosaic.Embedded)
         {
             services.AddMosaicSqliteStore(Path.Combine(data, "store.db"));
@@ -161,15 +163,28 @@ public static partial class MosaicApp
         return $"http://{host}:{mosaic.Port}";
     }
 
+    /// <summary>The default cache scope: which store this is, the same string on every coordinator of it.</summary>
+    private static string StoreScope(MosaicOptions mosaic, string data)
+    {
+        if (mosaic.Embedded)
+        {
+            return $"sqlite@{Environment.MachineName}{data}";
+        }
+
+        var store = new Npgsql.NpgsqlConnectionStringBuilder(mosaic.Store);
+        return $"pg@{store.Host}:{store.Port}/{store.Database}";
+    }
+
     /// <summary>Binds every options record and validates them together, so a bad start names all problems at once.</summary>
-    private static (MosaicOptions Mosaic, CoordinatorOptions Coordinator, WorkerOptions Worker, PlacementOptions Placement, CacheOptions Cache) BindOptions(IConfiguration configuration)
+    private static (MosaicOptions Mosaic, CoordinatorOptions Coordinator, WorkerOptions Worker, PlacementOptions Placement, CacheOptions Cache, ResultCacheOptions Results) BindOptions(IConfiguration configuration)
     {
         var mosaic = configuration.GetSection("Mosaic").Get<MosaicOptions>() ?? new MosaicOptions();
         var coordinator = configuration.GetSection("Mosaic:Coordinator").Get<CoordinatorOptions>() ?? new CoordinatorOptions();
         var worker = configuration.GetSection("Mosaic:Worker").Get<WorkerOptions>() ?? new WorkerOptions();
         var placement = configuration.GetSection("Mosaic:Placement").Get<PlacementOptions>() ?? new PlacementOptions();
         var cache = configuration.GetSection("Mosaic:Cache").Get<CacheOptions>() ?? new CacheOptions();
-        var errors = mosaic.Validate().Concat(coordinator.Validate()).Concat(worker.Validate()).Concat(placement.Validate()).Concat(cache.Validate()).ToList();
+        var results = configuration.GetSection("Mosaic:Cache:Results").Get<ResultCacheOptions>() ?? new ResultCacheOptions();
+        var errors = mosaic.Validate().Concat(coordinator.Validate()).Concat(worker.Validate()).Concat(placement.Validate()).Concat(cache.Validate()).Concat(results.Validate()).ToList();
         if (mosaic.Role == MosaicRole.Worker && mosaic.Port == 0 && mosaic.Advertise is null)
         {
             errors.Add("a worker on port 0 needs Mosaic:Advertise (--advertise host:port) so that coordinators can reach it");
@@ -180,7 +195,7 @@ public static partial class MosaicApp
             throw new OptionsValidationException("Mosaic", typeof(MosaicOptions), errors);
         }
 
-        return (mosaic, coordinator, worker, placement, cache);
+        return (mosaic, coordinator, worker, placement, cache, results);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mosaic starting as {Role} (node {Node}) on {Store}; coordinator {Coordinator}; worker {Worker}")]

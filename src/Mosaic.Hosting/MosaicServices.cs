@@ -3,7 +3,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Caching.Hybrid;
 using Mosaic.Coordinator;
+using Mosaic.Coordinator.Caching;
 using Mosaic.Coordinator.Placement;
 using Mosaic.Coordinator.Reads;
 using Mosaic.Coordinator.Remote;
@@ -65,6 +67,9 @@ public static class MosaicServices
         services.TryAddSingleton<ShardLatencyTracker>();
         services.TryAddSingleton<WritePath>();
         services.TryAddSingleton<ReadPath>();
+        services.TryAddSingleton<CollectionVersions>();
+        services.TryAddSingleton<CachedReadPath>();
+        services.TryAddSingleton<IHybridCacheSerializer<CachedAnswer>, CachedAnswerSerializer>();
         return services;
     }
 

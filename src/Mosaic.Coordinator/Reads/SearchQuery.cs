@@ -37,4 +37,7 @@ public sealed record SearchAnswer(
     double Coverage)
 {
     public bool Partial => Failures.Count > 0;
+
+    /// <summary>True when the answer came from the result cache rather than from the shards.</summary>
+    public bool Cached { get; init; }
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Mosaic.Contracts;
+using Mosaic.Coordinator.Caching;
 using Mosaic.Coordinator.Reads;
 using Mosaic.Core.Errors;
 using Mosaic.Hosting.Http;
@@ -23,17 +24,17 @@ internal static class SearchEndpoints
             .Body<BatchSearchRequest, RouteHandlerBuilder>("application/json").Produces<BatchSearchResponse>().Produces<ErrorResponse>(400).Produces<PartialFailureResponse>(503);
     }
 
-    private static async Task<IResult> SearchAsync(string name, HttpRequest request, ReadPath reads)
+    private static async Task<IResult> SearchAsync(string name, HttpRequest request, CachedReadPath reads)
     {
         var body = await RequestBody.ReadJsonAsync(request, MosaicJson.Api.SearchRequest, MaxSearchBytes, "body");
         var query = ContractMapping.ToQuery(body);
-        var answer = await reads.SearchAsync(name, query, request.HttpContext.RequestAborted);
+        var answer = await reads.SearchAsync(name, query, CacheKey(body), request.HttpContext.RequestAborted);
         return Unacceptable(answer, query) is { } failure
             ? failure
             : Results.Json(ContractMapping.ToResponse(answer), MosaicJson.Api.SearchResponse);
     }
 
-    private static async Task<IResult> BatchAsync(string name, HttpRequest request, ReadPath reads)
+    private static async Task<IResult> BatchAsync(string name, HttpRequest request, CachedReadPath reads)
     {
         var body = await RequestBody.ReadJsonAsync(request, MosaicJson.Api.BatchSearchRequest, MaxSearchBytes, "body");
         if (body.Searches is not { Count: > 0 and <= MaxBatch } searches)
@@ -48,7 +49,7 @@ internal static class SearchEndpoints
             SearchAnswer answer;
             try
             {
-                answer = await reads.SearchAsync(name, queries[i], request.HttpContext.RequestAborted);
+                answer = await reads.SearchAsync(name, queries[i], CacheKey(searches[i]!), request.HttpContext.RequestAborted);
             }
             catch (MosaicException ex) when (ex.Kind == ErrorKind.InvalidArgument)
             {
@@ -64,6 +65,24 @@ internal static class SearchEndpoints
         }
 
         return Results.Json(new BatchSearchResponse(answers), MosaicJson.Api.BatchSearchResponse);
+    }
+
+    /// <summary>
+    /// The request in normal form for the result cache: the body as the contract re-serializes it (so spacing and field
+    /// order do not matter, and every field the contract has, now or later, is part of it) without the fields that do not
+    /// shape a complete answer (the consistency token, allow_partial).
+    /// </summary>
+    /// <remarks>Null (no caching) for a body JSON cannot hold, e.g. a vector component that overflowed to infinity: the read path rejects it.</remarks>
+    private static byte[]? CacheKey(SearchRequest body)
+    {
+        try
+        {
+            return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body with { Consistency = null, AllowPartial = null }, MosaicJson.Api.SearchRequest);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
     }
 
     /// <summary>A partial answer is never silent: without allow_partial, or with no coverage at all, it is a 503.</summary>

@@ -186,7 +186,7 @@ internal static class ContractMapping
         ToReport(answer),
         answer.Coverage,
         answer.Partial,
-        Cached: false);
+        answer.Cached);
 
     public static JsonElement? ParseFields(string? json)
     {

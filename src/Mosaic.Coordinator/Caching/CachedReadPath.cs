@@ -1,0 +1,118 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Mosaic.Coordinator.Reads;
+using Mosaic.Core.Consistency;
+using Mosaic.Core.Seams;
+
+namespace Mosaic.Coordinator.Caching;
+
+/// <summary>The read path behind a two-tier result cache (L1 in process, L2 Redis through <see cref="HybridCache"/>).</summary>
+/// <remarks>
+/// <para>
+/// Key: collection id + the collection's write version (<see cref="CollectionVersions"/>) + a hash of the normalized
+/// request. A write moves the version, so a cached answer is never served after its collection changed (once this
+/// coordinator has learned of the write), and writes to other collections leave it alone.
+/// </para>
+/// <para>
+/// An answer is computed for exactly the writes of its version: the fill passes the version's slot heads as its
+/// consistency token, so replicas that lag are waited for. Hence a search whose own token is covered by the version may
+/// be answered from the cache (read-your-writes holds); a token beyond it forces a fresh version read, and one beyond the
+/// store goes to the read path, which rejects it. Partial answers are never cached. Concurrent misses of one key run one
+/// computation (HybridCache's stampede protection). Anything the cache cannot decide quickly goes to the read path.
+/// </para>
+/// </remarks>
+public sealed partial class CachedReadPath(
+    ReadPath reads, ICollectionCatalog catalog, CollectionVersions versions, HybridCache cache, IOptions<ResultCacheOptions> options,
+    TimeProvider time, ILogger<CachedReadPath> logger)
+{
+    private static readonly HybridCacheEntryFlags NoFlags = HybridCacheEntryFlags.None;
+    private readonly ResultCacheOptions _options = options.Value;
+    private readonly ReadPath _reads = reads;
+    private readonly HybridCacheEntryOptions _entryOptions = new()
+    {
+        Expiration = options.Value.Expiration,
+        LocalCacheExpiration = options.Value.LocalExpiration,
+        Flags = NoFlags,
+    };
+
+    /// <summary>Answers <paramref name="query"/> from the cache when it may, else from the read path (caching a complete answer).</summary>
+    /// <param name="requestKey">
+    /// The request in a normal form (everything that shapes the answer, nothing that does not, e.g. the token); null
+    /// when it has none, and then the search is not cached.
+    /// </param>
+    public async Task<SearchAnswer> SearchAsync(string collection, SearchQuery query, byte[]? requestKey, CancellationToken ct)
+    {
+        if (!_options.Enabled || requestKey is null)
+        {
+            return await _reads.SearchAsync(collection, query, ct).ConfigureAwait(false);
+        }
+
+        long started = time.GetTimestamp();
+        var info = await catalog.GetAsync(collection, ct).ConfigureAwait(false);
+        ConsistencyToken? token = null;
+        if (info is null || (query.After is not null && (!ConsistencyToken.TryParse(query.After, out token) || token!.CollectionId != info.Id)))
+        {
+            // Unknown collection or a bad token: the read path gives the error.
+            return await _reads.SearchAsync(collection, query, ct).ConfigureAwait(false);
+        }
+
+        CollectionVersion version;
+        try
+        {
+            version = await versions.GetAsync(info.Id, token?.SlotSeqs, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            LogVersionUnknown(logger, collection, ex.Message);
+            return await _reads.SearchAsync(collection, query, ct).ConfigureAwait(false);
+        }
+
+        if (token is not null && !version.Covers(token.SlotSeqs))
+        {
+            // Ahead of the store: the read path says why.
+            return await _reads.SearchAsync(collection, query, ct).ConfigureAwait(false);
+        }
+
+        string key = $"r:{_options.Scope}:{info.Id}:{version.Key}:{Convert.ToHexString(SHA256.HashData(requestKey))}";
+        var fill = new Fill(this, collection, query, version);
+        CachedAnswer cached;
+        try
+        {
+            cached = await cache.GetOrCreateAsync(key, fill, static (f, c) => f.ComputeAsync(c), _entryOptions, cancellationToken: ct).ConfigureAwait(false);
+        }
+        catch (IncompleteAnswerException incomplete)
+        {
+            return incomplete.Answer;
+        }
+
+        return fill.Computed
+            ? cached.Answer
+            : cached.Answer with { TookMs = time.GetElapsedTime(started).TotalMilliseconds, Cached = true };
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Result cache bypassed for '{Collection}': its write version could not be read ({Error})")]
+    private static partial void LogVersionUnknown(ILogger logger, string collection, string error);
+
+    /// <summary>One miss's computation; <see cref="Computed"/> tells the caller its answer is fresh, not a hit.</summary>
+    private sealed class Fill(CachedReadPath owner, string collection, SearchQuery query, CollectionVersion version)
+    {
+        public bool Computed { get; private set; }
+
+        public async ValueTask<CachedAnswer> ComputeAsync(CancellationToken ct)
+        {
+            Computed = true;
+            // Exactly the version's writes: the heads are the token, so a lagging replica is waited for, not cached.
+            var exact = version.Heads.Count == 0 ? query : query with { After = new ConsistencyToken(version.CollectionId, version.Heads).Encode() };
+            var answer = await owner._reads.SearchAsync(collection, exact, ct).ConfigureAwait(false);
+            return answer.Partial ? throw new IncompleteAnswerException(answer) : new CachedAnswer(answer);
+        }
+    }
+
+    /// <summary>Carries a partial answer out of the cache's factory, so that it reaches the caller without being stored.</summary>
+    private sealed class IncompleteAnswerException(SearchAnswer answer) : Exception("partial answer, not cached")
+    {
+        public SearchAnswer Answer { get; } = answer;
+    }
+}

@@ -1,0 +1,181 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Mosaic.Testing;
+using Xunit;
+
+namespace Mosaic.IntegrationTests.Access;
+
+/// <summary>
+/// The result cache through the API: a repeat is a hit (<c>cached: true</c>), a write to the collection makes the next
+/// search a miss that sees it, a write elsewhere does not, read-your-writes holds through the cache, and Redis dying under
+/// load fails no search.
+/// </summary>
+public sealed class ResultCacheTests : IAsyncLifetime
+{
+    private RedisServer _redis = null!;
+    private MosaicServer _server = null!;
+
+    private MosaicHttp Http => _server.Http;
+
+    public async Task InitializeAsync()
+    {
+        _redis = await RedisServer.StartAsync();
+        _server = await MosaicServer.StartAsync(new Dictionary<string, string?> { ["Mosaic:Redis"] = _redis.ConnectionString });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task RepeatedSearch_IsAHit_WithTheSameHits_AndLandsInRedis()
+    {
+        var c = await CollectionAsync();
+        var search = Keyword("lantern");
+
+        var first = await Http.SearchAsync(c, search);
+        var second = await Http.SearchAsync(c, search);
+        // The same search written differently (field order, spacing) is the same request.
+        var reordered = await Http.PostAsync($"collections/{c}/search", "{ \"top_k\" : 10,  \"query\": \"lantern\", \"mode\": \"keyword\" }");
+        reordered.AssertStatus(HttpStatusCode.OK);
+
+        Assert.False(first["cached"]!.GetValue<bool>());
+        Assert.True(second["cached"]!.GetValue<bool>());
+        Assert.True(reordered.Object["cached"]!.GetValue<bool>());
+        Assert.Equal(["d1", "d2"], MosaicHttp.HitIds(first).Order());
+        Assert.Equal(MosaicHttp.HitIds(first), MosaicHttp.HitIds(second));
+        Assert.Equal(MosaicHttp.HitScores(first), MosaicHttp.HitScores(second));
+        Assert.True(await _redis.KeyCountAsync() >= 1, "the answer was not written to Redis (L2)");
+
+        // A search that differs in anything that shapes the answer is a different entry.
+        var fewer = await Http.SearchAsync(c, new JsonObject { ["mode"] = "keyword", ["query"] = "lantern", ["top_k"] = 1 });
+        Assert.False(fewer["cached"]!.GetValue<bool>());
+        Assert.Single(MosaicHttp.HitIds(fewer));
+    }
+
+    [Fact]
+    public async Task WriteToTheCollection_Invalidates_WriteToAnother_DoesNot()
+    {
+        var c = await CollectionAsync();
+        var other = await CollectionAsync();
+        var search = Keyword("lantern");
+        await Http.SearchAsync(c, search);
+        Assert.True((await Http.SearchAsync(c, search))["cached"]!.GetValue<bool>());
+
+        await Http.UpsertAsync(other, "x1", new JsonObject { ["text"] = "lantern elsewhere" });
+        var afterOther = await Http.SearchAsync(c, search);
+        Assert.True(afterOther["cached"]!.GetValue<bool>(), "a write to another collection invalidated this one");
+
+        await Http.UpsertAsync(c, "d3", new JsonObject { ["text"] = "a third lantern" });
+        // No token: the coordinator learns of its own store's write at once.
+        var afterWrite = await Http.SearchAsync(c, search);
+        Assert.False(afterWrite["cached"]!.GetValue<bool>());
+        Assert.Equal(["d1", "d2", "d3"], MosaicHttp.HitIds(afterWrite).Order());
+        Assert.True((await Http.SearchAsync(c, search))["cached"]!.GetValue<bool>());
+
+        var delete = await Http.DeleteAsync($"collections/{c}/docs/d1");
+        delete.AssertStatus(HttpStatusCode.OK);
+        var afterDelete = await Http.SearchAsync(c, search);
+        Assert.Equal(["d2", "d3"], MosaicHttp.HitIds(afterDelete).Order());
+    }
+
+    [Fact]
+    public async Task SearchWithAToken_SeesItsWrite_ThenHitsTheEntryThatCoversIt()
+    {
+        var c = await CollectionAsync();
+        var search = Keyword("lantern");
+        search["top_k"] = 100;
+        await Http.SearchAsync(c, search);
+
+        for (int i = 0; i < 20; i++)
+        {
+            string token = await Http.UpsertAsync(c, $"w{i}", new JsonObject { ["text"] = $"lantern number{i}" });
+            var withToken = (JsonObject)search.DeepClone();
+            withToken["consistency"] = new JsonObject { ["after"] = token };
+            var seen = await Http.SearchAsync(c, withToken);
+            Assert.Contains($"w{i}", MosaicHttp.HitIds(seen));
+            var again = await Http.SearchAsync(c, withToken);
+            Assert.True(again["cached"]!.GetValue<bool>(), $"iteration {i}: a repeat covered by the cached version was not a hit");
+            Assert.Contains($"w{i}", MosaicHttp.HitIds(again));
+        }
+    }
+
+    [Fact]
+    public async Task InvalidSearch_IsNeverCached()
+    {
+        var c = await CollectionAsync();
+        for (int i = 0; i < 2; i++)
+        {
+            var bad = await Http.PostAsync($"collections/{c}/search", new JsonObject { ["mode"] = "keyword", ["query"] = "lantern", ["top_k"] = 0 });
+            bad.AssertStatus(HttpStatusCode.BadRequest);
+            var badTimeout = await Http.PostAsync($"collections/{c}/search", new JsonObject { ["mode"] = "keyword", ["query"] = "lantern", ["timeout_ms"] = -1 });
+            badTimeout.AssertStatus(HttpStatusCode.BadRequest);
+            var badToken = await Http.PostAsync($"collections/{c}/search", new JsonObject { ["mode"] = "keyword", ["query"] = "lantern", ["consistency"] = new JsonObject { ["after"] = "nope" } });
+            badToken.AssertStatus(HttpStatusCode.BadRequest);
+        }
+    }
+
+    [Fact]
+    public async Task RedisKilledAndPausedUnderLoad_FailsNoSearch()
+    {
+        var c = await CollectionAsync();
+        var failures = new List<string>();
+        long answered = 0;
+        using var stop = new CancellationTokenSource();
+        var clients = Enumerable.Range(0, 4).Select(client => Task.Run(async () =>
+        {
+            for (int i = 0; !stop.IsCancellationRequested && i < 20_000; i++)
+            {
+                // A few distinct searches (hits) and fresh ones (misses that write to L2).
+                string word = i % 3 == 0 ? $"fresh{client}x{i}" : "lantern";
+                var r = await Http.PostAsync($"collections/{c}/search", Keyword(word));
+                if (r.StatusCode != 200)
+                {
+                    lock (failures)
+                    {
+                        failures.Add(r.Describe());
+                    }
+                }
+
+                Interlocked.Increment(ref answered);
+            }
+        })).ToArray();
+
+        async Task MoreAsync(long n)
+        {
+            long target = Interlocked.Read(ref answered) + n;
+            await Wait.WaitUntilAsync(() => Interlocked.Read(ref answered) >= target || clients.Any(t => t.IsCompleted), TimeSpan.FromSeconds(60), $"{n} more searches");
+        }
+
+        await MoreAsync(100);
+        await _redis.KillAsync();
+        await MoreAsync(200);
+        await _redis.StartAgainAsync();
+        await MoreAsync(100);
+        _redis.Pause();
+        await MoreAsync(100);
+        _redis.Resume();
+        await MoreAsync(100);
+        await stop.CancelAsync();
+        await Task.WhenAll(clients);
+
+        Assert.Empty(failures);
+        Assert.True(Interlocked.Read(ref answered) >= 600, $"only {answered} searches answered");
+    }
+
+    private async Task<string> CollectionAsync()
+    {
+        var c = Names.Unique("cache");
+        await Http.CreateCollectionAsync(c, new JsonObject { ["dimension"] = 0, ["shards"] = 2 });
+        await Http.BulkOkAsync(c, [
+            MosaicHttp.Line(new { id = "d1", text = "amber lantern" }),
+            MosaicHttp.Line(new { id = "d2", text = "green lantern" }),
+            MosaicHttp.Line(new { id = "d9", text = "unrelated words" }),
+        ]);
+        return c;
+    }
+
+    private static JsonObject Keyword(string query) => new() { ["mode"] = "keyword", ["query"] = query, ["top_k"] = 10 };
+}
