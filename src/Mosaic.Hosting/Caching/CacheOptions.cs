@@ -14,7 +14,7 @@ public sealed record CacheOptions
     public int MaxEntryBytes { get; init; } = 1 << 20;
 
     /// <summary>How long one L2 (Redis) read or write may take before it counts as a miss (and a failure).</summary>
-    public TimeSpan L2Timeout { get; init; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan L2Timeout { get; init; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>After an L2 failure, how long L2 is skipped before it is tried again.</summary>
     public TimeSpan L2RetryAfter { get; init; } = TimeSpan.FromSeconds(1);
