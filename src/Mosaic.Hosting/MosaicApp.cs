@@ -11,6 +11,7 @@ using Mosaic.Coordinator;
 using Mosaic.Coordinator.Caching;
 using Mosaic.Hosting.Endpoints;
 using Mosaic.Hosting.Http;
+using Mosaic.Hosting.Observability;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Mosaic.Coordinator.Placement;
 using Mosaic.Core.Seams;
@@ -60,6 +61,7 @@ public static partial class MosaicApp
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
+        services.AddMosaicMetrics(mosaic.Role.ToString().ToLowerInvariant());
         services.AddSingleton(Options.Create(mosaic));
         services.AddSingleton(Options.Create(options.Coordinator));
         services.AddSingleton(Options.Create(options.Placement));
@@ -112,10 +114,17 @@ public static partial class MosaicApp
             var address = mosaic.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(mosaic.Host);
             // A worker speaks gRPC only; without TLS there is no protocol negotiation, so it listens HTTP/2 only.
             kestrel.Listen(address, mosaic.Port, listen => listen.Protocols = mosaic.Role == MosaicRole.Worker ? HttpProtocols.Http2 : HttpProtocols.Http1);
+            if (mosaic.Role == MosaicRole.Worker)
+            {
+                // ...so /metrics gets an HTTP/1.1 listener of its own (Mosaic:MetricsPort).
+                kestrel.Listen(address, mosaic.EffectiveMetricsPort, listen => listen.Protocols = HttpProtocols.Http1);
+            }
         });
 
         var app = builder.Build();
         LogStarting(app.Logger, mosaic.Role.ToString().ToLowerInvariant(), mosaic.Embedded ? "SQLite in " + data : "PostgreSQL", nodeId, options.Coordinator.ToString(), worker.ToString());
+        app.UseMosaicRequestMetrics();
+        app.MapMosaicMetrics();
         if (mosaic.Role == MosaicRole.Worker)
         {
             app.MapGrpcService<ShardGrpcService>();

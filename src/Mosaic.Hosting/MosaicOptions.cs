@@ -38,6 +38,20 @@ public sealed record MosaicOptions
     /// </summary>
     public string? Redis { get; init; }
 
+    /// <summary>
+    /// A worker's HTTP/1.1 port for /metrics (its main port speaks HTTP/2 only, which Prometheus cannot scrape). Default:
+    /// <see cref="Port"/> + <see cref="MetricsPortOffset"/>, or a free port when <see cref="Port"/> is 0. Other roles serve
+    /// /metrics on their main port and ignore this.
+    /// </summary>
+    public int? MetricsPort { get; init; }
+
+    /// <summary>How far above <see cref="Port"/> a worker's default metrics port is (7711 → 8711): an offset of 1 would
+    /// collide with the next worker on one host, since workers usually take consecutive ports.</summary>
+    public const int MetricsPortOffset = 1000;
+
+    /// <summary>The port a worker serves /metrics on (see <see cref="MetricsPort"/>).</summary>
+    public int EffectiveMetricsPort => MetricsPort ?? (Port == 0 ? 0 : Port + MetricsPortOffset);
+
     public bool Embedded => string.IsNullOrWhiteSpace(Store);
 
     public IEnumerable<string> Validate()
@@ -60,6 +74,11 @@ public sealed record MosaicOptions
         if (Advertise is not null && !Uri.TryCreate(Advertise.Contains("://", StringComparison.Ordinal) ? Advertise : "http://" + Advertise, UriKind.Absolute, out _))
         {
             yield return $"Mosaic:Advertise must be host:port or a URL, got '{Advertise}'";
+        }
+
+        if (Role == MosaicRole.Worker && (EffectiveMetricsPort is < 0 or > 65535 || (EffectiveMetricsPort == Port && Port != 0)))
+        {
+            yield return $"Mosaic:MetricsPort must be within 0..65535 and differ from Mosaic:Port, got {EffectiveMetricsPort}";
         }
 
         if (NodeLease < TimeSpan.FromSeconds(1))

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Mosaic.Core.Collections;
 using Mosaic.Core.Consistency;
 using Mosaic.Core.Errors;
+using Mosaic.Core.Observability;
 using Mosaic.Core.Search;
 using Mosaic.Core.Seams;
 using Mosaic.Core.Slots;
@@ -13,7 +14,7 @@ namespace Mosaic.Coordinator.Reads;
 /// Every shard call starts before any is awaited and has its own deadline. A shard whose replicas all fail is reported
 /// in the answer (partial, coverage, failures) instead of failing the whole search.
 /// </remarks>
-public sealed partial class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardRouter router, ReplicaSelector selector, ShardLatencyTracker latencies, IOptions<CoordinatorOptions> options, TimeProvider time, IEmbedder? embedder = null)
+public sealed partial class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardRouter router, ReplicaSelector selector, ShardLatencyTracker latencies, IOptions<CoordinatorOptions> options, TimeProvider time, MosaicMetrics metrics, IEmbedder? embedder = null)
 {
     private readonly CoordinatorOptions _options = options.Value;
 
@@ -40,7 +41,7 @@ public sealed partial class ReadPath(ICollectionCatalog catalog, IChangeLog log,
             {
                 KeywordStats = keywordStats,
             };
-            calls[shard] = CallShardAsync(shard, routes[shard], request, remaining, ct);
+            calls[shard] = CallShardAsync(info, shard, routes[shard], request, remaining, ct);
         }
 
         var outcomes = await Task.WhenAll(calls).ConfigureAwait(false);
@@ -63,6 +64,7 @@ public sealed partial class ReadPath(ICollectionCatalog catalog, IChangeLog log,
         }
 
         int coveredSlots = answered.Sum(o => info.ShardMap.RangeOf(o.Shard).Count);
+        metrics.RecordSearch(info.Name, answered.Count == routes.Count ? "complete" : answered.Count == 0 ? "failed" : "partial", time.GetElapsedTime(started));
         return new SearchAnswer(
             hits,
             time.GetElapsedTime(started).TotalMilliseconds,
@@ -190,7 +192,14 @@ public sealed partial class ReadPath(ICollectionCatalog catalog, IChangeLog log,
     /// One shard's answer: ask the least-loaded replica; if it is slower than the hedge delay ask the next one too
     /// (first answer wins); if one fails, try the next at once. All within the shard's deadline.
     /// </summary>
-    private async Task<ShardOutcome> CallShardAsync(int shard, IReadOnlyList<IShardClient> replicas, ShardSearchRequest request, TimeSpan timeout, CancellationToken ct)
+    private async Task<ShardOutcome> CallShardAsync(CollectionInfo info, int shard, IReadOnlyList<IShardClient> replicas, ShardSearchRequest request, TimeSpan timeout, CancellationToken ct)
+    {
+        var outcome = await CallReplicasAsync(info, shard, replicas, request, timeout, ct).ConfigureAwait(false);
+        metrics.RecordShardRequest(info.Name, shard, outcome.Failure?.Reason ?? "hit");
+        return outcome;
+    }
+
+    private async Task<ShardOutcome> CallReplicasAsync(CollectionInfo info, int shard, IReadOnlyList<IShardClient> replicas, ShardSearchRequest request, TimeSpan timeout, CancellationToken ct)
     {
         if (replicas.Count == 0)
         {
@@ -224,6 +233,8 @@ public sealed partial class ReadPath(ICollectionCatalog catalog, IChangeLog log,
         try
         {
             Launch();
+            var first = running[0];
+            bool hedged = false;
             while (running.Count > 0)
             {
                 Task? hedge = queue.Count > 0 ? Task.Delay(hedgeDelay, time, deadline.Token) : null;
@@ -232,6 +243,8 @@ public sealed partial class ReadPath(ICollectionCatalog catalog, IChangeLog log,
                 {
                     if (!hedge.IsCanceled)
                     {
+                        metrics.RecordHedgeIssued(info.Name, shard);
+                        hedged = true;
                         Launch();
                         continue;
                     }
@@ -244,6 +257,11 @@ public sealed partial class ReadPath(ICollectionCatalog catalog, IChangeLog log,
                 if (call.IsCompletedSuccessfully)
                 {
                     latencies.Record(request.CollectionId, shard, time.GetElapsedTime(started));
+                    if (hedged && call != first)
+                    {
+                        metrics.RecordHedgeWon(info.Name, shard);
+                    }
+
                     return new ShardOutcome(shard, call.Result, null, askedOf[call], replicas);
                 }
 

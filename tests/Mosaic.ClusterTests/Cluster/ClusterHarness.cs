@@ -292,15 +292,16 @@ public sealed class ClusterHarness : IAsyncDisposable
     {
         int index = _workers.Count + 1;
         int port = FreePort.Next();
+        int metricsPort = FreePort.Next();
         string data = _dir.Combine($"worker-{index}");
         Directory.CreateDirectory(data);
         var node = new ClusterNode("worker", index, port, data, _dir.Path,
         [
             "worker", "--store", _store, "--data", data, "--port", Invariant(port), "--advertise", $"127.0.0.1:{Invariant(port)}",
-            $"--Mosaic:NodeLease={lease ?? _spec.NodeLease:c}",
+            $"--Mosaic:NodeLease={lease ?? _spec.NodeLease:c}", $"--Mosaic:MetricsPort={Invariant(metricsPort)}",
             .. _spec.WorkerArgs,
             .. extraArgs,
-        ]);
+        ], metricsPort);
         _workers.Add(node);
         return node;
     }

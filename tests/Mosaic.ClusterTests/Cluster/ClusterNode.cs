@@ -16,9 +16,10 @@ public sealed class ClusterNode : IAsyncDisposable
     private readonly IReadOnlyList<string> _args;
     private MosaicProcess? _process;
 
-    internal ClusterNode(string role, int index, int port, string? dataDir, string logDirectory, IReadOnlyList<string> args)
+    internal ClusterNode(string role, int index, int port, string? dataDir, string logDirectory, IReadOnlyList<string> args, int? metricsPort = null)
     {
         Role = role;
+        MetricsPort = metricsPort ?? port;
         Index = index;
         Port = port;
         DataDir = dataDir;
@@ -32,6 +33,11 @@ public sealed class ClusterNode : IAsyncDisposable
     public int Index { get; }
 
     public int Port { get; }
+
+    /// <summary>Where it serves GET /metrics over HTTP/1.1: a worker's own metrics port, a coordinator's main port.</summary>
+    public int MetricsPort { get; }
+
+    public string MetricsUrl => $"http://127.0.0.1:{MetricsPort}/metrics";
 
     /// <summary>The worker's data directory (null for a coordinator).</summary>
     public string? DataDir { get; }

@@ -10,6 +10,7 @@ using Mosaic.Core.Seams;
 using Mosaic.Core.Sharding;
 using Mosaic.Core.Slots;
 using Mosaic.Testing;
+using Mosaic.Tests.Observability;
 using Xunit;
 
 namespace Mosaic.Tests.Coordinator;
@@ -223,7 +224,7 @@ public sealed class ReadPathTests
         var spec = new CollectionSpec("c", 2, VectorMetric.Cosine, routes.Count, 2, new Dictionary<string, FieldType>(), HnswSettings.Default);
         var info = new CollectionInfo(7, spec, ShardMap.Even(routes.Count));
         var options = Options.Create(new CoordinatorOptions { HedgeDelay = hedgeDelay });
-        return new ReadPath(new OneCollection(info), new NoChanges(), new FixedRoutes(routes), new ReplicaSelector(), new ShardLatencyTracker(), options, _time);
+        return new ReadPath(new OneCollection(info), new NoChanges(), new FixedRoutes(routes), new ReplicaSelector(), new ShardLatencyTracker(), options, _time, TestMeters.NewMetrics());
     }
 
     /// <summary>A replica whose answer the test decides: given up front, or completed/failed later.</summary>

@@ -1,0 +1,92 @@
+using System.Data.Common;
+using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Mosaic.Core.Observability;
+using Mosaic.Worker.Node;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+
+namespace Mosaic.Hosting.Observability;
+
+/// <summary>Metrics wiring: <see cref="MosaicMetrics"/> in DI, the Prometheus exporter, request timing and /metrics.</summary>
+/// <remarks>
+/// The exporter is OpenTelemetry's Prometheus exporter: it reads <c>System.Diagnostics.Metrics</c> natively (units become
+/// name suffixes, histogram bucket advice is honoured, observable gauges are read at scrape time) and comes with the
+/// runtime meter's CPU, memory and GC figures; prometheus-net would have needed its meter adapter to do the same.
+/// </remarks>
+public static class MetricsSetup
+{
+    /// <summary>The path every role serves Prometheus text on (a worker on its HTTP/1.1 metrics port).</summary>
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>Registers the meter, the instruments and the Prometheus exporter.</summary>
+    public static IServiceCollection AddMosaicMetrics(this IServiceCollection services, string role)
+    {
+        services.AddMetrics();
+        services.TryAddSingleton<MosaicMetrics>();
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("mosaic-" + role))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(MosaicMetrics.MeterName, MosaicMetrics.RuntimeMeterName).AddPrometheusExporter();
+                foreach (var (from, to) in MosaicMetrics.RuntimeRenames)
+                {
+                    metrics.AddView(from, new MetricStreamConfiguration { Name = to });
+                }
+            });
+        return services;
+    }
+
+    /// <summary>Times every request by its route template and final status; counts store failures that reach the API.</summary>
+    /// <remarks>Add it first, so that the status it records is the one the error handlers wrote.</remarks>
+    public static void UseMosaicRequestMetrics(this WebApplication app)
+    {
+        var metrics = app.Services.GetRequiredService<MosaicMetrics>();
+        app.Use(async (context, next) =>
+        {
+            long started = Stopwatch.GetTimestamp();
+            int? failed = null;
+            try
+            {
+                await next(context);
+            }
+            catch (DbException)
+            {
+                metrics.RecordStoreError(context.Request.Method + " " + RouteOf(context));
+                failed = StatusCodes.Status500InternalServerError;
+                throw;
+            }
+            catch (Exception)
+            {
+                failed = StatusCodes.Status500InternalServerError;
+                throw;
+            }
+            finally
+            {
+                metrics.RecordRequest(RouteOf(context), context.Request.Method, failed ?? context.Response.StatusCode, Stopwatch.GetElapsedTime(started));
+            }
+        });
+    }
+
+    /// <summary>Serves /metrics and feeds the per-shard gauges from this process's worker, when it has one.</summary>
+    public static void MapMosaicMetrics(this WebApplication app)
+    {
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
+        if (app.Services.GetService<WorkerNode>() is { } worker)
+        {
+            app.Services.GetRequiredService<MosaicMetrics>().AddShardSource(() => worker.AllReplicas().Select(r =>
+            {
+                var stats = r.Stats();
+                return new ShardGauge(r.Collection.Name, r.Shard, worker.NodeName, stats.DocCount, stats.Bytes, stats.Lag);
+            }));
+        }
+    }
+
+    // The template, not the path: /collections/{name}/docs/{id} is one series, not one per document.
+    private static string RouteOf(HttpContext context) =>
+        context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } template } ? "/" + template.TrimStart('/') : "unmatched";
+}
