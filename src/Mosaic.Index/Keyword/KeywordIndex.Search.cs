@@ -22,16 +22,11 @@ public sealed partial class KeywordIndex
     /// </remarks>
     public int Search(KeywordQuery query, KeywordStats? stats, int k, Span<VectorHit> results, ILabelFilter? filter = null, IComparer<long>? ties = null)
     {
-        ArgumentNullException.ThrowIfNull(query);
-        k = Math.Min(k, results.Length);
-        if (k <= 0 || query.IsEmpty)
+        if (!BeginSearch(query, ref k, results.Length, out var s))
         {
             return 0;
         }
 
-        var s = KeywordScratch.Current;
-        s.EnsureK(k);
-        _lock.EnterReadLock();
         try
         {
             int n = Prepare(query, stats, s);
@@ -54,16 +49,11 @@ public sealed partial class KeywordIndex
     /// <remarks>Cost: labels × terms × log(df). A label the index does not hold, or that matches no term, is not a hit.</remarks>
     public int SearchAmong(KeywordQuery query, KeywordStats? stats, int k, ReadOnlySpan<long> labels, Span<VectorHit> results, IComparer<long>? ties = null)
     {
-        ArgumentNullException.ThrowIfNull(query);
-        k = Math.Min(k, results.Length);
-        if (k <= 0 || query.IsEmpty)
+        if (!BeginSearch(query, ref k, results.Length, out var s))
         {
             return 0;
         }
 
-        var s = KeywordScratch.Current;
-        s.EnsureK(k);
-        _lock.EnterReadLock();
         try
         {
             int n = Prepare(query, stats, s);
@@ -102,6 +92,22 @@ public sealed partial class KeywordIndex
         {
             _lock.ExitReadLock();
         }
+    }
+
+    /// <summary>Validates, clamps k, takes the scratch and the read lock; false (no lock taken) when nothing can match.</summary>
+    private bool BeginSearch(KeywordQuery query, ref int k, int capacity, out KeywordScratch scratch)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        k = Math.Min(k, capacity);
+        scratch = KeywordScratch.Current;
+        if (k <= 0 || query.IsEmpty)
+        {
+            return false;
+        }
+
+        scratch.EnsureK(k);
+        _lock.EnterReadLock();
+        return true;
     }
 
     /// <summary>Looks up the query's terms, computes weights, bounds and the norm cache; returns how many terms match anything.</summary>
