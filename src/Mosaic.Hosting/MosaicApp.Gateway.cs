@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Mosaic.Coordinator;
 using Mosaic.Gateway;
 
 namespace Mosaic.Hosting;
@@ -34,6 +35,7 @@ public static partial class MosaicApp
 
         var mosaic = builder.Configuration.GetSection("Mosaic").Get<MosaicOptions>() ?? new MosaicOptions();
         var gateway = builder.Configuration.GetSection("Mosaic:Gateway").Get<GatewayOptions>() ?? new GatewayOptions();
+        var coordinator = builder.Configuration.GetSection("Mosaic:Coordinator").Get<CoordinatorOptions>() ?? new CoordinatorOptions();
         bool discover = string.IsNullOrWhiteSpace(gateway.Backends);
         var errors = mosaic.Validate().Concat(gateway.Validate(haveStore: !mosaic.Embedded)).ToList();
         if (errors.Count > 0)
@@ -52,6 +54,8 @@ public static partial class MosaicApp
         services.AddMosaicGateway(gateway, discover);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            // The coordinators' own limit, not Kestrel's 30 MB default: a bulk the coordinators take must pass the gateway too.
+            kestrel.Limits.MaxRequestBodySize = coordinator.MaxBulkBytes;
             var address = mosaic.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(mosaic.Host);
             kestrel.Listen(address, mosaic.Port, listen => listen.Protocols = HttpProtocols.Http1);
         });

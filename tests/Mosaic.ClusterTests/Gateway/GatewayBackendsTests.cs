@@ -91,6 +91,6 @@ public sealed class GatewayBackendsTests(ClusterPostgres postgres, ITestOutputHe
             var back = await Gateways.AnsweringNodesAsync(gateway.Url, 20, search);
             cluster.Log($"one primary back: {Gateways.Describe(back)}; {load.Completed} searches under load; gateway metrics:\n{(await Gateways.MetricsAsync(gateway)).Text}");
             Assert.Equal(new[] { primaries[0].Name }, back.Keys);
-            Assert.True(load.Problems.Count == 0, $"{load.Problems.Count} of {load.Completed} searches failed:\n{string.Join('\n', load.Problems.Take(20))}");
+            Gateways.AssertNoFailedSearch(load);
         });
 }

@@ -110,6 +110,10 @@ internal static partial class Gateways
         Content = new StringContent(ClusterDocs.KeywordAll(topK, 5000).ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
     };
 
+    /// <summary>Every search of the load was answered completely.</summary>
+    public static void AssertNoFailedSearch(QueryLoad load) =>
+        Assert.True(load.Problems.Count == 0, $"{load.Problems.Count} of {load.Completed} searches failed:\n{string.Join('\n', load.Problems.Take(20))}");
+
     public static string Describe(IReadOnlyDictionary<string, int> counts) => string.Join(", ", counts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key}: {c.Value}"));
 
     [GeneratedRegex(@"^(?<name>mosaic_gateway_\w+)(\{(?<labels>[^}]*)\})? (?<value>\d+)\s*$", RegexOptions.Multiline)]
