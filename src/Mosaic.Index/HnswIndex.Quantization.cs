@@ -188,6 +188,16 @@ public sealed unsafe partial class HnswIndex
             return (byte*)q;
         }
 
+        if (Quantization == VectorQuantization.Binary)
+        {
+            // Asymmetric: the query keeps its floats (see BinaryQuery); scores without rescoring are not distances.
+            int floats = _distanceLength * 64;
+            float* centred = (float*)scratch.QueryCode(floats * sizeof(float));
+            _codec.CentreQuery(q, centred, floats);
+            factor = 1f;
+            return (byte*)centred;
+        }
+
         byte* code = scratch.QueryCode(_vectorBytes);
         factor = _codec.EncodeQuery(q, code);
         return code;

@@ -139,7 +139,7 @@ public sealed unsafe partial class HnswIndex
             DistanceKind.FloatDot => restricted ? SearchCore<NegativeDot, LiveNode>(scratch, target, k, ef, live) : SearchCore<NegativeDot, AnyNode>(scratch, target, k, ef, default),
             DistanceKind.Int8L2 => restricted ? SearchCore<Int8SquaredL2, LiveNode>(scratch, target, k, ef, live) : SearchCore<Int8SquaredL2, AnyNode>(scratch, target, k, ef, default),
             DistanceKind.Int8Dot => restricted ? SearchCore<Int8NegativeDot, LiveNode>(scratch, target, k, ef, live) : SearchCore<Int8NegativeDot, AnyNode>(scratch, target, k, ef, default),
-            _ => restricted ? SearchCore<Hamming, LiveNode>(scratch, target, k, ef, live) : SearchCore<Hamming, AnyNode>(scratch, target, k, ef, default),
+            _ => restricted ? SearchCore<BinaryQuery, LiveNode>(scratch, target, k, ef, live) : SearchCore<BinaryQuery, AnyNode>(scratch, target, k, ef, default),
         };
         return Finish(scratch, q, target, found, k, factor, results, filter, source);
     }
@@ -151,7 +151,7 @@ public sealed unsafe partial class HnswIndex
         DistanceKind.FloatDot => NegativeDot.Distance(node, target, _distanceLength),
         DistanceKind.Int8L2 => Int8SquaredL2.Distance(node, target, _distanceLength),
         DistanceKind.Int8Dot => Int8NegativeDot.Distance(node, target, _distanceLength),
-        _ => Hamming.Distance(node, target, _distanceLength),
+        _ => BinaryQuery.Distance(target, node, _distanceLength),
     };
 
     /// <summary>Full-precision distance (both padded floats, or an unpadded tail that is zero in the query).</summary>

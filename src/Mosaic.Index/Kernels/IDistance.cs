@@ -34,6 +34,17 @@ internal readonly unsafe struct Int8SquaredL2 : IDistance
     public static float Distance(byte* a, byte* b, int n) => QuantizedKernels.L2SquaredInt8((sbyte*)a, (sbyte*)b, n);
 }
 
+/// <summary>
+/// Query side of a binary graph: the query stays as floats (centred on the learned means) and a node's bits act as
+/// signs, so the order is that of the dot product with the node's ±1 vector, far finer than the Hamming distance to
+/// the query's own bits (the graph itself is built on Hamming distances between codes).
+/// </summary>
+internal readonly unsafe struct BinaryQuery : IDistance
+{
+    // a: the centred query (n * 64 floats); b: the node's n words. -sum over set bits (the sum of all q is constant per query).
+    public static float Distance(byte* a, byte* b, int n) => -QuantizedKernels.SumWhereSet((float*)a, (ulong*)b, n);
+}
+
 /// <summary>Hamming distance of bit codes (both metrics: bits are "above the learned mean").</summary>
 internal readonly unsafe struct Hamming : IDistance
 {

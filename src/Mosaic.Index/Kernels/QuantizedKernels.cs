@@ -138,6 +138,50 @@ public static unsafe class QuantizedKernels
         return sum;
     }
 
+    /// <summary>Sum of the <paramref name="q"/> values whose bit is set in <paramref name="bits"/> (words * 64 floats).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float SumWhereSet(float* q, ulong* bits, int words)
+    {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            return SumWhereSetScalar(q, bits, words);
+        }
+
+        // Lane i of a 16-float group takes its value when bit i of the group's 16 bits is set.
+        var lanes = Vector512.Create(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768);
+        var s0 = Vector512<float>.Zero;
+        var s1 = Vector512<float>.Zero;
+        for (int w = 0; w < words; w++)
+        {
+            ulong word = bits[w];
+            float* g = q + (w * 64);
+            var m0 = Vector512.Equals(Vector512.Create((int)(word & 0xFFFF)) & lanes, lanes).AsSingle();
+            var m1 = Vector512.Equals(Vector512.Create((int)((word >> 16) & 0xFFFF)) & lanes, lanes).AsSingle();
+            var m2 = Vector512.Equals(Vector512.Create((int)((word >> 32) & 0xFFFF)) & lanes, lanes).AsSingle();
+            var m3 = Vector512.Equals(Vector512.Create((int)(word >> 48)) & lanes, lanes).AsSingle();
+            s0 += (Vector512.Load(g) & m0) + (Vector512.Load(g + 16) & m1);
+            s1 += (Vector512.Load(g + 32) & m2) + (Vector512.Load(g + 48) & m3);
+        }
+
+        Vector256<float> h = (s0 + s1).GetLower() + (s0 + s1).GetUpper();
+        return Vector128.Sum(h.GetLower() + h.GetUpper());
+    }
+
+    /// <summary>Reference for <see cref="SumWhereSet"/>, one bit at a time.</summary>
+    public static float SumWhereSetScalar(float* q, ulong* bits, int words)
+    {
+        float sum = 0;
+        for (int d = 0; d < words * 64; d++)
+        {
+            if ((bits[d >> 6] & (1UL << (d & 63))) != 0)
+            {
+                sum += q[d];
+            }
+        }
+
+        return sum;
+    }
+
     /// <summary>Reference int8 dot product, one byte at a time.</summary>
     public static int DotInt8Scalar(sbyte* a, sbyte* b, int n)
     {

@@ -149,6 +149,16 @@ internal sealed unsafe class QuantizationCodec
         return Kind == VectorQuantization.Int8 ? _scale * _scale : 1f;
     }
 
+    /// <summary>The query of a binary graph: its floats centred on the learned means, zero-padded to <paramref name="paddedFloats"/>.</summary>
+    public void CentreQuery(float* q, float* centred, int paddedFloats)
+    {
+        new Span<float>(centred, paddedFloats).Clear();
+        for (int d = 0; d < _centre.Length; d++)
+        {
+            centred[d] = q[d] - _centre[d];
+        }
+    }
+
     public void Write(HashingWriter w)
     {
         w.WriteInt32(BitConverter.SingleToInt32Bits(_scale));

@@ -51,6 +51,39 @@ public sealed unsafe class QuantizedKernelTests
     }
 
     [Fact]
+    public void SumWhereSetEqualsScalarReference()
+    {
+        var random = new Random(6);
+        for (int words = 1; words <= 12; words++)
+        {
+            var q = new float[words * 64];
+            var bits = new ulong[words];
+            for (int i = 0; i < q.Length; i++)
+            {
+                q[i] = (float)(random.NextDouble() - 0.5);
+            }
+
+            for (int w = 0; w < words; w++)
+            {
+                bits[w] = w == 0 ? ulong.MaxValue : (ulong)random.NextInt64() ^ ((ulong)random.Next() << 40);
+            }
+
+            double expected = 0;
+            for (int d = 0; d < q.Length; d++)
+            {
+                expected += (bits[d / 64] >> (d % 64) & 1) == 1 ? q[d] : 0;
+            }
+
+            fixed (float* pq = q)
+            fixed (ulong* pb = bits)
+            {
+                Assert.Equal(expected, QuantizedKernels.SumWhereSetScalar(pq, pb, words), 3);
+                Assert.Equal(expected, QuantizedKernels.SumWhereSet(pq, pb, words), 3);
+            }
+        }
+    }
+
+    [Fact]
     public void HammingCountsDifferingBits()
     {
         ulong[] a = [0b1011UL, ulong.MaxValue, 0];
