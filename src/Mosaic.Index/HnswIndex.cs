@@ -299,7 +299,8 @@ public sealed unsafe partial class HnswIndex : IDisposable
             return;
         }
 
-        float[] buffer = new float[_dimension];
+        // On the stack up to 16 KB, so steady updates of a quantized index allocate nothing.
+        Span<float> buffer = _dimension <= StackQueryFloats ? stackalloc float[_dimension] : new float[_dimension];
         vector.CopyTo(buffer);
         fixed (float* b = buffer)
         {
