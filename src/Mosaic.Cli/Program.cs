@@ -1,12 +1,12 @@
 using System.CommandLine;
 using Mosaic.Cli.Verbs;
-using Mosaic.Hosting;
+using Mosaic.Core.Placement;
 
 var root = new RootCommand("Mosaic: hybrid vector + keyword search, embedded or as a cluster")
 {
-    HostedVerb.Create("serve", MosaicRole.Serve, "Run every part in this process: store (SQLite, or PostgreSQL with --store), coordinator and workers"),
-    HostedVerb.Create("coordinator", MosaicRole.Coordinator, "Run a stateless coordinator (HTTP API) over a PostgreSQL store"),
-    HostedVerb.Create("worker", MosaicRole.Worker, "Run a worker holding shard replicas (gRPC) over a PostgreSQL store"),
+    HostedVerb.Create("serve", NodeRole.Serve, "Run every part in this process: store (SQLite, or PostgreSQL with --store), coordinator and workers"),
+    HostedVerb.Create("coordinator", NodeRole.Coordinator, "Run a stateless coordinator (HTTP API) over a PostgreSQL store"),
+    HostedVerb.Create("worker", NodeRole.Worker, "Run a worker holding shard replicas (gRPC) over a PostgreSQL store"),
     GatewayVerb.Create(),
     ImportVerb.Create(),
     StatusVerb.Create(),

@@ -28,6 +28,8 @@ namespace Mosaic.Contracts;
 [JsonSerializable(typeof(EmbeddingsResponse<float[]>))]
 [JsonSerializable(typeof(EmbeddingsResponse<string>))]
 [JsonSerializable(typeof(ModelListResponse))]
+[JsonSerializable(typeof(SplitResponse))]
+[JsonSerializable(typeof(DrainResponse))]
 public sealed partial class MosaicJsonContext : JsonSerializerContext;
 
 /// <summary>The JSON settings of the API, shared by server and client.</summary>

@@ -48,12 +48,22 @@ public sealed record BatchSearchResponse(List<SearchResponse> Results);
 
 public sealed record HealthResponse(string Status, string? Detail = null);
 
-public sealed record ClusterResponse(List<NodeResponse> Nodes, List<ClusterCollectionResponse> Collections, long? PlacementVersion = null, EmbeddingStatsResponse? Embedding = null);
+/// <param name="ShardImbalance">Heaviest ÷ lightest shard-holding node by placement weight (bytes + query load); 1 is even.</param>
+public sealed record ClusterResponse(List<NodeResponse> Nodes, List<ClusterCollectionResponse> Collections, long? PlacementVersion = null, double ShardImbalance = 1, EmbeddingStatsResponse? Embedding = null);
 
-public sealed record NodeResponse(string Name, string Role, string Address, string State, DateTimeOffset? LeaseExpiresAt = null, int ShardsHeld = 0);
+/// <param name="State">alive | draining | dead.</param>
+/// <param name="Weight">Placement weight of the replicas it holds (bytes + query load).</param>
+public sealed record NodeResponse(string Name, string Role, string Address, string State, DateTimeOffset? LeaseExpiresAt = null, int ShardsHeld = 0, long Bytes = 0, double Weight = 0);
 
 public sealed record ClusterCollectionResponse(string Name, long ShardMapVersion, List<ClusterShardResponse> Shards);
 
-public sealed record ClusterShardResponse(int Shard, string Range, List<ReplicaResponse> Replicas);
+/// <param name="State">building | serving | draining | retired.</param>
+public sealed record ClusterShardResponse(int Shard, string Range, string State, List<ReplicaResponse> Replicas, int? Parent = null);
 
-public sealed record ReplicaResponse(string Node, string State, long Lag, long? DocCount = null);
+public sealed record ReplicaResponse(string Node, string State, long Lag, long? DocCount = null, long Bytes = 0, double Qps = 0);
+
+/// <summary>202 of a split: the parent keeps serving while the children build.</summary>
+public sealed record SplitResponse(int Parent, List<int> Children);
+
+/// <summary>202 of a drain or undrain.</summary>
+public sealed record DrainResponse(string Node, bool Drained);

@@ -14,6 +14,7 @@ using Mosaic.Hosting.Http;
 using Mosaic.Hosting.Observability;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Mosaic.Coordinator.Placement;
+using Mosaic.Core.Placement;
 using Mosaic.Core.Seams;
 using Mosaic.Hosting.Caching;
 using Mosaic.Hosting.Cluster;
@@ -57,7 +58,8 @@ public static partial class MosaicApp
         Directory.CreateDirectory(data);
         var worker = options.Worker with { ShardDirectory = Path.Combine(data, "shards") };
         string advertise = AdvertisedAddress(mosaic);
-        string nodeId = new Uri(advertise).Authority;
+        // Embedded, the node is always "local": its placement rows survive restarts on another port.
+        string nodeId = mosaic.Embedded ? "local" : new Uri(advertise).Authority;
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
@@ -68,6 +70,7 @@ public static partial class MosaicApp
         services.AddSingleton(Options.Create(worker));
         services.AddMosaicCaching(mosaic.Redis, options.Cache);
         services.AddSingleton(Options.Create(options.Results with { Scope = options.Results.Scope ?? StoreScope(mosaic, data) }));
+        // Embedded Mosaic is a one-node cluster over the SQLite store: the same lease, placement, worker and router.
         if (mosaic.Embedded)
         {
             services.AddMosaicSqliteStore(Path.Combine(data, "store.db"));
@@ -75,33 +78,28 @@ public static partial class MosaicApp
         else
         {
             services.AddMosaicPostgresStore(mosaic.Store!);
-            services.AddMosaicNodeLease(nodeId, mosaic.Role.ToString().ToLowerInvariant(), advertise, mosaic.NodeLease, options.Coordinator.Serves);
         }
 
-        switch (mosaic.Role)
+        // Embedded, liveness means nothing (one process holds everything): a long lease keeps a stalled process from
+        // being declared dead and losing its replicas to nobody.
+        int? grpcPort = mosaic.Role == NodeRole.Serve && !mosaic.Embedded ? mosaic.GrpcPort ?? mosaic.Port + 1 : null;
+        string? shardAddress = grpcPort is int g ? $"{new Uri(advertise).Scheme}://{new Uri(advertise).Host}:{g}" : null;
+        services.AddMosaicNodeLease(nodeId, mosaic.Role, advertise, mosaic.Embedded ? TimeSpan.FromDays(1) : mosaic.NodeLease, options.Coordinator.Serves, shardAddress);
+        if (mosaic.Role.HoldsShards())
         {
-            case MosaicRole.Serve when mosaic.Embedded:
-                services.AddMosaicWorker(_ => new AllShardsPlan());
-                services.AddSingleton<IShardRouter>(sp => sp.GetRequiredService<WorkerNode>());
-                services.AddSingleton<IClusterStatus, LocalClusterStatus>();
-                services.AddMosaicCoordinator();
-                break;
-            case MosaicRole.Serve:
-                services.AddMosaicWorker(sp => new StorePlacementPlan(sp.GetRequiredService<IPlacementStore>(), nodeId));
-                services.AddMosaicClusterRouting(nodeId, sp => (collection, shard, node) => node == nodeId ? sp.GetRequiredService<WorkerNode>().LocalClient(collection, shard) : null);
-                services.AddMosaicCoordinator();
-                break;
-            case MosaicRole.Coordinator:
-                services.AddMosaicClusterRouting(nodeId);
-                services.AddMosaicCoordinator();
-                break;
-            case MosaicRole.Worker:
-                services.AddMosaicWorker(sp => new StorePlacementPlan(sp.GetRequiredService<IPlacementStore>(), nodeId));
-                services.AddGrpc();
-                break;
+            services.AddMosaicWorker(sp => new StorePlacementPlan(sp.GetRequiredService<IPlacementStore>(), nodeId));
+            services.AddGrpc();
         }
 
-        if (mosaic.Role != MosaicRole.Worker)
+        if (mosaic.Role.ServesApi())
+        {
+            services.AddMosaicClusterRouting(nodeId, mosaic.Role.HoldsShards()
+                ? sp => (collection, shard, node) => node == nodeId ? sp.GetRequiredService<WorkerNode>().LocalClient(collection, shard) : null
+                : null);
+            services.AddMosaicCoordinator();
+        }
+
+        if (mosaic.Role.ServesApi())
         {
             services.AddMosaicEmbedding(embedding);
             services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, MosaicJsonContext.Default));
@@ -112,9 +110,15 @@ public static partial class MosaicApp
         {
             kestrel.Limits.MaxRequestBodySize = options.Coordinator.MaxBulkBytes;
             var address = mosaic.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(mosaic.Host);
-            // A worker speaks gRPC only; without TLS there is no protocol negotiation, so it listens HTTP/2 only.
-            kestrel.Listen(address, mosaic.Port, listen => listen.Protocols = mosaic.Role == MosaicRole.Worker ? HttpProtocols.Http2 : HttpProtocols.Http1);
-            if (mosaic.Role == MosaicRole.Worker)
+            // A worker speaks gRPC only; without TLS there is no protocol negotiation, so it listens HTTP/2 only. A serve
+            // node over PostgreSQL answers other coordinators' gRPC on a second, HTTP/2-only port (Mosaic:GrpcPort).
+            kestrel.Listen(address, mosaic.Port, listen => listen.Protocols = mosaic.Role == NodeRole.Worker ? HttpProtocols.Http2 : HttpProtocols.Http1);
+            if (grpcPort is int shardPort)
+            {
+                kestrel.Listen(address, shardPort, listen => listen.Protocols = HttpProtocols.Http2);
+            }
+
+            if (mosaic.Role == NodeRole.Worker)
             {
                 // ...so /metrics gets an HTTP/1.1 listener of its own (Mosaic:MetricsPort).
                 kestrel.Listen(address, mosaic.EffectiveMetricsPort, listen => listen.Protocols = HttpProtocols.Http1);
@@ -122,12 +126,16 @@ public static partial class MosaicApp
         });
 
         var app = builder.Build();
-        LogStarting(app.Logger, mosaic.Role.ToString().ToLowerInvariant(), mosaic.Embedded ? "SQLite in " + data : "PostgreSQL", nodeId, options.Coordinator.ToString(), worker.ToString());
+        LogStarting(app.Logger, mosaic.Role.Name(), mosaic.Embedded ? "SQLite in " + data : "PostgreSQL", nodeId, options.Coordinator.ToString(), worker.ToString());
         app.UseMosaicRequestMetrics();
         app.MapMosaicMetrics();
-        if (mosaic.Role == MosaicRole.Worker)
+        if (mosaic.Role.HoldsShards())
         {
             app.MapGrpcService<ShardGrpcService>();
+        }
+
+        if (!mosaic.Role.ServesApi())
+        {
             app.MapGet("/health", () => "ok");
             return app;
         }
@@ -157,6 +165,7 @@ public static partial class MosaicApp
         app.MapSearch();
         app.MapOperations();
         app.MapEmbeddings();
+        app.MapClusterAdmin();
         return app;
     }
 
@@ -194,7 +203,7 @@ public static partial class MosaicApp
         var cache = configuration.GetSection("Mosaic:Cache").Get<CacheOptions>() ?? new CacheOptions();
         var results = configuration.GetSection("Mosaic:Cache:Results").Get<ResultCacheOptions>() ?? new ResultCacheOptions();
         var errors = mosaic.Validate().Concat(coordinator.Validate()).Concat(worker.Validate()).Concat(placement.Validate()).Concat(cache.Validate()).Concat(results.Validate()).ToList();
-        if (mosaic.Role == MosaicRole.Worker && mosaic.Port == 0 && mosaic.Advertise is null)
+        if (mosaic.Role == NodeRole.Worker && mosaic.Port == 0 && mosaic.Advertise is null)
         {
             errors.Add("a worker on port 0 needs Mosaic:Advertise (--advertise host:port) so that coordinators can reach it");
         }

@@ -1,12 +1,6 @@
-namespace Mosaic.Hosting;
+using Mosaic.Core.Placement;
 
-/// <summary>The parts a process runs.</summary>
-public enum MosaicRole
-{
-    Serve,
-    Coordinator,
-    Worker,
-}
+namespace Mosaic.Hosting;
 
 /// <summary>Process-wide settings, bound from configuration section "Mosaic" (appsettings.json, MOSAIC__* env vars, flags).</summary>
 public sealed record MosaicOptions
@@ -21,16 +15,20 @@ public sealed record MosaicOptions
     public int Port { get; init; } = 7700;
 
     /// <summary>Which parts this process runs: serve (all), coordinator (HTTP API), or worker (shard replicas over gRPC).</summary>
-    public MosaicRole Role { get; init; } = MosaicRole.Serve;
+    public NodeRole Role { get; init; } = NodeRole.Serve;
 
     /// <summary>PostgreSQL connection string of the cluster store; empty means the embedded SQLite store in <see cref="DataDir"/>.</summary>
     public string? Store { get; init; }
 
-    /// <summary>The address other nodes reach this one at (default http://Host:Port); it is also the node id.</summary>
+    /// <summary>The address other nodes reach this one at (default http://Host:Port); it is also the node id (embedded: "local").</summary>
     public string? Advertise { get; init; }
 
     /// <summary>How long this node's lease in the store lasts; it renews every third of it.</summary>
     public TimeSpan NodeLease { get; init; } = TimeSpan.FromSeconds(6);
+
+    /// <summary>A serve node over PostgreSQL answers other coordinators' shard queries (gRPC, HTTP/2 only) on this port;
+    /// default the HTTP port + 1. Cleartext HTTP/1.1 and HTTP/2 cannot share one port.</summary>
+    public int? GrpcPort { get; init; }
 
     /// <summary>
     /// A StackExchange.Redis configuration string (env <c>Mosaic__Redis</c>), e.g. <c>127.0.0.1:6379</c> or several
@@ -66,7 +64,7 @@ public sealed record MosaicOptions
             yield return $"Mosaic:Port must be within 0..65535, got {Port}";
         }
 
-        if (Embedded && Role != MosaicRole.Serve)
+        if (Embedded && Role != NodeRole.Serve)
         {
             yield return $"Mosaic:Store (--store) is required for the {Role.ToString().ToLowerInvariant()} role: give a PostgreSQL connection string";
         }
@@ -76,7 +74,7 @@ public sealed record MosaicOptions
             yield return $"Mosaic:Advertise must be host:port or a URL, got '{Advertise}'";
         }
 
-        if (Role == MosaicRole.Worker && (EffectiveMetricsPort is < 0 or > 65535 || (EffectiveMetricsPort == Port && Port != 0)))
+        if (Role == NodeRole.Worker && (EffectiveMetricsPort is < 0 or > 65535 || (EffectiveMetricsPort == Port && Port != 0)))
         {
             yield return $"Mosaic:MetricsPort must be within 0..65535 and differ from Mosaic:Port, got {EffectiveMetricsPort}";
         }

@@ -28,10 +28,14 @@ public static class MosaicServices
     public static IServiceCollection AddMosaicSqliteStore(this IServiceCollection services, string path)
     {
         services.TryAddSingleton<ChangeSignal>();
-        services.TryAddSingleton(sp => new SqliteStore(new SqliteStoreOptions(path), sp.GetRequiredService<ChangeSignal>()));
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new SqliteStore(new SqliteStoreOptions(path), sp.GetRequiredService<ChangeSignal>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<ICollectionCatalog>(sp => sp.GetRequiredService<SqliteStore>());
         services.TryAddSingleton<IDocumentStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.TryAddSingleton<IChangeLog>(sp => sp.GetRequiredService<SqliteStore>());
+        services.TryAddSingleton<INodeRegistry>(sp => sp.GetRequiredService<SqliteStore>());
+        services.TryAddSingleton<IPlacementStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.TryAddSingleton<IShardMapStore>(sp => sp.GetRequiredService<SqliteStore>());
         return services;
     }
 
@@ -45,6 +49,7 @@ public static class MosaicServices
         services.TryAddSingleton<IChangeLog>(sp => sp.GetRequiredService<PostgresStore>());
         services.TryAddSingleton<INodeRegistry>(sp => sp.GetRequiredService<PostgresStore>());
         services.TryAddSingleton<IPlacementStore>(sp => sp.GetRequiredService<PostgresStore>());
+        services.TryAddSingleton<IShardMapStore>(sp => sp.GetRequiredService<PostgresStore>());
         return services;
     }
 
@@ -73,29 +78,32 @@ public static class MosaicServices
         return services;
     }
 
-    /// <summary>Cluster routing from the store's placement, and the placement leader election.</summary>
+    /// <summary>Routing from the store's catalog, shard maps and placement (embedded and cluster alike), and the placement
+    /// leader election.</summary>
     /// <param name="localReplica">Finds a replica held by this very process (serve over PostgreSQL), else null.</param>
     public static IServiceCollection AddMosaicClusterRouting(this IServiceCollection services, string nodeId, Func<IServiceProvider, Func<long, int, string, IShardClient?>>? localReplica = null)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new ClusterRouter(
-            sp.GetRequiredService<IPlacementStore>(), sp.GetRequiredService<INodeRegistry>(), sp.GetRequiredService<ChangeSignal>(),
+            sp.GetRequiredService<ICollectionCatalog>(), sp.GetRequiredService<IPlacementStore>(), sp.GetRequiredService<INodeRegistry>(), sp.GetRequiredService<ChangeSignal>(),
             sp.GetRequiredService<IOptions<CoordinatorOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ClusterRouter>>(),
             localReplica?.Invoke(sp)));
         services.TryAddSingleton<IShardRouter>(sp => sp.GetRequiredService<ClusterRouter>());
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ClusterRouter>());
         services.TryAddSingleton(sp => new PlacementLeader(
             sp.GetRequiredService<ICollectionCatalog>(), sp.GetRequiredService<INodeRegistry>(), sp.GetRequiredService<IPlacementStore>(),
-            sp.GetRequiredService<ChangeSignal>(), sp.GetRequiredService<IOptions<PlacementOptions>>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IShardMapStore>(), sp.GetRequiredService<IChangeLog>(), sp.GetRequiredService<ChangeSignal>(), sp.GetRequiredService<IOptions<PlacementOptions>>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<PlacementLeader>>(), nodeId));
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<PlacementLeader>());
         services.TryAddSingleton<IClusterStatus, StoreClusterStatus>();
+        services.TryAddSingleton<ClusterAdmin>();
         return services;
     }
 
     /// <summary>Registers this node in the store and keeps its lease; registered first so it starts before the parts that need it.</summary>
     /// <param name="serves">Which requests this node answers as a coordinator (the gateway routes by it).</param>
-    public static IServiceCollection AddMosaicNodeLease(this IServiceCollection services, string nodeId, string role, string address, TimeSpan lease, Serves serves = Serves.Both) =>
+    /// <param name="shardAddress">Where its replicas answer gRPC when not at <paramref name="address"/>.</param>
+    public static IServiceCollection AddMosaicNodeLease(this IServiceCollection services, string nodeId, NodeRole role, string address, TimeSpan lease, Serves serves = Serves.Both, string? shardAddress = null) =>
         services.AddSingleton<IHostedService>(sp => new NodeLeaseService(
-            sp.GetRequiredService<INodeRegistry>(), nodeId, role, address, lease, serves, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NodeLeaseService>>()));
+            sp.GetRequiredService<INodeRegistry>(), nodeId, role, address, shardAddress, lease, serves, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NodeLeaseService>>()));
 }

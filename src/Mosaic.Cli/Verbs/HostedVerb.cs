@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Mosaic.Core.Placement;
 using Mosaic.Hosting;
 
 namespace Mosaic.Cli.Verbs;
@@ -11,7 +12,7 @@ namespace Mosaic.Cli.Verbs;
 /// <remarks>Every flag is also a setting (Mosaic:Port, Mosaic:Store, …) from appsettings.json or MOSAIC__* variables.</remarks>
 internal static class HostedVerb
 {
-    public static Command Create(string name, MosaicRole role, string description)
+    public static Command Create(string name, NodeRole role, string description)
     {
         var port = new Option<int?>("--port") { Description = "port to listen on (default 7700; a worker serves gRPC on it)" };
         var data = new Option<string?>("--data") { Description = "data directory for the store file and shard files (default ./mosaic-data)" };

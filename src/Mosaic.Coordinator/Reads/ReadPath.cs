@@ -14,14 +14,14 @@ namespace Mosaic.Coordinator.Reads;
 /// Every shard call starts before any is awaited and has its own deadline. A shard whose replicas all fail is reported
 /// in the answer (partial, coverage, failures) instead of failing the whole search.
 /// </remarks>
-public sealed partial class ReadPath(ICollectionCatalog catalog, IChangeLog log, IShardRouter router, ReplicaSelector selector, ShardLatencyTracker latencies, IOptions<CoordinatorOptions> options, TimeProvider time, MosaicMetrics metrics, IEmbedder? embedder = null)
+public sealed partial class ReadPath(IChangeLog log, IShardRouter router, ReplicaSelector selector, ShardLatencyTracker latencies, IOptions<CoordinatorOptions> options, TimeProvider time, MosaicMetrics metrics, IEmbedder? embedder = null)
 {
     private readonly CoordinatorOptions _options = options.Value;
 
     public async Task<SearchAnswer> SearchAsync(string collection, SearchQuery query, CancellationToken ct)
     {
         long started = time.GetTimestamp();
-        var info = await catalog.GetAsync(collection, ct).ConfigureAwait(false)
+        var info = await router.FindCollectionAsync(collection, ct).ConfigureAwait(false)
             ?? throw MosaicException.NotFound($"collection '{collection}' does not exist");
         query = await QueryEmbedding.ResolveAsync(embedder, info.Spec, query, ct).ConfigureAwait(false);
         var (filter, after, timeout) = await ValidateAsync(info, query, ct).ConfigureAwait(false);
@@ -31,17 +31,17 @@ public sealed partial class ReadPath(ICollectionCatalog catalog, IChangeLog log,
         // One deadline for the whole request, counted from its start: shard calls and the payload fetch share it.
         var remaining = timeout - time.GetElapsedTime(started);
         var calls = new Task<ShardOutcome>[routes.Count];
-        for (int shard = 0; shard < routes.Count; shard++)
+        for (int i = 0; i < routes.Count; i++)
         {
-            var range = info.ShardMap.RangeOf(shard);
+            var shard = routes[i].Shard;
             var request = new ShardSearchRequest(
-                info.Id, shard, query.Mode, query.Vector, query.Query, filter, query.TopK, query.EfSearch,
+                info.Id, shard.Id, query.Mode, query.Vector, query.Query, filter, query.TopK, query.EfSearch,
                 IncludeText: false, IncludeFields: false, IncludeVector: false, // payloads are fetched after the merge
-                after?.Where(p => range.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value))
+                after?.Where(p => shard.Range.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value))
             {
                 KeywordStats = keywordStats,
             };
-            calls[shard] = CallShardAsync(info, shard, routes[shard], request, remaining, ct);
+            calls[i] = CallShardAsync(info, shard.Id, routes[i].Replicas, request, remaining, ct);
         }
 
         var outcomes = await Task.WhenAll(calls).ConfigureAwait(false);
@@ -63,7 +63,8 @@ public sealed partial class ReadPath(ICollectionCatalog catalog, IChangeLog log,
             answered.RemoveAll(o => fetched.Failures.Any(f => f.Shard == o.Shard));
         }
 
-        int coveredSlots = answered.Sum(o => info.ShardMap.RangeOf(o.Shard).Count);
+        var ranges = routes.ToDictionary(r => r.Shard.Id, r => r.Shard.Range);
+        int coveredSlots = answered.Sum(o => ranges[o.Shard].Count);
         metrics.RecordSearch(info.Name, answered.Count == routes.Count ? "complete" : answered.Count == 0 ? "failed" : "partial", time.GetElapsedTime(started));
         return new SearchAnswer(
             hits,
@@ -74,28 +75,28 @@ public sealed partial class ReadPath(ICollectionCatalog catalog, IChangeLog log,
             (double)coveredSlots / SlotHasher.SlotCount);
     }
 
-    /// <summary>Statistics of every shard from one of its replicas; null for a shard none of whose replicas answered.</summary>
-    public async Task<IReadOnlyList<ShardStats?>> ShardStatsAsync(CollectionInfo info, CancellationToken ct)
+    /// <summary>Statistics of every serving shard from one of its replicas; null stats for a shard none of whose replicas answered.</summary>
+    public async Task<IReadOnlyList<(Core.Sharding.ShardInfo Shard, ShardStats? Stats)>> ShardStatsAsync(CollectionInfo info, CancellationToken ct)
     {
         var routes = await router.RouteAsync(info, ct).ConfigureAwait(false);
         // Every shard at once, each replica with its own deadline: a hung worker must not hang the collection view.
-        var calls = routes.Select(async (replicas, shard) =>
+        var calls = routes.Select(async route =>
         {
-            foreach (var replica in replicas)
+            foreach (var replica in route.Replicas)
             {
                 using var timer = new CancellationTokenSource(_options.DefaultSearchTimeout, time);
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
                 try
                 {
-                    return await replica.GetStatsAsync(info.Id, shard, deadline.Token).ConfigureAwait(false);
+                    return (route.Shard, (ShardStats?)await replica.GetStatsAsync(info.Id, route.Shard.Id, deadline.Token).ConfigureAwait(false));
                 }
                 catch (Exception) when (!ct.IsCancellationRequested)
                 {
-                    // Try the next replica; a shard with none answering is reported as null.
+                    // Try the next replica; a shard with none answering is reported without stats.
                 }
             }
 
-            return (ShardStats?)null;
+            return (route.Shard, (ShardStats?)null);
         }).ToList();
         return await Task.WhenAll(calls).ConfigureAwait(false);
     }

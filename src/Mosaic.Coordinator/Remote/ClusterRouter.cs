@@ -10,13 +10,17 @@ using Mosaic.Core.Seams;
 
 namespace Mosaic.Coordinator.Remote;
 
-/// <summary>Routes shard queries in a cluster: serving replicas on live nodes, from a cached placement snapshot.</summary>
+/// <summary>The one router, embedded and in a cluster: collections, shard maps and serving replicas on live nodes, from
+/// a cached, versioned snapshot of the store.</summary>
 /// <remarks>
-/// The snapshot is immutable and swapped whole when the store's placement version moves (checked on every store
-/// signal and every refresh interval); node liveness is re-read each time. A replica on this very process is called
-/// in-process through <paramref name="local"/>; others over one shared gRPC channel per address.
+/// The snapshot (catalog with every shard map, placement, nodes) is immutable and swapped whole. The catalog and
+/// placement reload only when the store's routing version moves (checked on every store signal and every refresh
+/// interval); node liveness is re-read each time. When the store is down the last snapshot keeps routing, so searches go
+/// on. A replica on this very process is called in-process through <paramref name="local"/>; others over one shared
+/// gRPC channel per address.
 /// </remarks>
 public sealed partial class ClusterRouter(
+    ICollectionCatalog catalog,
     IPlacementStore placement,
     INodeRegistry nodes,
     ChangeSignal signal,
@@ -32,20 +36,38 @@ public sealed partial class ClusterRouter(
     private readonly ILogger<ClusterRouter> _logger = logger;
     private volatile Routing? _routing;
 
-    /// <summary>The last placement snapshot and node list this router routes by (for /cluster and /ready).</summary>
-    public async Task<(PlacementSnapshot Placement, IReadOnlyList<NodeInfo> Nodes)> CurrentAsync(CancellationToken ct)
+    /// <summary>The snapshot this router routes by (for /cluster, /ready and the placement leader's view).</summary>
+    public async Task<RoutingSnapshot> CurrentAsync(CancellationToken ct)
     {
-        var routing = _routing ?? await RefreshAsync(ct).ConfigureAwait(false);
-        return (routing.Placement, routing.Nodes);
+        var routing = _routing ?? await RefreshRoutingAsync(ct).ConfigureAwait(false);
+        return routing.Snapshot;
     }
 
-    public async ValueTask<IReadOnlyList<IReadOnlyList<IShardClient>>> RouteAsync(CollectionInfo collection, CancellationToken ct)
+    public async ValueTask<CollectionInfo?> FindCollectionAsync(string name, CancellationToken ct)
     {
-        var routing = _routing ?? await RefreshAsync(ct).ConfigureAwait(false);
+        var routing = _routing ?? await RefreshRoutingAsync(ct).ConfigureAwait(false);
+        if (routing.ByName.TryGetValue(name, out var info))
+        {
+            return info;
+        }
+
+        // Not in the snapshot: maybe created a moment ago through another coordinator. Only misses reach the store.
+        var fresh = await catalog.GetAsync(name, ct).ConfigureAwait(false);
+        if (fresh is not null)
+        {
+            _ = RefreshQuietlyAsync();
+        }
+
+        return fresh;
+    }
+
+    public async ValueTask<IReadOnlyList<ShardRoute>> RouteAsync(CollectionInfo collection, CancellationToken ct)
+    {
+        var routing = _routing ?? await RefreshRoutingAsync(ct).ConfigureAwait(false);
         var routes = Build(routing, collection);
         long waitStarted = time.GetTimestamp();
         // A collection created a moment ago has no serving replica yet: wait (bounded) for placement to catch up.
-        while (routes.Any(r => r.Count == 0) && time.GetElapsedTime(waitStarted) < options.Value.RouteWait && !ct.IsCancellationRequested)
+        while (routes.Any(r => r.Replicas.Count == 0) && time.GetElapsedTime(waitStarted) < options.Value.RouteWait && !ct.IsCancellationRequested)
         {
             long generation = _routingChanged.Generation;
             await _routingChanged.WaitAsync(generation, RefreshEvery, time, ct).ConfigureAwait(false);
@@ -56,31 +78,32 @@ public sealed partial class ClusterRouter(
         return routes;
     }
 
-    private List<IReadOnlyList<IShardClient>> Build(Routing routing, CollectionInfo collection)
+    private List<ShardRoute> Build(Routing routing, CollectionInfo collection)
     {
-        var live = routing.Nodes.Where(n => n.Live).ToDictionary(n => n.NodeId);
-        var routes = new List<IReadOnlyList<IShardClient>>(collection.ShardMap.ShardCount);
-        for (int shard = 0; shard < collection.ShardMap.ShardCount; shard++)
+        // The newest map this router knows for the collection; a caller's copy may be older.
+        var map = routing.ById.TryGetValue(collection.Id, out var known) && known.ShardMap.Version >= collection.ShardMap.Version ? known.ShardMap : collection.ShardMap;
+        var routes = new List<ShardRoute>(map.Serving.Count);
+        foreach (var shard in map.Serving)
         {
             var clients = new List<IShardClient>();
-            foreach (var a in routing.Placement.Assignments)
+            foreach (var a in routing.ReplicasOf(collection.Id, shard.Id))
             {
-                if (a.CollectionId != collection.Id || a.Shard != shard || a.State != ReplicaState.Serving || !live.TryGetValue(a.NodeId, out var node))
+                if (a.State != ReplicaState.Serving || !routing.LiveNodes.TryGetValue(a.NodeId, out var node))
                 {
                     continue;
                 }
 
-                if (local?.Invoke(collection.Id, shard, a.NodeId) is { } inProcess)
+                if (local?.Invoke(collection.Id, shard.Id, a.NodeId) is { } inProcess)
                 {
                     clients.Add(inProcess);
                 }
-                else if (node.Address.StartsWith("http", StringComparison.Ordinal) && node.Role.Contains("worker", StringComparison.Ordinal))
+                else if (node.Role.HoldsShards() && node.ShardEndpoint.StartsWith("http", StringComparison.Ordinal))
                 {
-                    clients.Add(_channels.GetOrAdd(node.Address, address => new GrpcShardClientFactory(address)).Client(node.NodeId));
+                    clients.Add(_channels.GetOrAdd(node.ShardEndpoint, address => new GrpcShardClientFactory(address)).Client(node.NodeId));
                 }
             }
 
-            routes.Add(clients);
+            routes.Add(new ShardRoute(shard, clients));
         }
 
         return routes;
@@ -91,15 +114,7 @@ public sealed partial class ClusterRouter(
         while (!stoppingToken.IsCancellationRequested)
         {
             long generation = signal.Generation;
-            try
-            {
-                await RefreshAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogRefreshFailed(ex);
-            }
-
+            await RefreshQuietlyAsync(stoppingToken).ConfigureAwait(false);
             try
             {
                 await signal.WaitAsync(generation, RefreshEvery, time, stoppingToken).ConfigureAwait(false);
@@ -111,21 +126,46 @@ public sealed partial class ClusterRouter(
         }
     }
 
-    private async Task<Routing> RefreshAsync(CancellationToken ct)
+    private async Task RefreshQuietlyAsync(CancellationToken ct = default)
+    {
+        try
+        {
+            await RefreshRoutingAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            LogRefreshFailed(ex);
+        }
+    }
+
+    public async Task RefreshAsync(CancellationToken ct) => await RefreshRoutingAsync(ct).ConfigureAwait(false);
+
+    private async Task<Routing> RefreshRoutingAsync(CancellationToken ct)
     {
         await _refreshGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             var current = _routing;
             long version = await placement.GetPlacementVersionAsync(ct).ConfigureAwait(false);
-            var snapshot = current is not null && current.Placement.Version == version
-                ? current.Placement
-                : await placement.GetPlacementAsync(ct).ConfigureAwait(false);
             var nodeList = await nodes.ListNodesAsync(ct).ConfigureAwait(false);
-            var next = new Routing(snapshot, nodeList);
-            _routing = next;
+            RoutingSnapshot next;
+            if (current is not null && current.Snapshot.Placement.Version == version)
+            {
+                next = current.Snapshot with { Nodes = nodeList };
+            }
+            else
+            {
+                // Catalog first, placement second: a replica placed for a collection this snapshot lacks is ignored, never
+                // the other way round (a shard with a map entry but a stale placement only waits for the next version).
+                var collections = await catalog.ListAsync(ct).ConfigureAwait(false);
+                var snapshot = await placement.GetPlacementAsync(ct).ConfigureAwait(false);
+                next = new RoutingSnapshot(collections, snapshot, nodeList);
+            }
+
+            var routing = new Routing(next);
+            _routing = routing;
             _routingChanged.Notify();
-            return next;
+            return routing;
         }
         finally
         {
@@ -143,7 +183,21 @@ public sealed partial class ClusterRouter(
         base.Dispose();
     }
 
-    private sealed record Routing(PlacementSnapshot Placement, IReadOnlyList<NodeInfo> Nodes);
+    /// <summary>A snapshot with its lookups built once.</summary>
+    private sealed class Routing(RoutingSnapshot snapshot)
+    {
+        private readonly ILookup<(long, int), ReplicaAssignment> _replicas = snapshot.Placement.Assignments.ToLookup(a => (a.CollectionId, a.Shard));
+
+        public RoutingSnapshot Snapshot { get; } = snapshot;
+
+        public Dictionary<string, CollectionInfo> ByName { get; } = snapshot.Collections.ToDictionary(c => c.Name, StringComparer.Ordinal);
+
+        public Dictionary<long, CollectionInfo> ById { get; } = snapshot.Collections.ToDictionary(c => c.Id);
+
+        public Dictionary<string, NodeInfo> LiveNodes { get; } = snapshot.Nodes.Where(n => n.Live).ToDictionary(n => n.NodeId, StringComparer.Ordinal);
+
+        public IEnumerable<ReplicaAssignment> ReplicasOf(long collection, int shard) => _replicas[(collection, shard)];
+    }
 
     /// <summary>One HTTP/2 channel per worker address, shared by all its shard clients.</summary>
     private sealed class GrpcShardClientFactory(string address) : IDisposable
@@ -169,3 +223,6 @@ public sealed partial class ClusterRouter(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not refresh routing from the store; keeping the last snapshot")]
     private partial void LogRefreshFailed(Exception ex);
 }
+
+/// <summary>What routing knows: the catalog with every shard map, placement and nodes, read together.</summary>
+public sealed record RoutingSnapshot(IReadOnlyList<CollectionInfo> Collections, PlacementSnapshot Placement, IReadOnlyList<NodeInfo> Nodes);

@@ -2,7 +2,7 @@ using Mosaic.Core.Placement;
 
 namespace Mosaic.Core.Seams;
 
-/// <summary>Where shard replicas are placed, in the store. Every change bumps the snapshot version.</summary>
+/// <summary>Where shard replicas are placed, in the store. Every change that routes differently bumps the snapshot version.</summary>
 public interface IPlacementStore
 {
     Task<PlacementSnapshot> GetPlacementAsync(CancellationToken ct);
@@ -16,6 +16,9 @@ public interface IPlacementStore
     /// <summary>Removes a replica from placement.</summary>
     Task UnassignAsync(long collectionId, int shard, string nodeId, CancellationToken ct);
 
-    /// <summary>A worker reports its replica's state and lag; bumps the version only when the state changes.</summary>
-    Task ReportAsync(long collectionId, int shard, string nodeId, ReplicaState state, long lag, CancellationToken ct);
+    /// <summary>Marks a replica draining: routers stop sending it new queries, its worker keeps it until it is unassigned.</summary>
+    Task MarkDrainingAsync(long collectionId, int shard, string nodeId, CancellationToken ct);
+
+    /// <summary>A worker reports its replica; bumps the version only when the state changes. A draining replica stays draining.</summary>
+    Task ReportAsync(long collectionId, int shard, string nodeId, ReplicaReport report, CancellationToken ct);
 }

@@ -1,4 +1,6 @@
+using Mosaic.Core.Collections;
 using Mosaic.Core.Search;
+using Mosaic.Core.Sharding;
 
 namespace Mosaic.Core.Seams;
 
@@ -22,9 +24,20 @@ public interface IShardClient
     Task<IReadOnlyList<DocPayload>> FetchAsync(ShardFetchRequest request, CancellationToken ct);
 }
 
-/// <summary>Where the replicas of a collection's shards are; a routing snapshot for the coordinator.</summary>
+/// <summary>One serving shard of a collection and the replicas that can answer for it now (empty: none).</summary>
+public sealed record ShardRoute(ShardInfo Shard, IReadOnlyList<IShardClient> Replicas);
+
+/// <summary>Where collections and the replicas of their shards are: the coordinator's routing snapshot.</summary>
+/// <remarks>Answers from a cached, versioned snapshot of the store's catalog, shard maps and placement, so reads go on
+/// while the store is down.</remarks>
 public interface IShardRouter
 {
-    /// <summary>Replicas of every shard of the collection, indexed by shard number (empty list: none known); a replica that cannot answer yet throws <see cref="Errors.ShardUnavailableException"/>.</summary>
-    ValueTask<IReadOnlyList<IReadOnlyList<IShardClient>>> RouteAsync(Collections.CollectionInfo collection, CancellationToken ct);
+    /// <summary>The collection as routing knows it (null: none of that name).</summary>
+    ValueTask<CollectionInfo?> FindCollectionAsync(string name, CancellationToken ct);
+
+    /// <summary>Every serving shard of the collection's map with its serving replicas, in slot order.</summary>
+    ValueTask<IReadOnlyList<ShardRoute>> RouteAsync(CollectionInfo collection, CancellationToken ct);
+
+    /// <summary>Reloads the snapshot now: after this process changed the catalog or a shard map, its next request sees it.</summary>
+    Task RefreshAsync(CancellationToken ct);
 }

@@ -7,14 +7,14 @@ namespace Mosaic.Hosting.Cluster;
 
 /// <summary>Keeps this node registered in the store: renews its lease every third of the lease time, leaves on shutdown.</summary>
 /// <remarks>A node that stops renewing (killed, hung, partitioned) drops out of routing once its lease runs out.</remarks>
-internal sealed partial class NodeLeaseService(INodeRegistry registry, string nodeId, string role, string address, TimeSpan lease, Serves serves, TimeProvider time, ILogger<NodeLeaseService> logger) : BackgroundService
+internal sealed partial class NodeLeaseService(INodeRegistry registry, string nodeId, NodeRole role, string address, string? shardAddress, TimeSpan lease, Serves serves, TimeProvider time, ILogger<NodeLeaseService> logger) : BackgroundService
 {
     private readonly ILogger<NodeLeaseService> _logger = logger;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         // Register before serving, so placement can use this node as soon as it is up.
-        await registry.RenewAsync(nodeId, role, address, lease, cancellationToken, serves).ConfigureAwait(false);
+        await registry.RenewAsync(nodeId, role, address, lease, cancellationToken, serves, shardAddress).ConfigureAwait(false);
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -25,7 +25,7 @@ internal sealed partial class NodeLeaseService(INodeRegistry registry, string no
         {
             try
             {
-                await registry.RenewAsync(nodeId, role, address, lease, stoppingToken, serves).ConfigureAwait(false);
+                await registry.RenewAsync(nodeId, role, address, lease, stoppingToken, serves, shardAddress).ConfigureAwait(false);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {

@@ -1,13 +1,16 @@
+using Microsoft.Extensions.Options;
 using Mosaic.Contracts;
+using Mosaic.Coordinator.Placement;
 using Mosaic.Core.Placement;
 using Mosaic.Core.Seams;
+using Mosaic.Core.Sharding;
 
 namespace Mosaic.Hosting.Cluster;
 
-/// <summary>Cluster: nodes, placement and lag as the store knows them now.</summary>
-/// <remarks>Read fresh, not from the router's cache: that cache reloads only when the placement version moves, and lag
+/// <summary>Nodes, shard maps, placement and lag as the store knows them now (embedded: the one-node cluster).</summary>
+/// <remarks>Read fresh, not from the router's cache: that cache reloads only when the routing version moves, and lag
 /// reports deliberately do not move it.</remarks>
-internal sealed class StoreClusterStatus(ICollectionCatalog catalog, IPlacementStore placementStore, INodeRegistry registry) : IClusterStatus
+internal sealed class StoreClusterStatus(ICollectionCatalog catalog, IPlacementStore placementStore, INodeRegistry registry, IOptions<PlacementOptions> options) : IClusterStatus
 {
     public async Task<(bool Ready, string Reason)> ReadyAsync(CancellationToken ct)
     {
@@ -15,13 +18,14 @@ internal sealed class StoreClusterStatus(ICollectionCatalog catalog, IPlacementS
         var placement = await placementStore.GetPlacementAsync(ct).ConfigureAwait(false);
         var nodes = await registry.ListNodesAsync(ct).ConfigureAwait(false);
         var live = nodes.Where(n => n.Live).Select(n => n.NodeId).ToHashSet();
+        var serving = placement.Assignments.Where(a => a.State == ReplicaState.Serving && live.Contains(a.NodeId)).Select(a => (a.CollectionId, a.Shard)).ToHashSet();
         var missing = collections
-            .SelectMany(c => Enumerable.Range(0, c.ShardMap.ShardCount).Select(s => (c, s)))
-            .Where(x => !placement.Assignments.Any(a => a.CollectionId == x.c.Id && a.Shard == x.s && a.State == ReplicaState.Serving && live.Contains(a.NodeId)))
+            .SelectMany(c => c.ShardMap.Serving.Select(s => (c, s)))
+            .Where(x => !serving.Contains((x.c.Id, x.s.Id)))
             .ToList();
         return missing.Count == 0
             ? (true, "ok")
-            : (false, $"{missing.Count} shard(s) have no serving replica: " + string.Join(", ", missing.Take(5).Select(m => $"{m.c.Name}/{m.s}")));
+            : (false, $"{missing.Count} shard(s) have no serving replica: " + string.Join(", ", missing.Take(5).Select(m => $"{m.c.Name}/{m.s.Id}")));
     }
 
     public async Task<ClusterResponse> DescribeAsync(string selfAddress, CancellationToken ct)
@@ -29,16 +33,28 @@ internal sealed class StoreClusterStatus(ICollectionCatalog catalog, IPlacementS
         var collections = await catalog.ListAsync(ct).ConfigureAwait(false);
         var placement = await placementStore.GetPlacementAsync(ct).ConfigureAwait(false);
         var nodes = await registry.ListNodesAsync(ct).ConfigureAwait(false);
-        var nodeViews = nodes.OrderBy(n => n.Role, StringComparer.Ordinal).ThenBy(n => n.NodeId, StringComparer.Ordinal).Select(n => new NodeResponse(
-            n.NodeId, n.Role, n.Address, n.Live ? "alive" : "expired", n.LeaseExpiresAt, placement.Assignments.Count(a => a.NodeId == n.NodeId))).ToList();
+        var planner = new PlacementPlanner(options.Value);
+        var holders = nodes.Where(n => n.Live && n.Role.HoldsShards() && !n.Drained).Select(n => n.NodeId).ToList();
+        var weights = planner.Weights(placement.Assignments, holders);
+        var nodeViews = nodes.OrderBy(n => n.Role).ThenBy(n => n.NodeId, StringComparer.Ordinal).Select(n => new NodeResponse(
+            n.NodeId,
+            n.Role.Name(),
+            n.Address,
+            !n.Live ? "dead" : n.Drained ? "draining" : "alive",
+            n.LeaseExpiresAt,
+            placement.Assignments.Count(a => a.NodeId == n.NodeId),
+            placement.Assignments.Where(a => a.NodeId == n.NodeId).Sum(a => a.Bytes),
+            weights.GetValueOrDefault(n.NodeId))).ToList();
         var views = collections.Select(c => new ClusterCollectionResponse(
             c.Name,
             c.ShardMap.Version,
-            Enumerable.Range(0, c.ShardMap.ShardCount).Select(s => new ClusterShardResponse(
-                s,
-                c.ShardMap.RangeOf(s).ToString(),
-                placement.Assignments.Where(a => a.CollectionId == c.Id && a.Shard == s)
-                    .Select(a => new ReplicaResponse(a.NodeId, a.State.ToString().ToLowerInvariant(), a.Lag, null)).ToList())).ToList())).ToList();
-        return new ClusterResponse(nodeViews, views, placement.Version);
+            c.ShardMap.All.Where(s => s.State != ShardState.Retired).OrderBy(s => s.Range.Start).ThenBy(s => s.Id).Select(s => new ClusterShardResponse(
+                s.Id,
+                s.Range.ToString(),
+                s.State.ToString().ToLowerInvariant(),
+                placement.Assignments.Where(a => a.CollectionId == c.Id && a.Shard == s.Id)
+                    .Select(a => new ReplicaResponse(a.NodeId, a.State.ToString().ToLowerInvariant(), a.Lag, a.Docs, a.Bytes, Math.Round(a.Qps, 2))).ToList(),
+                s.Parent)).ToList())).ToList();
+        return new ClusterResponse(nodeViews, views, placement.Version, Math.Round(PlacementPlanner.Imbalance(weights), 3));
     }
 }

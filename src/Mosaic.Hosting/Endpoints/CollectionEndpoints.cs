@@ -26,11 +26,12 @@ internal static class CollectionEndpoints
         group.MapDelete("/{name}", DeleteAsync).Produces<DeletedResponse>().Produces<ErrorResponse>(404);
     }
 
-    private static async Task<IResult> CreateAsync(string name, HttpRequest request, ICollectionCatalog catalog)
+    private static async Task<IResult> CreateAsync(string name, HttpRequest request, ICollectionCatalog catalog, IShardRouter router)
     {
         var body = await RequestBody.ReadJsonAsync(request, MosaicJson.Api.CreateCollectionRequest, MaxSettingsBytes, "body");
         var spec = ContractMapping.ToSpec(name, body);
         var (info, created) = await catalog.CreateAsync(spec, request.HttpContext.RequestAborted);
+        await router.RefreshAsync(request.HttpContext.RequestAborted);
         return Results.Json(ContractMapping.ToResponse(info.Spec), MosaicJson.Api.CollectionResponse, statusCode: created ? 201 : 200);
     }
 
@@ -40,19 +41,23 @@ internal static class CollectionEndpoints
         return Results.Json(new CollectionListResponse(all.Select(c => ContractMapping.ToResponse(c.Spec)).ToList()), MosaicJson.Api.CollectionListResponse);
     }
 
-    private static async Task<IResult> GetAsync(string name, ICollectionCatalog catalog, IDocumentStore store, ReadPath reads, HttpContext context)
+    private static async Task<IResult> GetAsync(string name, IShardRouter router, IDocumentStore store, ReadPath reads, HttpContext context)
     {
-        var info = await catalog.GetAsync(name, context.RequestAborted) ?? throw MosaicException.NotFound($"collection '{name}' does not exist");
+        var info = await router.FindCollectionAsync(name, context.RequestAborted) ?? throw MosaicException.NotFound($"collection '{name}' does not exist");
         long count = await store.CountAsync(info, context.RequestAborted);
         var stats = await reads.ShardStatsAsync(info, context.RequestAborted);
-        var shards = stats.Select((s, i) => s is null
-            ? new ShardStatsResponse(i, info.ShardMap.RangeOf(i).ToString(), "unavailable", 0, 0, 0, 0, 0)
+        var shards = stats.Select(x => x.Stats is not { } s
+            ? new ShardStatsResponse(x.Shard.Id, x.Shard.Range.ToString(), "unavailable", 0, 0, 0, 0, 0)
             : new ShardStatsResponse(s.Shard, s.Range, s.State, s.DocCount, s.VectorCount, s.Bytes, s.AppliedChanges, s.Lag)).ToList();
         return Results.Json(ContractMapping.ToResponse(info.Spec, count, shards), MosaicJson.Api.CollectionResponse);
     }
 
-    private static async Task<IResult> DeleteAsync(string name, ICollectionCatalog catalog, HttpContext context) =>
-        await catalog.DeleteAsync(name, context.RequestAborted)
+    private static async Task<IResult> DeleteAsync(string name, ICollectionCatalog catalog, IShardRouter router, HttpContext context)
+    {
+        bool deleted = await catalog.DeleteAsync(name, context.RequestAborted);
+        await router.RefreshAsync(context.RequestAborted);
+        return deleted
             ? Results.Json(new DeletedResponse(name, true), MosaicJson.Api.DeletedResponse)
             : throw MosaicException.NotFound($"collection '{name}' does not exist");
+    }
 }

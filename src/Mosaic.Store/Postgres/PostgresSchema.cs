@@ -5,7 +5,7 @@ namespace Mosaic.Store.Postgres;
 /// The advisory lock serializes first starts: concurrent <c>CREATE TABLE IF NOT EXISTS</c> of the same table can fail
 /// with a unique violation in the catalog, so several coordinators starting at once against an empty database take turns.
 /// Tables mirror the embedded store (collections, docs, slot_seqs, changes, idempotency) plus the cluster's own
-/// (nodes, leases, placement, placement_version).
+/// (nodes, leases, placement, placement_version) and the stored shard maps (shard_maps, shards).
 /// </remarks>
 internal static class PostgresSchema
 {
@@ -66,5 +66,26 @@ internal static class PostgresSchema
         INSERT INTO placement_version(id, version) VALUES (1, 0) ON CONFLICT DO NOTHING;
         -- Which requests a coordinator answers (read | write | both); added after the table, so existing stores get it too.
         ALTER TABLE nodes ADD COLUMN IF NOT EXISTS serves text NOT NULL DEFAULT 'both';
+        ALTER TABLE nodes ADD COLUMN IF NOT EXISTS drained boolean NOT NULL DEFAULT false;
+        ALTER TABLE nodes ADD COLUMN IF NOT EXISTS shard_address text;
+        ALTER TABLE placement ADD COLUMN IF NOT EXISTS bytes bigint NOT NULL DEFAULT 0;
+        ALTER TABLE placement ADD COLUMN IF NOT EXISTS qps double precision NOT NULL DEFAULT 0;
+        ALTER TABLE placement ADD COLUMN IF NOT EXISTS docs bigint NOT NULL DEFAULT 0;
+        CREATE TABLE IF NOT EXISTS slot_floors (
+            collection_id bigint NOT NULL,
+            slot int NOT NULL,
+            floor bigint NOT NULL,
+            PRIMARY KEY (collection_id, slot));
+        CREATE TABLE IF NOT EXISTS shard_maps (
+            collection_id bigint PRIMARY KEY,
+            version bigint NOT NULL);
+        CREATE TABLE IF NOT EXISTS shards (
+            collection_id bigint NOT NULL,
+            shard_id int NOT NULL,
+            lo int NOT NULL,
+            hi int NOT NULL,
+            state text NOT NULL,
+            parent int,
+            PRIMARY KEY (collection_id, shard_id));
         """;
 }

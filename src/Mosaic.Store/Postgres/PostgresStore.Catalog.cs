@@ -23,18 +23,24 @@ public sealed partial class PostgresStore
         // drop can find neither its insert nor a row; it tries again.
         for (int attempt = 0; ; attempt++)
         {
-            await using (var insert = Command($"""
-                WITH created AS (
-                    INSERT INTO collections(name, spec) VALUES (@n, @s) ON CONFLICT (name) DO NOTHING RETURNING id)
-                SELECT id, pg_notify('{Channel}', 'catalog') FROM created
-                """, connection))
+            var map = ShardMap.Even(spec.Shards);
+            await using (var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false))
             {
-                insert.Parameters.AddWithValue("n", spec.Name);
-                insert.Parameters.AddWithValue("s", NpgsqlDbType.Jsonb, json);
-                if (await insert.ExecuteScalarAsync(ct).ConfigureAwait(false) is long id)
+                long? created;
+                await using (var insert = Command("INSERT INTO collections(name, spec) VALUES (@n, @s) ON CONFLICT (name) DO NOTHING RETURNING id", connection, transaction))
                 {
+                    insert.Parameters.AddWithValue("n", spec.Name);
+                    insert.Parameters.AddWithValue("s", NpgsqlDbType.Jsonb, json);
+                    created = await insert.ExecuteScalarAsync(ct).ConfigureAwait(false) as long?;
+                }
+
+                if (created is long id)
+                {
+                    // The collection, its shard map and the routing version bump commit together.
+                    await WriteMapAsync(connection, transaction, id, map, "catalog", ct).ConfigureAwait(false);
+                    await transaction.CommitAsync(ct).ConfigureAwait(false);
                     _signal.Notify();
-                    return (ToInfo(id, spec), true);
+                    return (new CollectionInfo(id, spec, map), true);
                 }
             }
 
@@ -59,13 +65,17 @@ public sealed partial class PostgresStore
     public Task<IReadOnlyList<CollectionInfo>> ListAsync(CancellationToken ct) => RunAsync<IReadOnlyList<CollectionInfo>>(
         async connection =>
         {
+            // One snapshot for collections and maps (repeatable read), so a split's switch is seen whole or not at all.
+            await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct).ConfigureAwait(false);
+            var maps = await ReadMapsAsync(connection, transaction, null, ct).ConfigureAwait(false);
             // COLLATE "C": byte order, the same as the embedded store, whatever the database's locale.
-            await using var command = Command("SELECT id, spec FROM collections ORDER BY name COLLATE \"C\"", connection);
+            await using var command = Command("SELECT id, spec FROM collections ORDER BY name COLLATE \"C\"", connection, transaction);
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             var list = new List<CollectionInfo>();
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
-                list.Add(ToInfo(reader.GetInt64(0), CollectionSpecJson.Read(reader.GetString(1))));
+                var spec = CollectionSpecJson.Read(reader.GetString(1));
+                list.Add(new CollectionInfo(reader.GetInt64(0), spec, ShardMapRows.MapOf(maps, reader.GetInt64(0), spec)));
             }
 
             return list;
@@ -93,7 +103,7 @@ public sealed partial class PostgresStore
 
             await using (var batch = new NpgsqlBatch(connection, transaction))
             {
-                foreach (var table in new[] { "docs", "slot_seqs", "changes", "idempotency", "placement" })
+                foreach (var table in new[] { "docs", "slot_seqs", "slot_floors", "changes", "idempotency", "placement", "shards", "shard_maps" })
                 {
                     batch.BatchCommands.Add(BatchCommand($"DELETE FROM {table} WHERE collection_id = @c", ("c", id)));
                 }
@@ -111,12 +121,85 @@ public sealed partial class PostgresStore
         retry: false,
         ct);
 
-    private static async Task<CollectionInfo?> FindAsync(NpgsqlConnection connection, string name, CancellationToken ct)
+    public Task<bool> ReplaceShardMapAsync(long collectionId, ShardMap expected, ShardMap next, CancellationToken ct) => RunAsync(
+        async connection =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+            // The collection row's lock orders map changes of one collection and waits out a concurrent drop.
+            string? specJson;
+            await using (var find = Command("SELECT spec::text FROM collections WHERE id = @c FOR UPDATE", connection, transaction, ("c", collectionId)))
+            {
+                specJson = await find.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
+            }
+
+            if (specJson is null)
+            {
+                return false;
+            }
+
+            var maps = await ReadMapsAsync(connection, transaction, collectionId, ct).ConfigureAwait(false);
+            if (ShardMapRows.MapOf(maps, collectionId, CollectionSpecJson.Read(specJson)).Version != expected.Version)
+            {
+                return false;
+            }
+
+            await WriteMapAsync(connection, transaction, collectionId, next, "placement", ct).ConfigureAwait(false);
+            await transaction.CommitAsync(ct).ConfigureAwait(false);
+            _signal.Notify();
+            return true;
+        },
+        retry: false,
+        ct);
+
+    /// <summary>Writes the whole map, bumps the routing version and notifies, inside the caller's transaction.</summary>
+    private static async Task WriteMapAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long collectionId, ShardMap map, string what, CancellationToken ct)
     {
-        await using var command = Command("SELECT id, spec FROM collections WHERE name = @n", connection, null, ("n", name));
-        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        return await reader.ReadAsync(ct).ConfigureAwait(false) ? ToInfo(reader.GetInt64(0), CollectionSpecJson.Read(reader.GetString(1))) : null;
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(BatchCommand("DELETE FROM shards WHERE collection_id = @c", ("c", collectionId)));
+        foreach (var shard in map.All)
+        {
+            batch.BatchCommands.Add(BatchCommand(
+                "INSERT INTO shards(collection_id, shard_id, lo, hi, state, parent) VALUES (@c, @id, @lo, @hi, @st, @p)",
+                ("c", collectionId), ("id", shard.Id), ("lo", shard.Range.Start), ("hi", shard.Range.End), ("st", ShardMapRows.StateName(shard.State)), ("p", (object?)shard.Parent ?? DBNull.Value)));
+        }
+
+        batch.BatchCommands.Add(BatchCommand(
+            "INSERT INTO shard_maps(collection_id, version) VALUES (@c, @v) ON CONFLICT (collection_id) DO UPDATE SET version = excluded.version",
+            ("c", collectionId), ("v", map.Version)));
+        batch.BatchCommands.Add(BatchCommand("UPDATE placement_version SET version = version + 1 WHERE id = 1"));
+        batch.BatchCommands.Add(BatchCommand(NotifySql(what)));
+        await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
-    private static CollectionInfo ToInfo(long id, CollectionSpec spec) => new(id, spec, ShardMap.Even(spec.Shards));
+    private static async Task<Dictionary<long, ShardMap>> ReadMapsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long? collectionId, CancellationToken ct)
+    {
+        await using var command = Command(
+            "SELECT m.collection_id, m.version, s.shard_id, s.lo, s.hi, s.state, s.parent FROM shard_maps m LEFT JOIN shards s ON s.collection_id = m.collection_id"
+            + (collectionId is null ? "" : " WHERE m.collection_id = @c"),
+            connection,
+            transaction,
+            ("c", collectionId ?? 0));
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        return ShardMapRows.Read(reader);
+    }
+
+    private static async Task<CollectionInfo?> FindAsync(NpgsqlConnection connection, string name, CancellationToken ct)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct).ConfigureAwait(false);
+        long id;
+        CollectionSpec spec;
+        await using (var command = Command("SELECT id, spec FROM collections WHERE name = @n", connection, transaction, ("n", name)))
+        await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            if (!await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            (id, spec) = (reader.GetInt64(0), CollectionSpecJson.Read(reader.GetString(1)));
+        }
+
+        var maps = await ReadMapsAsync(connection, transaction, id, ct).ConfigureAwait(false);
+        return new CollectionInfo(id, spec, ShardMapRows.MapOf(maps, id, spec));
+    }
 }

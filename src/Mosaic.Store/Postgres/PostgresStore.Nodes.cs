@@ -1,23 +1,24 @@
+using Npgsql;
 using Mosaic.Core.Placement;
 
 namespace Mosaic.Store.Postgres;
 
 public sealed partial class PostgresStore
 {
-    public Task RenewAsync(string nodeId, string role, string address, TimeSpan lease, CancellationToken ct, Serves serves = Serves.Both) => RunAsync(
+    public Task RenewAsync(string nodeId, NodeRole role, string address, TimeSpan lease, CancellationToken ct, Serves serves = Serves.Both, string? shardAddress = null) => RunAsync(
         async connection =>
         {
             // The store's clock, not ours: nodes with skewed clocks still agree on who is live. A node that joins, comes
             // back after its lease ran out, or moves is news for routing and placement, so only then does it notify.
             await using var command = Command($"""
                 WITH before AS (
-                    SELECT 1 FROM nodes WHERE node_id = @id AND lease_expires_at > now() AND role = @role AND address = @address AND serves = @serves),
+                    SELECT 1 FROM nodes WHERE node_id = @id AND lease_expires_at > now() AND role = @role AND address = @address AND serves = @serves AND shard_address IS NOT DISTINCT FROM @shards::text),
                 renewed AS (
-                    INSERT INTO nodes(node_id, role, address, lease_expires_at, serves) VALUES (@id, @role, @address, now() + @lease, @serves)
-                    ON CONFLICT (node_id) DO UPDATE SET role = excluded.role, address = excluded.address, lease_expires_at = excluded.lease_expires_at, serves = excluded.serves
+                    INSERT INTO nodes(node_id, role, address, lease_expires_at, serves, shard_address) VALUES (@id, @role, @address, now() + @lease, @serves, @shards::text)
+                    ON CONFLICT (node_id) DO UPDATE SET role = excluded.role, address = excluded.address, lease_expires_at = excluded.lease_expires_at, serves = excluded.serves, shard_address = excluded.shard_address
                     RETURNING 1)
                 SELECT pg_notify('{Channel}', 'nodes') FROM renewed WHERE NOT EXISTS (SELECT 1 FROM before)
-                """, connection, null, ("id", nodeId), ("role", role), ("address", address), ("lease", lease), ("serves", ServesText(serves)));
+                """, connection, null, ("id", nodeId), ("role", role.Name()), ("address", address), ("lease", lease), ("serves", ServesText(serves)), ("shards", (object?)shardAddress ?? DBNull.Value));
             await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         },
         retry: true,
@@ -27,13 +28,16 @@ public sealed partial class PostgresStore
         async connection =>
         {
             await using var command = Command(
-                "SELECT node_id, role, address, lease_expires_at, lease_expires_at > now(), serves FROM nodes ORDER BY node_id COLLATE \"C\"",
+                "SELECT node_id, role, address, lease_expires_at, lease_expires_at > now(), drained, shard_address, serves FROM nodes ORDER BY node_id COLLATE \"C\"",
                 connection);
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             var nodes = new List<NodeInfo>();
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
-                nodes.Add(new NodeInfo(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetBoolean(4), ParseServes(reader.GetString(5))));
+                if (NodeRoles.Parse(reader.GetString(1)) is { } role)
+                {
+                    nodes.Add(new NodeInfo(reader.GetString(0), role, reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetBoolean(4), reader.GetBoolean(5), reader.IsDBNull(6) ? null : reader.GetString(6), ParseServes(reader.GetString(7))));
+                }
             }
 
             return nodes;
@@ -49,6 +53,33 @@ public sealed partial class PostgresStore
                 SELECT pg_notify('{Channel}', 'nodes') FROM gone
                 """, connection, null, ("id", nodeId));
             await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        },
+        retry: true,
+        ct);
+
+    public Task<bool> SetDrainedAsync(string nodeId, bool drained, CancellationToken ct) => RunAsync(
+        async connection =>
+        {
+            // Draining changes what placement does, so it bumps the routing version and wakes everyone, in one transaction.
+            await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+            await using (var update = Command("UPDATE nodes SET drained = @d WHERE node_id = @id", connection, transaction, ("id", nodeId), ("d", drained)))
+            {
+                if (await update.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0)
+                {
+                    return false;
+                }
+            }
+
+            await using (var bump = new NpgsqlBatch(connection, transaction))
+            {
+                bump.BatchCommands.Add(BatchCommand("UPDATE placement_version SET version = version + 1 WHERE id = 1"));
+                bump.BatchCommands.Add(BatchCommand(NotifySql("nodes")));
+                await bump.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(ct).ConfigureAwait(false);
+            _signal.Notify();
+            return true;
         },
         retry: true,
         ct);

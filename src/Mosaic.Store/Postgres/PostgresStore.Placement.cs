@@ -9,7 +9,7 @@ public sealed partial class PostgresStore
         {
             // One statement, one snapshot: the version always matches the rows read with it.
             await using var command = Command("""
-                SELECT v.version, p.collection_id, p.shard, p.node_id, p.state, p.lag
+                SELECT v.version, p.collection_id, p.shard, p.node_id, p.state, p.lag, p.bytes, p.qps, p.docs
                 FROM placement_version v LEFT JOIN placement p ON true
                 WHERE v.id = 1
                 ORDER BY p.collection_id, p.shard, p.node_id COLLATE "C"
@@ -23,7 +23,7 @@ public sealed partial class PostgresStore
                 if (!reader.IsDBNull(1))
                 {
                     rows.Add(new ReplicaAssignment(
-                        reader.GetInt64(1), reader.GetInt32(2), reader.GetString(3), Enum.Parse<ReplicaState>(reader.GetString(4), ignoreCase: true), reader.GetInt64(5)));
+                        reader.GetInt64(1), reader.GetInt32(2), reader.GetString(3), Enum.Parse<ReplicaState>(reader.GetString(4), ignoreCase: true), reader.GetInt64(5), reader.GetInt64(6), reader.GetDouble(7), reader.GetInt64(8)));
                 }
             }
 
@@ -51,18 +51,24 @@ public sealed partial class PostgresStore
         [("c", collectionId), ("s", shard), ("n", nodeId)],
         ct);
 
-    public Task ReportAsync(long collectionId, int shard, string nodeId, ReplicaState state, long lag, CancellationToken ct)
+    public Task MarkDrainingAsync(long collectionId, int shard, string nodeId, CancellationToken ct) => ChangePlacementAsync(
+        $"UPDATE placement SET state = '{StateName(ReplicaState.Draining)}' WHERE collection_id = @c AND shard = @s AND node_id = @n AND state <> '{StateName(ReplicaState.Draining)}' RETURNING 1",
+        [("c", collectionId), ("s", shard), ("n", nodeId)],
+        ct);
+
+    public Task ReportAsync(long collectionId, int shard, string nodeId, ReplicaReport report, CancellationToken ct)
     {
-        string name = StateName(state);
-        (string, object?)[] parameters = [("c", collectionId), ("s", shard), ("n", nodeId), ("st", name), ("l", lag)];
+        string name = StateName(report.State);
+        (string, object?)[] parameters = [("c", collectionId), ("s", shard), ("n", nodeId), ("st", name), ("l", report.Lag), ("b", report.Bytes), ("q", report.Qps), ("d", report.Docs)];
         return RunAsync(
             async connection =>
             {
+                // Draining is placement's word, not the worker's: a report never turns it back.
                 // Lag alone changes on every report and routes nothing: it updates in place, without a bump. Both
                 // statements re-check the state on the row they update, so the version moves iff the state really
                 // changed; the lag of a report racing another's state change may be dropped, and the next report has it.
                 await using (var lagOnly = Command(
-                    "UPDATE placement SET lag = @l WHERE collection_id = @c AND shard = @s AND node_id = @n AND state = @st", connection, null, parameters))
+                    "UPDATE placement SET lag = @l, bytes = @b, qps = @q, docs = @d WHERE collection_id = @c AND shard = @s AND node_id = @n AND (state = @st OR state = 'draining')", connection, null, parameters))
                 {
                     if (await lagOnly.ExecuteNonQueryAsync(ct).ConfigureAwait(false) > 0)
                     {
@@ -72,7 +78,7 @@ public sealed partial class PostgresStore
 
                 await ChangePlacementOnceAsync(
                     connection,
-                    "UPDATE placement SET state = @st, lag = @l WHERE collection_id = @c AND shard = @s AND node_id = @n AND state <> @st RETURNING 1",
+                    "UPDATE placement SET state = @st, lag = @l, bytes = @b, qps = @q, docs = @d WHERE collection_id = @c AND shard = @s AND node_id = @n AND state <> @st AND state <> 'draining' RETURNING 1",
                     parameters,
                     ct).ConfigureAwait(false);
             },

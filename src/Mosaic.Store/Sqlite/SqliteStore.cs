@@ -4,19 +4,24 @@ using Mosaic.Core.Seams;
 
 namespace Mosaic.Store.Sqlite;
 
-/// <summary>The embedded store: one SQLite file in WAL mode holding collections, documents and the change log.</summary>
+/// <summary>The embedded store: one SQLite file in WAL mode holding collections, shard maps, documents, the change log,
+/// and the (one-node) cluster's node leases and placement.</summary>
 /// <remarks>
+/// Embedded Mosaic is a cluster of one: the same placement leader, worker and router run over this store as over
+/// PostgreSQL, so splits and everything else behave the same on a laptop.
 /// Writes are serialized through one gate (SQLite has one writer anyway; the gate avoids SQLITE_BUSY retries).
 /// synchronous=FULL makes every commit fsync the WAL, so an acknowledged write survives kill -9 and power loss.
 /// </remarks>
-public sealed partial class SqliteStore : ICollectionCatalog, IDocumentStore, IChangeLog, IDisposable
+public sealed partial class SqliteStore : ICollectionCatalog, IDocumentStore, IChangeLog, INodeRegistry, IPlacementStore, IShardMapStore, IDisposable
 {
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly ChangeSignal _signal;
+    private readonly TimeProvider _time;
 
-    public SqliteStore(SqliteStoreOptions options, ChangeSignal signal)
+    public SqliteStore(SqliteStoreOptions options, ChangeSignal signal, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.Path))!);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = options.Path, Pooling = true, DefaultTimeout = 30 }.ToString();
         _signal = signal;
@@ -56,6 +61,47 @@ public sealed partial class SqliteStore : ICollectionCatalog, IDocumentStore, IC
             key TEXT NOT NULL,
             answer TEXT NOT NULL,
             PRIMARY KEY (collection_id, key)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS slot_floors (
+            collection_id INTEGER NOT NULL,
+            slot INTEGER NOT NULL,
+            floor INTEGER NOT NULL,
+            PRIMARY KEY (collection_id, slot)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS shard_maps (
+            collection_id INTEGER PRIMARY KEY,
+            version INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS shards (
+            collection_id INTEGER NOT NULL,
+            shard_id INTEGER NOT NULL,
+            lo INTEGER NOT NULL,
+            hi INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            parent INTEGER,
+            PRIMARY KEY (collection_id, shard_id)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS nodes (
+            node_id TEXT PRIMARY KEY,
+            role TEXT NOT NULL,
+            address TEXT NOT NULL,
+            lease_expires_at INTEGER NOT NULL,
+            drained INTEGER NOT NULL DEFAULT 0,
+            shard_address TEXT);
+        CREATE TABLE IF NOT EXISTS leases (
+            name TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            expires_at INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS placement (
+            collection_id INTEGER NOT NULL,
+            shard INTEGER NOT NULL,
+            node_id TEXT NOT NULL,
+            state TEXT NOT NULL,
+            lag INTEGER NOT NULL DEFAULT 0,
+            bytes INTEGER NOT NULL DEFAULT 0,
+            qps REAL NOT NULL DEFAULT 0,
+            docs INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (collection_id, shard, node_id)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS placement_version (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            version INTEGER NOT NULL);
+        INSERT OR IGNORE INTO placement_version(id, version) VALUES (1, 0);
         """;
 
     public void Dispose() => _writeGate.Dispose();

@@ -5,6 +5,7 @@ using Mosaic.Core.Changes;
 using Mosaic.Core.Collections;
 using Mosaic.Core.Placement;
 using Mosaic.Core.Seams;
+using Mosaic.Core.Sharding;
 using Mosaic.Worker.Placement;
 using Mosaic.Worker.Shards;
 
@@ -13,11 +14,14 @@ namespace Mosaic.Worker.Node;
 /// <summary>The worker role: holds the shard replicas its plan assigns to this node and keeps them in step.</summary>
 /// <remarks>
 /// Re-reads the catalog and the plan whenever the store signals a change (or every poll interval), starts replicas it
-/// should hold, stops and deletes those it should not, and reports each replica's state and lag back to the plan.
+/// should hold, stops and deletes those it should not, restarts failed ones from scratch with backoff (a shard file is
+/// derived data: the store rebuilds it), and reports each replica's state, lag, size and load back to the plan.
 /// </remarks>
-public sealed partial class WorkerNode : BackgroundService, IShardRouter
+public sealed partial class WorkerNode : BackgroundService
 {
     private static readonly TimeSpan ReportEvery = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan FirstRestartDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxRestartDelay = TimeSpan.FromSeconds(30);
 
     private readonly ICollectionCatalog _catalog;
     private readonly IChangeLog _log;
@@ -29,6 +33,7 @@ public sealed partial class WorkerNode : BackgroundService, IShardRouter
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _syncGate = new(1, 1);
     private readonly Dictionary<(long, int), ReplicaState> _reported = [];
+    private readonly Dictionary<(long, int), (int Failures, long RetryAt)> _failures = [];
     private volatile Dictionary<(long Collection, int Shard), Held> _held = [];
     private volatile bool _synced;
     private long _lastFullReport;
@@ -61,9 +66,6 @@ public sealed partial class WorkerNode : BackgroundService, IShardRouter
         return notServing.Count == 0;
     }
 
-    public IReadOnlyList<ShardReplica> Replicas(long collectionId) =>
-        _held.Where(h => h.Key.Collection == collectionId).OrderBy(h => h.Key.Shard).Select(h => h.Value.Replica).ToList();
-
     public IReadOnlyList<ShardReplica> AllReplicas() => _held.Values.Select(h => h.Replica).ToList();
 
     /// <summary>The held replica of that shard, or null.</summary>
@@ -71,22 +73,6 @@ public sealed partial class WorkerNode : BackgroundService, IShardRouter
 
     /// <summary>The in-process client of a held replica, or null.</summary>
     public IShardClient? LocalClient(long collectionId, int shard) => _held.GetValueOrDefault((collectionId, shard))?.Client;
-
-    /// <summary>Replicas held here (embedded: every shard); see <see cref="IShardRouter.RouteAsync"/>.</summary>
-    /// <remarks>A collection created a moment ago may not be held yet: sync first, so the first search after a create
-    /// never sees "no replica".</remarks>
-    public async ValueTask<IReadOnlyList<IReadOnlyList<IShardClient>>> RouteAsync(CollectionInfo collection, CancellationToken ct)
-    {
-        if (!_held.Keys.Any(k => k.Collection == collection.Id))
-        {
-            await SyncAsync(ct).ConfigureAwait(false);
-        }
-
-        var held = _held;
-        return Enumerable.Range(0, collection.ShardMap.ShardCount)
-            .Select(s => held.TryGetValue((collection.Id, s), out var h) ? (IReadOnlyList<IShardClient>)[h.Client] : [])
-            .ToList();
-    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -123,9 +109,10 @@ public sealed partial class WorkerNode : BackgroundService, IShardRouter
         try
         {
             var collections = await _catalog.ListAsync(ct).ConfigureAwait(false);
-            var wanted = (await _plan.WantedAsync(collections, ct).ConfigureAwait(false)).ToDictionary(w => (w.Collection.Id, w.Shard));
+            var wanted = (await _plan.WantedAsync(collections, ct).ConfigureAwait(false)).ToDictionary(w => (w.Collection.Id, w.Shard.Id));
             var current = _held;
-            if (wanted.Keys.All(current.ContainsKey) && current.Keys.All(wanted.ContainsKey))
+            var failed = current.Where(h => h.Value.Replica.State == ReplicaState.Failed && wanted.ContainsKey(h.Key) && DueForRestart(h.Key)).Select(h => h.Key).ToList();
+            if (failed.Count == 0 && wanted.Keys.All(current.ContainsKey) && current.Keys.All(wanted.ContainsKey))
             {
                 return;
             }
@@ -133,15 +120,24 @@ public sealed partial class WorkerNode : BackgroundService, IShardRouter
             var next = new Dictionary<(long, int), Held>();
             foreach (var (key, (info, shard)) in wanted)
             {
-                next[key] = current.TryGetValue(key, out var existing) ? existing : Start(info, shard);
+                next[key] = current.TryGetValue(key, out var existing) && !failed.Contains(key) ? existing : Start(info, shard);
             }
 
             _held = next;
-            var live = collections.Select(c => c.Id).ToHashSet();
+            foreach (var key in failed)
+            {
+                // Its files may be what failed (corrupt, half-written): start over from the store.
+                var gone = current[key];
+                await gone.StopAsync(keepFiles: false).ConfigureAwait(false);
+                DeleteFiles(gone.Replica);
+                LogRestarted(gone.Replica.Collection.Name, key.Item2, _failures[key].Failures);
+            }
+
             foreach (var (key, gone) in current.Where(h => !wanted.ContainsKey(h.Key)))
             {
                 await gone.StopAsync(keepFiles: false).ConfigureAwait(false);
                 _reported.Remove(key);
+                _failures.Remove(key);
             }
 
             RemoveOrphanFiles(collections, next.Values.Select(h => h.Replica).ToList());
@@ -152,17 +148,40 @@ public sealed partial class WorkerNode : BackgroundService, IShardRouter
         }
     }
 
-    /// <summary>Reports state changes at once and every replica's lag every <see cref="ReportEvery"/>.</summary>
+    /// <summary>Backoff between restarts of a failing replica: 1 s, doubling up to 30 s.</summary>
+    private bool DueForRestart((long, int) key)
+    {
+        long now = _time.GetTimestamp();
+        if (!_failures.TryGetValue(key, out var failure))
+        {
+            _failures[key] = (1, now + (long)(FirstRestartDelay.TotalSeconds * _time.TimestampFrequency));
+            return false;
+        }
+
+        if (now < failure.RetryAt)
+        {
+            return false;
+        }
+
+        var delay = TimeSpan.FromTicks(Math.Min(FirstRestartDelay.Ticks << Math.Min(failure.Failures, 10), MaxRestartDelay.Ticks));
+        _failures[key] = (failure.Failures + 1, now + (long)(delay.TotalSeconds * _time.TimestampFrequency));
+        return true;
+    }
+
+    /// <summary>Reports state changes at once and every replica's lag, size and load every <see cref="ReportEvery"/>.</summary>
     private async Task ReportAsync(CancellationToken ct)
     {
         long now = _time.GetTimestamp();
-        bool full = _time.GetElapsedTime(_lastFullReport, now) >= ReportEvery;
+        var sinceLast = _time.GetElapsedTime(_lastFullReport, now);
+        bool full = sinceLast >= ReportEvery;
         foreach (var (key, held) in _held)
         {
             var state = held.Replica.State;
             if (full || !_reported.TryGetValue(key, out var last) || last != state)
             {
-                await _plan.ReportAsync(held.Replica.Collection, held.Replica.Shard, state, held.Replica.Stats().Lag, ct).ConfigureAwait(false);
+                var stats = held.Replica.Stats();
+                double qps = full ? held.Replica.TakeSearchCount() / Math.Max(sinceLast.TotalSeconds, 0.001) : 0;
+                await _plan.ReportAsync(held.Replica.Collection, held.Replica.Shard, new ReplicaReport(state, stats.Lag, stats.Bytes, qps, stats.DocCount), ct).ConfigureAwait(false);
                 _reported[key] = state;
             }
         }
@@ -173,7 +192,7 @@ public sealed partial class WorkerNode : BackgroundService, IShardRouter
         }
     }
 
-    private Held Start(CollectionInfo info, int shard)
+    private Held Start(CollectionInfo info, ShardInfo shard)
     {
         var cts = new CancellationTokenSource();
         var replica = new ShardReplica(info, shard, DirectoryOf(info), _log, _signal, _options, _loggers.CreateLogger<ShardReplica>(), _time);
@@ -182,6 +201,21 @@ public sealed partial class WorkerNode : BackgroundService, IShardRouter
     }
 
     private string DirectoryOf(CollectionInfo info) => Path.Combine(_options.ShardDirectory, $"{info.Name}-{info.Id}");
+
+    private void DeleteFiles(ShardReplica replica)
+    {
+        string stem = Path.GetFileNameWithoutExtension(replica.FilePath);
+        string? dir = Path.GetDirectoryName(replica.FilePath);
+        if (dir is null || !Directory.Exists(dir))
+        {
+            return;
+        }
+
+        foreach (var part in Directory.GetFiles(dir, stem + ".*"))
+        {
+            TryDelete(() => File.Delete(part), part);
+        }
+    }
 
     /// <summary>Deletes files of collections that are gone and of shards this node no longer holds.</summary>
     private void RemoveOrphanFiles(IReadOnlyList<CollectionInfo> collections, IReadOnlyList<ShardReplica> held)
@@ -259,4 +293,7 @@ public sealed partial class WorkerNode : BackgroundService, IShardRouter
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete {Path}")]
     private partial void LogDeleteFailed(Exception ex, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Restarting failed replica {Collection}/{Shard} from the store (attempt {Attempt})")]
+    private partial void LogRestarted(string collection, int shard, int attempt);
 }

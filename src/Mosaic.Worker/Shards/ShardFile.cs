@@ -117,7 +117,9 @@ internal sealed class ShardFile : IDisposable
     }
 
     /// <summary>Applies changes (sorted by slot, then seq) in one transaction and returns what the memory side must do.</summary>
-    public List<AppliedChange> Apply(IReadOnlyList<ChangeRecord> changes)
+    /// <param name="markApplied">The applied seqs to record with them; null records each slot's last change (tailing).
+    /// A bootstrap from current rows records nothing until its last batch, which records the heads it started from.</param>
+    public List<AppliedChange> Apply(IReadOnlyList<ChangeRecord> changes, IReadOnlyDictionary<int, long>? markApplied = null)
     {
         using var connection = Open();
         using var transaction = connection.BeginTransaction();
@@ -194,7 +196,7 @@ internal sealed class ShardFile : IDisposable
             lastSeq[change.Slot] = change.Seq;
         }
 
-        foreach (var (slot, seq) in lastSeq)
+        foreach (var (slot, seq) in markApplied ?? lastSeq)
         {
             (mS.Value, mQ.Value) = (slot, seq);
             mark.ExecuteNonQuery();

@@ -12,6 +12,7 @@ public sealed partial class ShardReplica
     {
         await WaitUntilServingAsync(request, ct).ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
+        Interlocked.Increment(ref _searchCount);
         // The graph lives in native memory: a search must never run on a disposed index (see Close).
         Interlocked.Increment(ref _searchesInFlight);
         try

@@ -4,6 +4,7 @@ using Mosaic.Core.Collections;
 using Mosaic.Core.Seams;
 using Mosaic.Core.Slots;
 using Mosaic.Core.Placement;
+using Mosaic.Core.Sharding;
 using Mosaic.Index;
 
 namespace Mosaic.Worker.Shards;
@@ -29,27 +30,29 @@ public sealed partial class ShardReplica : IDisposable
     private readonly TaskCompletionSource _serving = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private HnswIndex? _index;
     private int _searchesInFlight;
+    private long _searchCount;
     private volatile bool _closed;
     private int _vectorChangesSinceSnapshot;
 
-    public ShardReplica(CollectionInfo collection, int shard, string directory, IChangeLog log, ChangeSignal storeSignal, WorkerOptions options, ILogger logger, TimeProvider time)
+    public ShardReplica(CollectionInfo collection, ShardInfo shard, string directory, IChangeLog log, ChangeSignal storeSignal, WorkerOptions options, ILogger logger, TimeProvider time)
     {
         Collection = collection;
-        Shard = shard;
-        Range = collection.ShardMap.RangeOf(shard);
+        Shard = shard.Id;
+        Range = shard.Range;
         _log = log;
         _storeSignal = storeSignal;
         _options = options;
         _logger = logger;
         _time = time;
         Directory.CreateDirectory(directory);
-        _file = new ShardFile(Path.Combine(directory, $"shard_{shard:D3}.db"));
-        _snapshotPath = Path.Combine(directory, $"shard_{shard:D3}.hnsw");
+        _file = new ShardFile(Path.Combine(directory, FileStem(shard.Id) + ".db"));
+        _snapshotPath = Path.Combine(directory, FileStem(shard.Id) + ".hnsw");
         _rows = new RowTable(collection.Spec.Fields);
     }
 
     public CollectionInfo Collection { get; }
 
+    /// <summary>The shard's id in the collection's map (stable, never reused, so its files never mean another range).</summary>
     public int Shard { get; }
 
     public SlotRange Range { get; }
@@ -61,6 +64,9 @@ public sealed partial class ShardReplica : IDisposable
 
     /// <summary>How the last open went, for operators: rows loaded, snapshot used or rebuilt, time taken.</summary>
     public string? OpenReport { get; private set; }
+
+    /// <summary>The file name (without extension) of a shard's files: by id, never by position.</summary>
+    public static string FileStem(int shardId) => $"shard_{shardId:D3}";
 
     /// <summary>Opens the file, rebuilds memory, then applies the log until cancelled.</summary>
     public async Task RunAsync(CancellationToken ct)
@@ -82,6 +88,11 @@ public sealed partial class ShardReplica : IDisposable
             long generation = _storeSignal.Generation;
             try
             {
+                if (_applied.Count == 0 && await BootstrapAsync(ct).ConfigureAwait(false))
+                {
+                    continue;
+                }
+
                 if (await CatchUpOnceAsync(ct).ConfigureAwait(false))
                 {
                     State = ReplicaState.Serving;
@@ -97,6 +108,13 @@ public sealed partial class ShardReplica : IDisposable
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 break;
+            }
+            catch (CompactedAwayException ex)
+            {
+                // The log no longer holds what this replica needs: it fails, and its worker rebuilds it from current rows.
+                State = ReplicaState.Failed;
+                LogApplyFailed(ex, Collection.Name, Shard);
+                return;
             }
             catch (Exception ex)
             {
@@ -122,6 +140,11 @@ public sealed partial class ShardReplica : IDisposable
             }
 
             var records = await _log.ReadAsync(Collection.Id, slot, after, _options.ApplyBatchSize - batch.Count, ct).ConfigureAwait(false);
+            if (records.Count > 0 && records[0].Seq > after + 1)
+            {
+                await ThrowIfCompactedAsync(slot, after, ct).ConfigureAwait(false);
+            }
+
             foreach (var record in records)
             {
                 // Apply strictly in order: a gap means a change is not visible yet, so stop this slot there.
@@ -148,9 +171,86 @@ public sealed partial class ShardReplica : IDisposable
         return false;
     }
 
+    /// <summary>
+    /// A new replica starts from the store's current rows of its slots, not from the log's whole history: it reads the slot
+    /// heads first, then every current document (a document written meanwhile may come in a newer state: harmless, its
+    /// change re-applies it), and records the heads as applied with the last batch. Then it tails the log after the heads.
+    /// </summary>
+    /// <returns>True when it loaded anything.</returns>
+    private async Task<bool> BootstrapAsync(CancellationToken ct)
+    {
+        var heads = await _log.GetSlotHeadsAsync(Collection.Id, Range, ct).ConfigureAwait(false);
+        if (heads.Count == 0)
+        {
+            return false;
+        }
+
+        // Rows without applied seqs are a bootstrap that a crash cut short: load again and drop what is gone since.
+        var stale = new HashSet<string>(StringComparer.Ordinal);
+        for (long r = 0; r < _rows.RowLimit; r++)
+        {
+            if (_rows.IdOf(r) is { } id)
+            {
+                stale.Add(id);
+            }
+        }
+
+        string? after = null;
+        var none = new Dictionary<int, long>();
+        while (true)
+        {
+            var page = await _log.ReadCurrentAsync(Collection.Id, Range, after, _options.ApplyBatchSize, ct).ConfigureAwait(false);
+            foreach (var row in page)
+            {
+                stale.Remove(row.DocId);
+            }
+
+            bool last = page.Count < _options.ApplyBatchSize;
+            var batch = page.ToList();
+            if (last)
+            {
+                batch.AddRange(stale.Select(id => new ChangeRecord(Range.Start, 0, id, ChangeKind.Delete, null, 0)));
+            }
+
+            ApplyRecords(batch, last ? heads : none);
+            if (last)
+            {
+                break;
+            }
+
+            after = page[^1].DocId;
+        }
+
+        _applied = new Dictionary<int, long>(heads);
+        _appliedSignal.Notify();
+        return true;
+    }
+
+    private async Task ThrowIfCompactedAsync(int slot, long after, CancellationToken ct)
+    {
+        var floors = await _log.GetSlotFloorsAsync(Collection.Id, new SlotRange(slot, slot + 1), ct).ConfigureAwait(false);
+        if (floors.GetValueOrDefault(slot) > after)
+        {
+            throw new CompactedAwayException($"slot {slot}: changes after {after} were compacted (floor {floors[slot]})");
+        }
+    }
+
     private void Apply(List<ChangeRecord> batch)
     {
-        var changes = _file.Apply(batch);
+        ApplyRecords(batch, null);
+        var next = new Dictionary<int, long>(_applied);
+        foreach (var record in batch)
+        {
+            next[record.Slot] = record.Seq;
+        }
+
+        _applied = next;
+        _appliedSignal.Notify();
+    }
+
+    private void ApplyRecords(IReadOnlyList<ChangeRecord> batch, IReadOnlyDictionary<int, long>? markApplied)
+    {
+        var changes = _file.Apply(batch, markApplied);
         foreach (var change in changes)
         {
             if (change.Deleted)
@@ -177,15 +277,6 @@ public sealed partial class ShardReplica : IDisposable
             ApplyKeyword(change);
             _vectorChangesSinceSnapshot++;
         }
-
-        var next = new Dictionary<int, long>(_applied);
-        foreach (var record in batch)
-        {
-            next[record.Slot] = record.Seq;
-        }
-
-        _applied = next;
-        _appliedSignal.Notify();
     }
 
     /// <summary>Waits until every slot in <paramref name="after"/> has been applied at least that far.</summary>
@@ -204,6 +295,9 @@ public sealed partial class ShardReplica : IDisposable
             await _appliedSignal.WaitAsync(generation, TimeSpan.FromMilliseconds(250), _time, ct).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Searches answered since the last call (the worker turns it into a rate for placement's load weight).</summary>
+    public long TakeSearchCount() => Interlocked.Exchange(ref _searchCount, 0);
 
     public Core.Search.ShardStats Stats()
     {
@@ -247,6 +341,9 @@ public sealed partial class ShardReplica : IDisposable
         _keywords.Dispose();
         _file.Dispose();
     }
+
+    /// <summary>The log was compacted past what this replica has applied.</summary>
+    private sealed class CompactedAwayException(string message) : Exception(message);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Shard {Collection}/{Shard} failed to open")]
     private partial void LogOpenFailed(Exception ex, string collection, int shard);

@@ -258,6 +258,21 @@ public sealed class ClusterHarness : IAsyncDisposable
             NewWorker(_spec.WorkerLease?.Invoke(i), []);
         }
 
+        for (int i = 0; i < _spec.ServeNodes; i++)
+        {
+            // Every role in one process over the store: reached as a coordinator, holds replicas like a worker.
+            var port = FreePort.Next();
+            string data = _dir.Combine($"serve-{i + 1}");
+            Directory.CreateDirectory(data);
+            _coordinators.Add(new ClusterNode("serve", i + 1, port, data, _dir.Path,
+            [
+                "serve", "--store", _store, "--data", data, "--port", Invariant(port), $"--Mosaic:GrpcPort={Invariant(FreePort.Next())}",
+                $"--Mosaic:NodeLease={_spec.NodeLease:c}",
+                $"--Mosaic:Placement:Interval={_spec.PlacementInterval:c}",
+                .. _spec.CoordinatorArgs,
+            ]));
+        }
+
         for (int i = 0; i < _spec.Coordinators; i++)
         {
             var port = FreePort.Next();
@@ -315,6 +330,9 @@ public sealed record ClusterSpec
     public int Workers { get; init; } = 3;
 
     public int Coordinators { get; init; } = 1;
+
+    /// <summary>`mosaic serve --store` nodes (listed first among <see cref="ClusterHarness.Coordinators"/>).</summary>
+    public int ServeNodes { get; init; }
 
     /// <summary>Lease of every node (renewed every third of it); short, so a dead worker drops out quickly.</summary>
     public TimeSpan NodeLease { get; init; } = TimeSpan.FromSeconds(3);

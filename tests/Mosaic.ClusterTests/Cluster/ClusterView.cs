@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Mosaic.ClusterTests.Cluster;
 
 /// <summary>A parsed GET /cluster answer: nodes, and per collection the shards with their replicas.</summary>
-public sealed record ClusterView(IReadOnlyList<NodeView> Nodes, IReadOnlyList<CollectionView> Collections, string Raw)
+public sealed record ClusterView(IReadOnlyList<NodeView> Nodes, IReadOnlyList<CollectionView> Collections, string Raw, double ShardImbalance)
 {
     public static ClusterView Parse(JsonObject json)
     {
@@ -17,11 +17,12 @@ public sealed record ClusterView(IReadOnlyList<NodeView> Nodes, IReadOnlyList<Co
             (c["shards"] as JsonArray ?? []).Select(s => new ShardView(
                 s!["shard"]!.GetValue<int>(),
                 s["range"]?.GetValue<string>() ?? "",
+                s["state"]!.GetValue<string>(),
                 (s["replicas"] as JsonArray ?? []).Select(r => new ReplicaView(
                     r!["node"]!.GetValue<string>(),
                     r["state"]!.GetValue<string>(),
                     r["lag"]?.GetValue<long>() ?? 0)).ToList())).ToList())).ToList();
-        return new ClusterView(nodes, collections, json.ToJsonString());
+        return new ClusterView(nodes, collections, json.ToJsonString(), json["shard_imbalance"]!.GetValue<double>());
     }
 
     public CollectionView Collection(string name) =>
@@ -45,10 +46,15 @@ public sealed record ClusterView(IReadOnlyList<NodeView> Nodes, IReadOnlyList<Co
 
         var live = LiveWorkers;
         return c.Shards.All(s =>
-            s.Replicas.Count == replicas
+            s.State == "serving"
+            && s.Replicas.Count == replicas
             && s.Replicas.Select(r => r.Node).Distinct().Count() == replicas
             && s.Replicas.All(r => r.State == "serving" && (!lagZero || r.Lag == 0) && live.Contains(r.Node) && (allowedWorkers is null || allowedWorkers.Contains(r.Node))));
     }
+
+    /// <summary>Serving replicas each live worker holds, over every collection.</summary>
+    public IReadOnlyDictionary<string, int> HeldByWorker(string collection) => LiveWorkers.ToDictionary(
+        w => w, w => Collection(collection).Shards.Count(s => s.Replicas.Any(r => r.Node == w)));
 
     /// <summary>The shards of which <paramref name="node"/> holds a replica.</summary>
     public IReadOnlyList<int> ShardsOn(string collection, string node) =>
@@ -73,6 +79,6 @@ public sealed record NodeView(string Name, string Role, string State, int Shards
 
 public sealed record CollectionView(string Name, IReadOnlyList<ShardView> Shards);
 
-public sealed record ShardView(int Shard, string Range, IReadOnlyList<ReplicaView> Replicas);
+public sealed record ShardView(int Shard, string Range, string State, IReadOnlyList<ReplicaView> Replicas);
 
 public sealed record ReplicaView(string Node, string State, long Lag);

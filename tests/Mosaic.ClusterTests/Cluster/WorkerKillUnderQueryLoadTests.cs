@@ -42,7 +42,7 @@ public sealed class WorkerKillUnderQueryLoadTests(ClusterPostgres postgres, ITes
 
             // /cluster: every shard on both survivors, the dead node expired or gone and holding nothing.
             var dead = settled.Nodes.FirstOrDefault(n => n.Name == victim.Name);
-            Assert.True(dead is null || dead.State == "expired", $"{victim.Name} should be expired or gone: {settled.Describe(C)}");
+            Assert.True(dead is null || dead.State == "dead", $"{victim.Name} should be dead or gone: {settled.Describe(C)}");
             Assert.All(settled.Collection(C).Shards, s => Assert.Equal(survivors.Order(), s.Replicas.Select(r => r.Node).Order()));
 
             // Every replica, old and rebuilt, holds every document (asked directly, not through a coordinator's choice).

@@ -1,3 +1,4 @@
+using Mosaic.Core.Placement;
 using Mosaic.Testing;
 using Xunit;
 
@@ -19,22 +20,22 @@ public sealed class NodeRegistryTests(PostgresFixture postgres)
         await using var store = Stores.Open(cs);
         await using var other = Stores.Open(cs);
 
-        await store.RenewAsync("w-short", "worker", "http://127.0.0.1:7001", Short, None);
-        await store.RenewAsync("w-long", "worker", "http://127.0.0.1:7002", Long, None);
-        await store.RenewAsync("c-1", "coordinator", "http://127.0.0.1:7003", Long, None);
+        await store.RenewAsync("w-short", NodeRole.Worker, "http://127.0.0.1:7001", Short, None);
+        await store.RenewAsync("w-long", NodeRole.Worker, "http://127.0.0.1:7002", Long, None);
+        await store.RenewAsync("c-1", NodeRole.Coordinator, "http://127.0.0.1:7003", Long, None);
 
         var nodes = await other.ListNodesAsync(None);
         Assert.Equal(["c-1", "w-long", "w-short"], nodes.Select(n => n.NodeId));
         Assert.All(nodes, n => Assert.True(n.Live, $"{n.NodeId} is live right after renewing"));
         var longNode = nodes.Single(n => n.NodeId == "w-long");
-        Assert.Equal(("worker", "http://127.0.0.1:7002"), (longNode.Role, longNode.Address));
+        Assert.Equal((NodeRole.Worker, "http://127.0.0.1:7002"), (longNode.Role, longNode.Address));
         Assert.True(longNode.LeaseExpiresAt > nodes.Single(n => n.NodeId == "w-short").LeaseExpiresAt);
 
         await Wait.WaitUntilAsync(async () => !(await other.ListNodesAsync(None)).Single(n => n.NodeId == "w-short").Live, Patience, "w-short's 1 s lease runs out");
         Assert.True((await other.ListNodesAsync(None)).Single(n => n.NodeId == "w-long").Live);
 
         // Renewing brings it back, with a new address; leaving removes it at once.
-        await store.RenewAsync("w-short", "worker", "http://127.0.0.1:7009", Long, None);
+        await store.RenewAsync("w-short", NodeRole.Worker, "http://127.0.0.1:7009", Long, None);
         var back = (await other.ListNodesAsync(None)).Single(n => n.NodeId == "w-short");
         Assert.True(back.Live);
         Assert.Equal("http://127.0.0.1:7009", back.Address);

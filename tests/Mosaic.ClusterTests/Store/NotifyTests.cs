@@ -1,3 +1,4 @@
+using Mosaic.Core.Placement;
 using Mosaic.Core.Changes;
 using Mosaic.Store.Postgres;
 using Npgsql;
@@ -42,8 +43,8 @@ public sealed class NotifyTests(PostgresFixture postgres)
 
         var (collection, _) = (await WakesWithResultAsync(signalB, () => a.CreateAsync(Stores.Spec("woken"), None))).Result;
         await WakesAsync(signalB, () => a.AssignAsync(collection.Id, 0, "w1", None));
-        await WakesAsync(signalB, () => a.ReportAsync(collection.Id, 0, "w1", Core.Placement.ReplicaState.Serving, 0, None));
-        await WakesAsync(signalB, () => a.RenewAsync("w1", "worker", "http://127.0.0.1:1", TimeSpan.FromMinutes(1), None));
+        await WakesAsync(signalB, () => a.ReportAsync(collection.Id, 0, "w1", new ReplicaReport(Core.Placement.ReplicaState.Serving, 0, 0, 0, 0), None));
+        await WakesAsync(signalB, () => a.RenewAsync("w1", NodeRole.Worker, "http://127.0.0.1:1", TimeSpan.FromMinutes(1), None));
         await WakesAsync(signalB, () => a.LeaveAsync("w1", None));
         await WakesAsync(signalB, () => a.DeleteAsync("woken", None));
     }

@@ -28,14 +28,14 @@ public sealed class PlacementTests(PostgresFixture postgres)
         Assert.Equal(v0 + 2, placed.Version);
         Assert.Equal([(0, ReplicaState.Building, 0L), (1, ReplicaState.Building, 0L)], placed.Assignments.Select(a => (a.Shard, a.State, a.Lag)));
 
-        await worker.ReportAsync(collection.Id, 0, "w1", ReplicaState.Building, 40, None);
+        await worker.ReportAsync(collection.Id, 0, "w1", new ReplicaReport(ReplicaState.Building, 40, 0, 0, 0), None);
         Assert.Equal(v0 + 2, await worker.GetPlacementVersionAsync(None));
-        await worker.ReportAsync(collection.Id, 0, "w1", ReplicaState.Serving, 3, None);
+        await worker.ReportAsync(collection.Id, 0, "w1", new ReplicaReport(ReplicaState.Serving, 3, 0, 0, 0), None);
         Assert.Equal(v0 + 3, await worker.GetPlacementVersionAsync(None));
-        await worker.ReportAsync(collection.Id, 0, "w1", ReplicaState.Serving, 0, None);
+        await worker.ReportAsync(collection.Id, 0, "w1", new ReplicaReport(ReplicaState.Serving, 0, 0, 0, 0), None);
         Assert.Equal(v0 + 3, await worker.GetPlacementVersionAsync(None));
         // A replica that is not placed is not created by a report.
-        await worker.ReportAsync(collection.Id, 3, "w9", ReplicaState.Serving, 0, None);
+        await worker.ReportAsync(collection.Id, 3, "w9", new ReplicaReport(ReplicaState.Serving, 0, 0, 0, 0), None);
         Assert.Equal(v0 + 3, await worker.GetPlacementVersionAsync(None));
 
         var reported = await leader.GetPlacementAsync(None);
@@ -62,7 +62,7 @@ public sealed class PlacementTests(PostgresFixture postgres)
         for (int shard = 0; shard < states.Length; shard++)
         {
             await store.AssignAsync(dropped.Id, shard, "w1", None);
-            await store.ReportAsync(dropped.Id, shard, "w1", states[shard], shard, None);
+            await store.ReportAsync(dropped.Id, shard, "w1", new ReplicaReport(states[shard], shard, 0, 0, 0), None);
         }
 
         await store.AssignAsync(kept.Id, 0, "w2", None);

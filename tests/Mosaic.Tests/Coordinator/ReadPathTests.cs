@@ -104,7 +104,7 @@ public sealed class ReadPathTests
         Assert.Equal(1, answer.ShardsOk);
         Assert.Equal([new ShardFailure(1, "timeout")], answer.Failures);
         Assert.Equal(["from-0"], answer.Hits.Select(h => h.Id));
-        Assert.Equal((double)ShardMap.Even(2).RangeOf(0).Count / SlotHasher.SlotCount, answer.Coverage);
+        Assert.Equal((double)ShardMap.Even(2).Serving[0].Range.Count / SlotHasher.SlotCount, answer.Coverage);
         Assert.True(hung.LastToken.IsCancellationRequested);
     }
 
@@ -224,7 +224,7 @@ public sealed class ReadPathTests
         var spec = new CollectionSpec("c", 2, VectorMetric.Cosine, routes.Count, 2, new Dictionary<string, FieldType>(), HnswSettings.Default);
         var info = new CollectionInfo(7, spec, ShardMap.Even(routes.Count));
         var options = Options.Create(new CoordinatorOptions { HedgeDelay = hedgeDelay });
-        return new ReadPath(new OneCollection(info), new NoChanges(), new FixedRoutes(routes), new ReplicaSelector(), new ShardLatencyTracker(), options, _time, TestMeters.NewMetrics());
+        return new ReadPath(new NoChanges(), new FixedRoutes(info, routes), new ReplicaSelector(), new ShardLatencyTracker(), options, _time, TestMeters.NewMetrics());
     }
 
     /// <summary>A replica whose answer the test decides: given up front, or completed/failed later.</summary>
@@ -275,17 +275,6 @@ public sealed class ReadPathTests
         }
     }
 
-    private sealed class OneCollection(CollectionInfo info) : ICollectionCatalog
-    {
-        public Task<(CollectionInfo Info, bool Created)> CreateAsync(CollectionSpec spec, CancellationToken ct) => throw new NotSupportedException();
-
-        public Task<CollectionInfo?> GetAsync(string name, CancellationToken ct) => Task.FromResult(name == info.Name ? info : null);
-
-        public Task<IReadOnlyList<CollectionInfo>> ListAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<CollectionInfo>>([info]);
-
-        public Task<bool> DeleteAsync(string name, CancellationToken ct) => throw new NotSupportedException();
-    }
-
     private sealed class NoChanges : IChangeLog
     {
         public Task<IReadOnlyDictionary<int, long>> GetSlotHeadsAsync(long collectionId, SlotRange range, CancellationToken ct) =>
@@ -293,10 +282,24 @@ public sealed class ReadPathTests
 
         public Task<IReadOnlyList<ChangeRecord>> ReadAsync(long collectionId, int slot, long afterSeq, int limit, CancellationToken ct) =>
             Task.FromResult<IReadOnlyList<ChangeRecord>>([]);
+
+        public Task<IReadOnlyList<ChangeRecord>> ReadCurrentAsync(long collectionId, SlotRange range, string? afterId, int limit, CancellationToken ct) =>
+            Task.FromResult<IReadOnlyList<ChangeRecord>>([]);
+
+        public Task<IReadOnlyDictionary<int, long>> GetSlotFloorsAsync(long collectionId, SlotRange range, CancellationToken ct) =>
+            Task.FromResult<IReadOnlyDictionary<int, long>>(new Dictionary<int, long>());
+
+        public Task<long> CompactAsync(long collectionId, SlotRange range, int keepPerSlot, CancellationToken ct) => Task.FromResult(0L);
     }
 
-    private sealed class FixedRoutes(IReadOnlyList<IReadOnlyList<IShardClient>> routes) : IShardRouter
+    /// <summary>One collection whose serving shards have the given replicas.</summary>
+    private sealed class FixedRoutes(CollectionInfo info, IReadOnlyList<IReadOnlyList<IShardClient>> replicas) : IShardRouter
     {
-        public ValueTask<IReadOnlyList<IReadOnlyList<IShardClient>>> RouteAsync(CollectionInfo collection, CancellationToken ct) => ValueTask.FromResult(routes);
+        public ValueTask<CollectionInfo?> FindCollectionAsync(string name, CancellationToken ct) => ValueTask.FromResult(name == info.Name ? info : null);
+
+        public ValueTask<IReadOnlyList<ShardRoute>> RouteAsync(CollectionInfo collection, CancellationToken ct) =>
+            ValueTask.FromResult<IReadOnlyList<ShardRoute>>(info.ShardMap.Serving.Select((shard, i) => new ShardRoute(shard, replicas[i])).ToList());
+
+        public Task RefreshAsync(CancellationToken ct) => Task.CompletedTask;
     }
 }

@@ -66,18 +66,19 @@ public sealed class SlotTests
     public void Even_shard_map_covers_every_slot_exactly_once(int shards)
     {
         var map = ShardMap.Even(shards);
-        Assert.Equal(shards, map.ShardCount);
-        Assert.Equal(0, map.Ranges[0].Start);
-        Assert.Equal(SlotHasher.SlotCount, map.Ranges[^1].End);
+        Assert.Equal(shards, map.Serving.Count);
+        Assert.Equal(Enumerable.Range(0, shards), map.Serving.Select(s => s.Id));
+        Assert.Equal(0, map.Serving[0].Range.Start);
+        Assert.Equal(SlotHasher.SlotCount, map.Serving[^1].Range.End);
         for (int s = 1; s < shards; s++)
         {
-            Assert.Equal(map.Ranges[s - 1].End, map.Ranges[s].Start);
+            Assert.Equal(map.Serving[s - 1].Range.End, map.Serving[s].Range.Start);
         }
 
         for (int slot = 0; slot < SlotHasher.SlotCount; slot++)
         {
-            int shard = map.ShardOf(slot);
-            Assert.True(map.RangeOf(shard).Contains(slot), $"slot {slot} routed to shard {shard} {map.RangeOf(shard)}");
+            var shard = map.ShardOf(slot);
+            Assert.True(shard.Range.Contains(slot), $"slot {slot} routed to shard {shard.Id} {shard.Range}");
         }
     }
 }

@@ -1,0 +1,322 @@
+using Mosaic.Core.Collections;
+using Mosaic.Core.Placement;
+using Mosaic.Core.Sharding;
+
+namespace Mosaic.Coordinator.Placement;
+
+/// <summary>Decides what placement should change, from one consistent look at the store; pure apart from the few
+/// timestamps it remembers between rounds (when a replica started draining, when the last move was planned).</summary>
+/// <remarks>
+/// <para>Every round, in order:</para>
+/// <list type="number">
+/// <item>Replicas of dead nodes, dropped collections and retired shards are removed.</item>
+/// <item>Every held shard gets R replicas on live, undrained workers (the lightest first). Replicas on drained nodes do
+/// not count, so a drain starts by building their replacements.</item>
+/// <item>A shard with more replicas than it needs, once R of them serve on undrained nodes, drains the extra ones
+/// (drained nodes first, then the source of a move); a draining replica is removed after <see cref="PlacementOptions.DrainGrace"/>.
+/// So a move never lowers availability: the new replica serves before the old one stops taking queries.</item>
+/// <item>Splits: a split whose children all serve, caught up, switches the map; a replaced parent retires after the grace;
+/// a shard past the split threshold starts splitting.</item>
+/// <item>Rebalancing: when nothing else moves, the cooldown has passed and the heaviest node weighs more than
+/// <see cref="PlacementOptions.RebalanceAbove"/> × the lightest, one replica moves from the heaviest to the lightest
+/// (the one that best halves the gap, only if it shrinks the gap by more than the hysteresis).</item>
+/// </list>
+/// Weight = bytes held + recent searches per second × <see cref="PlacementOptions.QueryLoadBytes"/>.
+/// </remarks>
+public sealed class PlacementPlanner(PlacementOptions options)
+{
+    private readonly Dictionary<(long, int, string), TimeSpan> _drainingSince = [];
+    private readonly Dictionary<(long, int), string> _moveSources = [];
+    private TimeSpan? _lastMove;
+    private TimeSpan? _imbalancedSince;
+    private Dictionary<(long, int), double> _shardLoad = [];
+
+    public IReadOnlyList<PlacementAction> Plan(IReadOnlyList<CollectionInfo> collections, IReadOnlyList<NodeInfo> nodes, PlacementSnapshot placement, TimeSpan now)
+    {
+        var actions = new List<PlacementAction>();
+        var workers = nodes.Where(n => n.Live && n.Role.HoldsShards()).ToDictionary(n => n.NodeId, StringComparer.Ordinal);
+        var eligible = workers.Values.Where(n => !n.Drained).Select(n => n.NodeId).ToHashSet(StringComparer.Ordinal);
+        var byId = collections.ToDictionary(c => c.Id);
+        var assignments = new List<ReplicaAssignment>();
+        foreach (var a in placement.Assignments)
+        {
+            bool keep = workers.ContainsKey(a.NodeId) && byId.TryGetValue(a.CollectionId, out var c) && c.ShardMap.Find(a.Shard) is { IsHeld: true };
+            if (keep)
+            {
+                assignments.Add(a);
+            }
+            else
+            {
+                actions.Add(new PlacementAction.Unassign(a.CollectionId, a.Shard, a.NodeId));
+            }
+        }
+
+        ForgetGone(assignments);
+        _shardLoad = ShardLoad(assignments);
+        var weights = Weights(assignments, eligible);
+        int inFlight = assignments.Count(a => a.State is ReplicaState.Building or ReplicaState.Draining);
+
+        foreach (var collection in collections)
+        {
+            int wanted = Math.Max(1, Math.Min(collection.Spec.Replicas, eligible.Count));
+            foreach (var shard in collection.ShardMap.Held)
+            {
+                var replicas = assignments.Where(a => a.CollectionId == collection.Id && a.Shard == shard.Id).ToList();
+                PlanShard(collection, shard, replicas, wanted, eligible, weights, now, actions, ref inFlight);
+            }
+
+            PlanSplits(collection, assignments, wanted, now, actions);
+        }
+
+        double imbalance = Imbalance(weights);
+        _imbalancedSince = imbalance > options.RebalanceAbove ? _imbalancedSince ?? now : null;
+        if (actions.Count == 0 && now - _imbalancedSince >= options.RebalanceAfter && (_lastMove is null || now - _lastMove >= options.MoveCooldown))
+        {
+            for (; inFlight < options.MaxConcurrentMoves; inFlight++)
+            {
+                if (!PlanRebalance(collections, assignments, eligible, weights, now, actions))
+                {
+                    break;
+                }
+            }
+        }
+
+        return actions;
+    }
+
+    /// <summary>Shards whose log may be compacted now: every replica serves with no lag, and no building shard (a split
+    /// child still loading) overlaps them.</summary>
+    public static IEnumerable<ShardInfo> Compactable(CollectionInfo collection, IEnumerable<ReplicaAssignment> assignments)
+    {
+        var mine = assignments.Where(a => a.CollectionId == collection.Id).ToLookup(a => a.Shard);
+        var building = collection.ShardMap.All.Where(s => s.State == ShardState.Building).ToList();
+        foreach (var shard in collection.ShardMap.Serving)
+        {
+            var replicas = mine[shard.Id].ToList();
+            if (replicas.Count > 0 && replicas.All(a => a.State == ReplicaState.Serving && a.Lag == 0)
+                && !building.Any(b => b.Range.Start < shard.Range.End && shard.Range.Start < b.Range.End))
+            {
+                yield return shard;
+            }
+        }
+    }
+
+    /// <summary>max / min weight over undrained shard-holding nodes (1 when all are equal or there is at most one).</summary>
+    public static double Imbalance(IReadOnlyDictionary<string, double> weights)
+    {
+        if (weights.Count < 2)
+        {
+            return 1;
+        }
+
+        double max = weights.Values.Max(), min = weights.Values.Min();
+        return max <= 0 ? 1 : max / Math.Max(min, 1);
+    }
+
+    /// <summary>Weight of every undrained live worker from what its replicas last reported.</summary>
+    public Dictionary<string, double> Weights(IEnumerable<ReplicaAssignment> assignments, IEnumerable<string> nodes)
+    {
+        var weights = nodes.ToDictionary(n => n, _ => 0.0, StringComparer.Ordinal);
+        var list = assignments.ToList();
+        _shardLoad = ShardLoad(list);
+        // A replica still building has reported nothing yet: count it as heavy as its shard's biggest replica.
+        var shardWeight = list.GroupBy(a => (a.CollectionId, a.Shard)).ToDictionary(g => g.Key, g => g.Max(ReplicaWeight));
+        foreach (var a in list.Where(a => a.State != ReplicaState.Draining))
+        {
+            if (weights.ContainsKey(a.NodeId))
+            {
+                weights[a.NodeId] += Math.Max(ReplicaWeight(a), shardWeight[(a.CollectionId, a.Shard)]);
+            }
+        }
+
+        return weights;
+    }
+
+    private double ReplicaWeight(ReplicaAssignment a) => a.Bytes + (_shardLoad.GetValueOrDefault((a.CollectionId, a.Shard)) * options.QueryLoadBytes);
+
+    /// <summary>Searches/s of each shard split evenly over its replicas: the load a replica brings wherever it lives.</summary>
+    private static Dictionary<(long, int), double> ShardLoad(IEnumerable<ReplicaAssignment> assignments) =>
+        assignments.GroupBy(a => (a.CollectionId, a.Shard)).ToDictionary(g => g.Key, g => g.Sum(a => a.Qps) / Math.Max(1, g.Count(a => a.State != ReplicaState.Draining)));
+
+    private void PlanShard(
+        CollectionInfo collection, ShardInfo shard, List<ReplicaAssignment> replicas, int wanted, HashSet<string> eligible,
+        Dictionary<string, double> weights, TimeSpan now, List<PlacementAction> actions, ref int inFlight)
+    {
+        // Draining replicas go after the grace.
+        foreach (var a in replicas.Where(a => a.State == ReplicaState.Draining))
+        {
+            var key = (a.CollectionId, a.Shard, a.NodeId);
+            if (!_drainingSince.TryGetValue(key, out var since))
+            {
+                _drainingSince[key] = now;
+            }
+            else if (now - since >= options.DrainGrace)
+            {
+                actions.Add(new PlacementAction.Unassign(a.CollectionId, a.Shard, a.NodeId));
+                _drainingSince.Remove(key);
+            }
+        }
+
+        if (shard.State == ShardState.Draining)
+        {
+            return; // a replaced parent keeps what it has until it retires
+        }
+
+        var active = replicas.Where(a => a.State != ReplicaState.Draining).ToList();
+        var onEligible = active.Where(a => eligible.Contains(a.NodeId)).ToList();
+        var holders = active.Select(a => a.NodeId).ToHashSet(StringComparer.Ordinal);
+        for (int missing = wanted - onEligible.Count; missing > 0; missing--)
+        {
+            var target = eligible.Where(n => !holders.Contains(n)).OrderBy(n => weights[n]).ThenBy(n => n, StringComparer.Ordinal).FirstOrDefault();
+            if (target is null)
+            {
+                break;
+            }
+
+            actions.Add(new PlacementAction.Assign(collection.Id, shard.Id, target));
+            holders.Add(target);
+            weights[target] += replicas.Select(ReplicaWeight).DefaultIfEmpty(0).Max();
+            inFlight++;
+        }
+
+        // Extra replicas drain only once every new one serves and enough serve where they should: a replica still
+        // building is the future of the shard, never the one to drop.
+        int serving = onEligible.Count(a => a.State == ReplicaState.Serving);
+        int extra = active.Count - wanted;
+        if (extra <= 0 || serving < wanted || active.Any(a => a.State == ReplicaState.Building))
+        {
+            return;
+        }
+
+        _moveSources.TryGetValue((collection.Id, shard.Id), out var source);
+        var victims = active
+            .OrderBy(a => eligible.Contains(a.NodeId) ? 1 : 0)
+            .ThenBy(a => a.NodeId == source ? 0 : 1)
+            .ThenBy(a => a.State == ReplicaState.Failed ? 0 : 1)
+            .ThenByDescending(a => weights.GetValueOrDefault(a.NodeId))
+            .Take(extra);
+        foreach (var victim in victims)
+        {
+            // Never drain below `wanted` serving replicas on undrained nodes.
+            if (victim.State == ReplicaState.Serving && eligible.Contains(victim.NodeId))
+            {
+                if (serving - 1 < wanted)
+                {
+                    continue;
+                }
+
+                serving--;
+            }
+
+            actions.Add(new PlacementAction.MarkDraining(victim.CollectionId, victim.Shard, victim.NodeId));
+            inFlight++;
+        }
+
+        _moveSources.Remove((collection.Id, shard.Id));
+    }
+
+    private void PlanSplits(CollectionInfo collection, List<ReplicaAssignment> assignments, int wanted, TimeSpan now, List<PlacementAction> actions)
+    {
+        var map = collection.ShardMap;
+        foreach (var parent in map.All.Where(s => s.State == ShardState.Serving))
+        {
+            var children = map.ChildrenOf(parent.Id).ToList();
+            if (children.Count == 0 || children.Any(c => c.State != ShardState.Building))
+            {
+                continue;
+            }
+
+            bool caughtUp = children.All(child => assignments.Count(a =>
+                a.CollectionId == collection.Id && a.Shard == child.Id && a.State == ReplicaState.Serving && a.Lag == 0) >= wanted);
+            if (caughtUp)
+            {
+                actions.Add(new PlacementAction.ChangeMap(collection.Id, map, map.CompleteSplit(parent.Id), $"split of shard {parent.Id} switches to {string.Join(", ", children.Select(c => c.Id))}"));
+                return; // one map change per collection per round: each is a compare-and-set on the version
+            }
+        }
+
+        foreach (var draining in map.All.Where(s => s.State == ShardState.Draining))
+        {
+            var key = (collection.Id, draining.Id, "");
+            if (!_drainingSince.TryGetValue(key, out var since))
+            {
+                _drainingSince[key] = now;
+            }
+            else if (now - since >= options.DrainGrace)
+            {
+                _drainingSince.Remove(key);
+                actions.Add(new PlacementAction.ChangeMap(collection.Id, map, map.Retire(draining.Id), $"shard {draining.Id} retires"));
+                return;
+            }
+        }
+
+        if (options.SplitAtDocs <= 0 && options.SplitAtBytes <= 0)
+        {
+            return;
+        }
+
+        foreach (var shard in map.Serving)
+        {
+            var serving = assignments.Where(a => a.CollectionId == collection.Id && a.Shard == shard.Id && a.State == ReplicaState.Serving).ToList();
+            bool big = serving.Count > 0
+                && ((options.SplitAtDocs > 0 && serving.Max(a => a.Docs) > options.SplitAtDocs)
+                    || (options.SplitAtBytes > 0 && serving.Max(a => a.Bytes) > options.SplitAtBytes));
+            if (big && shard.Range.Count >= 2 && !map.ChildrenOf(shard.Id).Any() && !map.All.Any(s => s.State == ShardState.Building))
+            {
+                actions.Add(new PlacementAction.ChangeMap(collection.Id, map, map.BeginSplit(shard.Id), $"shard {shard.Id} passed the split threshold"));
+                return;
+            }
+        }
+    }
+
+    /// <summary>Plans one move; false when the nodes are balanced enough.</summary>
+    private bool PlanRebalance(
+        IReadOnlyList<CollectionInfo> collections, List<ReplicaAssignment> assignments, HashSet<string> eligible,
+        Dictionary<string, double> weights, TimeSpan now, List<PlacementAction> actions)
+    {
+        if (eligible.Count < 2)
+        {
+            return false;
+        }
+
+        var heaviest = weights.OrderByDescending(w => w.Value).ThenBy(w => w.Key, StringComparer.Ordinal).First();
+        var lightest = weights.OrderBy(w => w.Value).ThenBy(w => w.Key, StringComparer.Ordinal).First();
+        double gap = heaviest.Value - lightest.Value;
+        if (heaviest.Value <= 0 || heaviest.Value <= options.RebalanceAbove * lightest.Value)
+        {
+            return false;
+        }
+
+        var held = collections.ToDictionary(c => c.Id);
+        var candidates = assignments
+            .Where(a => a.NodeId == heaviest.Key && a.State == ReplicaState.Serving
+                && held[a.CollectionId].ShardMap.Find(a.Shard) is { State: ShardState.Serving }
+                && !_moveSources.ContainsKey((a.CollectionId, a.Shard))
+                && !assignments.Any(b => b.CollectionId == a.CollectionId && b.Shard == a.Shard && b.NodeId == lightest.Key))
+            .Select(a => (Replica: a, Weight: ReplicaWeight(a)))
+            .Where(c => gap > c.Weight * (1 + options.Hysteresis))
+            .OrderBy(c => Math.Abs((gap / 2) - c.Weight))
+            .ToList();
+        if (candidates.Count == 0)
+        {
+            return false;
+        }
+
+        var (move, weight) = candidates[0];
+        actions.Add(new PlacementAction.Assign(move.CollectionId, move.Shard, lightest.Key));
+        _moveSources[(move.CollectionId, move.Shard)] = move.NodeId;
+        weights[heaviest.Key] -= weight;
+        weights[lightest.Key] += weight;
+        _lastMove = now;
+        return true;
+    }
+
+    private void ForgetGone(List<ReplicaAssignment> assignments)
+    {
+        var present = assignments.Select(a => (a.CollectionId, a.Shard, a.NodeId)).ToHashSet();
+        foreach (var key in _drainingSince.Keys.Where(k => k.Item3.Length > 0 && !present.Contains(k)).ToList())
+        {
+            _drainingSince.Remove(key);
+        }
+    }
+}

@@ -1,0 +1,179 @@
+using Mosaic.Coordinator.Placement;
+using Mosaic.Core.Collections;
+using Mosaic.Core.Placement;
+using Mosaic.Core.Sharding;
+using Xunit;
+
+namespace Mosaic.Tests.Placement;
+
+/// <summary>The planner driven round by round against a simulated store whose workers build replicas at once.</summary>
+public sealed class PlacementPlannerTests
+{
+    private static readonly PlacementOptions Options = new() { MoveCooldown = TimeSpan.FromSeconds(2), DrainGrace = TimeSpan.FromSeconds(3) };
+
+    [Fact]
+    public void Workers_that_join_receive_replicas_until_weights_are_within_the_threshold_and_then_nothing_moves()
+    {
+        var sim = new Simulation(ShardMap.Even(8), replicas: 1, "w1");
+        sim.RunUntilQuiet();
+        Assert.Equal(8, sim.Held("w1"));
+
+        sim.AddWorker("w2");
+        sim.AddWorker("w3");
+        var moves = sim.RunUntilQuiet();
+        var counts = new[] { sim.Held("w1"), sim.Held("w2"), sim.Held("w3") };
+        Assert.All(counts, c => Assert.InRange(c, 2, 3));
+        Assert.Equal(8, counts.Sum());
+        // Never fewer than one serving replica per shard at any step, and no replica traded back and forth.
+        Assert.True(sim.MinServingPerShard >= 1, "a move lowered availability");
+        Assert.Equal(5, moves);
+        Assert.Equal(0, sim.RunUntilQuiet());
+    }
+
+    [Fact]
+    public void A_drained_node_ends_holding_nothing_and_gets_work_again_only_after_undrain()
+    {
+        var sim = new Simulation(ShardMap.Even(6), replicas: 2, "w1", "w2", "w3");
+        sim.RunUntilQuiet();
+        Assert.Equal(12, sim.Held("w1") + sim.Held("w2") + sim.Held("w3"));
+
+        sim.SetDrained("w2", true);
+        sim.RunUntilQuiet();
+        Assert.Equal(0, sim.Held("w2"));
+        Assert.Equal(12, sim.Held("w1") + sim.Held("w3"));
+        Assert.True(sim.MinServingPerShard >= 2, "a drain lowered availability");
+
+        sim.SetDrained("w2", false);
+        sim.RunUntilQuiet();
+        Assert.InRange(sim.Held("w2"), 3, 5);
+    }
+
+    [Fact]
+    public void A_split_switches_once_both_children_serve_caught_up_and_the_parent_retires_after_the_grace()
+    {
+        var sim = new Simulation(ShardMap.Even(2).BeginSplit(0), replicas: 1, "w1", "w2");
+        sim.RunUntilQuiet();
+        var map = sim.Map;
+        Assert.Equal([1, 2, 3], map.Serving.Select(s => s.Id).Order());
+        Assert.Equal(ShardState.Retired, map.Find(0)!.State);
+        Assert.DoesNotContain(sim.Assignments, a => a.Shard == 0);
+    }
+
+    [Fact]
+    public void A_shard_past_the_document_threshold_splits_by_itself()
+    {
+        var sim = new Simulation(ShardMap.Even(1), replicas: 1, "w1") { DocsPerReplica = 500 };
+        sim.Options = Options with { SplitAtDocs = 400 };
+        sim.RunUntil(() => sim.Map.Serving.Count == 2);
+        Assert.Equal([1, 2], sim.Map.Serving.Select(s => s.Id));
+    }
+
+    /// <summary>A store plus workers that build any assigned replica by the next round.</summary>
+    private sealed class Simulation
+    {
+        private readonly List<NodeInfo> _nodes;
+        private readonly int _replicas;
+        private PlacementPlanner? _planner;
+        private TimeSpan _now;
+
+        public Simulation(ShardMap map, int replicas, params string[] workers)
+        {
+            Map = map;
+            _replicas = replicas;
+            _nodes = workers.Select(Worker).ToList();
+        }
+
+        public PlacementOptions Options { get; set; } = PlacementPlannerTests.Options;
+
+        public ShardMap Map { get; private set; }
+
+        public long DocsPerReplica { get; init; } = 100;
+
+        public List<ReplicaAssignment> Assignments { get; } = [];
+
+        public int MinServingPerShard { get; private set; } = int.MaxValue;
+
+        public int Held(string node) => Assignments.Count(a => a.NodeId == node);
+
+        public void AddWorker(string id) => _nodes.Add(Worker(id));
+
+        public void SetDrained(string id, bool drained)
+        {
+            int i = _nodes.FindIndex(n => n.NodeId == id);
+            _nodes[i] = _nodes[i] with { Drained = drained };
+        }
+
+        /// <summary>Rounds until nothing changes; <see cref="MinServingPerShard"/> then covers these rounds only.</summary>
+        public int RunUntilQuiet()
+        {
+            MinServingPerShard = int.MaxValue;
+            int moves = 0, quiet = 0;
+            for (int round = 0; round < 500 && quiet < 8; round++)
+            {
+                var actions = Round();
+                moves += actions.OfType<PlacementAction.Assign>().Count(a => Assignments.Count(b => b.Shard == a.Shard) > _replicas);
+                quiet = actions.Count == 0 && Assignments.All(a => a.State == ReplicaState.Serving) ? quiet + 1 : 0;
+            }
+
+            return moves;
+        }
+
+        public void RunUntil(Func<bool> done)
+        {
+            for (int round = 0; round < 500 && !done(); round++)
+            {
+                Round();
+            }
+
+            Assert.True(done(), "the planner never got there");
+        }
+
+        private List<PlacementAction> Round()
+        {
+            _planner ??= new PlacementPlanner(Options);
+            _now += TimeSpan.FromSeconds(1);
+            // Workers: a replica assigned serves, caught up, two rounds later (the planner sees it building once).
+            for (int i = 0; i < Assignments.Count; i++)
+            {
+                if (Assignments[i].State == ReplicaState.Building)
+                {
+                    Assignments[i] = Assignments[i].Lag > 0
+                        ? Assignments[i] with { State = ReplicaState.Serving, Lag = 0, Bytes = 1_000_000, Docs = DocsPerReplica }
+                        : Assignments[i] with { Lag = 1 };
+                }
+            }
+
+            var collection = new CollectionInfo(1, new CollectionSpec("c", 3, VectorMetric.Cosine, 2, _replicas, new Dictionary<string, FieldType>(), HnswSettings.Default), Map);
+            var actions = _planner.Plan([collection], _nodes, new PlacementSnapshot(1, Assignments.ToList()), _now).ToList();
+            foreach (var action in actions)
+            {
+                switch (action)
+                {
+                    case PlacementAction.Assign a when !Assignments.Any(b => b.Shard == a.Shard && b.NodeId == a.Node):
+                        Assignments.Add(new ReplicaAssignment(1, a.Shard, a.Node, ReplicaState.Building, 0));
+                        break;
+                    case PlacementAction.MarkDraining d:
+                        int at = Assignments.FindIndex(b => b.Shard == d.Shard && b.NodeId == d.Node);
+                        Assignments[at] = Assignments[at] with { State = ReplicaState.Draining };
+                        break;
+                    case PlacementAction.Unassign u:
+                        Assignments.RemoveAll(b => b.Shard == u.Shard && b.NodeId == u.Node);
+                        break;
+                    case PlacementAction.ChangeMap m:
+                        Assert.Equal(Map.Version, m.Expected.Version);
+                        Map = m.Next;
+                        break;
+                }
+            }
+
+            foreach (var shard in Map.Serving)
+            {
+                MinServingPerShard = Math.Min(MinServingPerShard, Assignments.Count(a => a.Shard == shard.Id && a.State is ReplicaState.Serving or ReplicaState.Draining));
+            }
+
+            return actions;
+        }
+
+        private static NodeInfo Worker(string id) => new(id, NodeRole.Worker, "http://" + id, DateTimeOffset.MaxValue, Live: true);
+    }
+}
