@@ -24,7 +24,7 @@ internal static class HostedVerb
         var command = new Command(name, description) { port, data, host, store, advertise, redis };
         var serves = new Option<string?>("--serves") { Description = "which requests this coordinator answers: read, write or both (default both); the gateway routes by it" };
         serves.AcceptOnlyFromAmong("read", "write", "both");
-        if (role == MosaicRole.Coordinator)
+        if (role == NodeRole.Coordinator)
         {
             command.Add(serves);
         }

@@ -18,7 +18,7 @@ public sealed partial class ReadPath
     /// seqs first, so the statistics cover the writes the answer must show.
     /// </remarks>
     private async Task<KeywordStats?> KeywordStatsAsync(
-        CollectionInfo info, IReadOnlyList<IReadOnlyList<IShardClient>> routes, SearchQuery query, IReadOnlyDictionary<int, long>? after, TimeSpan timeout, CancellationToken ct)
+        CollectionInfo info, IReadOnlyList<ShardRoute> routes, SearchQuery query, IReadOnlyDictionary<int, long>? after, TimeSpan timeout, CancellationToken ct)
     {
         if (routes.Count < 2 || query.Mode == SearchMode.Vector || string.IsNullOrWhiteSpace(query.Query))
         {
@@ -27,13 +27,13 @@ public sealed partial class ReadPath
 
         using var timer = new CancellationTokenSource(timeout > TimeSpan.Zero ? timeout : TimeSpan.FromMilliseconds(1), time);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
-        var calls = routes.Select(async (replicas, shard) =>
+        var calls = routes.Select(async route =>
         {
-            var range = info.ShardMap.RangeOf(shard);
+            var range = route.Shard.Range;
             var request = new ShardSearchRequest(
-                info.Id, shard, SearchMode.Keyword, null, query.Query, null, 1, null, false, false, false,
+                info.Id, route.Shard.Id, SearchMode.Keyword, null, query.Query, null, 1, null, false, false, false,
                 after?.Where(p => range.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value));
-            foreach (var replica in selector.Order(replicas))
+            foreach (var replica in selector.Order(route.Replicas))
             {
                 try
                 {
