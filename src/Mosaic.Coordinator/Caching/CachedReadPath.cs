@@ -1,3 +1,4 @@
+using Mosaic.Core.Observability;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Logging;
@@ -24,8 +25,8 @@ namespace Mosaic.Coordinator.Caching;
 /// </para>
 /// </remarks>
 public sealed partial class CachedReadPath(
-    ReadPath reads, ICollectionCatalog catalog, CollectionVersions versions, HybridCache cache, IOptions<ResultCacheOptions> options,
-    TimeProvider time, ILogger<CachedReadPath> logger)
+    ReadPath reads, IShardRouter router, CollectionVersions versions, HybridCache cache, IOptions<ResultCacheOptions> options,
+    TimeProvider time, ILogger<CachedReadPath> logger, MosaicMetrics metrics)
 {
     private static readonly HybridCacheEntryFlags NoFlags = HybridCacheEntryFlags.None;
     private readonly ResultCacheOptions _options = options.Value;
@@ -50,7 +51,8 @@ public sealed partial class CachedReadPath(
         }
 
         long started = time.GetTimestamp();
-        var info = await catalog.GetAsync(collection, ct).ConfigureAwait(false);
+        // The router's cached catalog: the store stays off the read path.
+        var info = await router.FindCollectionAsync(collection, ct).ConfigureAwait(false);
         ConsistencyToken? token = null;
         if (info is null || (query.After is not null && (!ConsistencyToken.TryParse(query.After, out token) || token!.CollectionId != info.Id)))
         {
@@ -87,9 +89,16 @@ public sealed partial class CachedReadPath(
             return incomplete.Answer;
         }
 
-        return fill.Computed
-            ? cached.Answer
-            : cached.Answer with { TookMs = time.GetElapsedTime(started).TotalMilliseconds, Cached = true };
+        metrics.RecordCacheLookup("search", hit: !fill.Computed);
+        if (fill.Computed)
+        {
+            return cached.Answer;
+        }
+
+        // A hit is a search answered too: it counts with the read path's searches.
+        var elapsed = time.GetElapsedTime(started);
+        metrics.RecordSearch(collection, "cached", elapsed);
+        return cached.Answer with { TookMs = elapsed.TotalMilliseconds, Cached = true };
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Result cache bypassed for '{Collection}': its write version could not be read ({Error})")]
