@@ -30,6 +30,7 @@ public sealed class PlacementPlanner(PlacementOptions options)
     private TimeSpan? _lastMove;
     private TimeSpan? _imbalancedSince;
     private Dictionary<(long, int), double> _shardLoad = [];
+    private double _newReplicaWeight = 1;
 
     public IReadOnlyList<PlacementAction> Plan(IReadOnlyList<CollectionInfo> collections, IReadOnlyList<NodeInfo> nodes, PlacementSnapshot placement, TimeSpan now)
     {
@@ -54,6 +55,9 @@ public sealed class PlacementPlanner(PlacementOptions options)
         ForgetGone(assignments);
         _shardLoad = ShardLoad(assignments);
         var weights = Weights(assignments, eligible);
+        // A replica that has reported nothing yet (a new collection's) weighs like an average one, at least 1, so a
+        // batch of new shards spreads over the workers instead of all landing on the lightest.
+        _newReplicaWeight = Math.Max(1, assignments.Select(ReplicaWeight).DefaultIfEmpty(0).Average());
         int inFlight = assignments.Count(a => a.State is ReplicaState.Building or ReplicaState.Draining);
 
         foreach (var collection in collections)
@@ -175,7 +179,7 @@ public sealed class PlacementPlanner(PlacementOptions options)
 
             actions.Add(new PlacementAction.Assign(collection.Id, shard.Id, target));
             holders.Add(target);
-            weights[target] += replicas.Select(ReplicaWeight).DefaultIfEmpty(0).Max();
+            weights[target] += Math.Max(_newReplicaWeight, replicas.Select(ReplicaWeight).DefaultIfEmpty(0).Max());
             inFlight++;
         }
 

@@ -30,6 +30,11 @@ public sealed partial class ReadPath(IChangeLog log, IShardRouter router, Replic
         var keywordStats = await KeywordStatsAsync(info, routes, query, after, timeout - time.GetElapsedTime(started), ct).ConfigureAwait(false);
         // One deadline for the whole request, counted from its start: shard calls and the payload fetch share it.
         var remaining = timeout - time.GetElapsedTime(started);
+        if (remaining < TimeSpan.Zero)
+        {
+            remaining = TimeSpan.Zero; // the statistics phase used the whole deadline: every shard call times out at once
+        }
+
         var calls = new Task<ShardOutcome>[routes.Count];
         for (int i = 0; i < routes.Count; i++)
         {

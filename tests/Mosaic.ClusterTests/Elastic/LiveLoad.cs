@@ -70,7 +70,8 @@ public sealed class LiveLoad : IAsyncDisposable
         {
             _tasks.Add(Task.Run(async () =>
             {
-                for (int batch = 0; !_stop.IsCancellationRequested && clock.Elapsed < maxDuration; batch++)
+                // Exhaustive searches ask for top_k 1000, the most a search returns: the collection must stay below it.
+                for (int batch = 0; !_stop.IsCancellationRequested && clock.Elapsed < maxDuration && (!exhaustive || _acked.Count <= 900); batch++)
                 {
                     var docs = ClusterDocs.Make(vectors, $"live{batch}-", 10);
                     var http = coordinators[batch % coordinators.Count];
