@@ -195,21 +195,36 @@ public sealed partial class WorkerNode : BackgroundService
     private Held Start(CollectionInfo info, ShardInfo shard)
     {
         var cts = new CancellationTokenSource();
-        var replica = new ShardReplica(info, shard, DirectoryOf(info), _log, _signal, _options, _loggers.CreateLogger<ShardReplica>(), _time);
+        ShardReplica replica;
+        try
+        {
+            replica = new ShardReplica(info, shard, DirectoryOf(info), _log, _signal, _options, _loggers.CreateLogger<ShardReplica>(), _time);
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or InvalidDataException)
+        {
+            // The shard file cannot even be opened (corrupt): it is derived data, so start over from the store.
+            LogUnopenable(ex, info.Name, shard.Id);
+            DeleteFiles(DirectoryOf(info), ShardReplica.FileStem(shard.Id));
+            replica = new ShardReplica(info, shard, DirectoryOf(info), _log, _signal, _options, _loggers.CreateLogger<ShardReplica>(), _time);
+        }
+
         var loop = Task.Run(() => replica.RunAsync(cts.Token));
         return new Held(replica, new LocalShardClient(replica, NodeName), cts, loop);
     }
 
     private string DirectoryOf(CollectionInfo info) => Path.Combine(_options.ShardDirectory, $"{info.Name}-{info.Id}");
 
-    private void DeleteFiles(ShardReplica replica)
+    private void DeleteFiles(ShardReplica replica) =>
+        DeleteFiles(Path.GetDirectoryName(replica.FilePath), Path.GetFileNameWithoutExtension(replica.FilePath));
+
+    private void DeleteFiles(string? dir, string stem)
     {
-        string stem = Path.GetFileNameWithoutExtension(replica.FilePath);
-        string? dir = Path.GetDirectoryName(replica.FilePath);
         if (dir is null || !Directory.Exists(dir))
         {
             return;
         }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
 
         foreach (var part in Directory.GetFiles(dir, stem + ".*"))
         {
@@ -293,6 +308,9 @@ public sealed partial class WorkerNode : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete {Path}")]
     private partial void LogDeleteFailed(Exception ex, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard file of {Collection}/{Shard} cannot be opened; rebuilding it from the store")]
+    private partial void LogUnopenable(Exception ex, string collection, int shard);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Restarting failed replica {Collection}/{Shard} from the store (attempt {Attempt})")]
     private partial void LogRestarted(string collection, int shard, int attempt);
