@@ -33,20 +33,28 @@ public sealed partial class ReadPath
             var request = new ShardSearchRequest(
                 info.Id, route.Shard.Id, SearchMode.Keyword, null, query.Query, null, 1, null, false, false, false,
                 after?.Where(p => range.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value));
-            foreach (var replica in selector.Order(route.Replicas))
+            // Statistics are cheap: ask every replica at once and take the first answer, so a hung replica (which the
+            // search itself hedges around) cannot spend the request's whole deadline here.
+            using var race = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+            var asks = route.Replicas.Select(replica => replica.GetKeywordStatsAsync(request, race.Token)).ToList();
+            try
             {
-                try
+                while (asks.Count > 0)
                 {
-                    return await replica.GetKeywordStatsAsync(request, deadline.Token).ConfigureAwait(false);
-                }
-                catch (Exception) when (!ct.IsCancellationRequested)
-                {
-                    if (deadline.IsCancellationRequested)
+                    var done = await Task.WhenAny(asks).ConfigureAwait(false);
+                    asks.Remove(done);
+                    if (done.IsCompletedSuccessfully)
                     {
-                        break;
+                        return done.Result;
                     }
-
-                    // Otherwise try the next replica.
+                }
+            }
+            finally
+            {
+                await race.CancelAsync().ConfigureAwait(false);
+                foreach (var loser in asks)
+                {
+                    _ = loser.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
                 }
             }
 
