@@ -111,10 +111,10 @@ public sealed partial class ShardReplica : IDisposable
             }
             catch (CompactedAwayException ex)
             {
-                // The log no longer holds what this replica needs: it fails, and its worker rebuilds it from current rows.
-                State = ReplicaState.Failed;
+                // The log no longer holds what this replica needs: load the current rows again (the bootstrap also drops
+                // rows deleted since) and tail from there. It keeps answering from what it has meanwhile.
                 LogApplyFailed(ex, Collection.Name, Shard);
-                return;
+                _applied = new Dictionary<int, long>();
             }
             catch (Exception ex)
             {
