@@ -142,6 +142,7 @@ public static partial class MosaicApp
 
         app.UseNodeHeader(nodeId);
         app.UseApiErrors();
+        app.UseETags();
         app.UseServesGate(options.Coordinator.Serves);
         app.UseStatusCodePages(async context =>
         {
