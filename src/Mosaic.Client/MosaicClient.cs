@@ -7,14 +7,30 @@ using Mosaic.Contracts;
 namespace Mosaic.Client;
 
 /// <summary>A small .NET client of the Mosaic HTTP API (used by the CLI, the load generator and benchmarks).</summary>
+/// <remarks>
+/// Every name and id goes into the URL percent-encoded as one path segment (<see cref="Uri.EscapeDataString(string)"/>), so
+/// an id like <c>https://example.com/a/b</c>, <c>a b</c> or <c>100%</c> addresses exactly that document; the server
+/// decodes it exactly once.
+/// </remarks>
 public sealed class MosaicClient(HttpClient http) : IDisposable
 {
-    public MosaicClient(Uri baseAddress)
-        : this(new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(10) })
+    /// <param name="apiKey">Sent as <c>Authorization: Bearer</c> on every request when the server has keys on.</param>
+    public MosaicClient(Uri baseAddress, string? apiKey = null)
+        : this(WithKey(new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(10) }, apiKey))
     {
     }
 
     public HttpClient Http { get; } = http;
+
+    /// <summary>Upserts one document; <paramref name="idempotencyKey"/> makes a retry answer the first result.</summary>
+    public Task<WriteResponse> UpsertAsync(string collection, string id, DocumentBody document, string? idempotencyKey = null, CancellationToken ct = default) =>
+        SendAsync(Keyed(Json(HttpMethod.Put, DocumentPath(collection, id), document, MosaicJson.Api.DocumentBody), idempotencyKey), MosaicJson.Api.WriteResponse, ct);
+
+    public Task<DocumentResponse> GetDocumentAsync(string collection, string id, CancellationToken ct = default) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Get, DocumentPath(collection, id)), MosaicJson.Api.DocumentResponse, ct);
+
+    public Task<WriteResponse> DeleteDocumentAsync(string collection, string id, string? idempotencyKey = null, CancellationToken ct = default) =>
+        SendAsync(Keyed(new HttpRequestMessage(HttpMethod.Delete, DocumentPath(collection, id)), idempotencyKey), MosaicJson.Api.WriteResponse, ct);
 
     public Task<CollectionResponse> GetCollectionAsync(string name, CancellationToken ct = default) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Get, $"collections/{Uri.EscapeDataString(name)}"), MosaicJson.Api.CollectionResponse, ct);
@@ -38,6 +54,28 @@ public sealed class MosaicClient(HttpClient http) : IDisposable
 
     public Task<ClusterResponse> GetClusterAsync(CancellationToken ct = default) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Get, "cluster"), MosaicJson.Api.ClusterResponse, ct);
+
+    private static string DocumentPath(string collection, string id) => $"collections/{Uri.EscapeDataString(collection)}/docs/{Uri.EscapeDataString(id)}";
+
+    private static HttpRequestMessage Keyed(HttpRequestMessage request, string? idempotencyKey)
+    {
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        return request;
+    }
+
+    private static HttpClient WithKey(HttpClient http, string? apiKey)
+    {
+        if (!string.IsNullOrEmpty(apiKey))
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        }
+
+        return http;
+    }
 
     private static HttpRequestMessage Json<T>(HttpMethod method, string path, T body, JsonTypeInfo<T> type) => new(method, path)
     {

@@ -31,6 +31,7 @@ internal static class DocumentEndpoints
 
     private static async Task<IResult> UpsertAsync(string name, string id, HttpRequest request, WritePath writes, IOptions<CoordinatorOptions> options)
     {
+        id = DocumentIds.FromRoute(request.HttpContext, id);
         var collection = await writes.ResolveAsync(name, request.HttpContext.RequestAborted);
         var body = await RequestBody.ReadJsonAsync(request, MosaicJson.Api.DocumentBody, options.Value.MaxDocumentBytes, "document");
         if (body.Id is not null && body.Id != id)
@@ -45,6 +46,7 @@ internal static class DocumentEndpoints
 
     private static async Task<IResult> GetAsync(string name, string id, WritePath writes, IDocumentStore store, HttpContext context)
     {
+        id = DocumentIds.FromRoute(context, id);
         var collection = await writes.ResolveAsync(name, context.RequestAborted);
         var doc = await store.GetAsync(collection, id, context.RequestAborted) ?? throw MosaicException.NotFound($"document '{id}' does not exist in '{name}'");
         return Results.Json(new DocumentResponse(doc.Id, doc.Text, doc.Vector, ContractMapping.ParseFields(doc.FieldsJson)), MosaicJson.Api.DocumentResponse);
@@ -52,6 +54,7 @@ internal static class DocumentEndpoints
 
     private static async Task<IResult> DeleteAsync(string name, string id, HttpRequest request, WritePath writes)
     {
+        id = DocumentIds.FromRoute(request.HttpContext, id);
         var collection = await writes.ResolveAsync(name, request.HttpContext.RequestAborted);
         var (result, stored) = await writes.WriteAsync(collection, [new DocumentWrite(id, null)], IdempotencyKey(request), r => Render(id, r), null, request.HttpContext.RequestAborted);
         if (stored is not null)
