@@ -10,5 +10,7 @@ var root = new RootCommand("Mosaic: hybrid vector + keyword search, embedded or 
     GatewayVerb.Create(),
     ImportVerb.Create(),
     StatusVerb.Create(),
+    BackupVerb.Create(),
+    RestoreVerb.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -52,6 +52,10 @@ public sealed class MosaicClient(HttpClient http) : IDisposable
     public Task<SearchResponse> SearchAsync(string collection, SearchRequest body, CancellationToken ct = default) =>
         SendAsync(Json(HttpMethod.Post, $"collections/{Uri.EscapeDataString(collection)}/search", body, MosaicJson.Api.SearchRequest), MosaicJson.Api.SearchResponse, ct);
 
+    /// <summary>POST /admin/backup: the node writes a consistent backup of its store into <paramref name="directory"/> (a path on the node).</summary>
+    public Task<BackupManifest> BackupAsync(string directory, CancellationToken ct = default) =>
+        SendAsync(Json(HttpMethod.Post, "admin/backup", new BackupRequest(directory), MosaicJson.Api.BackupRequest), MosaicJson.Api.BackupManifest, ct);
+
     public Task<ClusterResponse> GetClusterAsync(CancellationToken ct = default) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Get, "cluster"), MosaicJson.Api.ClusterResponse, ct);
 

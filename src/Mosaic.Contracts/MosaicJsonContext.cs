@@ -30,6 +30,8 @@ namespace Mosaic.Contracts;
 [JsonSerializable(typeof(ModelListResponse))]
 [JsonSerializable(typeof(SplitResponse))]
 [JsonSerializable(typeof(DrainResponse))]
+[JsonSerializable(typeof(BackupRequest))]
+[JsonSerializable(typeof(BackupManifest))]
 public sealed partial class MosaicJsonContext : JsonSerializerContext;
 
 /// <summary>The JSON settings of the API, shared by server and client.</summary>

@@ -16,6 +16,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Mosaic.Coordinator.Placement;
 using Mosaic.Core.Placement;
 using Mosaic.Core.Seams;
+using Mosaic.Hosting.Backups;
 using Mosaic.Hosting.Caching;
 using Mosaic.Hosting.Cluster;
 using Mosaic.Hosting.Embedding;
@@ -79,6 +80,8 @@ public static partial class MosaicApp
         {
             services.AddMosaicPostgresStore(mosaic.Store!);
         }
+
+        services.AddSingleton(mosaic.Embedded ? StoreBackups.Sqlite(Path.Combine(data, "store.db"), TimeProvider.System) : StoreBackups.Postgres(mosaic.Store!, TimeProvider.System));
 
         // Embedded, liveness means nothing (one process holds everything): a long lease keeps a stalled process from
         // being declared dead and losing its replicas to nobody.
@@ -167,6 +170,7 @@ public static partial class MosaicApp
         app.MapOperations();
         app.MapEmbeddings();
         app.MapClusterAdmin();
+        app.MapBackups();
         return app;
     }
 
