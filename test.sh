@@ -38,4 +38,6 @@ set -e
 # One closing line over all test assemblies, in the plain "N passed, N failed" form.
 awk '/(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
      END { gsub(",", "", p); printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+# CI shows only the tail of the output: name the failed tests last so that the tail says what broke.
+grep -E '^[[:space:]]+Failed [[:alnum:]_.]+' "$log" | sed -E 's/^[[:space:]]+Failed /failed: /' || true
 exit "$status"
