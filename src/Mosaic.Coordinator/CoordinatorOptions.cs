@@ -32,6 +32,13 @@ public sealed record CoordinatorOptions
     /// <summary>Which requests this coordinator answers (read | write | both); the others get 421 naming the right kind.</summary>
     public Serves Serves { get; init; } = Serves.Both;
 
+    /// <summary>How long an <c>Idempotency-Key</c> answers its write's first result; after it the key is forgotten and the
+    /// same write applies again. 24 h, like the payment APIs that made the header common.</summary>
+    public TimeSpan IdempotencyRetention { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often expired idempotency keys are deleted from the store (expiry itself is exact; this bounds the table).</summary>
+    public TimeSpan IdempotencySweepInterval { get; init; } = TimeSpan.FromMinutes(10);
+
     public IEnumerable<string> Validate()
     {
         if (MaxDocumentBytes < 64)
@@ -57,6 +64,11 @@ public sealed record CoordinatorOptions
         if (DefaultSearchTimeout <= TimeSpan.Zero || DefaultSearchTimeout > MaxSearchTimeout)
         {
             yield return "Mosaic:Coordinator:DefaultSearchTimeout must be positive and at most MaxSearchTimeout";
+        }
+
+        if (IdempotencyRetention <= TimeSpan.Zero || IdempotencySweepInterval <= TimeSpan.Zero)
+        {
+            yield return "Mosaic:Coordinator:IdempotencyRetention and IdempotencySweepInterval must be positive";
         }
 
         if (Serves is not (Serves.Read or Serves.Write or Serves.Both))

@@ -74,11 +74,11 @@ public static partial class MosaicApp
         // Embedded Mosaic is a one-node cluster over the SQLite store: the same lease, placement, worker and router.
         if (mosaic.Embedded)
         {
-            services.AddMosaicSqliteStore(Path.Combine(data, "store.db"));
+            services.AddMosaicSqliteStore(Path.Combine(data, "store.db"), options.Coordinator.IdempotencyRetention);
         }
         else
         {
-            services.AddMosaicPostgresStore(mosaic.Store!);
+            services.AddMosaicPostgresStore(mosaic.Store!, options.Coordinator.IdempotencyRetention);
         }
 
         services.AddSingleton(mosaic.Embedded ? StoreBackups.Sqlite(Path.Combine(data, "store.db"), TimeProvider.System) : StoreBackups.Postgres(mosaic.Store!, TimeProvider.System));

@@ -25,13 +25,17 @@ namespace Mosaic.Hosting;
 public static class MosaicServices
 {
     /// <summary>The embedded SQLite store behind the catalog, document-store and change-log seams.</summary>
-    public static IServiceCollection AddMosaicSqliteStore(this IServiceCollection services, string path)
+    /// <param name="idempotencyRetention">How long idempotency keys answer (default 24 h).</param>
+    public static IServiceCollection AddMosaicSqliteStore(this IServiceCollection services, string path, TimeSpan? idempotencyRetention = null)
     {
         services.TryAddSingleton<ChangeSignal>();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new SqliteStore(new SqliteStoreOptions(path), sp.GetRequiredService<ChangeSignal>(), sp.GetRequiredService<TimeProvider>()));
+        var options = new SqliteStoreOptions(path);
+        options = idempotencyRetention is { } retention ? options with { IdempotencyRetention = retention } : options;
+        services.TryAddSingleton(sp => new SqliteStore(options, sp.GetRequiredService<ChangeSignal>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<ICollectionCatalog>(sp => sp.GetRequiredService<SqliteStore>());
         services.TryAddSingleton<IDocumentStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.TryAddSingleton<IIdempotencyStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.TryAddSingleton<IChangeLog>(sp => sp.GetRequiredService<SqliteStore>());
         services.TryAddSingleton<INodeRegistry>(sp => sp.GetRequiredService<SqliteStore>());
         services.TryAddSingleton<IPlacementStore>(sp => sp.GetRequiredService<SqliteStore>());
@@ -40,12 +44,16 @@ public static class MosaicServices
     }
 
     /// <summary>The cluster store on PostgreSQL: every store seam, node leases and placement included.</summary>
-    public static IServiceCollection AddMosaicPostgresStore(this IServiceCollection services, string connectionString)
+    /// <param name="idempotencyRetention">How long idempotency keys answer (default 24 h).</param>
+    public static IServiceCollection AddMosaicPostgresStore(this IServiceCollection services, string connectionString, TimeSpan? idempotencyRetention = null)
     {
         services.TryAddSingleton<ChangeSignal>();
-        services.TryAddSingleton(sp => new PostgresStore(new PostgresStoreOptions(connectionString), sp.GetRequiredService<ChangeSignal>(), sp.GetRequiredService<ILogger<PostgresStore>>()));
+        var options = new PostgresStoreOptions(connectionString);
+        options = idempotencyRetention is { } retention ? options with { IdempotencyRetention = retention } : options;
+        services.TryAddSingleton(sp => new PostgresStore(options, sp.GetRequiredService<ChangeSignal>(), sp.GetRequiredService<ILogger<PostgresStore>>()));
         services.TryAddSingleton<ICollectionCatalog>(sp => sp.GetRequiredService<PostgresStore>());
         services.TryAddSingleton<IDocumentStore>(sp => sp.GetRequiredService<PostgresStore>());
+        services.TryAddSingleton<IIdempotencyStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.TryAddSingleton<IChangeLog>(sp => sp.GetRequiredService<PostgresStore>());
         services.TryAddSingleton<INodeRegistry>(sp => sp.GetRequiredService<PostgresStore>());
         services.TryAddSingleton<IPlacementStore>(sp => sp.GetRequiredService<PostgresStore>());
@@ -75,6 +83,7 @@ public static class MosaicServices
         services.TryAddSingleton<CollectionVersions>();
         services.TryAddSingleton<CachedReadPath>();
         services.TryAddSingleton<IHybridCacheSerializer<CachedAnswer>, CachedAnswerSerializer>();
+        services.AddHostedService<IdempotencySweeper>();
         return services;
     }
 

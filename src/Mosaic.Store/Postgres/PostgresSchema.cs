@@ -87,5 +87,8 @@ internal static class PostgresSchema
             state text NOT NULL,
             parent int,
             PRIMARY KEY (collection_id, shard_id));
+        -- Idempotency keys expire (Mosaic:Coordinator:IdempotencyRetention); keys stored before that get a window from now.
+        ALTER TABLE idempotency ADD COLUMN IF NOT EXISTS created_at timestamptz NOT NULL DEFAULT now();
+        CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency(created_at);
         """;
 }

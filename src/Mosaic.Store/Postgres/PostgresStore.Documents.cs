@@ -99,7 +99,7 @@ public sealed partial class PostgresStore
         await using var connection = await OpenAsync(ct).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
 
-        var (answer, heads) = await LockAsync(connection, transaction, collection, perSlot, idempotencyKey, ct).ConfigureAwait(false);
+        var (answer, heads) = await LockAsync(connection, transaction, collection, perSlot, idempotencyKey, _idempotencyRetention, ct).ConfigureAwait(false);
         if (answer is not null)
         {
             return (null, answer);
@@ -172,7 +172,10 @@ public sealed partial class PostgresStore
             if (rendered is not null)
             {
                 batch.BatchCommands.Add(BatchCommand(
-                    "INSERT INTO idempotency(collection_id, key, answer) VALUES (@c, @k, @a)",
+                    """
+                    INSERT INTO idempotency(collection_id, key, answer, created_at) VALUES (@c, @k, @a, now())
+                    ON CONFLICT (collection_id, key) DO UPDATE SET answer = excluded.answer, created_at = excluded.created_at
+                    """,
                     ("c", collection.Id), ("k", idempotencyKey), ("a", rendered)));
             }
 
@@ -200,6 +203,7 @@ public sealed partial class PostgresStore
         CollectionInfo collection,
         SortedDictionary<int, long> perSlot,
         string? idempotencyKey,
+        TimeSpan retention,
         CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
@@ -207,7 +211,10 @@ public sealed partial class PostgresStore
         {
             // Two statements on purpose: the look-up needs a snapshot taken after the lock is granted.
             batch.BatchCommands.Add(BatchCommand("SELECT pg_advisory_xact_lock(hashtextextended(@k, @c))", ("c", collection.Id), ("k", idempotencyKey)));
-            batch.BatchCommands.Add(BatchCommand("SELECT answer FROM idempotency WHERE collection_id = @c AND key = @k", ("c", collection.Id), ("k", idempotencyKey)));
+            // A key older than the retention is forgotten even before the sweep deletes its row.
+            batch.BatchCommands.Add(BatchCommand(
+                "SELECT answer FROM idempotency WHERE collection_id = @c AND key = @k AND created_at >= now() - @retention",
+                ("c", collection.Id), ("k", idempotencyKey), ("retention", retention)));
         }
 
         batch.BatchCommands.Add(BatchCommand("SELECT 1 FROM collections WHERE id = @c FOR KEY SHARE", ("c", collection.Id)));

@@ -22,7 +22,7 @@ namespace Mosaic.Store.Postgres;
 /// anyway, so a lost notification only adds latency.
 /// </para>
 /// </remarks>
-public sealed partial class PostgresStore : ICollectionCatalog, IDocumentStore, IChangeLog, INodeRegistry, IPlacementStore, IShardMapStore, IAsyncDisposable
+public sealed partial class PostgresStore : ICollectionCatalog, IDocumentStore, IIdempotencyStore, IChangeLog, INodeRegistry, IPlacementStore, IShardMapStore, IAsyncDisposable
 {
     /// <summary>The NOTIFY channel every store instance listens on.</summary>
     public const string Channel = "mosaic_changes";
@@ -37,6 +37,7 @@ public sealed partial class PostgresStore : ICollectionCatalog, IDocumentStore, 
     private readonly Lock _schemaLock = new();
     private readonly Task _listener;
     private readonly Task _announcer;
+    private readonly TimeSpan _idempotencyRetention;
     private Task? _schema;
 
     public PostgresStore(PostgresStoreOptions options, ChangeSignal signal, ILogger<PostgresStore> logger)
@@ -52,6 +53,7 @@ public sealed partial class PostgresStore : ICollectionCatalog, IDocumentStore, 
         _announceSource = NpgsqlDataSource.Create(announce.ConnectionString);
         _signal = signal;
         _logger = logger;
+        _idempotencyRetention = options.IdempotencyRetention;
         _listener = Task.Run(ListenAsync);
         _announcer = Task.Run(AnnounceAsync);
     }

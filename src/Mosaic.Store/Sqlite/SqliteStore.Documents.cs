@@ -29,11 +29,7 @@ public sealed partial class SqliteStore
             var result = Apply(connection, transaction, collection, writes);
             if (idempotencyKey is not null && renderAnswer?.Invoke(result) is { } rendered)
             {
-                using var remember = Command(connection, "INSERT INTO idempotency(collection_id, key, answer) VALUES ($c, $k, $a)", transaction);
-                remember.Parameters.AddWithValue("$c", collection.Id);
-                remember.Parameters.AddWithValue("$k", idempotencyKey);
-                remember.Parameters.AddWithValue("$a", rendered);
-                remember.ExecuteNonQuery();
+                RememberAnswer(connection, transaction, collection.Id, idempotencyKey, rendered);
             }
 
             transaction.Commit();
@@ -137,14 +133,6 @@ public sealed partial class SqliteStore
         long seq = (touched.TryGetValue(slot, out var t) ? t : heads.GetValueOrDefault(slot)) + 1;
         touched[slot] = seq;
         return seq;
-    }
-
-    private static string? FindAnswer(SqliteConnection connection, SqliteTransaction transaction, long collectionId, string key)
-    {
-        using var command = Command(connection, "SELECT answer FROM idempotency WHERE collection_id = $c AND key = $k", transaction);
-        command.Parameters.AddWithValue("$c", collectionId);
-        command.Parameters.AddWithValue("$k", key);
-        return command.ExecuteScalar() as string;
     }
 
     public Task<Document?> GetAsync(CollectionInfo collection, string id, CancellationToken ct)

@@ -12,12 +12,13 @@ namespace Mosaic.Store.Sqlite;
 /// Writes are serialized through one gate (SQLite has one writer anyway; the gate avoids SQLITE_BUSY retries).
 /// synchronous=FULL makes every commit fsync the WAL, so an acknowledged write survives kill -9 and power loss.
 /// </remarks>
-public sealed partial class SqliteStore : ICollectionCatalog, IDocumentStore, IChangeLog, INodeRegistry, IPlacementStore, IShardMapStore, IDisposable
+public sealed partial class SqliteStore : ICollectionCatalog, IDocumentStore, IIdempotencyStore, IChangeLog, INodeRegistry, IPlacementStore, IShardMapStore, IDisposable
 {
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly ChangeSignal _signal;
     private readonly TimeProvider _time;
+    private readonly TimeSpan _idempotencyRetention;
 
     public SqliteStore(SqliteStoreOptions options, ChangeSignal signal, TimeProvider? time = null)
     {
@@ -25,8 +26,10 @@ public sealed partial class SqliteStore : ICollectionCatalog, IDocumentStore, IC
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.Path))!);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = options.Path, Pooling = true, DefaultTimeout = 30 }.ToString();
         _signal = signal;
+        _idempotencyRetention = options.IdempotencyRetention;
         using var connection = Open();
         Execute(connection, Schema);
+        AddIdempotencyTimes(connection);
     }
 
     private const string Schema = """
@@ -60,6 +63,7 @@ public sealed partial class SqliteStore : ICollectionCatalog, IDocumentStore, IC
             collection_id INTEGER NOT NULL,
             key TEXT NOT NULL,
             answer TEXT NOT NULL,
+            created_at INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (collection_id, key)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS slot_floors (
             collection_id INTEGER NOT NULL,

@@ -11,8 +11,8 @@ namespace Mosaic.ClusterTests.Store;
 /// <summary>What the store tests share: opening a store (each its own data source, like one coordinator), specs, documents.</summary>
 internal static class Stores
 {
-    public static PostgresStore Open(string connectionString, ChangeSignal? signal = null) =>
-        new(new PostgresStoreOptions(connectionString), signal ?? new ChangeSignal(), NullLogger<PostgresStore>.Instance);
+    public static PostgresStore Open(string connectionString, ChangeSignal? signal = null, TimeSpan? idempotencyRetention = null) =>
+        new(new PostgresStoreOptions(connectionString) { IdempotencyRetention = idempotencyRetention ?? TimeSpan.FromHours(24) }, signal ?? new ChangeSignal(), NullLogger<PostgresStore>.Instance);
 
     public static CollectionSpec Spec(string name = "docs", int dimension = 4) =>
         new(name, dimension, VectorMetric.Cosine, 4, 2, new Dictionary<string, FieldType> { ["tag"] = FieldType.Keyword }, HnswSettings.Default);
