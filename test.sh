@@ -14,6 +14,8 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v redis-server >/dev/null && command -v redis-cli >/dev/null || need_apt+=(redis-server redis-tools)
 # Operations tests: a real Prometheus scrapes the cluster (promtool lints /metrics).
 command -v promtool >/dev/null || need_apt+=(prometheus)
+# Dashboard tests: headless Chromium renders /dashboard and reads the DOM its script leaves.
+command -v chromium >/dev/null || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null; else echo "test.sh: please install: ${need_apt[*]}" >&2; exit 1; fi
   # The package may create and start a "main" cluster on 5432; the tests never use it (each starts its own), so stop

@@ -32,6 +32,8 @@ namespace Mosaic.Contracts;
 [JsonSerializable(typeof(DrainResponse))]
 [JsonSerializable(typeof(BackupRequest))]
 [JsonSerializable(typeof(BackupManifest))]
+[JsonSerializable(typeof(NodeSignalsResponse))]
+[JsonSerializable(typeof(DashboardResponse))]
 public sealed partial class MosaicJsonContext : JsonSerializerContext;
 
 /// <summary>The JSON settings of the API, shared by server and client.</summary>

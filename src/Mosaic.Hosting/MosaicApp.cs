@@ -65,6 +65,7 @@ public static partial class MosaicApp
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddMosaicMetrics(mosaic.Role.ToString().ToLowerInvariant());
+        services.AddMosaicObservability(builder.Configuration, nodeId, mosaic.Role, advertise);
         services.AddSingleton(Options.Create(mosaic));
         services.AddSingleton(Options.Create(options.Coordinator));
         services.AddSingleton(Options.Create(options.Placement));
@@ -131,7 +132,7 @@ public static partial class MosaicApp
         var app = builder.Build();
         LogStarting(app.Logger, mosaic.Role.Name(), mosaic.Embedded ? "SQLite in " + data : "PostgreSQL", nodeId, options.Coordinator.ToString(), worker.ToString());
         app.UseMosaicRequestMetrics();
-        app.MapMosaicMetrics();
+        app.MapMosaicMetrics(nodeId, mosaic.Role);
         if (mosaic.Role.HoldsShards())
         {
             app.MapGrpcService<ShardGrpcService>();
@@ -168,6 +169,7 @@ public static partial class MosaicApp
         app.MapDocuments();
         app.MapSearch();
         app.MapOperations();
+        app.MapDashboard();
         app.MapEmbeddings();
         app.MapClusterAdmin();
         app.MapBackups();

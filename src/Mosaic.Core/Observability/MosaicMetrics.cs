@@ -130,6 +130,10 @@ public sealed class MosaicMetrics : IDisposable
     /// <summary>Adds a source of desired replica counts (role → replicas), read at every scrape.</summary>
     public void AddDesiredReplicasSource(Func<IEnumerable<KeyValuePair<string, int>>> source) => Add(_desiredReplicaSources, source);
 
+    /// <summary>True when <paramref name="instrument"/> is one of this instance's (a process hosting several Mosaic apps,
+    /// as the integration tests do, has one meter per app under the same name).</summary>
+    public bool Owns(Instrument instrument) => ReferenceEquals(instrument?.Meter, _meter);
+
     public void Dispose() => _meter.Dispose();
 
     private void Add<T>(List<T> sources, T source)

@@ -8,7 +8,7 @@ namespace Mosaic.Core.Requests;
 /// </remarks>
 public static class ApiRequests
 {
-    private static readonly string[] OperationsPaths = ["/health", "/ready", "/metrics", "/cluster", "/openapi", "/dashboard"];
+    private static readonly string[] OperationsPaths = ["/health", "/ready", "/metrics", "/cluster", "/openapi", "/dashboard", "/signals", "/advice"];
 
     public static ApiRequestKind Classify(string method, string path)
     {

@@ -4,8 +4,14 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Mosaic.Core.Observability;
+using Mosaic.Core.Placement;
+using Mosaic.Hosting.Cluster;
 using Mosaic.Worker.Node;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -41,6 +47,31 @@ public static class MetricsSetup
         return services;
     }
 
+    /// <summary>The signal recorder everywhere; on API nodes also the cluster sampler behind the dashboard and advice.</summary>
+    /// <param name="selfAddress">This node's advertised address (what the store lists it under).</param>
+    public static IServiceCollection AddMosaicObservability(this IServiceCollection services, IConfiguration configuration, string nodeId, NodeRole role, string selfAddress)
+    {
+        var options = configuration.GetSection("Mosaic:Observability").Get<ObservabilityOptions>() ?? new ObservabilityOptions();
+        var errors = options.Validate().ToList();
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException("Mosaic:Observability", typeof(ObservabilityOptions), errors);
+        }
+
+        services.AddSingleton(Options.Create(options));
+        services.TryAddSingleton(sp => new SignalRecorder(sp.GetRequiredService<MosaicMetrics>(), sp.GetRequiredService<TimeProvider>()));
+        if (role.ServesApi())
+        {
+            services.TryAddSingleton(sp => new ClusterSampler(
+                sp.GetRequiredService<IClusterStatus>(), sp.GetRequiredService<SignalRecorder>(), sp.GetRequiredService<MosaicMetrics>(),
+                sp.GetRequiredService<IOptions<ObservabilityOptions>>(), nodeId, selfAddress, sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<ClusterSampler>>()));
+            services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ClusterSampler>());
+        }
+
+        return services;
+    }
+
     /// <summary>Times every request by its route template and final status; counts store failures that reach the API.</summary>
     /// <remarks>Add it first, so that the status it records is the one the error handlers wrote.</remarks>
     public static void UseMosaicRequestMetrics(this WebApplication app)
@@ -72,10 +103,13 @@ public static class MetricsSetup
         });
     }
 
-    /// <summary>Serves /metrics and feeds the per-shard gauges from this process's worker, when it has one.</summary>
-    public static void MapMosaicMetrics(this WebApplication app)
+    /// <summary>Serves /metrics and /signals, and feeds the per-shard gauges from this process's worker, when it has one.</summary>
+    public static void MapMosaicMetrics(this WebApplication app, string nodeId, NodeRole role)
     {
         app.MapPrometheusScrapingEndpoint(MetricsPath);
+        // Resolved now so that it listens from the first request on.
+        app.Services.GetRequiredService<SignalRecorder>();
+        app.MapSignals(nodeId, role.Name());
         if (app.Services.GetService<WorkerNode>() is { } worker)
         {
             app.Services.GetRequiredService<MosaicMetrics>().AddShardSource(() => worker.AllReplicas().Select(r =>
