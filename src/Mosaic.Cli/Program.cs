@@ -12,5 +12,6 @@ var root = new RootCommand("Mosaic: hybrid vector + keyword search, embedded or 
     StatusVerb.Create(),
     BackupVerb.Create(),
     RestoreVerb.Create(),
+    MigrateVerb.Create(),
 };
 return await root.Parse(args).InvokeAsync();

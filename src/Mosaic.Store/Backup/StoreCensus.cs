@@ -37,10 +37,11 @@ public static class StoreCensus
     }
 
     /// <summary>Rows in <paramref name="table"/> (a name from this assembly's own table lists, never user input).</summary>
-    public static async Task<long> CountAsync(DbConnection connection, string table, CancellationToken ct)
+    public static async Task<long> CountAsync(DbConnection connection, DbTransaction? transaction, string table, CancellationToken ct)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT count(*) FROM {table}";
+        command.Transaction = transaction;
         return Convert.ToInt64(await command.ExecuteScalarAsync(ct).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -46,7 +46,8 @@ public sealed class ClusterHarness : IAsyncDisposable
     public string Store => _store;
 
     /// <summary>Starts a cluster as <paramref name="spec"/> says, runs <paramref name="body"/> with it and the seed, and always tears it down.</summary>
-    public static async Task RunAsync(ClusterPostgres postgres, ITestOutputHelper output, ClusterSpec spec, Func<ClusterHarness, int, Task> body)
+    /// <param name="prepare">Runs on the fresh database's connection string (and the seed) before any node starts, e.g. to fill the store.</param>
+    public static async Task RunAsync(ClusterPostgres postgres, ITestOutputHelper output, ClusterSpec spec, Func<ClusterHarness, int, Task> body, Func<string, int, Task>? prepare = null)
     {
         int seed = Seeds.Pick();
         output.WriteLine($"random seed {seed} (rerun with MOSAIC_TEST_SEED={seed})");
@@ -55,6 +56,11 @@ public sealed class ClusterHarness : IAsyncDisposable
         var harness = new ClusterHarness(dir, store, spec, output);
         try
         {
+            if (prepare is not null)
+            {
+                await prepare(store, seed);
+            }
+
             await harness.StartAsync();
             await body(harness, seed);
         }
