@@ -153,6 +153,8 @@ public static class SqliteToPostgres
                     "text" => importer.WriteAsync(Convert.ToString(value, CultureInfo.InvariantCulture)!, NpgsqlDbType.Text, ct),
                     "jsonb" => importer.WriteAsync(Convert.ToString(value, CultureInfo.InvariantCulture)!, NpgsqlDbType.Jsonb, ct),
                     "bytea" => importer.WriteAsync((byte[])value, NpgsqlDbType.Bytea, ct),
+                    // The embedded store keeps times as unix milliseconds of its clock.
+                    "timestamp with time zone" => importer.WriteAsync(DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(value, CultureInfo.InvariantCulture)).UtcDateTime, NpgsqlDbType.TimestampTz, ct),
                     _ => throw new InvalidOperationException($"{table.Name}.{name}: PostgreSQL type '{type}' has no migration from SQLite"),
                 }).ConfigureAwait(false);
             }
