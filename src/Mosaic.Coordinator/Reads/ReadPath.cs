@@ -45,6 +45,7 @@ public sealed partial class ReadPath(IChangeLog log, IShardRouter router, Replic
                 after?.Where(p => shard.Range.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value))
             {
                 KeywordStats = keywordStats,
+                Deadline = time.GetUtcNow().UtcDateTime + remaining,
             };
             calls[i] = CallShardAsync(info, shard.Id, routes[i].Replicas, request, remaining, ct);
         }
@@ -331,7 +332,8 @@ public sealed partial class ReadPath(IChangeLog log, IShardRouter router, Replic
 
         using var timer = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, time);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
-        var fetches = idsByShard.Select(p => FetchFromShardAsync(info, p.Key, p.Value, query, deadline.Token)).ToList();
+        var deadlineUtc = time.GetUtcNow().UtcDateTime + remaining;
+        var fetches = idsByShard.Select(p => FetchFromShardAsync(info, p.Key, p.Value, query, deadlineUtc, deadline.Token)).ToList();
         var results = await Task.WhenAll(fetches).ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
 
@@ -364,9 +366,9 @@ public sealed partial class ReadPath(IChangeLog log, IShardRouter router, Replic
     }
 
     private static async Task<(IReadOnlyList<DocPayload>? Docs, ShardFailure? Failure)> FetchFromShardAsync(
-        CollectionInfo info, ShardOutcome outcome, List<string> ids, SearchQuery query, CancellationToken deadline)
+        CollectionInfo info, ShardOutcome outcome, List<string> ids, SearchQuery query, DateTime deadlineUtc, CancellationToken deadline)
     {
-        var request = new ShardFetchRequest(info.Id, outcome.Shard, ids, query.IncludeText, query.IncludeFields, query.IncludeVector);
+        var request = new ShardFetchRequest(info.Id, outcome.Shard, ids, query.IncludeText, query.IncludeFields, query.IncludeVector) { Deadline = deadlineUtc };
         string reason = "unavailable";
         foreach (var replica in outcome.Replicas!.OrderBy(r => r == outcome.Replica ? 0 : 1))
         {

@@ -53,7 +53,7 @@ public sealed class GrpcShardClient(GrpcChannel channel, string node) : IShardCl
             message.KeywordStats = new KeywordStatsMessage { DocCount = stats.DocCount, TotalLength = stats.TotalLength, DocFreqs = { stats.DocFrequencies.ToDictionary() } };
         }
 
-        var answer = await CallAsync(() => _client.SearchAsync(message, cancellationToken: ct).ResponseAsync, ct).ConfigureAwait(false);
+        var answer = await CallAsync(() => _client.SearchAsync(message, deadline: request.Deadline, cancellationToken: ct).ResponseAsync, ct).ConfigureAwait(false);
         return new ShardSearchResult(answer.VectorHits.Select(ToDoc).ToList(), answer.KeywordHits.Select(ToDoc).ToList());
     }
 
@@ -86,7 +86,7 @@ public sealed class GrpcShardClient(GrpcChannel channel, string node) : IShardCl
             IncludeVector = request.IncludeVector,
         };
         message.Ids.AddRange(request.Ids);
-        var answer = await CallAsync(() => _client.FetchAsync(message, cancellationToken: ct).ResponseAsync, ct).ConfigureAwait(false);
+        var answer = await CallAsync(() => _client.FetchAsync(message, deadline: request.Deadline, cancellationToken: ct).ResponseAsync, ct).ConfigureAwait(false);
         return answer.Docs.Select(m => new DocPayload(m.Id, m.HasText ? m.Text : null, m.HasFieldsJson ? m.FieldsJson : null, m.Vector.Count > 0 ? [.. m.Vector] : null)).ToList();
     }
 

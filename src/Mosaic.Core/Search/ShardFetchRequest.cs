@@ -5,7 +5,11 @@ namespace Mosaic.Core.Search;
 /// Shards answer a search with (id, score) only; the coordinator merges, fuses and cuts to top_k, then asks each shard
 /// involved once for just those ids, so payload cost follows top_k rather than shards × lists × k.
 /// </remarks>
-public sealed record ShardFetchRequest(long CollectionId, int Shard, IReadOnlyList<string> Ids, bool IncludeText, bool IncludeFields, bool IncludeVector);
+public sealed record ShardFetchRequest(long CollectionId, int Shard, IReadOnlyList<string> Ids, bool IncludeText, bool IncludeFields, bool IncludeVector)
+{
+    /// <summary>When the coordinator stops waiting (UTC); remote calls carry it as their gRPC deadline.</summary>
+    public DateTime? Deadline { get; init; }
+}
 
 /// <summary>One document's payload as a fetch returns it; a requested id that is gone (deleted since the search) is absent.</summary>
 public sealed record DocPayload(string Id, string? Text, string? FieldsJson, float[]? Vector);

@@ -21,6 +21,9 @@ public sealed record ShardSearchRequest(
     /// <summary>Collection-wide keyword statistics the coordinator summed over every shard (BM25 scores then do not
     /// depend on placement); null: the shard scores with its own, exact when it is the only shard.</summary>
     public KeywordStats? KeywordStats { get; init; }
+
+    /// <summary>When the coordinator stops waiting (UTC); remote calls carry it as their gRPC deadline.</summary>
+    public DateTime? Deadline { get; init; }
 }
 
 /// <summary>One shard's answer: the top-k of each list it was asked for, best first.</summary>
