@@ -51,6 +51,13 @@ internal static class ApiErrors
             {
                 return;
             }
+            catch (Exception ex) when (Store.StoreFailures.IsUnavailable(ex))
+            {
+                // The store is down or overloaded and the write was not acknowledged: a retry is safe (an upsert repeats;
+                // with Idempotency-Key a repeat of a write that did commit returns its first answer).
+                failure = Error(StatusCodes.Status503ServiceUnavailable, "store_unavailable", $"the store cannot be reached right now ({ex.GetType().Name}); retry later");
+                retryAfter = Store.StoreFailures.RetryAfter;
+            }
 
             if (failure is not null && !context.Response.HasStarted)
             {

@@ -1,0 +1,41 @@
+using System.Net.Sockets;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Mosaic.Store;
+
+/// <summary>Tells a store that cannot be reached right now (answer 503, try again) from a bug or a bad request.</summary>
+/// <remarks>
+/// PostgreSQL: Npgsql marks connection refusals, broken sockets and timeouts transient; server states that end
+/// sessions (class 08 connection exceptions, 57P01-57P03 shutdown/starting, 53300 too many connections) are too.
+/// SQLite: a busy or locked database past its timeout, and I/O, open and full-disk errors.
+/// </remarks>
+public static class StoreFailures
+{
+    /// <summary>How long a client is told to wait before retrying a write the store could not take.</summary>
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
+
+    public static bool IsUnavailable(Exception error)
+    {
+        for (Exception? e = error; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case PostgresException pg when pg.SqlState.StartsWith("08", StringComparison.Ordinal)
+                    || pg.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
+                        or PostgresErrorCodes.TooManyConnections:
+                    return true;
+                case PostgresException:
+                    return false;
+                case NpgsqlException npgsql when npgsql.IsTransient:
+                    return true;
+                case SqliteException sqlite when sqlite.SqliteErrorCode is 5 or 6 or 10 or 13 or 14: // BUSY, LOCKED, IOERR, FULL, CANTOPEN
+                    return true;
+                case SocketException or TimeoutException:
+                    return true;
+            }
+        }
+
+        return false;
+    }
+}
