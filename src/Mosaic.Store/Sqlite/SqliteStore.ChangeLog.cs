@@ -37,6 +37,30 @@ public sealed partial class SqliteStore
         return Task.FromResult<IReadOnlyList<ChangeRecord>>(list);
     }
 
+    /// <summary>Heads of just these slots: point reads for a few (a single PUT touches one), a range read for many.</summary>
+    private static Dictionary<int, long> ReadHeads(SqliteConnection connection, SqliteTransaction? transaction, long collectionId, IReadOnlySet<int> slots)
+    {
+        if (slots.Count > 32)
+        {
+            return ReadHeads(connection, transaction, collectionId, new SlotRange(0, SlotHasher.SlotCount));
+        }
+
+        using var command = Command(connection, "SELECT seq FROM slot_seqs WHERE collection_id = $c AND slot = $s", transaction);
+        command.Parameters.AddWithValue("$c", collectionId);
+        var slot = command.Parameters.Add("$s", SqliteType.Integer);
+        var heads = new Dictionary<int, long>(slots.Count);
+        foreach (int s in slots)
+        {
+            slot.Value = s;
+            if (command.ExecuteScalar() is long seq)
+            {
+                heads[s] = seq;
+            }
+        }
+
+        return heads;
+    }
+
     private static Dictionary<int, long> ReadHeads(SqliteConnection connection, SqliteTransaction? transaction, long collectionId, SlotRange range)
     {
         using var command = Command(connection, "SELECT slot, seq FROM slot_seqs WHERE collection_id = $c AND slot >= $lo AND slot < $hi", transaction);

@@ -16,40 +16,134 @@ public sealed partial class SqliteStore
         Func<WriteResult, string?>? renderAnswer,
         CancellationToken ct)
     {
-        await _writeGate.WaitAsync(ct).ConfigureAwait(false);
+        // Group commit: every write joins the queue; whoever holds the gate commits all queued writes in one
+        // transaction (one fsync), so concurrent writers share the cost that dominates a small write.
+        var pending = new PendingWrite(collection, writes, idempotencyKey, renderAnswer);
+        _pending.Enqueue(pending);
         try
         {
-            using var connection = Open();
-            using var transaction = connection.BeginTransaction();
-            if (idempotencyKey is not null && FindAnswer(connection, transaction, collection.Id, idempotencyKey) is { } answer)
-            {
-                return (null, answer);
-            }
+            await _writeGate.WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (pending.TryCancel())
+        {
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            // Another writer's group already took this write: its outcome is the answer.
+            return await pending.Completion.ConfigureAwait(false);
+        }
 
-            var result = Apply(connection, transaction, collection, writes);
-            if (idempotencyKey is not null && renderAnswer?.Invoke(result) is { } rendered)
+        try
+        {
+            if (!pending.Completion.IsCompleted)
             {
-                RememberAnswer(connection, transaction, collection.Id, idempotencyKey, rendered);
+                CommitPending();
             }
-
-            transaction.Commit();
-            if (result.Written > 0)
-            {
-                _signal.Notify();
-            }
-
-            return (result, null);
         }
         finally
         {
             _writeGate.Release();
         }
+
+        return await pending.Completion.ConfigureAwait(false);
+    }
+
+    /// <summary>Under the gate: takes the queued writes and commits them together, each in its own savepoint.</summary>
+    /// <remarks>A write that fails (a constraint, a bug) rolls back to its savepoint and fails alone; a failed commit fails them all.</remarks>
+    private void CommitPending()
+    {
+        var group = new List<PendingWrite>();
+        int documents = 0;
+        while (documents < MaxGroupDocuments && _pending.TryDequeue(out var next))
+        {
+            if (next.TryClaim())
+            {
+                group.Add(next);
+                documents += next.Writes.Count;
+            }
+        }
+
+        if (group.Count == 0)
+        {
+            return;
+        }
+
+        var outcomes = new (WriteResult? Result, string? Answer)?[group.Count];
+        var failures = new Exception?[group.Count];
+        try
+        {
+            var connection = _writer ??= Open();
+            using var transaction = connection.BeginTransaction();
+            for (int i = 0; i < group.Count; i++)
+            {
+                transaction.Save("w");
+                try
+                {
+                    outcomes[i] = WriteOne(connection, transaction, group[i]);
+                    transaction.Release("w");
+                }
+                catch (SqliteException ex) when (!StoreFailures.IsUnavailable(ex))
+                {
+                    transaction.Rollback("w");
+                    transaction.Release("w");
+                    failures[i] = ex;
+                }
+            }
+
+            transaction.Commit();
+        }
+        catch (Exception ex)
+        {
+            // The connection may be unusable now; the next group opens a fresh one.
+            _writer?.Dispose();
+            _writer = null;
+            foreach (var write in group)
+            {
+                write.Fail(ex);
+            }
+
+            return;
+        }
+
+        if (outcomes.Any(o => o?.Result?.Written > 0))
+        {
+            _signal.Notify();
+        }
+
+        for (int i = 0; i < group.Count; i++)
+        {
+            if (failures[i] is { } failure)
+            {
+                group[i].Fail(failure);
+            }
+            else
+            {
+                group[i].Succeed(outcomes[i]!.Value);
+            }
+        }
+    }
+
+    private (WriteResult? Result, string? Answer) WriteOne(SqliteConnection connection, SqliteTransaction transaction, PendingWrite write)
+    {
+        if (write.IdempotencyKey is { } key && FindAnswer(connection, transaction, write.Collection.Id, key) is { } answer)
+        {
+            return (null, answer);
+        }
+
+        var result = Apply(connection, transaction, write.Collection, write.Writes);
+        if (write.IdempotencyKey is not null && write.RenderAnswer?.Invoke(result) is { } rendered)
+        {
+            RememberAnswer(connection, transaction, write.Collection.Id, write.IdempotencyKey, rendered);
+        }
+
+        return (result, null);
     }
 
     /// <summary>Writes documents and change records; each slot's counter is read once and bumped once.</summary>
     private static WriteResult Apply(SqliteConnection connection, SqliteTransaction transaction, CollectionInfo collection, IReadOnlyList<DocumentWrite> writes)
     {
-        var heads = ReadHeads(connection, transaction, collection.Id, new SlotRange(0, SlotHasher.SlotCount));
+        var heads = ReadHeads(connection, transaction, collection.Id, writes.Select(w => SlotHasher.SlotOf(collection.Name, w.Id)).ToHashSet());
         var touched = new Dictionary<int, long>();
         var missing = new List<string>();
 

@@ -9,13 +9,21 @@ namespace Mosaic.Store.Sqlite;
 /// <remarks>
 /// Embedded Mosaic is a cluster of one: the same placement leader, worker and router run over this store as over
 /// PostgreSQL, so splits and everything else behave the same on a laptop.
-/// Writes are serialized through one gate (SQLite has one writer anyway; the gate avoids SQLITE_BUSY retries).
+/// Writes are serialized through one gate (SQLite has one writer anyway; the gate avoids SQLITE_BUSY retries), and the
+/// writes queued behind it are committed together (group commit: one transaction and one fsync for many writers).
 /// synchronous=FULL makes every commit fsync the WAL, so an acknowledged write survives kill -9 and power loss.
 /// </remarks>
 public sealed partial class SqliteStore : ICollectionCatalog, IDocumentStore, IIdempotencyStore, IChangeLog, INodeRegistry, IPlacementStore, IShardMapStore, IDisposable
 {
     private readonly string _connectionString;
+    /// <summary>Most documents committed in one group: a bound on one transaction's size and on a waiter's delay.</summary>
+    private const int MaxGroupDocuments = 10_000;
+
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<PendingWrite> _pending = new();
+
+    /// <summary>The connection groups are committed on (used only under the write gate); reopened after a failure.</summary>
+    private SqliteConnection? _writer;
     private readonly ChangeSignal _signal;
     private readonly TimeProvider _time;
     private readonly TimeSpan _idempotencyRetention;
@@ -108,7 +116,11 @@ public sealed partial class SqliteStore : ICollectionCatalog, IDocumentStore, II
         INSERT OR IGNORE INTO placement_version(id, version) VALUES (1, 0);
         """;
 
-    public void Dispose() => _writeGate.Dispose();
+    public void Dispose()
+    {
+        _writer?.Dispose();
+        _writeGate.Dispose();
+    }
 
     private SqliteConnection Open()
     {
