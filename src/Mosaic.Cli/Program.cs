@@ -10,6 +10,7 @@ var root = new RootCommand("Mosaic: hybrid vector + keyword search, embedded or 
     GatewayVerb.Create(),
     ImportVerb.Create(),
     StatusVerb.Create(),
+    KeysVerb.Create(),
     BackupVerb.Create(),
     RestoreVerb.Create(),
     MigrateVerb.Create(),

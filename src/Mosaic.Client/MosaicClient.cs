@@ -29,6 +29,17 @@ public sealed class MosaicClient(HttpClient http) : IDisposable
     public Task<DocumentResponse> GetDocumentAsync(string collection, string id, CancellationToken ct = default) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Get, DocumentPath(collection, id)), MosaicJson.Api.DocumentResponse, ct);
 
+    /// <summary>POST /keys (admin): a new key; its secret is in <see cref="KeyResponse.Key"/> of this answer only.</summary>
+    public Task<KeyResponse> CreateKeyAsync(string role, double? rate = null, CancellationToken ct = default) =>
+        SendAsync(Json(HttpMethod.Post, "keys", new CreateKeyRequest(role, rate), MosaicJson.Api.CreateKeyRequest), MosaicJson.Api.KeyResponse, ct);
+
+    public Task<KeyListResponse> ListKeysAsync(CancellationToken ct = default) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Get, "keys"), MosaicJson.Api.KeyListResponse, ct);
+
+    /// <summary>DELETE /keys/{id}: revokes the key with this id (the key itself never goes into a URL).</summary>
+    public Task<KeyResponse> RevokeKeyAsync(string id, CancellationToken ct = default) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"keys/{Uri.EscapeDataString(id)}"), MosaicJson.Api.KeyResponse, ct);
+
     public Task<WriteResponse> DeleteDocumentAsync(string collection, string id, string? idempotencyKey = null, CancellationToken ct = default) =>
         SendAsync(Keyed(new HttpRequestMessage(HttpMethod.Delete, DocumentPath(collection, id)), idempotencyKey), MosaicJson.Api.WriteResponse, ct);
 

@@ -17,6 +17,7 @@ using Mosaic.Coordinator.Placement;
 using Mosaic.Core.Placement;
 using Mosaic.Core.Seams;
 using Mosaic.Hosting.Backups;
+using Mosaic.Hosting.Access;
 using Mosaic.Hosting.Caching;
 using Mosaic.Hosting.Cluster;
 using Mosaic.Hosting.Embedding;
@@ -54,6 +55,7 @@ public static partial class MosaicApp
 
         var options = BindOptions(builder.Configuration);
         var embedding = EmbeddingRegistration.BindOptions(builder.Configuration);
+        var auth = AccessRegistration.BindOptions(builder.Configuration);
         var mosaic = options.Mosaic;
         string data = Path.GetFullPath(mosaic.DataDir);
         Directory.CreateDirectory(data);
@@ -106,6 +108,7 @@ public static partial class MosaicApp
         if (mosaic.Role.ServesApi())
         {
             services.AddMosaicEmbedding(embedding);
+            services.AddMosaicAccess(auth);
             services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, MosaicJsonContext.Default));
             services.AddOpenApi(o => o.AddRequestBodyDocs());
         }
@@ -146,6 +149,7 @@ public static partial class MosaicApp
 
         app.UseNodeHeader(nodeId);
         app.UseApiErrors();
+        app.UseApiKeys(auth);
         app.UseETags();
         app.UseServesGate(options.Coordinator.Serves);
         app.UseStatusCodePages(async context =>
@@ -173,8 +177,15 @@ public static partial class MosaicApp
         app.MapEmbeddings();
         app.MapClusterAdmin();
         app.MapBackups();
+        app.MapKeys();
+        if (!auth.Enabled && !IsLoopback(mosaic.Host))
+        {
+            LogKeysOff(app.Logger, mosaic.Host);
+        }
         return app;
     }
+
+    private static bool IsLoopback(string host) => host == "localhost" || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
 
     /// <summary>Where other nodes reach this one; a worker on port 0 must say it explicitly.</summary>
     private static string AdvertisedAddress(MosaicOptions mosaic)
@@ -222,6 +233,9 @@ public static partial class MosaicApp
 
         return (mosaic, coordinator, worker, placement, cache, results);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "API keys are off (Mosaic:Auth:Enabled=false) and the API listens on {Host}, beyond loopback: anyone who can reach it may read, write and drop collections. Create an admin key (mosaic keys create --role admin --data DIR | --store CONN) and set Mosaic:Auth:Enabled=true")]
+    private static partial void LogKeysOff(ILogger logger, string host);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mosaic starting as {Role} (node {Node}) on {Store}; coordinator {Coordinator}; worker {Worker}")]
     private static partial void LogStarting(ILogger logger, string role, string store, string node, string coordinator, string worker);

@@ -36,6 +36,7 @@ public static class MosaicServices
         services.TryAddSingleton<ICollectionCatalog>(sp => sp.GetRequiredService<SqliteStore>());
         services.TryAddSingleton<IDocumentStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.TryAddSingleton<IIdempotencyStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.TryAddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.TryAddSingleton<IChangeLog>(sp => sp.GetRequiredService<SqliteStore>());
         services.TryAddSingleton<INodeRegistry>(sp => sp.GetRequiredService<SqliteStore>());
         services.TryAddSingleton<IPlacementStore>(sp => sp.GetRequiredService<SqliteStore>());
@@ -54,6 +55,7 @@ public static class MosaicServices
         services.TryAddSingleton<ICollectionCatalog>(sp => sp.GetRequiredService<PostgresStore>());
         services.TryAddSingleton<IDocumentStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.TryAddSingleton<IIdempotencyStore>(sp => sp.GetRequiredService<PostgresStore>());
+        services.TryAddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.TryAddSingleton<IChangeLog>(sp => sp.GetRequiredService<PostgresStore>());
         services.TryAddSingleton<INodeRegistry>(sp => sp.GetRequiredService<PostgresStore>());
         services.TryAddSingleton<IPlacementStore>(sp => sp.GetRequiredService<PostgresStore>());

@@ -23,6 +23,9 @@ public sealed class MosaicServer : IAsyncDisposable
     public string DataDir => _dir.Combine("data");
     public TempDirectory Dir => _dir;
 
+    /// <summary>The running app's services (e.g. its endpoints, to check every route).</summary>
+    public IServiceProvider Services => _app.Services;
+
     public static async Task<MosaicServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
     {
         var dir = new TempDirectory("mosaic-it");

@@ -80,7 +80,8 @@ public sealed class MosaicProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the CLI with the given arguments, logging both streams to <paramref name="logPath"/>.</summary>
-    public static MosaicProcess Start(IReadOnlyList<string> args, string logPath)
+    /// <param name="environment">Extra environment variables for the child (e.g. MOSAIC_API_KEY).</param>
+    public static MosaicProcess Start(IReadOnlyList<string> args, string logPath, IReadOnlyDictionary<string, string>? environment = null)
     {
         var dll = CliDll;
         if (!File.Exists(dll))
@@ -104,6 +105,10 @@ public sealed class MosaicProcess : IAsyncDisposable
 
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
 
         var log = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite), Encoding.UTF8) { AutoFlush = true };
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };

@@ -44,7 +44,7 @@ internal static class ImportVerb
             return 2;
         }
 
-        using var client = new MosaicClient(url);
+        using var client = new MosaicClient(url, Environment.GetEnvironmentVariable(KeysVerb.KeyVariable));
         try
         {
             await client.GetCollectionAsync(collection, ct);

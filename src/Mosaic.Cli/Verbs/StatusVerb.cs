@@ -20,7 +20,7 @@ internal static class StatusVerb
                 return 2;
             }
 
-            using var client = new MosaicClient(uri);
+            using var client = new MosaicClient(uri, Environment.GetEnvironmentVariable(KeysVerb.KeyVariable));
             Contracts.ClusterResponse cluster;
             try
             {

@@ -8,6 +8,15 @@ public enum ErrorKind
     Conflict,
     TooLarge,
     Unavailable,
+
+    /// <summary>No API key, or one the store does not know (401).</summary>
+    Unauthorized,
+
+    /// <summary>An API key whose role is too low for the request (403).</summary>
+    Forbidden,
+
+    /// <summary>The key's rate limit is spent (429, with Retry-After).</summary>
+    RateLimited,
 }
 
 /// <summary>A failure caused by the request, carrying a stable machine code and a human detail naming the field.</summary>

@@ -90,5 +90,12 @@ internal static class PostgresSchema
         -- Idempotency keys expire (Mosaic:Coordinator:IdempotencyRetention); keys stored before that get a window from now.
         ALTER TABLE idempotency ADD COLUMN IF NOT EXISTS created_at timestamptz NOT NULL DEFAULT now();
         CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency(created_at);
+        CREATE TABLE IF NOT EXISTS api_keys (
+            id text PRIMARY KEY,
+            hash text NOT NULL UNIQUE,
+            role text NOT NULL,
+            rate double precision,
+            created_at timestamptz NOT NULL,
+            revoked_at timestamptz);
         """;
 }

@@ -22,7 +22,7 @@ namespace Mosaic.Store.Postgres;
 /// anyway, so a lost notification only adds latency.
 /// </para>
 /// </remarks>
-public sealed partial class PostgresStore : ICollectionCatalog, IDocumentStore, IIdempotencyStore, IChangeLog, INodeRegistry, IPlacementStore, IShardMapStore, IAsyncDisposable
+public sealed partial class PostgresStore : ICollectionCatalog, IDocumentStore, IIdempotencyStore, IApiKeyStore, IChangeLog, INodeRegistry, IPlacementStore, IShardMapStore, IAsyncDisposable
 {
     /// <summary>The NOTIFY channel every store instance listens on.</summary>
     public const string Channel = "mosaic_changes";

@@ -13,7 +13,7 @@ namespace Mosaic.Store.Sqlite;
 /// writes queued behind it are committed together (group commit: one transaction and one fsync for many writers).
 /// synchronous=FULL makes every commit fsync the WAL, so an acknowledged write survives kill -9 and power loss.
 /// </remarks>
-public sealed partial class SqliteStore : ICollectionCatalog, IDocumentStore, IIdempotencyStore, IChangeLog, INodeRegistry, IPlacementStore, IShardMapStore, IDisposable
+public sealed partial class SqliteStore : ICollectionCatalog, IDocumentStore, IIdempotencyStore, IApiKeyStore, IChangeLog, INodeRegistry, IPlacementStore, IShardMapStore, IDisposable
 {
     private readonly string _connectionString;
     /// <summary>Most documents committed in one group: a bound on one transaction's size and on a waiter's delay.</summary>
@@ -114,6 +114,13 @@ public sealed partial class SqliteStore : ICollectionCatalog, IDocumentStore, II
             id INTEGER PRIMARY KEY CHECK (id = 1),
             version INTEGER NOT NULL);
         INSERT OR IGNORE INTO placement_version(id, version) VALUES (1, 0);
+        CREATE TABLE IF NOT EXISTS api_keys (
+            id TEXT PRIMARY KEY,
+            hash TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL,
+            rate REAL,
+            created_at INTEGER NOT NULL,
+            revoked_at INTEGER);
         """;
 
     public void Dispose()

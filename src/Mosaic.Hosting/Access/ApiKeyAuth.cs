@@ -1,0 +1,69 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Net.Http.Headers;
+using Mosaic.Core.Access;
+using Mosaic.Hosting.Http;
+
+namespace Mosaic.Hosting.Access;
+
+/// <summary>With keys on, checks <c>Authorization: Bearer &lt;key&gt;</c> against the role each request needs (<see cref="AccessRules"/>).</summary>
+/// <remarks>401 for a missing, unknown or revoked key (with <c>WWW-Authenticate: Bearer</c>), 403 for a role too low. The
+/// key found is left on the request as a feature (<c>Features.Get&lt;ApiKey&gt;()</c>) for the rate limiter.</remarks>
+internal static class ApiKeyAuth
+{
+    public static void UseApiKeys(this WebApplication app, AuthOptions options)
+    {
+        if (!options.Enabled)
+        {
+            return;
+        }
+
+        var cache = app.Services.GetRequiredService<ApiKeyCache>();
+        app.Use(async (context, next) =>
+        {
+            string path = context.Request.Path.Value ?? "/";
+            var needed = AccessRules.RequiredRole(context.Request.Method, path);
+            if (needed is not { } role)
+            {
+                await next(context);
+                return;
+            }
+
+            string? presented = Bearer(context.Request);
+            var key = presented is null ? null : await cache.FindAsync(presented, context.RequestAborted);
+            if (key is null)
+            {
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+                await ApiErrors.Error(
+                    StatusCodes.Status401Unauthorized,
+                    "unauthorized",
+                    presented is null
+                        ? "Authorization: keys are on (Mosaic:Auth:Enabled); send 'Authorization: Bearer <key>'"
+                        : "Authorization: unknown or revoked API key").ExecuteAsync(context);
+                return;
+            }
+
+            if (key.Role < role)
+            {
+                await ApiErrors.Error(
+                    StatusCodes.Status403Forbidden,
+                    "forbidden",
+                    $"{context.Request.Method} {path} needs the {role.Name()} role; this key (id {key.Id}) has {key.Role.Name()}").ExecuteAsync(context);
+                return;
+            }
+
+            context.Features.Set(key);
+            await next(context);
+        });
+    }
+
+    private static string? Bearer(HttpRequest request)
+    {
+        string? header = request.Headers[HeaderNames.Authorization];
+        const string scheme = "Bearer ";
+        return header is not null && header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) && header.Length > scheme.Length
+            ? header[scheme.Length..].Trim()
+            : null;
+    }
+}
