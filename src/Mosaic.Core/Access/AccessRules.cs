@@ -11,10 +11,12 @@ namespace Mosaic.Core.Access;
 /// </remarks>
 public static class AccessRules
 {
-    /// <summary>The role the request needs; null for the two probes that need no key (<c>/health</c>, <c>/ready</c>).</summary>
+    /// <summary>The role the request needs; null for what needs no key: the probes (<c>/health</c>, <c>/ready</c>) and
+    /// <c>/signals</c>, which coordinators read from every node to draw the dashboard and which holds only request counts
+    /// and latencies (the sampler has no key to send).</summary>
     public static ApiRole? RequiredRole(string method, string path)
     {
-        if (path is "/health" or "/ready")
+        if (path is "/health" or "/ready" or "/signals")
         {
             return null;
         }

@@ -44,6 +44,7 @@ public sealed class ApiKeyTests(ITestOutputHelper output) : IAsyncLifetime
         new("GET", "metrics", null, "read", 200),
         new("GET", "openapi/v1.json", null, "read", 200),
         new("GET", "v1/models", null, "read", 200),
+        new("GET", "dashboard/data", null, "read", 200),
         new("PUT", $"collections/{c}/docs/w-{suffix}", new { text = "written words" }, "write", 200),
         new("DELETE", $"collections/{c}/docs/absent", null, "write", 404),
         new("POST", $"collections/{c}/docs:bulk", new RawBody($"{{\"id\":\"b-{suffix}\",\"text\":\"bulk words\"}}\n", "application/x-ndjson"), "write", 200),
@@ -101,7 +102,7 @@ public sealed class ApiKeyTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task EveryMappedRoute_NeedsAKey_ExceptHealthAndReady()
+    public async Task EveryMappedRoute_NeedsAKey_ExceptHealthReadyAndSignals()
     {
         var endpoints = _server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
         Assert.NotEmpty(endpoints);
@@ -117,7 +118,7 @@ public sealed class ApiKeyTests(ITestOutputHelper output) : IAsyncLifetime
             foreach (var method in endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"])
             {
                 var answer = await SendAsync(method, path, null, null);
-                bool probe = path is "health" or "ready";
+                bool probe = path is "health" or "ready" or "signals";
                 if (probe ? answer.StatusCode == 401 : answer.StatusCode != 401)
                 {
                     open.Add($"{endpoint.RoutePattern.RawText}: {answer.Describe()}");
