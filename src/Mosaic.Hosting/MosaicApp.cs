@@ -56,6 +56,7 @@ public static partial class MosaicApp
         var options = BindOptions(builder.Configuration);
         var embedding = EmbeddingRegistration.BindOptions(builder.Configuration);
         var auth = AccessRegistration.BindOptions(builder.Configuration);
+        var limits = AccessRegistration.BindRateLimits(builder.Configuration);
         var mosaic = options.Mosaic;
         string data = Path.GetFullPath(mosaic.DataDir);
         Directory.CreateDirectory(data);
@@ -108,7 +109,7 @@ public static partial class MosaicApp
         if (mosaic.Role.ServesApi())
         {
             services.AddMosaicEmbedding(embedding);
-            services.AddMosaicAccess(auth);
+            services.AddMosaicAccess(auth, limits);
             services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, MosaicJsonContext.Default));
             services.AddOpenApi(o => o.AddRequestBodyDocs());
         }
@@ -150,6 +151,7 @@ public static partial class MosaicApp
         app.UseNodeHeader(nodeId);
         app.UseApiErrors();
         app.UseApiKeys(auth);
+        app.UseRateLimits(auth);
         app.UseETags();
         app.UseServesGate(options.Coordinator.Serves);
         app.UseStatusCodePages(async context =>

@@ -1,0 +1,62 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Mosaic.Testing;
+using Xunit;
+
+namespace Mosaic.IntegrationTests.Access;
+
+/// <summary>Per-key rate limits in one process: a key with a rate gets exactly its bucket's worth of requests, then 429 with
+/// Retry-After; a key without a rate is not limited.</summary>
+/// <remarks>The rate is one request per 10 s and the bucket holds 60 s of it (6 requests), so a burst of 10 sent in under
+/// 10 s (the bucket gains less than one token meanwhile) gets exactly 6 answers and 4 refusals, however loaded the machine.</remarks>
+public sealed class RateLimitTests : IAsyncLifetime
+{
+    private MosaicServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await MosaicServer.StartAsync(new Dictionary<string, string?>
+    {
+        ["Mosaic:Auth:Enabled"] = "true",
+        ["Mosaic:RateLimits:BurstSeconds"] = "60",
+    });
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task KeyWithARate_GetsExactlyItsBucket_ThenA429WithRetryAfter()
+    {
+        using var dir = new TempDirectory("mosaic-rate");
+        var cli = await CliRun.RunAsync(["keys", "create", "--role", "admin", "--data", _server.DataDir], dir.Combine("cli.log"), TimeSpan.FromSeconds(60));
+        Assert.True(cli.ExitCode == 0, cli.Describe());
+        string admin = Assert.Single(cli.Stdout);
+        using var client = new HttpClient { BaseAddress = new Uri(_server.BaseUrl + "/"), Timeout = TimeSpan.FromSeconds(30) };
+
+        using var create = new HttpRequestMessage(HttpMethod.Post, "keys") { Content = new StringContent("""{"role": "read", "rate": 0.1}""", System.Text.Encoding.UTF8, "application/json") };
+        create.Headers.Authorization = new("Bearer", admin);
+        using var created = await client.SendAsync(create);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        string limited = JsonNode.Parse(await created.Content.ReadAsStringAsync())!["key"]!.GetValue<string>();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => GetAsync(client, limited)));
+        Assert.Equal(6, answers.Count(a => a.Status == HttpStatusCode.OK));
+        var refused = answers.Where(a => a.Status != HttpStatusCode.OK).ToList();
+        Assert.Equal(4, refused.Count);
+        Assert.All(refused, a =>
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, a.Status);
+            Assert.Contains("rate_limited", a.Body, StringComparison.Ordinal);
+            Assert.InRange(a.RetryAfter ?? 0, 1, 10);
+        });
+
+        // The admin key has no rate: never limited.
+        var unlimited = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ => GetAsync(client, admin)));
+        Assert.All(unlimited, a => Assert.Equal(HttpStatusCode.OK, a.Status));
+    }
+
+    private static async Task<(HttpStatusCode Status, string Body, int? RetryAfter)> GetAsync(HttpClient client, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "collections");
+        request.Headers.Authorization = new("Bearer", key);
+        using var response = await client.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(), (int?)response.Headers.RetryAfter?.Delta?.TotalSeconds);
+    }
+}
