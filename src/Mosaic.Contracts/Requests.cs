@@ -13,11 +13,16 @@ public sealed record CreateCollectionRequest(
     Dictionary<string, string>? Fields = null,
     HnswBody? Hnsw = null,
     EmbedBody? Embed = null,
-    string? Quantization = null);
+    string? Quantization = null,
+    RoutingBody? Routing = null);
 
 /// <summary>HNSW settings of a collection.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record HnswBody(int? M = null, int? EfConstruction = null, int? EfSearch = null);
+
+/// <summary>A collection's routing key: a declared keyword field, and how many slots each of its values owns (default 8).</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record RoutingBody(string? Field = null, int? Slots = null);
 
 /// <summary>A document in a PUT body or an NDJSON bulk line; a bulk line may instead be {"delete": id}.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]

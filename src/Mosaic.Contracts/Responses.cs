@@ -17,9 +17,13 @@ public sealed record CollectionResponse(
     long? DocCount = null,
     List<ShardStatsResponse>? ShardStats = null,
     EmbedBody? Embed = null,
-    string Quantization = "float");
+    string Quantization = "float",
+    RoutingResponse? Routing = null);
 
 public sealed record HnswResponse(int M, int EfConstruction, int EfSearch);
+
+/// <summary>A collection's routing key (absent when it has none).</summary>
+public sealed record RoutingResponse(string Field, int Slots);
 
 public sealed record ShardStatsResponse(int Shard, string Range, string State, long DocCount, long VectorCount, long Bytes, long AppliedChanges, long Lag);
 

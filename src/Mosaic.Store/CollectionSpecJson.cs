@@ -12,15 +12,15 @@ internal static class CollectionSpecJson
         Converters = { new JsonStringEnumConverter() },
     };
 
-    private sealed record Stored(string Name, int Dimension, VectorMetric Metric, int Shards, int Replicas, Dictionary<string, FieldType> Fields, int M, int EfConstruction, int EfSearch, string? EmbedModel = null, VectorQuantization Quantization = VectorQuantization.Float);
+    private sealed record Stored(string Name, int Dimension, VectorMetric Metric, int Shards, int Replicas, Dictionary<string, FieldType> Fields, int M, int EfConstruction, int EfSearch, string? EmbedModel = null, VectorQuantization Quantization = VectorQuantization.Float, RoutingSettings? Routing = null);
 
     public static string Write(CollectionSpec spec) => JsonSerializer.Serialize(
-        new Stored(spec.Name, spec.Dimension, spec.Metric, spec.Shards, spec.Replicas, new Dictionary<string, FieldType>(spec.Fields), spec.Hnsw.M, spec.Hnsw.EfConstruction, spec.Hnsw.EfSearch, spec.EmbedModel, spec.Hnsw.Quantization),
+        new Stored(spec.Name, spec.Dimension, spec.Metric, spec.Shards, spec.Replicas, new Dictionary<string, FieldType>(spec.Fields), spec.Hnsw.M, spec.Hnsw.EfConstruction, spec.Hnsw.EfSearch, spec.EmbedModel, spec.Hnsw.Quantization, spec.Routing),
         Options);
 
     public static CollectionSpec Read(string json)
     {
         var s = JsonSerializer.Deserialize<Stored>(json, Options) ?? throw new InvalidDataException("empty collection spec");
-        return new CollectionSpec(s.Name, s.Dimension, s.Metric, s.Shards, s.Replicas, s.Fields, new HnswSettings(s.M, s.EfConstruction, s.EfSearch, s.Quantization), s.EmbedModel);
+        return new CollectionSpec(s.Name, s.Dimension, s.Metric, s.Shards, s.Replicas, s.Fields, new HnswSettings(s.M, s.EfConstruction, s.EfSearch, s.Quantization), s.EmbedModel, s.Routing);
     }
 }

@@ -5,6 +5,7 @@ using Mosaic.Core.Errors;
 using Mosaic.Core.Observability;
 using Mosaic.Core.Search;
 using Mosaic.Core.Seams;
+using Mosaic.Core.Sharding;
 using Mosaic.Core.Slots;
 
 namespace Mosaic.Coordinator.Reads;
@@ -26,7 +27,10 @@ public sealed partial class ReadPath(IChangeLog log, IShardRouter router, Replic
         query = await QueryEmbedding.ResolveAsync(embedder, info.Spec, query, ct).ConfigureAwait(false);
         var (filter, after, timeout) = await ValidateAsync(info, query, ct).ConfigureAwait(false);
 
-        var routes = await router.RouteAsync(info, ct).ConfigureAwait(false);
+        // A filter on the routing key narrows the search to the shards holding its values' slots.
+        var selection = ShardSelection.For(info.Spec, filter, await router.RouteAsync(info, ct).ConfigureAwait(false));
+        var routes = selection.Routes;
+        // Keyword statistics come from the visited shards: with a routing filter, those hold every document that can match.
         var keywordStats = await KeywordStatsAsync(info, routes, query, after, timeout - time.GetElapsedTime(started), ct).ConfigureAwait(false);
         // One deadline for the whole request, counted from its start: shard calls and the payload fetch share it.
         var remaining = timeout - time.GetElapsedTime(started);
@@ -70,7 +74,6 @@ public sealed partial class ReadPath(IChangeLog log, IShardRouter router, Replic
         }
 
         var ranges = routes.ToDictionary(r => r.Shard.Id, r => r.Shard.Range);
-        int coveredSlots = answered.Sum(o => ranges[o.Shard].Count);
         metrics.RecordSearch(info.Name, answered.Count == routes.Count ? "complete" : answered.Count == 0 ? "failed" : "partial", time.GetElapsedTime(started));
         return new SearchAnswer(
             hits,
@@ -78,7 +81,7 @@ public sealed partial class ReadPath(IChangeLog log, IShardRouter router, Replic
             routes.Count,
             answered.Count,
             failures,
-            (double)coveredSlots / SlotHasher.SlotCount);
+            selection.Coverage(answered.Select(o => ranges[o.Shard])));
     }
 
     /// <summary>Statistics of every serving shard from one of its replicas; null stats for a shard none of whose replicas answered.</summary>

@@ -6,6 +6,7 @@ namespace Mosaic.Core.Collections;
 /// <remarks>
 /// <see cref="Dimension"/> 0 means a keyword-only collection that accepts no vectors. With <see cref="EmbedModel"/> set,
 /// documents without a vector get one computed from their text at write, and searches without one embed their query.
+/// <see cref="Routing"/> null: every document's slot is the hash of its id.
 /// </remarks>
 public sealed partial record CollectionSpec(
     string Name,
@@ -15,7 +16,8 @@ public sealed partial record CollectionSpec(
     int Replicas,
     IReadOnlyDictionary<string, FieldType> Fields,
     HnswSettings Hnsw,
-    string? EmbedModel = null)
+    string? EmbedModel = null,
+    RoutingSettings? Routing = null)
 {
     public const int MaxDimension = 4096;
     public const int MaxShards = 256;
@@ -28,6 +30,7 @@ public sealed partial record CollectionSpec(
     public bool SameSettingsAs(CollectionSpec other) =>
         Name == other.Name && Dimension == other.Dimension && Metric == other.Metric && Shards == other.Shards
         && Replicas == other.Replicas && Hnsw == other.Hnsw && EmbedModel == other.EmbedModel && Fields.Count == other.Fields.Count
+        && Routing == other.Routing
         && Fields.All(f => other.Fields.TryGetValue(f.Key, out var t) && t == f.Value);
 
     [GeneratedRegex("^[a-z0-9_-]{1,64}$")]

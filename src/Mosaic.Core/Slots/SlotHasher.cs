@@ -12,18 +12,28 @@ public static class SlotHasher
 {
     public const int SlotCount = 1024;
 
-    public static int SlotOf(string collection, string id)
+    /// <summary>Marks a routing value's hash input ("collection\0\x01value"), so it never equals an id's.</summary>
+    private const byte RoutingValueMarker = 1;
+
+    public static int SlotOf(string collection, string id) => (int)(Hash(collection, id, routingValue: false) % SlotCount);
+
+    /// <summary>xxHash64 over UTF-8 "collection\0key", or "collection\0\x01key" for a routing value.</summary>
+    internal static ulong Hash(string collection, string key, bool routingValue)
     {
-        int length = Encoding.UTF8.GetByteCount(collection) + 1 + Encoding.UTF8.GetByteCount(id);
+        int length = Encoding.UTF8.GetByteCount(collection) + (routingValue ? 2 : 1) + Encoding.UTF8.GetByteCount(key);
         byte[]? rented = null;
         Span<byte> buffer = length <= 1024 ? stackalloc byte[length] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(length));
         try
         {
             int written = Encoding.UTF8.GetBytes(collection, buffer);
             buffer[written++] = 0;
-            written += Encoding.UTF8.GetBytes(id, buffer[written..]);
-            ulong hash = XxHash64.HashToUInt64(buffer[..written]);
-            return (int)(hash % SlotCount);
+            if (routingValue)
+            {
+                buffer[written++] = RoutingValueMarker;
+            }
+
+            written += Encoding.UTF8.GetBytes(key, buffer[written..]);
+            return XxHash64.HashToUInt64(buffer[..written]);
         }
         finally
         {

@@ -6,6 +6,7 @@ using Mosaic.Core.Documents;
 using Mosaic.Core.Embedding;
 using Mosaic.Core.Errors;
 using Mosaic.Core.Search;
+using Mosaic.Core.Slots;
 
 namespace Mosaic.Hosting.Http;
 
@@ -107,7 +108,33 @@ internal static class ContractMapping
             throw MosaicException.Invalid($"hnsw.ef_search: must be within 1..10000, got {hnsw.EfSearch}");
         }
 
-        return new CollectionSpec(name, dimension, metric, shards, replicas, fields, hnsw, embedModel);
+        return new CollectionSpec(name, dimension, metric, shards, replicas, fields, hnsw, embedModel, ToRouting(body.Routing, fields));
+    }
+
+    private static RoutingSettings? ToRouting(RoutingBody? body, Dictionary<string, FieldType> fields)
+    {
+        if (body is null)
+        {
+            return null;
+        }
+
+        if (string.IsNullOrEmpty(body.Field))
+        {
+            throw MosaicException.Invalid("routing.field: name the keyword field whose values route documents");
+        }
+
+        if (!fields.TryGetValue(body.Field, out var type) || type != FieldType.Keyword)
+        {
+            throw MosaicException.Invalid($"routing.field: '{Truncate(body.Field)}' must be a field declared as keyword in fields");
+        }
+
+        int slots = body.Slots ?? RoutingSettings.DefaultSlots;
+        if (slots is < 1 or > SlotHasher.SlotCount)
+        {
+            throw MosaicException.Invalid($"routing.slots: must be within 1..{SlotHasher.SlotCount}, got {slots}");
+        }
+
+        return new RoutingSettings(body.Field, slots);
     }
 
     public static CollectionResponse ToResponse(CollectionSpec spec, long? docCount = null, List<ShardStatsResponse>? stats = null) => new(
@@ -121,7 +148,9 @@ internal static class ContractMapping
         docCount,
         stats,
         spec.EmbedModel is { } model ? new EmbedBody(model) : null,
-        spec.Hnsw.Quantization.ToString().ToLowerInvariant());
+        spec.Hnsw.Quantization.ToString().ToLowerInvariant(),
+
+        spec.Routing is { } routing ? new RoutingResponse(routing.Field, routing.Slots) : null);
 
     public static Document ToDocument(string id, DocumentBody body, string where = "")
     {

@@ -39,6 +39,14 @@ public sealed partial class PostgresStore
                 // The transaction rolled back whole, so trying again writes nothing twice.
                 LogWriteRetry(collection.Id, ex.SqlState, attempt);
             }
+            catch (RowsMovedException)
+            {
+                // Rolled back whole; the next attempt reads the rows' slots again (see RecheckSlotsAsync).
+                if (attempt >= MaxWriteAttempts)
+                {
+                    throw RowsMovedConflict();
+                }
+            }
             catch (Exception ex) when (IsConnectionFailure(ex) && !ct.IsCancellationRequested)
             {
                 _dataSource.Clear();
@@ -74,6 +82,11 @@ public sealed partial class PostgresStore
     /// </para>
     /// Lock order is always advisory key, collection row, slot rows ascending, then document rows, so writers never
     /// deadlock one another.
+    /// <para>
+    /// With a routing key a document's slot depends on its routing value, so a delete's slot is its row's: the rows are read
+    /// before the locks and again after them (instead of step 2), and if one moved (deleted and re-created with another
+    /// value meanwhile) the transaction runs again. An upsert that would move a row answers a conflict.
+    /// </para>
     /// </remarks>
     private async Task<(WriteResult? Result, string? StoredAnswer)> WriteOnceAsync(
         CollectionInfo collection,
@@ -83,12 +96,16 @@ public sealed partial class PostgresStore
         WriteProgress progress,
         CancellationToken ct)
     {
-        var slots = new int[writes.Count];
+        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+
+        // With a routing key, a delete logs in its row's slot: read before locking, checked again under the locks.
+        bool routed = collection.Spec.Routing is not null;
+        var slots = PlanSlots(collection, writes, routed ? await StoredSlotsAsync(connection, transaction, collection.Id, writes, ct).ConfigureAwait(false) : null);
         var perSlot = new SortedDictionary<int, long>();
         var deleted = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < writes.Count; i++)
         {
-            slots[i] = SlotHasher.SlotOf(collection.Name, writes[i].Id);
             perSlot[slots[i]] = perSlot.GetValueOrDefault(slots[i]) + 1;
             if (writes[i].Document is null)
             {
@@ -96,16 +113,15 @@ public sealed partial class PostgresStore
             }
         }
 
-        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
-
         var (answer, heads) = await LockAsync(connection, transaction, collection, perSlot, idempotencyKey, _idempotencyRetention, ct).ConfigureAwait(false);
         if (answer is not null)
         {
             return (null, answer);
         }
 
-        var existing = deleted.Count > 0
+        var existing = routed
+            ? await RecheckSlotsAsync(connection, transaction, collection, writes, slots, ct).ConfigureAwait(false)
+            : deleted.Count > 0
             ? await ExistingAsync(connection, transaction, collection.Id, [.. deleted], ct).ConfigureAwait(false)
             : [];
 
@@ -148,7 +164,7 @@ public sealed partial class PostgresStore
 
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
-            AddDocumentRows(batch, collection.Id, final);
+            var upsert = AddDocumentRows(batch, collection.Id, final);
             if (log.Count > 0)
             {
                 batch.BatchCommands.Add(BatchCommand(
@@ -182,6 +198,12 @@ public sealed partial class PostgresStore
             if (batch.BatchCommands.Count > 0)
             {
                 await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+
+            // An upsert skips a row in another slot: one created concurrently with another routing value.
+            if (upsert is not null && upsert.RecordsAffected < final.Values.Count(f => f.Write.Document is not null))
+            {
+                throw RoutingSlots.ValueChanged(collection.Spec, final.Values.First(f => f.Write.Document is not null).Write.Id);
             }
         }
 
@@ -276,7 +298,7 @@ public sealed partial class PostgresStore
     }
 
     /// <summary>Each document's row takes the last logged write of its id in the batch (the same end state as applying them one by one).</summary>
-    private static void AddDocumentRows(NpgsqlBatch batch, long collectionId, Dictionary<string, (DocumentWrite Write, int Slot, long Seq)> final)
+    private static NpgsqlBatchCommand? AddDocumentRows(NpgsqlBatch batch, long collectionId, Dictionary<string, (DocumentWrite Write, int Slot, long Seq)> final)
     {
         var deletes = final.Values.Where(f => f.Write.Document is null).Select(f => f.Write.Id).ToArray();
         if (deletes.Length > 0)
@@ -287,13 +309,14 @@ public sealed partial class PostgresStore
         var upserts = final.Values.Where(f => f.Write.Document is not null).ToArray();
         if (upserts.Length == 0)
         {
-            return;
+            return null;
         }
 
         var upsert = new NpgsqlBatchCommand("""
             INSERT INTO docs(collection_id, doc_id, slot, seq, text, vector, fields)
             SELECT @c, * FROM unnest(@ids, @slots, @seqs, @texts, @vectors, @fields)
             ON CONFLICT (collection_id, doc_id) DO UPDATE SET seq = excluded.seq, text = excluded.text, vector = excluded.vector, fields = excluded.fields
+            WHERE docs.slot = excluded.slot
             """);
         upsert.Parameters.AddWithValue("c", collectionId);
         upsert.Parameters.AddWithValue("ids", upserts.Select(u => u.Write.Id).ToArray());
@@ -303,6 +326,7 @@ public sealed partial class PostgresStore
         upsert.Parameters.AddWithValue("vectors", NpgsqlDbType.Array | NpgsqlDbType.Bytea, upserts.Select(u => u.Write.Document!.Vector is { } v ? VectorCodec.ToBytes(v) : null).ToArray());
         upsert.Parameters.AddWithValue("fields", NpgsqlDbType.Array | NpgsqlDbType.Text, upserts.Select(u => u.Write.Document!.FieldsJson).ToArray());
         batch.BatchCommands.Add(upsert);
+        return upsert;
     }
 
     public async Task<Document?> GetAsync(CollectionInfo collection, string id, CancellationToken ct)

@@ -150,6 +150,7 @@ public sealed partial class SqliteStore
         using var upsert = Command(connection, """
             INSERT INTO docs(collection_id, doc_id, slot, seq, text, vector, fields) VALUES ($c, $id, $slot, $seq, $text, $vector, $fields)
             ON CONFLICT(collection_id, doc_id) DO UPDATE SET seq = excluded.seq, text = excluded.text, vector = excluded.vector, fields = excluded.fields
+            WHERE docs.slot = excluded.slot
             """, transaction);
         var pC = upsert.Parameters.Add("$c", SqliteType.Integer);
         var pId = upsert.Parameters.Add("$id", SqliteType.Text);
@@ -160,7 +161,8 @@ public sealed partial class SqliteStore
         var pFields = upsert.Parameters.Add("$fields", SqliteType.Text);
         pC.Value = collection.Id;
 
-        using var delete = Command(connection, "DELETE FROM docs WHERE collection_id = $c AND doc_id = $id", transaction);
+        // A delete logs in the slot the row has (with a routing key, that is not the id's hash).
+        using var delete = Command(connection, "DELETE FROM docs WHERE collection_id = $c AND doc_id = $id RETURNING slot", transaction);
         delete.Parameters.AddWithValue("$c", collection.Id);
         var dId = delete.Parameters.Add("$id", SqliteType.Text);
 
@@ -174,26 +176,32 @@ public sealed partial class SqliteStore
         int written = 0;
         foreach (var write in writes)
         {
-            int slot = SlotHasher.SlotOf(collection.Name, write.Id);
+            int slot;
             if (write.Document is { } doc)
             {
+                slot = RoutingSlots.SlotOf(collection.Spec, write.Id, doc.FieldsJson);
                 pId.Value = write.Id;
                 pSlot.Value = slot;
                 pSeq.Value = Next(heads, touched, slot);
                 pText.Value = (object?)doc.Text ?? DBNull.Value;
                 pVector.Value = doc.Vector is null ? DBNull.Value : VectorCodec.ToBytes(doc.Vector);
                 pFields.Value = (object?)doc.FieldsJson ?? DBNull.Value;
-                upsert.ExecuteNonQuery();
+                if (upsert.ExecuteNonQuery() == 0)
+                {
+                    // The row exists in another slot; throwing rolls the whole batch back.
+                    throw RoutingSlots.ValueChanged(collection.Spec, write.Id);
+                }
             }
             else
             {
                 dId.Value = write.Id;
-                if (delete.ExecuteNonQuery() == 0)
+                if (delete.ExecuteScalar() is not long stored)
                 {
                     missing.Add(write.Id);
                     continue;
                 }
 
+                slot = (int)stored;
                 Next(heads, touched, slot);
             }
 
