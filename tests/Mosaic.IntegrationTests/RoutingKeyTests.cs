@@ -184,6 +184,32 @@ public sealed class RoutingKeyTests(ServerFixture fixture, ITestOutputHelper out
         Assert.Equal(1, written);
     }
 
+    [Fact]
+    public async Task A_document_recreated_with_another_value_in_the_same_shard_is_found()
+    {
+        // One shard holds every slot. The replica applies a batch sorted by slot, so when the new slot sorts before the
+        // old one, the old slot's delete comes after the new slot's upsert and must not remove the recreated document.
+        var name = Names.Unique("routing");
+        var settings = Settings(new JsonObject { ["field"] = "category", ["slots"] = 1 });
+        settings["shards"] = 1;
+        await _http.CreateCollectionAsync(name, settings);
+        string[] values = [.. Enumerable.Range(0, 50).Select(i => $"v{i}").OrderBy(v => RoutingSlots.FirstSlot(name, v))];
+        string low = values[0], high = values[^1];
+        var vector = new float[] { 0, 0, 1, 0 };
+        await _http.UpsertAsync(name, "x", Doc("moving words", vector, new JsonObject { ["category"] = high }));
+
+        var (_, token) = await _http.BulkOkAsync(name, [DeleteLine("x"), Line(Doc("moving words", vector, new JsonObject { ["category"] = low }, id: "x"))]);
+        Assert.Equal(["x"], MosaicHttp.HitIds(await _http.SearchAsync(name, Search("keyword", token, null, "moving"))));
+        Assert.Equal(["x"], MosaicHttp.HitIds(await _http.SearchAsync(name, Search("keyword", token, Clause("category", ("eq", low)), "moving"))));
+        Assert.Empty(MosaicHttp.HitIds(await _http.SearchAsync(name, Search("keyword", token, Clause("category", ("eq", high)), "moving"))));
+
+        // And back, in separate writes.
+        (await _http.DeleteAsync($"collections/{name}/docs/x")).AssertStatus(HttpStatusCode.OK);
+        token = await _http.UpsertAsync(name, "x", Doc("moving words", vector, new JsonObject { ["category"] = high }));
+        Assert.Equal(["x"], MosaicHttp.HitIds(await _http.SearchAsync(name, Search("keyword", token, Clause("category", ("eq", high)), "moving"))));
+        Assert.Equal(1, await _http.DocCountAsync(name));
+    }
+
     private static JsonObject Settings(JsonObject? routing)
     {
         var settings = new JsonObject

@@ -30,10 +30,11 @@ public sealed partial class PostgresStore
             // The document is joined in its current state, as in the embedded store: applying a newer state early is
             // harmless because the later change of the same document re-applies it, and the log need not hold every body
             // twice. Only committed changes are visible, and a slot's changes commit in seq order (see WriteOnceAsync), so
-            // a reader never sees n+1 without n.
+            // a reader never sees n+1 without n. Joined in this slot only: with a routing key, a document deleted here
+            // may live on in another slot, and this slot's change is then a delete.
             await using var command = Command("""
                 SELECT c.seq, c.doc_id, c.op, d.text, d.vector, d.fields, d.seq, d.doc_id IS NOT NULL
-                FROM changes c LEFT JOIN docs d ON d.collection_id = c.collection_id AND d.doc_id = c.doc_id
+                FROM changes c LEFT JOIN docs d ON d.collection_id = c.collection_id AND d.doc_id = c.doc_id AND d.slot = c.slot
                 WHERE c.collection_id = @c AND c.slot = @s AND c.seq > @after
                 ORDER BY c.seq LIMIT @limit
                 """, connection, null, ("c", collectionId), ("s", slot), ("after", afterSeq), ("limit", limit));

@@ -16,10 +16,11 @@ public sealed partial class SqliteStore
     {
         using var connection = Open();
         // The document is joined in its current state: applying a newer state early is harmless because the later
-        // change of the same document re-applies it, and it saves the log from holding every body twice.
+        // change of the same document re-applies it, and it saves the log from holding every body twice. Joined in this
+        // slot only: with a routing key, a document deleted here may live on in another slot, and this change is a delete.
         using var command = Command(connection, """
             SELECT c.seq, c.doc_id, c.op, d.text, d.vector, d.fields, d.seq, d.doc_id IS NOT NULL
-            FROM changes c LEFT JOIN docs d ON d.collection_id = c.collection_id AND d.doc_id = c.doc_id
+            FROM changes c LEFT JOIN docs d ON d.collection_id = c.collection_id AND d.doc_id = c.doc_id AND d.slot = c.slot
             WHERE c.collection_id = $c AND c.slot = $s AND c.seq > $after
             ORDER BY c.seq LIMIT $limit
             """);

@@ -123,7 +123,7 @@ internal sealed class ShardFile : IDisposable
     {
         using var connection = Open();
         using var transaction = connection.BeginTransaction();
-        using var find = Command(connection, transaction, "SELECT rowid FROM docs WHERE doc_id = $id");
+        using var find = Command(connection, transaction, "SELECT rowid, slot FROM docs WHERE doc_id = $id");
         var fId = find.Parameters.Add("$id", SqliteType.Text);
         using var insert = Command(connection, transaction, "INSERT INTO docs(doc_id, slot, seq, vector, fields) VALUES ($id, $slot, $seq, $v, $f) RETURNING rowid");
         var iId = insert.Parameters.Add("$id", SqliteType.Text);
@@ -131,7 +131,8 @@ internal sealed class ShardFile : IDisposable
         var iSeq = insert.Parameters.Add("$seq", SqliteType.Integer);
         var iV = insert.Parameters.Add("$v", SqliteType.Blob);
         var iF = insert.Parameters.Add("$f", SqliteType.Text);
-        using var update = Command(connection, transaction, "UPDATE docs SET seq = $seq, vector = $v, fields = $f WHERE rowid = $r");
+        using var update = Command(connection, transaction, "UPDATE docs SET slot = $slot, seq = $seq, vector = $v, fields = $f WHERE rowid = $r");
+        var uSlot = update.Parameters.Add("$slot", SqliteType.Integer);
         var uSeq = update.Parameters.Add("$seq", SqliteType.Integer);
         var uV = update.Parameters.Add("$v", SqliteType.Blob);
         var uF = update.Parameters.Add("$f", SqliteType.Text);
@@ -152,10 +153,22 @@ internal sealed class ShardFile : IDisposable
         foreach (var change in changes)
         {
             fId.Value = change.DocId;
-            long? rowid = find.ExecuteScalar() is long r ? r : null;
+            long? rowid = null;
+            int? copySlot = null;
+            using (var found = find.ExecuteReader())
+            {
+                if (found.Read())
+                {
+                    (rowid, copySlot) = (found.GetInt64(0), found.GetInt32(1));
+                }
+            }
+
             if (change.Kind == ChangeKind.Delete || change.Document is null)
             {
-                if (rowid is long existing)
+                // A delete from slot s removes the copy only if it came from s: with a routing key, a document deleted
+                // in s may already be back from another slot whose change this batch applied first (seq 0: a bootstrap's
+                // removal of what is gone, from any slot).
+                if (rowid is long existing && (copySlot == change.Slot || change.Seq == 0))
                 {
                     dR.Value = existing;
                     delete.ExecuteNonQuery();
@@ -172,7 +185,7 @@ internal sealed class ShardFile : IDisposable
                 long target;
                 if (rowid is long existing)
                 {
-                    (uSeq.Value, uV.Value, uF.Value, uR.Value) = (change.Seq, vector, fields, existing);
+                    (uSlot.Value, uSeq.Value, uV.Value, uF.Value, uR.Value) = (change.Slot, change.Seq, vector, fields, existing);
                     update.ExecuteNonQuery();
                     fdR.Value = existing;
                     ftsDelete.ExecuteNonQuery();
