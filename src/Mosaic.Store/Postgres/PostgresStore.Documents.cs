@@ -164,7 +164,7 @@ public sealed partial class PostgresStore
 
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
-            var upsert = AddDocumentRows(batch, collection.Id, final);
+            var upsert = AddDocumentRows(batch, collection.Id, final, deleted);
             if (log.Count > 0)
             {
                 batch.BatchCommands.Add(BatchCommand(
@@ -298,9 +298,11 @@ public sealed partial class PostgresStore
     }
 
     /// <summary>Each document's row takes the last logged write of its id in the batch (the same end state as applying them one by one).</summary>
-    private static NpgsqlBatchCommand? AddDocumentRows(NpgsqlBatch batch, long collectionId, Dictionary<string, (DocumentWrite Write, int Slot, long Seq)> final)
+    /// <remarks>Every id the batch deletes is deleted first, also when a later upsert writes it again: with a routing key, it
+    /// may come back in another slot, which the upsert alone may not move it to.</remarks>
+    private static NpgsqlBatchCommand? AddDocumentRows(NpgsqlBatch batch, long collectionId, Dictionary<string, (DocumentWrite Write, int Slot, long Seq)> final, HashSet<string> deleted)
     {
-        var deletes = final.Values.Where(f => f.Write.Document is null).Select(f => f.Write.Id).ToArray();
+        var deletes = deleted.ToArray();
         if (deletes.Length > 0)
         {
             batch.BatchCommands.Add(BatchCommand("DELETE FROM docs WHERE collection_id = @c AND doc_id = ANY(@ids)", ("c", collectionId), ("ids", deletes)));
