@@ -55,5 +55,5 @@ public sealed class RoutingSlotsTests
     }
 
     private static CollectionSpec Spec(RoutingSettings? routing) => new(
-        "c", 0, VectorMetric.Cosine, 8, 1, new Dictionary<string, FieldType> { ["category"] = FieldType.Keyword }, HnswSettings.Default, routing);
+        "c", 0, VectorMetric.Cosine, 8, 1, new Dictionary<string, FieldType> { ["category"] = FieldType.Keyword }, HnswSettings.Default, Routing: routing);
 }

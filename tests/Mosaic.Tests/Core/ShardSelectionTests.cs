@@ -81,5 +81,5 @@ public sealed class ShardSelectionTests
     private static Filter.KeywordIn In(string field, params string[] values) => new(field, values);
 
     private static CollectionSpec Spec(RoutingSettings? routing) => new(
-        "c", 0, VectorMetric.Cosine, 16, 1, new Dictionary<string, FieldType> { ["category"] = FieldType.Keyword, ["other"] = FieldType.Keyword }, HnswSettings.Default, routing);
+        "c", 0, VectorMetric.Cosine, 16, 1, new Dictionary<string, FieldType> { ["category"] = FieldType.Keyword, ["other"] = FieldType.Keyword }, HnswSettings.Default, Routing: routing);
 }
