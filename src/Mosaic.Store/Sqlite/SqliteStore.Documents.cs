@@ -143,7 +143,10 @@ public sealed partial class SqliteStore
     /// <summary>Writes documents and change records; each slot's counter is read once and bumped once.</summary>
     private static WriteResult Apply(SqliteConnection connection, SqliteTransaction transaction, CollectionInfo collection, IReadOnlyList<DocumentWrite> writes)
     {
-        var heads = ReadHeads(connection, transaction, collection.Id, writes.Select(w => SlotHasher.SlotOf(collection.Name, w.Id)).ToHashSet());
+        // With a routing key a write's slot is not its id's (and a delete's is its stored row's): read every head then.
+        var heads = collection.Spec.Routing is null
+            ? ReadHeads(connection, transaction, collection.Id, writes.Select(w => SlotHasher.SlotOf(collection.Name, w.Id)).ToHashSet())
+            : ReadHeads(connection, transaction, collection.Id, new SlotRange(0, SlotHasher.SlotCount));
         var touched = new Dictionary<int, long>();
         var missing = new List<string>();
 
