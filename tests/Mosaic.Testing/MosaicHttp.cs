@@ -23,7 +23,8 @@ public sealed class MosaicHttp : IDisposable
 
     private readonly HttpClient _client;
 
-    public MosaicHttp(string baseUrl, TimeSpan? timeout = null)
+    /// <param name="apiKey">Sent as <c>Authorization: Bearer</c> on every request (a server with keys on).</param>
+    public MosaicHttp(string baseUrl, TimeSpan? timeout = null, string? apiKey = null)
     {
         BaseUrl = baseUrl.TrimEnd('/');
         _client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
@@ -31,6 +32,10 @@ public sealed class MosaicHttp : IDisposable
             BaseAddress = new Uri(BaseUrl + "/"),
             Timeout = timeout ?? TimeSpan.FromSeconds(60),
         };
+        if (apiKey is not null)
+        {
+            _client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        }
     }
 
     public string BaseUrl { get; }

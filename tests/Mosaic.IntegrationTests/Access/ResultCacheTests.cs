@@ -131,48 +131,20 @@ public sealed class ResultCacheTests : IAsyncLifetime
     public async Task RedisKilledAndPausedUnderLoad_FailsNoSearch()
     {
         var c = await CollectionAsync();
-        var failures = new List<string>();
-        long answered = 0;
-        using var stop = new CancellationTokenSource();
-        var clients = Enumerable.Range(0, 4).Select(client => Task.Run(async () =>
-        {
-            for (int i = 0; !stop.IsCancellationRequested && i < 20_000; i++)
-            {
-                // A few distinct searches (hits) and fresh ones (misses that write to L2).
-                string word = i % 3 == 0 ? $"fresh{client}x{i}" : "lantern";
-                var r = await Http.PostAsync($"collections/{c}/search", Keyword(word));
-                if (r.StatusCode != 200)
-                {
-                    lock (failures)
-                    {
-                        failures.Add(r.Describe());
-                    }
-                }
-
-                Interlocked.Increment(ref answered);
-            }
-        })).ToArray();
-
-        async Task MoreAsync(long n)
-        {
-            long target = Interlocked.Read(ref answered) + n;
-            await Wait.WaitUntilAsync(() => Interlocked.Read(ref answered) >= target || clients.Any(t => t.IsCompleted), TimeSpan.FromSeconds(60), $"{n} more searches");
-        }
-
-        await MoreAsync(100);
+        var load = SearchLoad.Start(Http, c, "lantern");
+        await load.MoreAsync(100);
         await _redis.KillAsync();
-        await MoreAsync(200);
+        await load.MoreAsync(200);
         await _redis.StartAgainAsync();
-        await MoreAsync(100);
+        await load.MoreAsync(100);
         _redis.Pause();
-        await MoreAsync(100);
+        await load.MoreAsync(100);
         _redis.Resume();
-        await MoreAsync(100);
-        await stop.CancelAsync();
-        await Task.WhenAll(clients);
+        await load.MoreAsync(100);
+        var failures = await load.StopAsync();
 
         Assert.Empty(failures);
-        Assert.True(Interlocked.Read(ref answered) >= 600, $"only {answered} searches answered");
+        Assert.True(load.Answered >= 600, $"only {load.Answered} searches answered");
     }
 
     private async Task<string> CollectionAsync()
