@@ -70,7 +70,7 @@ public sealed class ApiKeyTests(ITestOutputHelper output) : IAsyncLifetime
             (await SendAsync("GET", probe, null, null)).AssertStatus(HttpStatusCode.OK);
         }
 
-        string admin = await CreateOfflineAsync("admin");
+        string admin = await OfflineKeys.CreateAsync(_server.DataDir, _dir);
         var c = Names.Unique("keys");
         (await SendAsync("PUT", $"collections/{c}", new { dimension = 0, shards = 1 }, admin)).AssertStatus(HttpStatusCode.Created);
         (await SendAsync("PUT", $"collections/{c}/docs/d1", new { text = "some words" }, admin)).AssertStatus(HttpStatusCode.OK);
@@ -132,7 +132,7 @@ public sealed class ApiKeyTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Cli_CreatesListsAndRevokesKeys_AndARevokedKeyStopsWorking()
     {
-        string admin = await CreateOfflineAsync("admin");
+        string admin = await OfflineKeys.CreateAsync(_server.DataDir, _dir);
         string url = _server.BaseUrl;
 
         // Through the running node: the admin key from the environment variable, or from --key.
@@ -175,15 +175,6 @@ public sealed class ApiKeyTests(ITestOutputHelper output) : IAsyncLifetime
         await Wait.WaitUntilAsync(() => serve.LogText().Contains("API keys are off", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the keys-off warning in the log");
         await using var loopback = await MosaicProcess.StartServeAsync(_dir.Combine("loop-data"), _dir.Combine("loop.log"));
         Assert.DoesNotContain("API keys are off", loopback.LogText(), StringComparison.Ordinal);
-    }
-
-    /// <summary>The first admin key: made offline against the server's store, printed alone on stdout.</summary>
-    private async Task<string> CreateOfflineAsync(string role)
-    {
-        var result = await CliAsync(["keys", "create", "--role", role, "--data", _server.DataDir]);
-        string key = Assert.Single(result.Stdout);
-        Assert.Matches("^mk_[A-Za-z0-9_-]{43}$", key);
-        return key;
     }
 
     private async Task<CliResult> CliAsync(string[] args, IReadOnlyDictionary<string, string>? environment = null, int expectedExit = 0)
