@@ -15,8 +15,9 @@ namespace Mosaic.Client;
 public sealed class MosaicClient(HttpClient http) : IDisposable
 {
     /// <param name="apiKey">Sent as <c>Authorization: Bearer</c> on every request when the server has keys on.</param>
-    public MosaicClient(Uri baseAddress, string? apiKey = null)
-        : this(WithKey(new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(10) }, apiKey))
+    /// <param name="timeout">Per request; default 10 minutes (<see cref="Timeout.InfiniteTimeSpan"/> for none).</param>
+    public MosaicClient(Uri baseAddress, string? apiKey = null, TimeSpan? timeout = null)
+        : this(WithKey(new HttpClient { BaseAddress = baseAddress, Timeout = timeout ?? TimeSpan.FromMinutes(10) }, apiKey))
     {
     }
 

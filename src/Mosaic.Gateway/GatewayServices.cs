@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Health;
+using Yarp.ReverseProxy.Transforms;
 
 namespace Mosaic.Gateway;
 
@@ -17,7 +18,13 @@ public static class GatewayServices
         services.TryAddSingleton<GatewayMetrics>();
         services.TryAddSingleton<GatewayDispatch>();
         services.AddSingleton<IPassiveHealthCheckPolicy, MaxFailsHealthPolicy>();
-        services.AddReverseProxy().LoadFromMemory(GatewayProxyConfig.Routes(), GatewayProxyConfig.Clusters(options, discoverFromStore ? [] : options.StaticBackends()));
+        services.AddReverseProxy()
+            .LoadFromMemory(GatewayProxyConfig.Routes(), GatewayProxyConfig.Clusters(options, discoverFromStore ? [] : options.StaticBackends()))
+            .AddTransforms(builder => builder.AddRequestTransform(context =>
+            {
+                RawTargetTransform.Apply(context);
+                return ValueTask.CompletedTask;
+            }));
         if (discoverFromStore)
         {
             services.AddHostedService<StoreBackendDiscovery>();

@@ -41,7 +41,7 @@ internal static class BackupVerb
                     }
 
                     // A large store takes a while to copy: no client-side timeout (Ctrl+C still cancels).
-                    using var client = new MosaicClient(new HttpClient { BaseAddress = uri, Timeout = Timeout.InfiniteTimeSpan });
+                    using var client = new MosaicClient(uri, Environment.GetEnvironmentVariable(KeysVerb.KeyVariable), Timeout.InfiniteTimeSpan);
                     manifest = await client.BackupAsync(directory, ct);
                 }
                 else

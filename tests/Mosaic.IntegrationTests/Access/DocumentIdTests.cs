@@ -67,6 +67,46 @@ public sealed class DocumentIdTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
+    public async Task Ids_RoundTripThroughTheGateway()
+    {
+        var c = Names.Unique("idsgw");
+        await _http.CreateCollectionAsync(c, new JsonObject { ["dimension"] = 0, ["shards"] = 2 });
+        using var dir = new TempDirectory("mosaic-ids-gateway");
+        int port = FreePort.Next();
+        await using var gateway = MosaicProcess.Start(["gateway", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--backends", _http.BaseUrl], dir.Combine("gateway.log"));
+        using var through = new MosaicHttp($"http://127.0.0.1:{port}", TimeSpan.FromSeconds(30));
+        await Wait.WaitUntilAsync(
+            async () =>
+            {
+                try
+                {
+                    return (await through.GetAsync("ready")).StatusCode == 200;
+                }
+                catch (HttpRequestException)
+                {
+                    return !gateway.HasExited ? false : throw new InvalidOperationException($"the gateway exited:\n{gateway.LogTail()}");
+                }
+            },
+            TimeSpan.FromSeconds(60),
+            "the gateway is ready");
+
+        foreach (var id in AllIds)
+        {
+            Assert.Equal(id, (await through.PutAsync(DocPath(c, id), new JsonObject { ["text"] = "through the gateway" })).AssertStatus(HttpStatusCode.OK).Object["id"]!.GetValue<string>());
+            Assert.Equal(id, (await _http.GetAsync(DocPath(c, id))).AssertStatus(HttpStatusCode.OK).Object["id"]!.GetValue<string>());
+            Assert.Equal(id, (await through.GetAsync(DocPath(c, id))).AssertStatus(HttpStatusCode.OK).Object["id"]!.GetValue<string>());
+        }
+
+        Assert.Equal(AllIds.Length, await _http.DocCountAsync(c));
+        foreach (var id in AllIds)
+        {
+            (await through.DeleteAsync(DocPath(c, id))).AssertStatus(HttpStatusCode.OK);
+        }
+
+        Assert.Equal(0, await _http.DocCountAsync(c));
+    }
+
+    [Fact]
     public async Task Client_EncodesIds()
     {
         var c = Names.Unique("idsclient");
