@@ -62,17 +62,7 @@ public sealed class PostgresServer : IAsyncDisposable
         var server = new PostgresServer(dir, bin, fsync, asRoot);
         try
         {
-            if (asRoot)
-            {
-                await server.RunAsync("chown", ["postgres:postgres", dir.Path]).ConfigureAwait(false);
-            }
-
-            Directory.CreateDirectory(dir.Combine("sock"));
-            if (asRoot)
-            {
-                await server.RunAsync("chown", ["postgres:postgres", dir.Combine("sock")]).ConfigureAwait(false);
-            }
-
+            await server.PrepareDirectoriesAsync().ConfigureAwait(false);
             // --no-sync only skips flushing the freshly made template files; the server itself runs with fsync as asked.
             await server.RunPgAsync("initdb", ["-D", server.DataDirectory, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"]).ConfigureAwait(false);
             await server.StartOnFreePortAsync().ConfigureAwait(false);
@@ -85,6 +75,32 @@ public sealed class PostgresServer : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Creates and starts a streaming standby of this server on a free port: <c>pg_basebackup -R -X stream</c> copies the
+    /// data directory (after a fast checkpoint: the default spread one can take minutes) and writes the replication settings, so the standby follows this server's WAL from then on.
+    /// </summary>
+    /// <remarks>It replicates synchronously once this server lists it in <c>synchronous_standby_names</c> (its
+    /// application name is <c>walreceiver</c>, or set <c>'*'</c>).</remarks>
+    public async Task<PostgresServer> StartStandbyAsync()
+    {
+        var standby = new PostgresServer(new TempDirectory("mosaic-pg-standby"), _bin, _fsync, _asRoot);
+        try
+        {
+            await standby.PrepareDirectoriesAsync().ConfigureAwait(false);
+            await standby.RunPgAsync("pg_basebackup", ["-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres", "-D", standby.DataDirectory, "-R", "-X", "stream", "--checkpoint=fast", "--no-password"]).ConfigureAwait(false);
+            await standby.StartOnFreePortAsync().ConfigureAwait(false);
+            return standby;
+        }
+        catch
+        {
+            await standby.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Promotes this standby to a primary (<c>pg_ctl promote</c>) and waits until it accepts writes.</summary>
+    public Task PromoteAsync() => RunPgAsync("pg_ctl", ["promote", "-D", DataDirectory, "-w", "-t", "60"]);
 
     /// <summary>Starts the server again on the same data directory and port (after <see cref="StopAsync"/> or <see cref="KillAsync"/>).</summary>
     public async Task StartAgainAsync()
@@ -202,6 +218,21 @@ public sealed class PostgresServer : IAsyncDisposable
             {
                 _postmasterPid = null;
             }
+        }
+    }
+
+    /// <summary>The temp dir and its socket dir, owned by the postgres user when we are root (the server runs as that user).</summary>
+    private async Task PrepareDirectoriesAsync()
+    {
+        if (_asRoot)
+        {
+            await RunAsync("chown", ["postgres:postgres", _dir.Path]).ConfigureAwait(false);
+        }
+
+        Directory.CreateDirectory(_dir.Combine("sock"));
+        if (_asRoot)
+        {
+            await RunAsync("chown", ["postgres:postgres", _dir.Combine("sock")]).ConfigureAwait(false);
         }
     }
 

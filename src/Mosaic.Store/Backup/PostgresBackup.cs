@@ -1,4 +1,5 @@
 using System.Data;
+using Mosaic.Store.Postgres;
 using Npgsql;
 
 namespace Mosaic.Store.Backup;
@@ -18,7 +19,7 @@ public static class PostgresBackup
     /// <summary>Dumps the store at <paramref name="connectionString"/> into <paramref name="destination"/> (pg_dump's custom format).</summary>
     public static async Task<IReadOnlyList<CollectionCensus>> DumpAsync(string connectionString, string destination, CancellationToken ct)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
+        await using var connection = new NpgsqlConnection(new PostgresStoreOptions(connectionString).EffectiveConnectionString);
         await connection.OpenAsync(ct).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct).ConfigureAwait(false);
         string snapshot;
@@ -41,7 +42,7 @@ public static class PostgresBackup
     /// <summary>Restores a dump into the (empty) database at <paramref name="connectionString"/> and returns its census.</summary>
     public static async Task<IReadOnlyList<CollectionCensus>> RestoreAsync(string dump, string connectionString, CancellationToken ct)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
+        await using var connection = new NpgsqlConnection(new PostgresStoreOptions(connectionString).EffectiveConnectionString);
         await connection.OpenAsync(ct).ConfigureAwait(false);
         await using (var probe = new NpgsqlCommand("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'collections'", connection))
         {

@@ -48,7 +48,7 @@ public static class SqliteToPostgres
 
         using var source = SqliteBackup.Open(sqlitePath, SqliteOpenMode.ReadOnly);
         using var read = source.BeginTransaction(deferred: true);
-        await using var target = new NpgsqlConnection(connectionString);
+        await using var target = new NpgsqlConnection(new PostgresStoreOptions(connectionString).EffectiveConnectionString);
         await target.OpenAsync(ct).ConfigureAwait(false);
         await using (var transaction = await target.BeginTransactionAsync(ct).ConfigureAwait(false))
         {

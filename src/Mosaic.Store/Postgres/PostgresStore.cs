@@ -43,13 +43,15 @@ public sealed partial class PostgresStore : ICollectionCatalog, IDocumentStore, 
     public PostgresStore(PostgresStoreOptions options, ChangeSignal signal, ILogger<PostgresStore> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _dataSource = NpgsqlDataSource.Create(options.ConnectionString);
+        // With several hosts this is a multi-host data source that finds the primary (see PostgresStoreOptions).
+        string connectionString = options.EffectiveConnectionString;
+        _dataSource = NpgsqlDataSource.Create(connectionString);
         // The LISTEN connection lives for the life of the store: keep it out of the pool, and let Npgsql's keepalive
         // find a connection that died silently (the server's host vanished) instead of waiting on it forever.
-        var listen = new NpgsqlConnectionStringBuilder(options.ConnectionString) { Pooling = false, KeepAlive = 10 };
+        var listen = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, KeepAlive = 10 };
         _listenSource = NpgsqlDataSource.Create(listen.ConnectionString);
         // Announcements are their own tiny transactions; with synchronous_commit off they never wait for a WAL flush.
-        var announce = new NpgsqlConnectionStringBuilder(options.ConnectionString) { Options = "-c synchronous_commit=off", MaxPoolSize = 2 };
+        var announce = new NpgsqlConnectionStringBuilder(connectionString) { Options = "-c synchronous_commit=off", MaxPoolSize = 2 };
         _announceSource = NpgsqlDataSource.Create(announce.ConnectionString);
         _signal = signal;
         _logger = logger;

@@ -47,11 +47,14 @@ public sealed class ClusterHarness : IAsyncDisposable
 
     /// <summary>Starts a cluster as <paramref name="spec"/> says, runs <paramref name="body"/> with it and the seed, and always tears it down.</summary>
     /// <param name="prepare">Runs on the fresh database's connection string (and the seed) before any node starts, e.g. to fill the store.</param>
-    public static async Task RunAsync(ClusterPostgres postgres, ITestOutputHelper output, ClusterSpec spec, Func<ClusterHarness, int, Task> body, Func<string, int, Task>? prepare = null)
+    public static async Task RunAsync(ClusterPostgres postgres, ITestOutputHelper output, ClusterSpec spec, Func<ClusterHarness, int, Task> body, Func<string, int, Task>? prepare = null) =>
+        await RunAsync(await postgres.NewDatabaseAsync(), output, spec, body, prepare);
+
+    /// <summary>As above, on a store the scenario set up itself (<paramref name="store"/>: its connection string, e.g. several hosts).</summary>
+    public static async Task RunAsync(string store, ITestOutputHelper output, ClusterSpec spec, Func<ClusterHarness, int, Task> body, Func<string, int, Task>? prepare = null)
     {
         int seed = Seeds.Pick();
         output.WriteLine($"random seed {seed} (rerun with MOSAIC_TEST_SEED={seed})");
-        string store = await postgres.NewDatabaseAsync();
         var dir = new TempDirectory("mosaic-cluster");
         var harness = new ClusterHarness(dir, store, spec, output);
         try
