@@ -17,7 +17,8 @@ internal static class BackupVerb
         var to = new Option<string>("--to") { Description = "directory to write the backup into (new or empty)", Required = true };
         var url = new Option<string?>("--url") { Description = "a running node's address: it writes the backup (DIR is on its file system)" };
         var data = new Option<string?>("--data") { Description = "the data directory of a stopped embedded server" };
-        var command = new Command("backup", "Back up the store: a consistent copy (SQLite online backup or pg_dump) plus a manifest") { to, url, data };
+        var key = new Option<string?>("--key") { Description = $"an admin key when the node has keys on (default: the {KeysVerb.KeyVariable} environment variable)" };
+        var command = new Command("backup", "Back up the store: a consistent copy (SQLite online backup or pg_dump) plus a manifest") { to, url, data, key };
         command.SetAction(async (result, ct) =>
         {
             string? address = result.GetValue(url);
@@ -41,7 +42,7 @@ internal static class BackupVerb
                     }
 
                     // A large store takes a while to copy: no client-side timeout (Ctrl+C still cancels).
-                    using var client = new MosaicClient(uri, Environment.GetEnvironmentVariable(KeysVerb.KeyVariable), Timeout.InfiniteTimeSpan);
+                    using var client = new MosaicClient(uri, result.GetValue(key) ?? Environment.GetEnvironmentVariable(KeysVerb.KeyVariable), Timeout.InfiniteTimeSpan);
                     manifest = await client.BackupAsync(directory, ct);
                 }
                 else
@@ -56,7 +57,12 @@ internal static class BackupVerb
                     manifest = await StoreBackups.Sqlite(store, TimeProvider.System).TakeAsync(directory, ct);
                 }
             }
-            catch (Exception ex) when (ex is HttpRequestException or MosaicApiException or Core.Errors.MosaicException or IOException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+            catch (MosaicApiException ex)
+            {
+                await Console.Error.WriteLineAsync($"mosaic backup: {ex.Status} {ex.Error}: {ex.Detail}");
+                return 1;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or Core.Errors.MosaicException or IOException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
             {
                 await Console.Error.WriteLineAsync($"mosaic backup: {ex.Message}");
                 return 1;

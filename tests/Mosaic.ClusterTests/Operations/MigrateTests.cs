@@ -29,6 +29,7 @@ public sealed class MigrateTests(ClusterPostgres postgres, ITestOutputHelper out
         var answers = new List<string>();
         var counts = new Dictionary<string, long>();
         JsonObject? idempotent = null;
+        string? apiKey = null;
         var idempotencyKey = new Dictionary<string, string> { ["Idempotency-Key"] = "migrate-key-1" };
 
         await ClusterHarness.RunAsync(
@@ -63,6 +64,10 @@ public sealed class MigrateTests(ClusterPostgres postgres, ITestOutputHelper out
                 (await http.PutAsync("collections/after", new JsonObject { ["shards"] = 1 })).AssertStatus(HttpStatusCode.Created);
                 (await http.PutAsync("collections/catalog/docs/new-1", Doc("written after the migration", Ones(), new JsonObject { ["category"] = "hats", ["price"] = 1 }))).AssertStatus(HttpStatusCode.OK);
 
+                // The key came along as a key: revoking it by the key itself finds it by its hash in PostgreSQL.
+                var revoked = await CliRun.RunAsync(["keys", "revoke", apiKey!, "--store", cluster.Store], dir.Combine("keys-revoke.log"), CliTimeout);
+                Assert.True(revoked.ExitCode == 0 && revoked.Output.Contains("(read)", StringComparison.Ordinal), revoked.Describe());
+
                 var again = await CliRun.RunAsync(["migrate", "--data", dir.Combine("embedded"), "--to", cluster.Store], dir.Combine("migrate-again.log"), CliTimeout);
                 Assert.True(again.ExitCode == 1 && again.Output.Contains("already holds collections", StringComparison.Ordinal), again.Describe());
 
@@ -95,11 +100,17 @@ public sealed class MigrateTests(ClusterPostgres postgres, ITestOutputHelper out
                     counts["notes"] = await http.DocCountAsync("notes");
                 }
 
+                // An API key made offline in the embedded store (its hash, role and rate must move too).
+                var created = await CliRun.RunAsync(["keys", "create", "--role", "read", "--rate", "5", "--data", data], dir.Combine("keys.log"), CliTimeout);
+                Assert.True(created.ExitCode == 0, created.Describe());
+                apiKey = created.Output.Split('\n').Select(l => l.Replace("out| ", "", StringComparison.Ordinal).Trim()).Single(l => l.StartsWith("mk_", StringComparison.Ordinal));
+
                 var migrate = await CliRun.RunAsync(["migrate", "--data", data, "--to", store], dir.Combine("migrate.log"), CliTimeout);
                 output.WriteLine(migrate.Describe());
                 Assert.True(migrate.ExitCode == 0, migrate.Describe());
                 Assert.Contains("counts match", migrate.Output, StringComparison.Ordinal);
                 // The printed table names the documents on both sides.
+                Assert.Matches(@"api_keys\s*│\s*1\s*│\s*1\s*│\s*ok", migrate.Output);
                 Assert.Matches($@"docs\s*│\s*{counts["catalog"] + counts["notes"]}\s*│\s*{counts["catalog"] + counts["notes"]}\s*│\s*ok", migrate.Output);
             });
     }

@@ -158,6 +158,30 @@ public sealed class BackupRestoreTests(ITestOutputHelper output) : IDisposable
             "keyword search on the restored server finds k39");
     }
 
+    [Fact]
+    public async Task Backup_WithKeysOn_NeedsAnAdminKey()
+    {
+        string data = _dir.Combine("data-keys");
+        var admin = await KeyAsync(data, "admin");
+        var reader = await KeyAsync(data, "read");
+        await using var server = await MosaicProcess.StartServeAsync(data, _dir.Combine("serve-keys.log"), null, "--Mosaic:Auth:Enabled=true");
+        var none = await CliRun.RunAsync(["backup", "--to", _dir.Combine("b-nokey"), "--url", server.BaseUrl], _dir.Combine("cli-keys.log"), CliTimeout);
+        Assert.True(none.ExitCode == 1 && none.Output.Contains("401", StringComparison.Ordinal), none.Describe());
+        var low = await CliRun.RunAsync(["backup", "--to", _dir.Combine("b-read"), "--url", server.BaseUrl, "--key", reader], _dir.Combine("cli-keys.log"), CliTimeout);
+        Assert.True(low.ExitCode == 1 && low.Output.Contains("403", StringComparison.Ordinal), low.Describe());
+        Assert.False(Directory.Exists(_dir.Combine("b-read")), "a refused backup wrote nothing");
+        var ok = await CliRun.RunAsync(["backup", "--to", _dir.Combine("b-admin"), "--url", server.BaseUrl, "--key", admin], _dir.Combine("cli-keys.log"), CliTimeout);
+        Assert.True(ok.ExitCode == 0 && File.Exists(_dir.Combine("b-admin", "manifest.json")), ok.Describe());
+    }
+
+    /// <summary>A key made offline in the embedded store of <paramref name="data"/> (`mosaic keys create` prints it alone).</summary>
+    private async Task<string> KeyAsync(string data, string role)
+    {
+        var created = await CliRun.RunAsync(["keys", "create", "--role", role, "--data", data], _dir.Combine($"keys-{role}.log"), CliTimeout);
+        Assert.True(created.ExitCode == 0, created.Describe());
+        return created.Output.Split('\n').Select(l => l.Replace("out| ", "", StringComparison.Ordinal).Trim()).Single(l => l.StartsWith("mk_", StringComparison.Ordinal));
+    }
+
     public void Dispose() => _dir.Dispose();
 
     private static string WordOf(int i) => $"backed{i}w";
