@@ -103,7 +103,7 @@ public sealed class MigrateTests(ClusterPostgres postgres, ITestOutputHelper out
                 // An API key made offline in the embedded store (its hash, role and rate must move too).
                 var created = await CliRun.RunAsync(["keys", "create", "--role", "read", "--rate", "5", "--data", data], dir.Combine("keys.log"), CliTimeout);
                 Assert.True(created.ExitCode == 0, created.Describe());
-                apiKey = created.Output.Split('\n').Select(l => l.Replace("out| ", "", StringComparison.Ordinal).Trim()).Single(l => l.StartsWith("mk_", StringComparison.Ordinal));
+                apiKey = Assert.Single(created.Stdout);
 
                 var migrate = await CliRun.RunAsync(["migrate", "--data", data, "--to", store], dir.Combine("migrate.log"), CliTimeout);
                 output.WriteLine(migrate.Describe());

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json.Nodes;
+using Mosaic.IntegrationTests.Access;
 using Mosaic.Testing;
 using Xunit;
 using Xunit.Abstractions;
@@ -162,8 +163,8 @@ public sealed class BackupRestoreTests(ITestOutputHelper output) : IDisposable
     public async Task Backup_WithKeysOn_NeedsAnAdminKey()
     {
         string data = _dir.Combine("data-keys");
-        var admin = await KeyAsync(data, "admin");
-        var reader = await KeyAsync(data, "read");
+        var admin = await OfflineKeys.CreateAsync(data, _dir);
+        var reader = await OfflineKeys.CreateAsync(data, _dir, "read");
         await using var server = await MosaicProcess.StartServeAsync(data, _dir.Combine("serve-keys.log"), null, "--Mosaic:Auth:Enabled=true");
         var none = await CliRun.RunAsync(["backup", "--to", _dir.Combine("b-nokey"), "--url", server.BaseUrl], _dir.Combine("cli-keys.log"), CliTimeout);
         Assert.True(none.ExitCode == 1 && none.Output.Contains("401", StringComparison.Ordinal), none.Describe());
@@ -172,14 +173,6 @@ public sealed class BackupRestoreTests(ITestOutputHelper output) : IDisposable
         Assert.False(Directory.Exists(_dir.Combine("b-read")), "a refused backup wrote nothing");
         var ok = await CliRun.RunAsync(["backup", "--to", _dir.Combine("b-admin"), "--url", server.BaseUrl, "--key", admin], _dir.Combine("cli-keys.log"), CliTimeout);
         Assert.True(ok.ExitCode == 0 && File.Exists(_dir.Combine("b-admin", "manifest.json")), ok.Describe());
-    }
-
-    /// <summary>A key made offline in the embedded store of <paramref name="data"/> (`mosaic keys create` prints it alone).</summary>
-    private async Task<string> KeyAsync(string data, string role)
-    {
-        var created = await CliRun.RunAsync(["keys", "create", "--role", role, "--data", data], _dir.Combine($"keys-{role}.log"), CliTimeout);
-        Assert.True(created.ExitCode == 0, created.Describe());
-        return created.Output.Split('\n').Select(l => l.Replace("out| ", "", StringComparison.Ordinal).Trim()).Single(l => l.StartsWith("mk_", StringComparison.Ordinal));
     }
 
     public void Dispose() => _dir.Dispose();
