@@ -8,6 +8,7 @@ var root = new RootCommand("Mosaic: hybrid vector + keyword search, embedded or 
     HostedVerb.Create("coordinator", NodeRole.Coordinator, "Run a stateless coordinator (HTTP API) over a PostgreSQL store"),
     HostedVerb.Create("worker", NodeRole.Worker, "Run a worker holding shard replicas (gRPC) over a PostgreSQL store"),
     GatewayVerb.Create(),
+    HostedVerb.Create("embedder", NodeRole.Embedder, "Run an embedder: the text embedding model behind /v1/embeddings, registered in a PostgreSQL store for coordinators to use"),
     ImportVerb.Create(),
     StatusVerb.Create(),
     KeysVerb.Create(),

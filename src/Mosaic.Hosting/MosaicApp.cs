@@ -106,9 +106,14 @@ public static partial class MosaicApp
             services.AddMosaicCoordinator();
         }
 
+        if (mosaic.Role == NodeRole.Embedder)
+        {
+            services.AddMosaicEmbedderNode(embedding);
+        }
+
         if (mosaic.Role.ServesApi())
         {
-            services.AddMosaicEmbedding(embedding);
+            services.AddMosaicEmbedding(embedding, useEmbedderNodes: !mosaic.Embedded);
             services.AddMosaicAccess(auth, limits);
             services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, MosaicJsonContext.Default));
             services.AddOpenApi(o => o.AddRequestBodyDocs());
@@ -145,6 +150,13 @@ public static partial class MosaicApp
         if (!mosaic.Role.ServesApi())
         {
             app.MapGet("/health", () => "ok");
+            return app;
+        }
+
+        if (mosaic.Role == NodeRole.Embedder)
+        {
+            app.UseApiErrors();
+            app.MapEmbedderNode();
             return app;
         }
 

@@ -24,10 +24,12 @@ public static class EmbeddingRegistration
     }
 
     /// <summary>
-    /// <see cref="IEmbedder"/> for this process: the L1/L2 cache over the model (loaded on first use) or, with
-    /// <see cref="EmbeddingOptions.Url"/>, over that endpoint. L2 is the registered <see cref="IDistributedCache"/>, if any.
+    /// <see cref="IEmbedder"/> for this process: the L1/L2 cache over, in this order of preference, the endpoint of
+    /// <see cref="EmbeddingOptions.Url"/>; with <paramref name="useEmbedderNodes"/>, the embedder nodes registered in the
+    /// store (<see cref="EmbedderPool"/>); the model in this process (loaded on first use). L2 is the registered
+    /// <see cref="IDistributedCache"/>, if any.
     /// </summary>
-    public static IServiceCollection AddMosaicEmbedding(this IServiceCollection services, EmbeddingOptions options)
+    public static IServiceCollection AddMosaicEmbedding(this IServiceCollection services, EmbeddingOptions options, bool useEmbedderNodes)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(Options.Create(options));
@@ -35,11 +37,32 @@ public static class EmbeddingRegistration
         services.TryAddSingleton(sp => new LocalEmbedder(options, sp.GetRequiredService<EmbeddingStats>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<LocalEmbedder>>()));
         services.AddHttpClient(nameof(OpenAiEmbedder));
         services.TryAddSingleton<IEmbedder>(sp => new CachedEmbedder(
-            Source(sp, options), options, sp.GetRequiredService<EmbeddingStats>(), sp.GetService<IDistributedCache>(), sp.GetRequiredService<ILogger<CachedEmbedder>>()));
+            Source(sp, options, useEmbedderNodes), options, sp.GetRequiredService<EmbeddingStats>(), sp.GetService<IDistributedCache>(), sp.GetRequiredService<ILogger<CachedEmbedder>>()));
         return services;
     }
 
-    private static IEmbedder Source(IServiceProvider sp, EmbeddingOptions options) => options.Url is { } url
-        ? new OpenAiEmbedder(sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(OpenAiEmbedder)), url, options.RemoteModel, options.Timeout, sp.GetRequiredService<EmbeddingStats>())
-        : sp.GetRequiredService<LocalEmbedder>();
+    /// <summary>The embedder role: the model in this process, loaded before the node takes requests.</summary>
+    public static IServiceCollection AddMosaicEmbedderNode(this IServiceCollection services, EmbeddingOptions options)
+    {
+        services.AddMosaicEmbedding(options with { Url = null }, useEmbedderNodes: false);
+        services.AddHostedService<EmbedderWarmup>();
+        return services;
+    }
+
+    private static IEmbedder Source(IServiceProvider sp, EmbeddingOptions options, bool useEmbedderNodes)
+    {
+        if (options.Url is { } url)
+        {
+            return Remote(sp, options, url, options.RemoteModel);
+        }
+
+        return useEmbedderNodes
+            ? new EmbedderPool(
+                sp.GetRequiredService<INodeRegistry>(), sp.GetRequiredService<LocalEmbedder>(), address => Remote(sp, options, address, null), options,
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EmbedderPool>>())
+            : sp.GetRequiredService<LocalEmbedder>();
+    }
+
+    private static OpenAiEmbedder Remote(IServiceProvider sp, EmbeddingOptions options, string url, string? remoteModel) =>
+        new(sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(OpenAiEmbedder)), url, remoteModel, options.Timeout, sp.GetRequiredService<EmbeddingStats>());
 }
