@@ -68,7 +68,7 @@ public sealed class EmbedderNodeTests(ClusterPostgres postgres, ITestOutputHelpe
 
                         return r;
                     },
-                    stop: done => killed && done >= 160);
+                    stop: done => killed && done >= 100);
                 Assert.True(failures.Count == 0, $"{failures.Count} of {requests} writes failed with an embedder killed:\n{string.Join("\n", failures.Take(10))}");
                 Assert.Equal(written, await coordinator.DocCountAsync(C));
 
