@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Mosaic.Contracts;
 using Mosaic.Core.Seams;
+using Mosaic.Core.Placement;
 using Mosaic.Embedding;
 using Mosaic.Hosting.Embedding;
 
@@ -27,7 +28,7 @@ internal static class EmbedderNodeEndpoints
     {
         var nodes = await registry.ListNodesAsync(context.RequestAborted);
         var views = nodes.OrderBy(n => n.NodeId, StringComparer.Ordinal)
-            .Select(n => new NodeResponse(n.NodeId, n.Role.ToString().ToLowerInvariant(), n.Address, n.Live ? "alive" : "expired", n.LeaseExpiresAt)).ToList();
-        return Results.Json(new ClusterResponse(views, [], null, EmbeddingStatsView.Of(stats)), MosaicJson.Api.ClusterResponse);
+            .Select(n => new NodeResponse(n.NodeId, n.Role.Name(), n.Address, n.Live ? "alive" : "dead", n.LeaseExpiresAt)).ToList();
+        return Results.Json(new ClusterResponse(views, [], Embedding: EmbeddingStatsView.Of(stats)), MosaicJson.Api.ClusterResponse);
     }
 }
