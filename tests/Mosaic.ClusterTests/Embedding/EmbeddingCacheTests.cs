@@ -17,7 +17,13 @@ public sealed class EmbeddingCacheTests(ClusterPostgres postgres, ITestOutputHel
     {
         await using var redis = await RedisServer.StartAsync();
         // Redis calls get 2 s instead of 100 ms: on a loaded 2-core test box a slow SET would count as a failure and be dropped.
-        var spec = new ClusterSpec { Workers = 1, Coordinators = 2, CoordinatorArgs = ["--redis", redis.ConnectionString, "--Mosaic:Cache:L2Timeout=00:00:02"] };
+        // The result cache is off: a repeated search answered from it never reaches the query's embedding, which is under test.
+        var spec = new ClusterSpec
+        {
+            Workers = 1,
+            Coordinators = 2,
+            CoordinatorArgs = ["--redis", redis.ConnectionString, "--Mosaic:Cache:L2Timeout=00:00:02", "--Mosaic:Cache:Results:Enabled=false"],
+        };
         await ClusterHarness.RunAsync(postgres, output, spec, async (cluster, seed) =>
         {
             var a = cluster.Http(0);
