@@ -21,6 +21,8 @@ public static class StoreFailures
         {
             switch (e)
             {
+                case StoreUnreachableException:
+                    return true;
                 case PostgresException pg when pg.SqlState.StartsWith("08", StringComparison.Ordinal)
                     || pg.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
                         or PostgresErrorCodes.TooManyConnections:

@@ -49,6 +49,7 @@ public sealed partial class PostgresStore
     {
         PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57P", StringComparison.Ordinal),
         NpgsqlException npgsql => npgsql.InnerException is not TimeoutException,
+        StoreUnreachableException => true,
         _ => false,
     };
 }

@@ -63,8 +63,16 @@ public sealed partial class PostgresStore : ICollectionCatalog, IDocumentStore, 
     /// <summary>Opens a pooled connection once the schema exists.</summary>
     private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
     {
-        await EnsureSchemaAsync().WaitAsync(ct).ConfigureAwait(false);
-        return await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await EnsureSchemaAsync().WaitAsync(ct).ConfigureAwait(false);
+            return await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex) when (ex is not PostgresException && !ex.IsTransient)
+        {
+            // Nothing ran yet: no listed host took the connection as the store (a failover in progress, all down).
+            throw new StoreUnreachableException($"the store cannot be reached: {ex.Message}", ex);
+        }
     }
 
     /// <summary>The one schema creation of this store; a failed attempt (store not up yet) is retried by the next caller.</summary>

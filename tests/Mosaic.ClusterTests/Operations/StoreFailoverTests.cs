@@ -51,6 +51,7 @@ public sealed class StoreFailoverTests(ITestOutputHelper output)
             var docs = ClusterDocs.Make(vectors, "fo", 800);
             var acknowledged = new ConcurrentDictionary<string, TestDoc>(StringComparer.Ordinal);
             long refused = 0;
+            var refusals = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
             int next = -1;
             using var stop = new CancellationTokenSource();
             var writers = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
@@ -71,10 +72,13 @@ public sealed class StoreFailoverTests(ITestOutputHelper output)
                             acknowledged[docs[i].Id] = docs[i];
                             continue;
                         }
+
+                        refusals.AddOrUpdate($"{r.StatusCode} {r.Json?["error"]}", 1, (_, n) => n + 1);
                     }
                     catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
                     {
                         // No answer: not acknowledged.
+                        refusals.AddOrUpdate(ex.GetType().Name, 1, (_, n) => n + 1);
                     }
 
                     // Not acknowledged (503 store_unavailable, 500, no answer): the write may or may not have committed.
@@ -97,9 +101,11 @@ public sealed class StoreFailoverTests(ITestOutputHelper output)
             await stop.CancelAsync();
             await Task.WhenAll(writers);
             await searches.StopAsync();
-            cluster.Log($"{acknowledged.Count} acknowledged, {refused} refused; {searches.Completed} searches, {searchesBeforeKill} before the kill");
+            cluster.Log($"{acknowledged.Count} acknowledged, {refused} refused ({string.Join(", ", refusals.Select(r => $"{r.Key}: {r.Value}"))}); {searches.Completed} searches, {searchesBeforeKill} before the kill");
 
             Assert.True(acknowledged.Count >= atPromotion + 60, $"writes did not resume after the promotion: {acknowledged.Count} acknowledged, {atPromotion} at the promotion");
+            // A write the store could not take is the service's own failure, answered 503 store_unavailable (retry later), never 500.
+            Assert.True(refusals.Keys.All(k => k.StartsWith("503 store_unavailable", StringComparison.Ordinal)), $"refused writes: {string.Join(", ", refusals)}");
             Assert.True(searches.Problems.Count == 0, $"{searches.Problems.Count} of {searches.Completed} searches were not complete:\n{string.Join('\n', searches.Problems.Take(10))}");
             Assert.True(searches.Completed > searchesBeforeKill + 20, $"searches did not keep answering: {searches.Completed} in all, {searchesBeforeKill} before the kill");
 
