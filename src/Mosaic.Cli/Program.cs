@@ -12,6 +12,7 @@ var root = new RootCommand("Mosaic: hybrid vector + keyword search, embedded or 
     ImportVerb.Create(),
     StatusVerb.Create(),
     KeysVerb.Create(),
+    AdviseVerb.Create(),
     BackupVerb.Create(),
     RestoreVerb.Create(),
     MigrateVerb.Create(),

@@ -71,6 +71,10 @@ public sealed class MosaicClient(HttpClient http) : IDisposable
     public Task<ClusterResponse> GetClusterAsync(CancellationToken ct = default) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Get, "cluster"), MosaicJson.Api.ClusterResponse, ct);
 
+    /// <summary>GET /advice: scaling and shard advice from a coordinator.</summary>
+    public Task<AdviceResponse> GetAdviceAsync(CancellationToken ct = default) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Get, "advice"), MosaicJson.Api.AdviceResponse, ct);
+
     private static string DocumentPath(string collection, string id) => $"collections/{Uri.EscapeDataString(collection)}/docs/{Uri.EscapeDataString(id)}";
 
     private static HttpRequestMessage Keyed(HttpRequestMessage request, string? idempotencyKey)

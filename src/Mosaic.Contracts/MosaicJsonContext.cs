@@ -37,6 +37,7 @@ namespace Mosaic.Contracts;
 [JsonSerializable(typeof(BackupManifest))]
 [JsonSerializable(typeof(NodeSignalsResponse))]
 [JsonSerializable(typeof(DashboardResponse))]
+[JsonSerializable(typeof(AdviceResponse))]
 public sealed partial class MosaicJsonContext : JsonSerializerContext;
 
 /// <summary>The JSON settings of the API, shared by server and client.</summary>

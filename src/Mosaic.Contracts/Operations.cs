@@ -31,3 +31,24 @@ public sealed record DashboardResponse(
     string Node, string Role, DateTimeOffset SampledAt, int LiveNodes, int ShardCount, double ShardImbalance,
     List<DashboardNodeResponse> Nodes, List<DashboardCollectionResponse> Collections,
     SignalSummaryResponse Recent, SignalSummaryResponse LastMinute, List<SignalSummaryResponse> Series);
+
+/// <summary>GET /advice: what the cluster should look like, per role and per shard, each with its reason in numbers.</summary>
+/// <param name="WindowSeconds">How much signal history the advice read.</param>
+/// <param name="Embedded">True for a one-process embedded server (scaling it means moving to a cluster).</param>
+/// <param name="Signals">The cluster's searches over the window.</param>
+public sealed record AdviceResponse(
+    DateTimeOffset At, double WindowSeconds, bool Embedded, List<RoleAdviceResponse> Roles, List<RecommendationResponse> Recommendations, SignalSummaryResponse Signals);
+
+/// <summary>One role's replica recommendation by the HPA algorithm.</summary>
+/// <param name="Raw">ceil(current × value ÷ target) of the metric asking for most (before stabilization and rate policies).</param>
+/// <param name="Desired">The recommendation (also exported as <c>mosaic_desired_replicas{role}</c>).</param>
+public sealed record RoleAdviceResponse(string Role, int Current, int Raw, int Stabilized, int Desired, string Reason, List<MetricAdviceResponse> Metrics);
+
+/// <summary>One scaling metric of a role: its value (averaged per replica) against its target.</summary>
+public sealed record MetricAdviceResponse(string Name, double Value, double Target, double Ratio);
+
+/// <summary>One thing to do.</summary>
+/// <param name="Action">add_coordinators | remove_coordinators | add_workers | remove_workers | split_shard | add_replica |
+/// investigate_errors | investigate_partial | rebalance | none.</param>
+/// <param name="Count">How many nodes to add or remove, for the scaling actions.</param>
+public sealed record RecommendationResponse(string Action, string Reason, string? Collection = null, int? Shard = null, string? Node = null, int? Count = null);

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using Mosaic.Contracts;
 using Mosaic.Coordinator;
 using Mosaic.Coordinator.Caching;
+using Mosaic.Hosting.Advice;
 using Mosaic.Hosting.Endpoints;
 using Mosaic.Hosting.Http;
 using Mosaic.Hosting.Observability;
@@ -188,6 +189,7 @@ public static partial class MosaicApp
         app.MapSearch();
         app.MapOperations();
         app.MapDashboard();
+        app.MapAdvice();
         app.MapEmbeddings();
         app.MapClusterAdmin();
         app.MapBackups();

@@ -55,6 +55,9 @@ public sealed partial class ClusterSampler : BackgroundService
         metrics.AddImbalanceSource(() => Latest?.Imbalances() ?? []);
     }
 
+    /// <summary>Raised after every sample, on the sampling thread (the advisor evaluates on it).</summary>
+    public event Action<ClusterSample>? Sampled;
+
     /// <summary>The latest sample, or null before the first one finished.</summary>
     public ClusterSample? Latest => Volatile.Read(ref _latest);
 
@@ -97,6 +100,7 @@ public sealed partial class ClusterSampler : BackgroundService
             }
 
             Volatile.Write(ref _latest, sample);
+            Sampled?.Invoke(sample);
             return sample;
         }
         finally

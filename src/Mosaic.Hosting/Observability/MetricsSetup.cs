@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Mosaic.Core.Observability;
 using Mosaic.Core.Placement;
+using Mosaic.Hosting.Advice;
 using Mosaic.Hosting.Cluster;
 using Mosaic.Worker.Node;
 using OpenTelemetry.Metrics;
@@ -47,18 +48,21 @@ public static class MetricsSetup
         return services;
     }
 
-    /// <summary>The signal recorder everywhere; on API nodes also the cluster sampler behind the dashboard and advice.</summary>
+    /// <summary>The signal recorder everywhere; on API nodes also the cluster sampler behind the dashboard and the advisor.</summary>
     /// <param name="selfAddress">This node's advertised address (what the store lists it under).</param>
     public static IServiceCollection AddMosaicObservability(this IServiceCollection services, IConfiguration configuration, string nodeId, NodeRole role, string selfAddress)
     {
         var options = configuration.GetSection("Mosaic:Observability").Get<ObservabilityOptions>() ?? new ObservabilityOptions();
-        var errors = options.Validate().ToList();
+        var advice = configuration.GetSection("Mosaic:Advice").Get<AdviceOptions>() ?? new AdviceOptions();
+        // Both records at once, so a bad start names every problem.
+        var errors = options.Validate().Concat(advice.Validate()).ToList();
         if (errors.Count > 0)
         {
             throw new OptionsValidationException("Mosaic:Observability", typeof(ObservabilityOptions), errors);
         }
 
         services.AddSingleton(Options.Create(options));
+        services.AddSingleton(Options.Create(advice));
         services.TryAddSingleton(sp => new SignalRecorder(sp.GetRequiredService<MosaicMetrics>(), sp.GetRequiredService<TimeProvider>()));
         if (role.ServesApi())
         {
@@ -67,6 +71,13 @@ public static class MetricsSetup
                 sp.GetRequiredService<IOptions<ObservabilityOptions>>(), nodeId, selfAddress, sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<ClusterSampler>>()));
             services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ClusterSampler>());
+            services.TryAddSingleton(sp =>
+            {
+                var advisor = new Advisor(sp.GetRequiredService<IOptions<AdviceOptions>>(), sp.GetRequiredService<MosaicMetrics>(), sp.GetRequiredService<TimeProvider>());
+                var sampler = sp.GetRequiredService<ClusterSampler>();
+                sampler.Sampled += _ => advisor.Evaluate(sampler.History(advice.Window));
+                return advisor;
+            });
         }
 
         return services;

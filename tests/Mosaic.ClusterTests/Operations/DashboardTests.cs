@@ -60,6 +60,8 @@ public sealed partial class DashboardTests(ClusterPostgres postgres, ITestOutput
             var rows = NodeRow().Matches(Section(dom, "nodes"));
             Assert.Equal(4, rows.Count);
             Assert.Equal(Shards, NodeRow().Matches(Section(dom, "shards")).Count);
+            // The advice panel (from /advice) names both roles with their current and desired counts.
+            Assert.Matches("coordinators: 2 → [0-9]+, workers: 2 → [0-9]+", dom);
 
             string artifacts = Path.Combine(AppContext.BaseDirectory, "artifacts");
             Directory.CreateDirectory(artifacts);
