@@ -32,6 +32,10 @@ public sealed record PlacementOptions
     /// than routers take to see the change, so no query reaches a replica that is gone.</summary>
     public TimeSpan DrainGrace { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>How long a replica may stay Failed (its node restarts it with backoff meanwhile) before a replacement is
+    /// built on another node; the failed one is removed once the replacement serves.</summary>
+    public TimeSpan ReplaceFailedAfter { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How much one search per second on a shard weighs, in bytes held: each replica carries its share of its
     /// shard's load (weight = bytes + shard searches/s ÷ replicas × this), so how coordinators pick among replicas does
     /// not move them.</summary>
@@ -72,9 +76,9 @@ public sealed record PlacementOptions
             yield return "Mosaic:Placement:MaxConcurrentMoves must be at least 1";
         }
 
-        if (MoveCooldown < TimeSpan.Zero || RebalanceAfter < TimeSpan.Zero || DrainGrace < TimeSpan.Zero || QueryLoadBytes < 0 || SplitAtDocs < 0 || SplitAtBytes < 0)
+        if (MoveCooldown < TimeSpan.Zero || RebalanceAfter < TimeSpan.Zero || DrainGrace < TimeSpan.Zero || ReplaceFailedAfter < TimeSpan.Zero || QueryLoadBytes < 0 || SplitAtDocs < 0 || SplitAtBytes < 0)
         {
-            yield return "Mosaic:Placement: MoveCooldown, RebalanceAfter, DrainGrace, QueryLoadBytes, SplitAtDocs and SplitAtBytes must not be negative";
+            yield return "Mosaic:Placement: MoveCooldown, RebalanceAfter, DrainGrace, ReplaceFailedAfter, QueryLoadBytes, SplitAtDocs and SplitAtBytes must not be negative";
         }
     }
 }

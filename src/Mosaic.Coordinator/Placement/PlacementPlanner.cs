@@ -10,8 +10,9 @@ namespace Mosaic.Coordinator.Placement;
 /// <para>Every round, in order:</para>
 /// <list type="number">
 /// <item>Replicas of dead nodes, dropped collections and retired shards are removed.</item>
-/// <item>Every held shard gets R replicas on live, undrained workers (the lightest first). Replicas on drained nodes do
-/// not count, so a drain starts by building their replacements.</item>
+/// <item>Every held shard gets R replicas on live, undrained workers (the lightest first). Replicas on drained nodes,
+/// and replicas Failed for longer than <see cref="PlacementOptions.ReplaceFailedAfter"/>, do not count, so a drain (or a
+/// replica that keeps failing) starts by building their replacements.</item>
 /// <item>A shard with more replicas than it needs, once R of them serve on undrained nodes, drains the extra ones
 /// (drained nodes first, then the source of a move); a draining replica is removed after <see cref="PlacementOptions.DrainGrace"/>.
 /// So a move never lowers availability: the new replica serves before the old one stops taking queries.</item>
@@ -26,6 +27,7 @@ namespace Mosaic.Coordinator.Placement;
 public sealed class PlacementPlanner(PlacementOptions options)
 {
     private readonly Dictionary<(long, int, string), TimeSpan> _drainingSince = [];
+    private readonly Dictionary<(long, int, string), TimeSpan> _failedSince = [];
     private readonly Dictionary<(long, int), string> _moveSources = [];
     private TimeSpan? _lastMove;
     private TimeSpan? _imbalancedSince;
@@ -167,7 +169,9 @@ public sealed class PlacementPlanner(PlacementOptions options)
         }
 
         var active = replicas.Where(a => a.State != ReplicaState.Draining).ToList();
-        var onEligible = active.Where(a => eligible.Contains(a.NodeId)).ToList();
+        // A replica Failed for longer than ReplaceFailedAfter (its node's restarts keep failing) counts like one on a
+        // drained node: a replacement builds elsewhere, and the failed one is the first to go once it serves.
+        var onEligible = active.Where(a => eligible.Contains(a.NodeId) && !FailedTooLong(a, now)).ToList();
         var holders = active.Select(a => a.NodeId).ToHashSet(StringComparer.Ordinal);
         for (int missing = wanted - onEligible.Count; missing > 0; missing--)
         {
@@ -322,5 +326,27 @@ public sealed class PlacementPlanner(PlacementOptions options)
         {
             _drainingSince.Remove(key);
         }
+
+        var failed = assignments.Where(a => a.State == ReplicaState.Failed).Select(a => (a.CollectionId, a.Shard, a.NodeId)).ToHashSet();
+        foreach (var key in _failedSince.Keys.Where(k => !failed.Contains(k)).ToList())
+        {
+            _failedSince.Remove(key); // recovered or removed
+        }
+    }
+
+    private bool FailedTooLong(ReplicaAssignment a, TimeSpan now)
+    {
+        if (a.State != ReplicaState.Failed)
+        {
+            return false;
+        }
+
+        var key = (a.CollectionId, a.Shard, a.NodeId);
+        if (!_failedSince.TryGetValue(key, out var since))
+        {
+            _failedSince[key] = since = now;
+        }
+
+        return now - since >= options.ReplaceFailedAfter;
     }
 }

@@ -68,6 +68,38 @@ public sealed class PlacementPlannerTests
         Assert.Equal([1, 2], sim.Map.Serving.Select(s => s.Id));
     }
 
+    [Fact]
+    public void A_replica_that_stays_failed_is_rebuilt_on_another_node_and_then_removed()
+    {
+        var sim = new Simulation(ShardMap.Even(2), replicas: 1, "w1", "w2");
+        sim.RunUntilQuiet();
+        var broken = sim.Assignments.Single(a => a.Shard == 0);
+        sim.Fail(0, broken.NodeId);
+
+        // Its node keeps restarting it (with backoff) for a while: nothing moves before ReplaceFailedAfter.
+        sim.RunFor(Options.ReplaceFailedAfter - TimeSpan.FromSeconds(2));
+        Assert.Equal([broken.NodeId], sim.Assignments.Where(a => a.Shard == 0).Select(a => a.NodeId));
+
+        sim.RunUntilQuiet();
+        var now = sim.Assignments.Where(a => a.Shard == 0).ToList();
+        Assert.Single(now);
+        Assert.NotEqual(broken.NodeId, now[0].NodeId);
+        Assert.Equal(ReplicaState.Serving, now[0].State);
+    }
+
+    [Fact]
+    public void A_failed_replica_that_recovers_before_the_deadline_stays_where_it_is()
+    {
+        var sim = new Simulation(ShardMap.Even(2), replicas: 1, "w1", "w2");
+        sim.RunUntilQuiet();
+        var broken = sim.Assignments.Single(a => a.Shard == 0);
+        sim.Fail(0, broken.NodeId);
+        sim.RunFor(Options.ReplaceFailedAfter / 2);
+        sim.Recover(0, broken.NodeId);
+        sim.RunFor(Options.ReplaceFailedAfter);
+        Assert.Equal([broken.NodeId], sim.Assignments.Where(a => a.Shard == 0).Select(a => a.NodeId));
+    }
+
     /// <summary>A store plus workers that build any assigned replica by the next round.</summary>
     private sealed class Simulation
     {
@@ -96,6 +128,25 @@ public sealed class PlacementPlannerTests
         public int Held(string node) => Assignments.Count(a => a.NodeId == node);
 
         public void AddWorker(string id) => _nodes.Add(Worker(id));
+
+        /// <summary>The node reports the replica Failed (its restarts keep failing) until <see cref="Recover"/>.</summary>
+        public void Fail(int shard, string node) => SetState(shard, node, ReplicaState.Failed);
+
+        public void Recover(int shard, string node) => SetState(shard, node, ReplicaState.Serving);
+
+        public void RunFor(TimeSpan time)
+        {
+            for (var end = _now + time; _now < end;)
+            {
+                Round();
+            }
+        }
+
+        private void SetState(int shard, string node, ReplicaState state)
+        {
+            int at = Assignments.FindIndex(a => a.Shard == shard && a.NodeId == node);
+            Assignments[at] = Assignments[at] with { State = state };
+        }
 
         public void SetDrained(string id, bool drained)
         {
