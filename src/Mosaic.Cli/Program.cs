@@ -13,6 +13,7 @@ var root = new RootCommand("Mosaic: hybrid vector + keyword search, embedded or 
     StatusVerb.Create(),
     KeysVerb.Create(),
     AdviseVerb.Create(),
+    PlanVerb.Create(),
     BackupVerb.Create(),
     RestoreVerb.Create(),
     MigrateVerb.Create(),
