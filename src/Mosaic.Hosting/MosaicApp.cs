@@ -148,16 +148,17 @@ public static partial class MosaicApp
             app.MapGrpcService<ShardGrpcService>();
         }
 
-        if (!mosaic.Role.ServesApi())
-        {
-            app.MapGet("/health", () => "ok");
-            return app;
-        }
-
+        // An embedder answers /v1/embeddings and its own /health, /ready and /cluster; a worker only /health (and gRPC).
         if (mosaic.Role == NodeRole.Embedder)
         {
             app.UseApiErrors();
             app.MapEmbedderNode();
+            return app;
+        }
+
+        if (!mosaic.Role.ServesApi())
+        {
+            app.MapGet("/health", () => "ok");
             return app;
         }
 
