@@ -38,12 +38,14 @@ public sealed partial class DashboardTests(ClusterPostgres postgres, ITestOutput
                 async () =>
                 {
                     data = (await http.GetAsync("dashboard/data")).Object;
+                    // Document counts come from the replicas' reports, which trail the load by a report interval.
                     return (double)data["recent"]!["qps"]! > 0
+                        && data["collections"]!.AsArray().Count > 0 && (long)data["collections"]![0]!["documents"]! == docs.Count
                         && data["nodes"]!.AsArray().Count(n => n!["cpu_utilization"] is not null) == 4
                         && data["nodes"]!.AsArray().Where(n => (string)n!["role"]! == "coordinator").All(n => (double)n!["requests_per_second"]! > 0);
                 },
                 TimeSpan.FromSeconds(60),
-                "dashboard data with a search rate, every node's CPU, and requests on both coordinators");
+                "dashboard data with a search rate, every document counted, every node's CPU, and requests on both coordinators");
             cluster.Log($"dashboard data: {data!.ToJsonString()[..Math.Min(600, data.ToJsonString().Length)]}");
             Assert.Equal(4, (int)data["live_nodes"]!);
             Assert.Equal(Shards, (int)data["shard_count"]!);
