@@ -81,6 +81,7 @@ public static class MosaicServices
         services.TryAddSingleton<ReplicaSelector>();
         services.TryAddSingleton<ShardLatencyTracker>();
         services.TryAddSingleton<WritePath>();
+        services.TryAddSingleton<KnownSlotHeads>();
         services.TryAddSingleton<ReadPath>();
         services.TryAddSingleton<CollectionVersions>();
         services.TryAddSingleton<CachedReadPath>();

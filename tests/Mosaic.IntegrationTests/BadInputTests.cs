@@ -128,6 +128,24 @@ public sealed class BadInputTests(SmallLimitsServerFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task ConsistencyToken_AheadOfTheStore_IsRejected_AndItsOwnTokenStillWorks()
+    {
+        var c = await SeededCollectionAsync();
+        string real = await _http.UpsertAsync(c, "ahead", Doc("ahead of the store", [1, 0, 1, 0]));
+        Assert.True(Mosaic.Core.Consistency.ConsistencyToken.TryParse(real, out var token));
+        // The same collection and slots, one write further than the store has gone: no write ever issued it.
+        var forged = new Mosaic.Core.Consistency.ConsistencyToken(token!.CollectionId, token.SlotSeqs.ToDictionary(p => p.Key, p => p.Value + 1)).Encode();
+
+        var r = await _http.PostAsync(Search(c), new JsonObject { ["mode"] = "keyword", ["query"] = "ahead", ["consistency"] = new JsonObject { ["after"] = forged } });
+        r.AssertError(HttpStatusCode.BadRequest, "consistency", "token", "after", "ahead");
+        Assert.Equal("invalid_token", r.Object["error"]!.GetValue<string>());
+
+        var ok = await _http.SearchAsync(c, new JsonObject { ["mode"] = "keyword", ["query"] = "ahead", ["consistency"] = new JsonObject { ["after"] = real } });
+        Assert.Equal(["ahead"], MosaicHttp.HitIds(ok));
+        await AssertIntactAsync(c, expectedCount: 6);
+    }
+
+    [Fact]
     public async Task ConsistencyToken_OfADroppedCollection_IsRejected_EvenWhenTheNameIsReused()
     {
         var c = await SeededCollectionAsync();

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using Mosaic.Coordinator.Reads;
 using Mosaic.Core.Changes;
 using Mosaic.Core.Seams;
 using Mosaic.Core.Slots;
@@ -20,7 +21,7 @@ namespace Mosaic.Coordinator.Caching;
 /// write exists, and forces a fresh read.
 /// </para>
 /// </remarks>
-public sealed class CollectionVersions(IChangeLog log, ChangeSignal signal, IOptions<ResultCacheOptions> options, TimeProvider time)
+public sealed class CollectionVersions(IChangeLog log, KnownSlotHeads known, ChangeSignal signal, IOptions<ResultCacheOptions> options, TimeProvider time)
 {
     private readonly ConcurrentDictionary<long, Entry> _entries = new();
     private readonly TimeSpan _maxAge = options.Value.VersionMaxAge;
@@ -65,6 +66,7 @@ public sealed class CollectionVersions(IChangeLog log, ChangeSignal signal, IOpt
         // Not tied to one caller's cancellation: other searches may be waiting on the same read.
         await Task.Yield();
         var heads = await log.GetSlotHeadsAsync(collectionId, new SlotRange(0, SlotHasher.SlotCount), CancellationToken.None).ConfigureAwait(false);
+        known.Learn(collectionId, heads); // the read path checks tokens against these without a read of its own
         return CollectionVersion.From(collectionId, heads);
     }
 

@@ -15,7 +15,7 @@ namespace Mosaic.Coordinator.Reads;
 /// Every shard call starts before any is awaited and has its own deadline. A shard whose replicas all fail is reported
 /// in the answer (partial, coverage, failures) instead of failing the whole search.
 /// </remarks>
-public sealed partial class ReadPath(IChangeLog log, IShardRouter router, ReplicaSelector selector, ShardLatencyTracker latencies, IOptions<CoordinatorOptions> options, TimeProvider time, MosaicMetrics metrics, IEmbedder? embedder = null)
+public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, ReplicaSelector selector, ShardLatencyTracker latencies, IOptions<CoordinatorOptions> options, TimeProvider time, MosaicMetrics metrics, IEmbedder? embedder = null)
 {
     private readonly CoordinatorOptions _options = options.Value;
 
@@ -186,8 +186,9 @@ public sealed partial class ReadPath(IChangeLog log, IShardRouter router, Replic
                 throw new MosaicException(ErrorKind.InvalidArgument, "invalid_token", $"consistency.after: the token belongs to another collection, or to an earlier '{spec.Name}' that was dropped");
             }
 
-            var heads = await log.GetSlotHeadsAsync(info.Id, new SlotRange(0, SlotHasher.SlotCount), ct).ConfigureAwait(false);
-            if (token.SlotSeqs.Any(p => p.Value > heads.GetValueOrDefault(p.Key)))
+            // Known heads settle almost every token without the store; one ahead of them costs one shared store read.
+            // With the store unreachable the token goes unchecked to the shards, whose bounded wait is the real guard.
+            if (await heads.CheckAsync(info.Id, token.SlotSeqs, timeout, ct).ConfigureAwait(false) == TokenCheck.Ahead)
             {
                 throw new MosaicException(ErrorKind.InvalidArgument, "invalid_token", "consistency.after: the token is ahead of the store (forged, or from another store)");
             }

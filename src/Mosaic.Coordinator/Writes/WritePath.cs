@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Mosaic.Core.Collections;
 using Mosaic.Core.Errors;
 using Mosaic.Core.Seams;
+using Mosaic.Coordinator.Reads;
 
 namespace Mosaic.Coordinator.Writes;
 
@@ -11,7 +12,7 @@ namespace Mosaic.Coordinator.Writes;
 /// documents without a vector get one from their text here, before the transaction: the vector is stored once, replicas
 /// never embed, and an embedder failure writes nothing.
 /// </remarks>
-public sealed class WritePath(ICollectionCatalog catalog, IDocumentStore store, IOptions<CoordinatorOptions> options, IEmbedder? embedder = null)
+public sealed class WritePath(ICollectionCatalog catalog, IDocumentStore store, KnownSlotHeads heads, IOptions<CoordinatorOptions> options, IEmbedder? embedder = null)
 {
     private readonly CoordinatorOptions _options = options.Value;
 
@@ -51,7 +52,14 @@ public sealed class WritePath(ICollectionCatalog catalog, IDocumentStore store, 
             writes = await EmbedTextsAsync(model, writes, ct).ConfigureAwait(false);
         }
 
-        return await store.WriteAsync(collection, writes, idempotencyKey, renderAnswer, ct).ConfigureAwait(false);
+        var written = await store.WriteAsync(collection, writes, idempotencyKey, renderAnswer, ct).ConfigureAwait(false);
+        if (written.Result is { } result)
+        {
+            // The store has reached the seqs of the token it just issued: searches carrying it need no store read here.
+            heads.Learn(collection.Id, result.Token.SlotSeqs);
+        }
+
+        return written;
     }
 
     /// <summary>The writes with a vector computed from the text of every document that came without one (one embed call).</summary>

@@ -224,7 +224,7 @@ public sealed class ReadPathTests
         var spec = new CollectionSpec("c", 2, VectorMetric.Cosine, routes.Count, 2, new Dictionary<string, FieldType>(), HnswSettings.Default);
         var info = new CollectionInfo(7, spec, ShardMap.Even(routes.Count));
         var options = Options.Create(new CoordinatorOptions { HedgeDelay = hedgeDelay });
-        return new ReadPath(new NoChanges(), new FixedRoutes(info, routes), new ReplicaSelector(), new ShardLatencyTracker(), options, _time, TestMeters.NewMetrics());
+        return new ReadPath(new KnownSlotHeads(new NoChanges(), _time, Microsoft.Extensions.Logging.Abstractions.NullLogger<KnownSlotHeads>.Instance), new FixedRoutes(info, routes), new ReplicaSelector(), new ShardLatencyTracker(), options, _time, TestMeters.NewMetrics());
     }
 
     /// <summary>A replica whose answer the test decides: given up front, or completed/failed later.</summary>

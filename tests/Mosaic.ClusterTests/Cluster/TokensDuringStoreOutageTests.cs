@@ -1,0 +1,52 @@
+using Mosaic.Testing;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Mosaic.ClusterTests.Cluster;
+
+/// <summary>
+/// Consistency tokens are checked without the store: with PostgreSQL stopped, searches carrying tokens this coordinator
+/// issued still answer complete (the workers hold the data and wait for the token themselves). A coordinator that read
+/// the slot heads per search would fail every one of them.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class TokensDuringStoreOutageTests(ClusterPostgres postgres, ITestOutputHelper output)
+{
+    private const string C = "tokens_outage";
+
+    [Fact]
+    public Task Searches_with_issued_tokens_answer_complete_while_the_store_is_down() =>
+        ClusterHarness.RunAsync(postgres, output, new ClusterSpec { Workers = 2, Coordinators = 1 }, async (cluster, seed) =>
+        {
+            var http = cluster.Http();
+            var vectors = new ClusteredVectors(seed, ClusterDocs.Dimension, clusters: 4);
+            var docs = ClusterDocs.Make(vectors, "tok", 30);
+            string bulkToken = await ClusterDocs.CreateAndLoadAsync(http, C, ClusterDocs.Collection(shards: 4, replicas: 1), docs);
+            var last = docs[^1];
+            string putToken = await http.UpsertAsync(C, last.Id, last.Body());
+            await cluster.WaitSettledAsync(C, replicas: 1, TimeSpan.FromSeconds(60));
+            var all = docs.Select(d => d.Id).ToHashSet();
+
+            cluster.Log("stopping PostgreSQL");
+            await postgres.Server.StopAsync();
+            try
+            {
+                // Every search differs (its own word), so no cached answer stands in for the read path.
+                foreach (var (d, i) in docs.Select((d, i) => (d, i)))
+                {
+                    string token = i % 2 == 0 ? bulkToken : putToken;
+                    var answer = await http.SearchAsync(C, ClusterDocs.Keyword(d.Word, token, timeoutMs: 20_000));
+                    Assert.Equal([d.Id], MosaicHttp.HitIds(answer));
+                    Assert.False(answer["partial"]!.GetValue<bool>(), answer.ToJsonString());
+                }
+
+                string? incomplete = await ClusterDocs.IncompletenessAsync(http, C, ClusterDocs.KeywordAll(topK: 100, timeoutMs: 20_000, allowPartial: false, token: putToken), all);
+                Assert.True(incomplete is null, incomplete);
+            }
+            finally
+            {
+                await postgres.Server.StartAgainAsync();
+                cluster.Log("PostgreSQL started again");
+            }
+        });
+}
