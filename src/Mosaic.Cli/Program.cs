@@ -14,6 +14,7 @@ var root = new RootCommand("Mosaic: hybrid vector + keyword search, embedded or 
     KeysVerb.Create(),
     AdviseVerb.Create(),
     PlanVerb.Create(),
+    BenchVerb.Create(),
     BackupVerb.Create(),
     RestoreVerb.Create(),
     MigrateVerb.Create(),

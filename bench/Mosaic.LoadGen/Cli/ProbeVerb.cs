@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Mosaic.Contracts;
-using Mosaic.LoadGen.Load;
+using Mosaic.Load;
 using Mosaic.LoadGen.Probe;
 using Mosaic.LoadGen.Results;
 
@@ -38,7 +38,7 @@ internal static class ProbeVerb
             QueryLine? line;
             try
             {
-                http = LoopbackTarget.CreateClient(LoopbackTarget.Require(result.GetValue(url)!), 2);
+                http = LoadTarget.CreateClient(LoadTarget.RequireLoopback(result.GetValue(url)!), 2);
                 line = QuerySet.Load(result.GetValue(queries)!).FirstOrDefault(q => q.Vector is not null);
             }
             catch (Exception ex) when (ex is ArgumentException or IOException or InvalidDataException)

@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Mosaic.Load;
+using Mosaic.Load.Results;
 using Mosaic.LoadGen.Load;
-using Mosaic.LoadGen.Results;
 using Spectre.Console;
 
 namespace Mosaic.LoadGen.Cli;
@@ -10,8 +11,6 @@ namespace Mosaic.LoadGen.Cli;
 /// <summary>`run`: one closed-loop or open-loop search load against a collection; prints a table and writes JSON.</summary>
 internal static class RunVerb
 {
-    private static readonly string[] Modes = ["vector", "keyword", "hybrid"];
-
     public static Command Create()
     {
         var url = new Option<string>("--url") { Description = "server, http://127.0.0.1:PORT only", Required = true };
@@ -64,17 +63,19 @@ internal static class RunVerb
                     : includeText == "none" ? []
                     : includeText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                 settings = new LoadSettings(
-                    LoopbackTarget.Require(result.GetValue(url)!),
+                    LoadTarget.RequireLoopback(result.GetValue(url)!),
                     result.GetValue(collection)!,
                     result.GetValue(queries)!,
                     m,
-                    loopKind,
-                    result.GetValue(clients),
-                    result.GetValue(rate),
-                    TimeSpan.FromSeconds(result.GetValue(warmup)),
-                    TimeSpan.FromSeconds(result.GetValue(duration)),
-                    result.GetValue(maxRequests),
-                    result.GetValue(maxInFlight),
+                    new LoadShape(
+                        loopKind,
+                        result.GetValue(clients),
+                        result.GetValue(rate),
+                        TimeSpan.FromSeconds(result.GetValue(warmup)),
+                        TimeSpan.FromSeconds(result.GetValue(duration)),
+                        result.GetValue(maxRequests),
+                        result.GetValue(maxInFlight),
+                        result.GetValue(serverPid)),
                     orderKind,
                     result.GetValue(seed),
                     result.GetValue(topK),
@@ -83,9 +84,8 @@ internal static class RunVerb
                     result.GetValue(efSearch),
                     TimeSpan.FromMilliseconds(result.GetValue(timeout)),
                     result.GetValue(label) ?? $"{m} {l}",
-                    result.GetValue(json),
-                    result.GetValue(serverPid));
-                error = Check(settings);
+                    result.GetValue(json));
+                error = LoadChecks.Problem(settings.Shape, settings.Mode, settings.TopK, settings.Timeout);
             }
             catch (ArgumentException ex)
             {
@@ -101,57 +101,6 @@ internal static class RunVerb
             return await RunAsync(settings, ct);
         });
         return command;
-    }
-
-    /// <summary>Every bound that keeps a run finite and local; null when the settings are fine.</summary>
-    private static string? Check(LoadSettings s)
-    {
-        if (!Modes.Contains(s.Mode))
-        {
-            return "--mode must be vector, keyword or hybrid";
-        }
-
-        if (s.Loop == LoopKind.Closed && s.Clients is < 1 or > 1024)
-        {
-            return "--clients must be within 1..1024";
-        }
-
-        if (s.Loop == LoopKind.Open && (!double.IsFinite(s.Rate) || s.Rate is <= 0 or > 100_000))
-        {
-            return "--rate must be within (0, 100000] for the open loop";
-        }
-
-        if (s.Duration <= TimeSpan.Zero || s.Duration > TimeSpan.FromHours(1))
-        {
-            return "--duration must be within (0, 3600] seconds";
-        }
-
-        if (s.Warmup < TimeSpan.Zero || s.Warmup > TimeSpan.FromMinutes(10))
-        {
-            return "--warmup must be within [0, 600] seconds";
-        }
-
-        if (s.MaxRequests is < 1 or > 100_000_000)
-        {
-            return "--max-requests must be within 1..100000000";
-        }
-
-        if (s.MaxInFlight is < 1 or > 10_000)
-        {
-            return "--max-in-flight must be within 1..10000";
-        }
-
-        if (s.TopK is < 1 or > 1000)
-        {
-            return "--top-k must be within 1..1000";
-        }
-
-        if (s.Timeout <= TimeSpan.Zero || s.Timeout > TimeSpan.FromMinutes(1))
-        {
-            return "--timeout-ms must be within 1..60000";
-        }
-
-        return null;
     }
 
     private static async Task<int> RunAsync(LoadSettings settings, CancellationToken ct)
@@ -176,54 +125,18 @@ internal static class RunVerb
             return 2;
         }
 
-        using var http = LoopbackTarget.CreateClient(settings.Url, settings.Connections);
+        using var http = LoadTarget.CreateClient(settings.Url, settings.Shape.Connections);
         var sender = new SearchSender(http, settings.Collection, settings.Timeout);
         var picker = new QueryPicker(bodies.Count, settings.Order, settings.Seed);
-        string started = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-        var measurement = settings.Loop == LoopKind.Closed
-            ? await new ClosedLoopRunner(sender, bodies, picker, settings).RunAsync(ct)
-            : await new OpenLoopRunner(sender, bodies, picker, settings).RunAsync(ct);
-
+        var started = DateTime.UtcNow;
+        var measurement = await LoadRunner.For(sender, bodies, picker, settings.Shape).RunAsync(ct);
         var m = measurement.Measured;
-        var run = new RunResult(
-            settings.Label,
-            settings.Mode,
-            settings.Loop == LoopKind.Closed ? "closed" : "open",
-            settings.Loop == LoopKind.Closed ? settings.Clients : settings.MaxInFlight,
-            settings.Loop == LoopKind.Open ? settings.Rate : null,
-            settings.Warmup.TotalSeconds,
-            settings.Duration.TotalSeconds,
-            settings.Url.ToString(),
-            settings.Collection,
-            settings.Queries.FullName,
-            bodies.Count,
-            globalFilter is not null || lines.Any(l => l.Filter is not null),
-            settings.Order == QueryOrder.RoundRobin ? "round-robin" : "random",
-            settings.Seed,
-            settings.TopK,
-            measurement.Warmup.Requests,
-            m.Requests,
-            m.Ok,
-            m.Empty,
-            m.Errors,
-            m.ErrorKinds,
-            Math.Round(measurement.MeasuredSeconds, 3),
-            Math.Round(m.Requests / Math.Max(measurement.MeasuredSeconds, 1e-9), 1),
-            m.Latency,
-            m.ServiceTime,
-            settings.Loop == LoopKind.Open ? m.DispatchLag : null,
-            measurement.Cpu.LoadGen,
-            measurement.Cpu.Server,
-            measurement.Cpu.ServerRunQueueWait,
-            measurement.Cpu.Others,
-            measurement.Cpu.Server is { } serverCpu && m.Requests > 0 ? Math.Round(serverCpu / 100 * measurement.MeasuredSeconds * 1000 / m.Requests, 3) : null,
-            measurement.LoadAverageAtEnd,
-            started,
-            Machine.Describe(),
-            m.Timeline);
+        var run = RunResult.From(
+            settings.Label, settings.Mode, settings.Shape, settings.Url.ToString(), settings.Collection, settings.Queries.FullName, bodies.Count,
+            globalFilter is not null || lines.Any(l => l.Filter is not null), settings.Order, settings.Seed, settings.TopK, measurement, started);
 
         AnsiConsole.Write(ResultTable.Build([run]));
-        if (settings.Loop == LoopKind.Open)
+        if (settings.Shape.Loop == LoopKind.Open)
         {
             AnsiConsole.MarkupLine(CultureInfo.InvariantCulture, "  service time (from actual send) p50 {0:0.00} ms, p99 {1:0.00} ms; dispatch lag p50 {2:0.000} ms, p99 {3:0.000} ms, max {4:0.0} ms",
                 m.ServiceTime.P50Ms, m.ServiceTime.P99Ms, m.DispatchLag.P50Ms, m.DispatchLag.P99Ms, m.DispatchLag.MaxMs);
@@ -237,7 +150,7 @@ internal static class RunVerb
         if (settings.Json is { } file)
         {
             file.Directory?.Create();
-            await File.WriteAllBytesAsync(file.FullName, JsonSerializer.SerializeToUtf8Bytes(run, LoadGenJson.Default.RunResult), ct);
+            await File.WriteAllBytesAsync(file.FullName, JsonSerializer.SerializeToUtf8Bytes(run, LoadJson.Default.RunResult), ct);
         }
 
         return m.Requests > 0 && m.Errors == 0 ? 0 : 1;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using Mosaic.LoadGen.Results;
+using Mosaic.Load.Results;
 using Mosaic.LoadGen.Summary;
 using Spectre.Console;
 

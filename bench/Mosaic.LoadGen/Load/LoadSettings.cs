@@ -1,3 +1,5 @@
+using Mosaic.Load;
+
 namespace Mosaic.LoadGen.Load;
 
 /// <summary>One load run, as given on the command line (already range-checked).</summary>
@@ -6,13 +8,7 @@ internal sealed record LoadSettings(
     string Collection,
     FileInfo Queries,
     string Mode,
-    LoopKind Loop,
-    int Clients,
-    double Rate,
-    TimeSpan Warmup,
-    TimeSpan Duration,
-    long MaxRequests,
-    int MaxInFlight,
+    LoadShape Shape,
     QueryOrder Order,
     int Seed,
     int TopK,
@@ -21,9 +17,4 @@ internal sealed record LoadSettings(
     int? EfSearch,
     TimeSpan Timeout,
     string Label,
-    FileInfo? Json,
-    int? ServerPid)
-{
-    /// <summary>Connections in the client pool: one per closed-loop client; the open loop may open one per request in flight.</summary>
-    public int Connections => Loop == LoopKind.Closed ? Clients : MaxInFlight;
-}
+    FileInfo? Json);

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Mosaic.LoadGen.Results;
+using Mosaic.Load.Results;
 using Spectre.Console;
 
 namespace Mosaic.LoadGen.Summary;
@@ -26,7 +26,7 @@ internal static class PipelineSummary
 
         foreach (var file in dir.GetFiles("load-*.json").OrderBy(f => f.LastWriteTimeUtc))
         {
-            var run = JsonSerializer.Deserialize(File.ReadAllBytes(file.FullName), LoadGenJson.Default.RunResult);
+            var run = JsonSerializer.Deserialize(File.ReadAllBytes(file.FullName), LoadJson.Default.RunResult);
             if (run is null)
             {
                 continue;

@@ -15,6 +15,7 @@ public sealed class DependencyDirectionTests
     [InlineData("Mosaic.Coordinator", new[] { "Mosaic.Core", "Mosaic.Contracts" })]
     [InlineData("Mosaic.Contracts", new string[0])]
     [InlineData("Mosaic.Gateway", new[] { "Mosaic.Core" })]
+    [InlineData("Mosaic.Load", new[] { "Mosaic.Contracts" })]
     public void Part_references_only_the_parts_below_it(string assembly, string[] allowed)
     {
         var references = Assembly.Load(assembly).GetReferencedAssemblies()

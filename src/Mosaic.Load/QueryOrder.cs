@@ -1,7 +1,7 @@
-namespace Mosaic.LoadGen.Load;
+namespace Mosaic.Load;
 
 /// <summary>Which query the n-th request sends.</summary>
-internal enum QueryOrder
+public enum QueryOrder
 {
     RoundRobin,
 

@@ -1,7 +1,7 @@
-namespace Mosaic.LoadGen.Load;
+namespace Mosaic.Load;
 
 /// <summary>The result of one search: its kind, and for failures a short stable reason ("http_503", "timeout", ...).</summary>
-internal readonly record struct Outcome(OutcomeKind Kind, string? Error = null)
+public readonly record struct Outcome(OutcomeKind Kind, string? Error = null)
 {
     public static Outcome Ok { get; } = new(OutcomeKind.Ok);
 

@@ -1,4 +1,4 @@
-namespace Mosaic.LoadGen.Load;
+namespace Mosaic.Load;
 
 /// <summary>CPU use over a window in percent of one core: the generator, the server, and every other process on the machine.</summary>
 /// <remarks>
@@ -6,4 +6,4 @@ namespace Mosaic.LoadGen.Load;
 /// taken by other processes and also the runtime's own spin-then-yield waits, so it is a hint, not a noise measure;
 /// Others is the direct one.
 /// </remarks>
-internal readonly record struct CpuUse(double LoadGen, double? Server, double? ServerRunQueueWait, double? Others);
+public readonly record struct CpuUse(double LoadGen, double? Server, double? ServerRunQueueWait, double? Others);

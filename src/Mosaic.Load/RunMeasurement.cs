@@ -1,7 +1,7 @@
-namespace Mosaic.LoadGen.Load;
+namespace Mosaic.Load;
 
 /// <summary>What a runner measured: both phases, the measured window's length and the CPU used in it.</summary>
-internal sealed record RunMeasurement(
+public sealed record RunMeasurement(
     PhaseSnapshot Warmup,
     PhaseSnapshot Measured,
     double MeasuredSeconds,

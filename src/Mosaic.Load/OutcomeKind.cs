@@ -1,7 +1,7 @@
-namespace Mosaic.LoadGen.Load;
+namespace Mosaic.Load;
 
 /// <summary>How one search ended.</summary>
-internal enum OutcomeKind
+public enum OutcomeKind
 {
     /// <summary>200 with at least one hit and every shard answering.</summary>
     Ok,

@@ -1,10 +1,10 @@
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 
-namespace Mosaic.LoadGen.Load;
+namespace Mosaic.Load;
 
 /// <summary>Sends one pre-serialized search and classifies the answer; never throws for a failed request.</summary>
-internal sealed class SearchSender(HttpClient http, string collection, TimeSpan timeout)
+public sealed class SearchSender(HttpClient http, string collection, TimeSpan timeout)
 {
     private readonly Uri _path = new($"collections/{Uri.EscapeDataString(collection)}/search", UriKind.Relative);
 

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace Mosaic.LoadGen.Load;
+namespace Mosaic.Load;
 
 /// <summary>CPU times of the generator and the server at one moment; two samples give each one's CPU use over the window.</summary>
-internal readonly record struct CpuSample(long Timestamp, TimeSpan Self, TimeSpan? Server, Dictionary<int, long>? ServerWait, TimeSpan? Machine)
+public readonly record struct CpuSample(long Timestamp, TimeSpan Self, TimeSpan? Server, Dictionary<int, long>? ServerWait, TimeSpan? Machine)
 {
     public static CpuSample Take(int? serverPid) => new(Stopwatch.GetTimestamp(), ProcessCpu.Self(), ProcessCpu.Of(serverPid), ProcessCpu.RunQueueWait(serverPid), ProcessCpu.MachineBusy());
 

@@ -1,6 +1,6 @@
-using Mosaic.LoadGen.Results;
+using Mosaic.Load.Results;
 
-namespace Mosaic.LoadGen.Load;
+namespace Mosaic.Load;
 
 /// <summary>What one phase (warm-up or measurement) saw: latency histograms and outcome counts, safe for concurrent use.</summary>
 /// <remarks>
@@ -9,7 +9,7 @@ namespace Mosaic.LoadGen.Load;
 /// can be told apart from the server's. Only answered requests (ok, empty, partial) enter the histograms.
 /// A per-second timeline (by completion time, from <c>origin</c>) shows stalls that percentiles only summarize.
 /// </remarks>
-internal sealed class PhaseRecorder(long origin)
+public sealed class PhaseRecorder(long origin)
 {
     private const int MaxTimelineSeconds = 3600;
     private readonly Lock _lock = new();

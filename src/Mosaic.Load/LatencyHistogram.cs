@@ -1,10 +1,10 @@
 using HdrHistogram;
-using Mosaic.LoadGen.Results;
+using Mosaic.Load.Results;
 
-namespace Mosaic.LoadGen.Load;
+namespace Mosaic.Load;
 
 /// <summary>An HdrHistogram of microseconds (1 µs to 60 s, 3 significant digits); not thread-safe, its owner locks.</summary>
-internal sealed class LatencyHistogram
+public sealed class LatencyHistogram
 {
     private const long HighestMicros = 60_000_000;
     private readonly LongHistogram _histogram = new(HighestMicros, 3);

@@ -1,7 +1,7 @@
-namespace Mosaic.LoadGen.Results;
+namespace Mosaic.Load.Results;
 
 /// <summary>"CPU model (N cores)" of this machine, for every result file.</summary>
-internal static class Machine
+public static class Machine
 {
     public static string Describe()
     {

@@ -1,9 +1,9 @@
-using Mosaic.LoadGen.Results;
+using Mosaic.Load.Results;
 
-namespace Mosaic.LoadGen.Load;
+namespace Mosaic.Load;
 
 /// <summary>A phase's counts and latency summaries at one moment.</summary>
-internal sealed record PhaseSnapshot(
+public sealed record PhaseSnapshot(
     long Requests,
     long Ok,
     long Empty,

@@ -1,7 +1,7 @@
-namespace Mosaic.LoadGen.Load;
+namespace Mosaic.Load;
 
 /// <summary>Maps a request number to a query index, round-robin or by a seeded hash (deterministic under any interleaving).</summary>
-internal sealed class QueryPicker(int count, QueryOrder order, int seed)
+public sealed class QueryPicker(int count, QueryOrder order, int seed)
 {
     private readonly ulong _seed = (ulong)seed * 0x9E3779B97F4A7C15UL;
 

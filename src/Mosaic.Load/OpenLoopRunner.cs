@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Mosaic.LoadGen.Load;
+namespace Mosaic.Load;
 
 /// <summary>Searches at a constant rate on a fixed timeline; latency is measured from each request's scheduled time (wrk2-style).</summary>
 /// <remarks>
@@ -10,22 +10,19 @@ namespace Mosaic.LoadGen.Load;
 /// outstanding: past that the dispatcher blocks, and the requests it delays are still timed from their due time.
 /// The run is bounded by R × (warm-up + duration) requests and by MaxRequests.
 /// </remarks>
-internal sealed class OpenLoopRunner(SearchSender sender, RequestBodies bodies, QueryPicker picker, LoadSettings settings)
+public sealed class OpenLoopRunner(SearchSender sender, RequestBodies bodies, QueryPicker picker, LoadShape shape)
+    : LoadRunner(sender, bodies, picker, shape)
 {
-    private PhaseRecorder _warmup = null!;
-    private PhaseRecorder _measured = null!;
-
-    public async Task<RunMeasurement> RunAsync(CancellationToken ct)
+    public override async Task<RunMeasurement> RunAsync(CancellationToken ct)
     {
-        double total = settings.Rate * (settings.Warmup + settings.Duration).TotalSeconds;
-        long count = Math.Min(settings.MaxRequests, (long)Math.Ceiling(total));
-        double interval = Stopwatch.Frequency / settings.Rate;
-        using var inFlight = new SemaphoreSlim(settings.MaxInFlight, settings.MaxInFlight);
+        double total = Shape.Rate * (Shape.Warmup + Shape.Duration).TotalSeconds;
+        long count = Math.Min(Shape.MaxRequests, (long)Math.Ceiling(total));
+        double interval = Stopwatch.Frequency / Shape.Rate;
+        using var inFlight = new SemaphoreSlim(Shape.MaxInFlight, Shape.MaxInFlight);
         var requests = new List<Task>((int)Math.Min(count, 1 << 20));
         long start = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 100);
-        long measureFrom = start + (long)(settings.Warmup.TotalSeconds * Stopwatch.Frequency);
-        _warmup = new PhaseRecorder(start);
-        _measured = new PhaseRecorder(measureFrom);
+        long measureFrom = start + (long)(Shape.Warmup.TotalSeconds * Stopwatch.Frequency);
+        Begin(start, measureFrom);
         CpuSample cpuFrom = default;
         bool cpuTaken = false;
 
@@ -40,13 +37,13 @@ internal sealed class OpenLoopRunner(SearchSender sender, RequestBodies bodies, 
                     PreciseSleep.Until(due);
                     if (!cpuTaken && due >= measureFrom)
                     {
-                        cpuFrom = CpuSample.Take(settings.ServerPid);
+                        cpuFrom = CpuSample.Take(Shape.ServerPid);
                         cpuTaken = true;
                     }
 
                     inFlight.Wait(ct);
                     long sequence = i;
-                    requests.Add(Task.Run(() => OneAsync(sequence, due, measureFrom, inFlight, ct), CancellationToken.None));
+                    requests.Add(Task.Run(() => OneAsync(sequence, due, inFlight, ct), CancellationToken.None));
                 }
 
                 dispatched.SetResult();
@@ -68,21 +65,17 @@ internal sealed class OpenLoopRunner(SearchSender sender, RequestBodies bodies, 
         await dispatched.Task.ConfigureAwait(false);
         await Task.WhenAll(requests).ConfigureAwait(false);
 
-        var cpuEnd = CpuSample.Take(settings.ServerPid);
-        var cpu = cpuTaken ? cpuEnd.Since(cpuFrom) : default;
-        long last = Math.Max(_measured.LastCompletion, measureFrom + 1);
-        double seconds = Stopwatch.GetElapsedTime(measureFrom, last).TotalSeconds;
-        return new RunMeasurement(_warmup.Snapshot(), _measured.Snapshot(), seconds, cpu, ProcessCpu.LoadAverage());
+        var cpuEnd = CpuSample.Take(Shape.ServerPid);
+        return Finish(cpuTaken ? cpuEnd.Since(cpuFrom) : default);
     }
 
-    private async Task OneAsync(long sequence, long due, long measureFrom, SemaphoreSlim inFlight, CancellationToken ct)
+    private async Task OneAsync(long sequence, long due, SemaphoreSlim inFlight, CancellationToken ct)
     {
         try
         {
             long sent = Stopwatch.GetTimestamp();
-            var outcome = await sender.SendAsync(bodies[picker.Pick(sequence)], ct).ConfigureAwait(false);
-            long done = Stopwatch.GetTimestamp();
-            (due < measureFrom ? _warmup : _measured).Record(outcome, due, sent, done);
+            var outcome = await Sender.SendAsync(Bodies[Picker.Pick(sequence)], ct).ConfigureAwait(false);
+            Record(outcome, due, sent, Stopwatch.GetTimestamp());
         }
         finally
         {

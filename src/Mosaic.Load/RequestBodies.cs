@@ -1,10 +1,10 @@
 using System.Text.Json;
 using Mosaic.Contracts;
 
-namespace Mosaic.LoadGen.Load;
+namespace Mosaic.Load;
 
 /// <summary>Search bodies serialized once, before timing starts, so the timed loop only picks a byte array.</summary>
-internal sealed class RequestBodies
+public sealed class RequestBodies
 {
     private readonly byte[][] _bodies;
 

@@ -1,9 +1,9 @@
 using System.Text.Json;
 
-namespace Mosaic.LoadGen.Load;
+namespace Mosaic.Load;
 
 /// <summary>Reads a query file: NDJSON, one <c>{"vector": [...], "query": "...", "filter": {...}}</c> per line; other properties are ignored.</summary>
-internal static class QuerySet
+public static class QuerySet
 {
     private const int MaxLines = 1_000_000;
 

@@ -1,10 +1,10 @@
 using System.Globalization;
 using Spectre.Console;
 
-namespace Mosaic.LoadGen.Results;
+namespace Mosaic.Load.Results;
 
 /// <summary>Renders load runs as a Spectre.Console table.</summary>
-internal static class ResultTable
+public static class ResultTable
 {
     public static Table Build(IEnumerable<RunResult> runs)
     {

@@ -1,14 +1,14 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace Mosaic.LoadGen.Load;
+namespace Mosaic.Load;
 
 /// <summary>Sleeps until a Stopwatch timestamp without spinning: nanosleep on Linux (wakes ~50-60 µs late, the default timer slack), Thread.Sleep elsewhere.</summary>
 /// <remarks>
 /// Spinning would be more punctual but would take a core from the server on a 2-core machine; the lateness that remains
 /// is reported as dispatch lag and is counted in the open-loop latency (conservative, as wrk2 does).
 /// </remarks>
-internal static unsafe partial class PreciseSleep
+public static unsafe partial class PreciseSleep
 {
     public static void Until(long timestamp)
     {

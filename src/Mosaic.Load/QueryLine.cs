@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Mosaic.LoadGen.Load;
+namespace Mosaic.Load;
 
 /// <summary>One line of a query file: a vector, a text, and optionally a filter (any of them may be absent).</summary>
-internal sealed record QueryLine(float[]? Vector, string? Query, JsonElement? Filter);
+public sealed record QueryLine(float[]? Vector, string? Query, JsonElement? Filter);

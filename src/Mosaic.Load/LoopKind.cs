@@ -1,7 +1,7 @@
-namespace Mosaic.LoadGen.Load;
+namespace Mosaic.Load;
 
 /// <summary>How load is offered.</summary>
-internal enum LoopKind
+public enum LoopKind
 {
     /// <summary>C clients, each sending its next request when the previous answer arrives: measures throughput.</summary>
     Closed,

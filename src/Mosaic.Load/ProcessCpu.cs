@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace Mosaic.LoadGen.Load;
+namespace Mosaic.Load;
 
 /// <summary>CPU time of this process and (Linux) of another process by pid, read from /proc; plus the load average.</summary>
-internal static class ProcessCpu
+public static class ProcessCpu
 {
     // USER_HZ is 100 on every mainstream Linux configuration; /proc/PID/stat counts in it.
     private const double ClockTicksPerSecond = 100;
