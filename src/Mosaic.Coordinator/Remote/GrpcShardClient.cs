@@ -40,7 +40,7 @@ public sealed class GrpcShardClient(GrpcChannel channel, string node) : IShardCl
 
         if (request.Filter is not null)
         {
-            message.FilterJson = FilterParser.Write(request.Filter);
+            message.Filter = FilterEncoder.ToMessage(request.Filter);
         }
 
         if (request.AfterSeqs is not null)

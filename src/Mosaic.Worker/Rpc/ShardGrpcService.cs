@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Grpc.Core;
 using Mosaic.Contracts.Rpc;
 using Mosaic.Core.Errors;
@@ -15,9 +14,16 @@ public sealed partial class ShardGrpcService(WorkerNode node) : ShardService.Sha
     {
         var replica = node.Find(request.CollectionId, request.Shard)
             ?? throw new RpcException(new Status(StatusCode.Unavailable, $"shard {request.Shard} of collection {request.CollectionId} is not held by {node.NodeName}"));
-        var filter = request.HasFilterJson
-            ? FilterParser.Parse(JsonDocument.Parse(request.FilterJson).RootElement, replica.Collection.Spec)
-            : null;
+        Filter? filter;
+        try
+        {
+            filter = request.Filter is { } message ? FilterDecoder.FromMessage(message, replica.Collection.Spec) : null;
+        }
+        catch (MosaicException ex)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Detail));
+        }
+
         var query = new ShardSearchRequest(
             request.CollectionId,
             request.Shard,

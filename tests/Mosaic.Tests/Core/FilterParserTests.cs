@@ -51,58 +51,14 @@ public sealed class FilterParserTests
             new Filter.Not(new Filter.NumberIn("price", [1, 2])),
         ]);
         var parsed = Parse("""{"or": [{"and": [{"field": "category", "eq": "a"}, {"field": "price", "gt": 1.5, "lte": 9}]}, {"not": {"field": "price", "in": [1, 2]}}]}""");
-        AssertSameTree(expected, parsed);
+        FilterTrees.AssertSame(expected, parsed);
 
         var again = FilterParser.Parse(JsonDocument.Parse(FilterParser.Write(parsed)).RootElement, Spec);
-        AssertSameTree(expected, again);
+        FilterTrees.AssertSame(expected, again);
 
         // Open bounds and several values survive the round trip too.
         Filter open = new Filter.And([new Filter.NumberRange("price", null, false, 0.25, false), new Filter.KeywordIn("category", ["x", "y", "z"])]);
-        AssertSameTree(open, FilterParser.Parse(JsonDocument.Parse(FilterParser.Write(open)).RootElement, Spec));
-    }
-
-    /// <summary>Structural equality (records compare lists by reference, so this walks them).</summary>
-    private static void AssertSameTree(Filter expected, Filter actual)
-    {
-        switch (expected)
-        {
-            case Filter.And e:
-                var a = Assert.IsType<Filter.And>(actual);
-                Assert.Equal(e.Items.Count, a.Items.Count);
-                for (int i = 0; i < e.Items.Count; i++)
-                {
-                    AssertSameTree(e.Items[i], a.Items[i]);
-                }
-
-                break;
-            case Filter.Or e:
-                var o = Assert.IsType<Filter.Or>(actual);
-                Assert.Equal(e.Items.Count, o.Items.Count);
-                for (int i = 0; i < e.Items.Count; i++)
-                {
-                    AssertSameTree(e.Items[i], o.Items[i]);
-                }
-
-                break;
-            case Filter.Not e:
-                AssertSameTree(e.Item, Assert.IsType<Filter.Not>(actual).Item);
-                break;
-            case Filter.KeywordIn e:
-                var k = Assert.IsType<Filter.KeywordIn>(actual);
-                Assert.Equal(e.Field, k.Field);
-                Assert.Equal(e.Values, k.Values);
-                break;
-            case Filter.NumberIn e:
-                var n = Assert.IsType<Filter.NumberIn>(actual);
-                Assert.Equal(e.Field, n.Field);
-                Assert.Equal(e.Values, n.Values);
-                break;
-            case Filter.NumberRange e:
-                Assert.Equal(e, Assert.IsType<Filter.NumberRange>(actual));
-                break;
-            default:
-                throw new Xunit.Sdk.XunitException($"unexpected node {expected}");
-        }
+        FilterTrees.AssertSame(open, FilterParser.Parse(JsonDocument.Parse(FilterParser.Write(open)).RootElement, Spec));
     }
 
     [Fact]
