@@ -83,8 +83,8 @@ public sealed class SelectiveFilterTests(ServerFixture fixture, ITestOutputHelpe
     [Fact]
     public Task SelectiveFilters_FollowUpdatesAndDeletes_InEveryMode() => Seeds.RunAsync(output.WriteLine, async seed =>
     {
-        // Keyword filters are answered from per-value posting lists; values that move, rows deleted and re-added must
-        // leave them exact. 3,000 docs, 60 tags (~1.7 % each), then a third of tags t1 moved to t2 and t3 half deleted.
+        // Keyword filters are answered from per-value posting lists, number filters from sorted columns; values that move,
+        // rows deleted and re-added must leave them exact. 3,000 docs, 60 tags (~1.7 % each), then a third of tags t1 moved to t2 and t3 half deleted.
         var c = Names.Unique("postings");
         await _http.CreateCollectionAsync(c, new JsonObject
         {
@@ -130,6 +130,11 @@ public sealed class SelectiveFilterTests(ServerFixture fixture, ITestOutputHelpe
             ("t2 or (t5 and g-a)", Or(Clause("tag", ("eq", "t2")), And(Clause("tag", ("eq", "t5")), Clause("group", ("eq", "g-a")))), r => r.Tag == "t2" || (r.Tag == "t5" && r.Group == "g-a")),
             ("g-a, bucket<20, not t4", And(Clause("group", ("eq", "g-a")), Clause("bucket", ("lt", 20)), Not(Clause("tag", ("eq", "t4")))), r => r.Group == "g-a" && r.Bucket < 20 && r.Tag != "t4"),
             ("absent value", Clause("tag", ("eq", "t999")), _ => false),
+            // Number conditions alone are driven by the sorted columns, which must follow moved values (moved rows have bucket 7).
+            ("7 <= bucket <= 7", Clause("bucket", ("gte", 7), ("lte", 7)), r => r.Bucket == 7),
+            ("40 < bucket < 42", Clause("bucket", ("gt", 40), ("lt", 42)), r => r.Bucket is > 40 and < 42),
+            ("bucket in 3, 96", Clause("bucket", ("in", Array(3, 96))), r => r.Bucket is 3 or 96),
+            ("bucket >= 98 or t2", Or(Clause("bucket", ("gte", 98)), Clause("tag", ("eq", "t2"))), r => r.Bucket >= 98 || r.Tag == "t2"),
         };
         foreach (var (name, filter, allows) in cases)
         {

@@ -5,9 +5,10 @@ namespace Mosaic.Worker.Shards;
 
 /// <summary>A <see cref="Filter"/> compiled against a shard's <see cref="RowTable"/>: field names resolved, keyword values coded.</summary>
 /// <remarks>
-/// Finding the allowed rows picks the cheaper of two plans by estimated matches: the posting lists of the filter's most
-/// selective keyword condition (an <c>and</c> takes its smallest child, an <c>or</c> of indexed children their union),
-/// each candidate then checked against the whole filter; or a scan of every row when no keyword condition narrows it.
+/// Finding the allowed rows picks the cheapest plan by estimated matches: the candidates of the filter's most selective
+/// indexed condition — a keyword value's posting list (<see cref="RowPostings"/>) or a number range's run of the sorted
+/// column (<see cref="RowNumbers"/>); an <c>and</c> takes its smallest child, an <c>or</c> of indexed children their
+/// union — each candidate then checked against the whole filter; or a scan of every row when nothing narrows it enough.
 /// </remarks>
 internal sealed class RowFilter : ILabelFilter
 {
@@ -82,10 +83,23 @@ internal sealed class RowFilter : ILabelFilter
     }
 
     /// <summary>An index plan for <paramref name="filter"/>, or null when a part of it needs a scan.</summary>
+    /// <remarks>Number conditions are counted only up to the size at which a scan wins: a wide range costs no more to plan.</remarks>
     private static Plan? PlanFor(RowTable rows, Filter filter)
     {
+        long cap = rows.RowLimit / ScanCostRatio + 1;
         switch (filter)
         {
+            case Filter.NumberRange r:
+                var column = rows.Sorted(rows.NumberIndex(r.Field));
+                return new Plan(
+                    column.CountWithin(r.Min, r.MinInclusive, r.Max, r.MaxInclusive, cap),
+                    true, // value order, not row order
+                    list => column.AddWithin(r.Min, r.MinInclusive, r.Max, r.MaxInclusive, list));
+            case Filter.NumberIn n:
+                var sorted = rows.Sorted(rows.NumberIndex(n.Field));
+                var values = n.Values.Distinct().ToArray();
+                long estimate = values.Sum(v => sorted.CountWithin(v, true, v, true, cap));
+                return new Plan(estimate, true, list => Array.ForEach(values, v => sorted.AddWithin(v, true, v, true, list)));
             case Filter.KeywordIn k:
                 int field = rows.KeywordIndex(k.Field);
                 var postings = k.Values.Select(v => rows.Postings(field, rows.KeywordCode(field, v))).OfType<RowPostings>().Distinct().ToArray();
@@ -103,7 +117,7 @@ internal sealed class RowFilter : ILabelFilter
         }
     }
 
-    /// <summary>Candidate rows from posting lists: a superset of the allowed rows (each is checked), with its size.</summary>
+    /// <summary>Candidate rows from posting lists or sorted columns: a superset of the allowed rows (each is checked), with its size.</summary>
     private sealed record Plan(long Estimate, bool Unordered, Action<List<long>> AddTo);
 
     private static Func<long, bool> Build(RowTable rows, Filter filter)

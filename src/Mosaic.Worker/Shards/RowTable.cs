@@ -9,7 +9,8 @@ namespace Mosaic.Worker.Shards;
 /// One writer (the shard's applier) and many concurrent readers (queries). Storage is chunked: a chunk never moves once
 /// allocated and only the small chunk directory is replaced when the table grows, so a reader never sees a torn array.
 /// Keyword values are stored as codes (0 = missing) so a filter compares ints, not strings, and every code has a
-/// posting list of its rows (<see cref="RowPostings"/>) so a selective filter visits only the rows it matches.
+/// posting list of its rows (<see cref="RowPostings"/>), and every number field a sorted column (<see cref="RowNumbers"/>), so
+/// a selective filter visits only the rows it matches.
 /// </remarks>
 internal sealed class RowTable
 {
@@ -22,7 +23,11 @@ internal sealed class RowTable
 
     /// <summary>Per keyword field, the posting list of each code (index = code); replaced whole when a code is added.</summary>
     private readonly RowPostings?[][] _postings;
+
+    /// <summary>Per number field, its rows sorted by value.</summary>
+    private readonly RowNumbers[] _sorted;
     private Chunk?[] _chunks = new Chunk?[16];
+    private bool _numbersDeferred;
     private int _count;
 
     public RowTable(IReadOnlyDictionary<string, FieldType> fields)
@@ -31,6 +36,7 @@ internal sealed class RowTable
         _numberFields = fields.Where(f => f.Value == FieldType.Number).Select(f => f.Key).Order(StringComparer.Ordinal).ToArray();
         _keywordCodes = _keywordFields.Select(_ => new ConcurrentDictionary<string, int>(StringComparer.Ordinal)).ToArray();
         _postings = _keywordFields.Select(_ => new RowPostings?[16]).ToArray();
+        _sorted = _numberFields.Select(_ => new RowNumbers()).ToArray();
     }
 
     public int Count => Volatile.Read(ref _count);
@@ -50,6 +56,35 @@ internal sealed class RowTable
     {
         var byCode = Volatile.Read(ref _postings[field]);
         return code > 0 && code < byCode.Length ? byCode[code] : null;
+    }
+
+    /// <summary>The rows of number field <paramref name="field"/> sorted by value.</summary>
+    public RowNumbers Sorted(int field) => _sorted[field];
+
+    /// <summary>
+    /// Opening a shard: until <see cref="IndexNumbers"/>, <see cref="Set"/> leaves the sorted number columns alone, so that
+    /// they are built once, in bulk, from the whole table (one sort rather than a leaf copy per row).
+    /// </summary>
+    public void DeferNumberIndex() => _numbersDeferred = true;
+
+    /// <summary>Builds the sorted number columns from the table and keeps them current from now on.</summary>
+    public void IndexNumbers()
+    {
+        for (int f = 0; f < _numberFields.Length; f++)
+        {
+            var pairs = new List<(double, long)>(Count);
+            for (long r = 0; r < RowLimit; r++)
+            {
+                if (IdOf(r) is not null && Number(r, f) is var v && !double.IsNaN(v))
+                {
+                    pairs.Add((v, r));
+                }
+            }
+
+            _sorted[f].Load(pairs);
+        }
+
+        _numbersDeferred = false;
     }
 
     public string? IdOf(long rowid)
@@ -76,8 +111,10 @@ internal sealed class RowTable
             chunk.Keywords[f][i] = 0;
         }
 
+        Span<double> numbersBefore = _numberFields.Length <= 64 ? stackalloc double[_numberFields.Length] : new double[_numberFields.Length];
         for (int f = 0; f < _numberFields.Length; f++)
         {
+            numbersBefore[f] = chunk.Ids[i] is null ? double.NaN : chunk.Numbers[f][i];
             chunk.Numbers[f][i] = double.NaN;
         }
 
@@ -119,6 +156,16 @@ internal sealed class RowTable
             }
         }
 
+        for (int f = 0; f < _numberFields.Length; f++)
+        {
+            double after = chunk.Numbers[f][i];
+            if (!_numbersDeferred && !after.Equals(numbersBefore[f]))
+            {
+                _sorted[f].Remove(numbersBefore[f], rowid);
+                _sorted[f].Add(after, rowid);
+            }
+        }
+
         if (chunk.Ids[i] is null)
         {
             Interlocked.Increment(ref _count);
@@ -142,6 +189,11 @@ internal sealed class RowTable
                 {
                     PostingsFor(f, code).Remove(rowid);
                 }
+            }
+
+            for (int f = 0; f < _numberFields.Length && !_numbersDeferred; f++)
+            {
+                _sorted[f].Remove(chunk.Numbers[f][i], rowid);
             }
         }
     }

@@ -16,6 +16,7 @@ public sealed partial class ShardReplica
     {
         long started = Stopwatch.GetTimestamp();
         _applied = _file.ReadApplied();
+        _rows.DeferNumberIndex();
         var spec = Collection.Spec;
         string how;
         if (!spec.HasVectors)
@@ -81,6 +82,7 @@ public sealed partial class ShardReplica
             _vectorChangesSinceSnapshot = labels.Count;
         }
 
+        _rows.IndexNumbers();
         how += ", " + OpenKeywords();
         OpenReport = $"{_rows.Count} rows, {how}, {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms";
         LogOpened(Collection.Name, Shard, OpenReport);

@@ -79,8 +79,12 @@ public sealed class RowPostingsTests
         var common = RowFilter.Compile(table, new Filter.KeywordIn("tag", ["common"]));
         Assert.Equal(Enumerable.Range(0, tags.Length).Where(r => tags[r] == "common").Select(r => (long)r).ToList(), common.AllowedRows(int.MaxValue));
 
-        // Numbers only: no index plan.
-        Assert.Null(RowFilter.Compile(table, new Filter.NumberIn("n", [3])).EstimatedCandidates);
+        // Numbers are indexed too (sorted columns): n = 3 holds 1% of the rows; a negation needs a scan.
+        var three = RowFilter.Compile(table, new Filter.NumberIn("n", [3]));
+        var expectedThree = Enumerable.Range(0, tags.Length).Where(r => tags[r] != "" && (r % 7 == 0 ? 1 : r % 100) == 3).Select(r => (long)r).ToList();
+        Assert.Equal(expectedThree.Count, three.EstimatedCandidates);
+        Assert.Equal(expectedThree, three.AllowedRows(int.MaxValue));
+        Assert.Null(RowFilter.Compile(table, new Filter.Not(new Filter.NumberIn("n", [3]))).EstimatedCandidates);
         Assert.Equal(5, rare.AllowedRows(5).Count);
     }
 }
