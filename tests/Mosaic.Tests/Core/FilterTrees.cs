@@ -12,22 +12,10 @@ internal static class FilterTrees
         switch (expected)
         {
             case Filter.And e:
-                var a = Assert.IsType<Filter.And>(actual);
-                Assert.Equal(e.Items.Count, a.Items.Count);
-                for (int i = 0; i < e.Items.Count; i++)
-                {
-                    AssertSame(e.Items[i], a.Items[i]);
-                }
-
+                AssertSameItems(e.Items, Assert.IsType<Filter.And>(actual).Items);
                 break;
             case Filter.Or e:
-                var o = Assert.IsType<Filter.Or>(actual);
-                Assert.Equal(e.Items.Count, o.Items.Count);
-                for (int i = 0; i < e.Items.Count; i++)
-                {
-                    AssertSame(e.Items[i], o.Items[i]);
-                }
-
+                AssertSameItems(e.Items, Assert.IsType<Filter.Or>(actual).Items);
                 break;
             case Filter.Not e:
                 AssertSame(e.Item, Assert.IsType<Filter.Not>(actual).Item);
@@ -47,6 +35,15 @@ internal static class FilterTrees
                 break;
             default:
                 throw new Xunit.Sdk.XunitException($"unexpected node {expected}");
+        }
+    }
+
+    private static void AssertSameItems(IReadOnlyList<Filter> expected, IReadOnlyList<Filter> actual)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            AssertSame(expected[i], actual[i]);
         }
     }
 }
