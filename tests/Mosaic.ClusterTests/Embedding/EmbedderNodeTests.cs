@@ -69,6 +69,7 @@ public sealed class EmbedderNodeTests(ClusterPostgres postgres, ITestOutputHelpe
                         return r;
                     },
                     stop: done => killed && done >= 100);
+                Assert.True(killed, $"the load gave up before both embedders served and one was killed ({requests} writes, {failures.Count} failed)");
                 Assert.True(failures.Count == 0, $"{failures.Count} of {requests} writes failed with an embedder killed:\n{string.Join("\n", failures.Take(10))}");
                 Assert.Equal(written, await coordinator.DocCountAsync(C));
 

@@ -27,14 +27,22 @@ internal static class EmbeddingLoad
 
     public static long Counter(JsonObject stats, string name) => stats[name]!.GetValue<long>();
 
+    /// <summary>Failures after which a load gives up: the caller asserts on them, so a broken node fails the test fast instead of spinning.</summary>
+    private const int GiveUpAfterFailures = 50;
+
+    /// <summary>The longest a load runs whatever <c>stop</c> says, for the same reason.</summary>
+    private static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(3);
+
     /// <summary>Runs <paramref name="clients"/> loops of <paramref name="request"/> until <paramref name="stop"/>; every non-200 is kept.</summary>
     public static async Task<(int Requests, List<string> Failures)> RunAsync(int clients, Func<int, int, Task<ApiResponse>> request, Func<int, bool> stop)
     {
         var failures = new ConcurrentQueue<string>();
         int requests = 0;
+        var giveUpAt = DateTime.UtcNow + GiveUpAfter;
+        bool GiveUp() => failures.Count >= GiveUpAfterFailures || DateTime.UtcNow > giveUpAt;
         var loops = Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
         {
-            for (int i = 0; !stop(Volatile.Read(ref requests)); i++)
+            for (int i = 0; !stop(Volatile.Read(ref requests)) && !GiveUp(); i++)
             {
                 ApiResponse r;
                 try
