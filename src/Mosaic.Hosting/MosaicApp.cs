@@ -53,6 +53,9 @@ public static partial class MosaicApp
         builder.Configuration.AddInMemoryCollection(overrides);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        // A hedge's slower call and a search past its deadline are cancelled on purpose; gRPC logs each one with a stack
+        // trace at Information, which buried the placement lines under load. Its real failures are logged as errors.
+        builder.Logging.AddFilter("Grpc.AspNetCore.Server", LogLevel.Warning);
 
         var options = BindOptions(builder.Configuration);
         var embedding = EmbeddingRegistration.BindOptions(builder.Configuration);

@@ -22,7 +22,10 @@ namespace Mosaic.Coordinator.Placement;
 /// <see cref="PlacementOptions.RebalanceAbove"/> × the lightest, one replica moves from the heaviest to the lightest
 /// (the one that best halves the gap, only if it shrinks the gap by more than the hysteresis).</item>
 /// </list>
-/// Weight = bytes held + recent searches per second × <see cref="PlacementOptions.QueryLoadBytes"/>.
+/// Weight = bytes held + recent searches per second × <see cref="PlacementOptions.QueryLoadBytes"/>. A replica's bytes are its
+/// documents × its collection's mean bytes per document, not its files' size: a freshly built replica's file has an
+/// uncheckpointed WAL, an old one free pages, and a move must not look like a weight change, or moves chase their own
+/// noise (measured: a replica moved back after its new copy's WAL made the target look heaviest).
 /// </remarks>
 public sealed class PlacementPlanner(PlacementOptions options)
 {
@@ -32,6 +35,7 @@ public sealed class PlacementPlanner(PlacementOptions options)
     private TimeSpan? _lastMove;
     private TimeSpan? _imbalancedSince;
     private Dictionary<(long, int), double> _shardLoad = [];
+    private Dictionary<long, double> _bytesPerDoc = [];
     private double _newReplicaWeight = 1;
 
     public IReadOnlyList<PlacementAction> Plan(IReadOnlyList<CollectionInfo> collections, IReadOnlyList<NodeInfo> nodes, PlacementSnapshot placement, TimeSpan now)
@@ -125,6 +129,7 @@ public sealed class PlacementPlanner(PlacementOptions options)
         var weights = nodes.ToDictionary(n => n, _ => 0.0, StringComparer.Ordinal);
         var list = assignments.ToList();
         _shardLoad = ShardLoad(list);
+        _bytesPerDoc = BytesPerDoc(list);
         // A replica still building has reported nothing yet: count it as heavy as its shard's biggest replica.
         var shardWeight = list.GroupBy(a => (a.CollectionId, a.Shard)).ToDictionary(g => g.Key, g => g.Max(ReplicaWeight));
         foreach (var a in list.Where(a => a.State != ReplicaState.Draining))
@@ -138,7 +143,14 @@ public sealed class PlacementPlanner(PlacementOptions options)
         return weights;
     }
 
-    private double ReplicaWeight(ReplicaAssignment a) => a.Bytes + (_shardLoad.GetValueOrDefault((a.CollectionId, a.Shard)) * options.QueryLoadBytes);
+    private double ReplicaWeight(ReplicaAssignment a) =>
+        (a.Docs > 0 && _bytesPerDoc.TryGetValue(a.CollectionId, out double perDoc) ? a.Docs * perDoc : a.Bytes)
+        + (_shardLoad.GetValueOrDefault((a.CollectionId, a.Shard)) * options.QueryLoadBytes);
+
+    /// <summary>Each collection's bytes per document over the replicas that report both.</summary>
+    private static Dictionary<long, double> BytesPerDoc(IEnumerable<ReplicaAssignment> assignments) =>
+        assignments.Where(a => a.Docs > 0 && a.Bytes > 0).GroupBy(a => a.CollectionId)
+            .ToDictionary(g => g.Key, g => (double)g.Sum(a => a.Bytes) / g.Sum(a => a.Docs));
 
     /// <summary>Searches/s of each shard split evenly over its replicas: the load a replica brings wherever it lives.</summary>
     private static Dictionary<(long, int), double> ShardLoad(IEnumerable<ReplicaAssignment> assignments) =>

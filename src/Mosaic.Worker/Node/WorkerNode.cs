@@ -32,7 +32,7 @@ public sealed partial class WorkerNode : BackgroundService
     private readonly ILogger<WorkerNode> _logger;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _syncGate = new(1, 1);
-    private readonly Dictionary<(long, int), ReplicaState> _reported = [];
+    private readonly Dictionary<(long, int), (ReplicaState State, double Qps)> _reported = [];
     private readonly Dictionary<(long, int), (int Failures, long RetryAt)> _failures = [];
     private volatile Dictionary<(long Collection, int Shard), Held> _held = [];
     private volatile bool _synced;
@@ -177,12 +177,15 @@ public sealed partial class WorkerNode : BackgroundService
         foreach (var (key, held) in _held)
         {
             var state = held.Replica.State;
-            if (full || !_reported.TryGetValue(key, out var last) || last != state)
+            bool known = _reported.TryGetValue(key, out var last);
+            if (full || !known || last.State != state)
             {
                 var stats = held.Replica.Stats();
-                double qps = full ? held.Replica.TakeSearchCount() / Math.Max(sinceLast.TotalSeconds, 0.001) : 0;
+                // A report for a state change only carries the last measured rate: a 0 there would make the replica look
+                // idle to the planner's weights until the next full report, and moves would chase that noise.
+                double qps = full ? held.Replica.TakeSearchCount() / Math.Max(sinceLast.TotalSeconds, 0.001) : last.Qps;
                 await _plan.ReportAsync(held.Replica.Collection, held.Replica.Shard, new ReplicaReport(state, stats.Lag, stats.Bytes, qps, stats.DocCount), ct).ConfigureAwait(false);
-                _reported[key] = state;
+                _reported[key] = (state, qps);
             }
         }
 

@@ -31,6 +31,23 @@ public sealed class PlacementPlannerTests
     }
 
     [Fact]
+    public void File_size_noise_with_the_same_documents_moves_nothing()
+    {
+        var sim = new Simulation(ShardMap.Even(6), replicas: 1, "w1", "w2", "w3");
+        sim.RunUntilQuiet();
+        Assert.All(new[] { "w1", "w2", "w3" }, n => Assert.Equal(2, sim.Held(n)));
+
+        // w2's replicas were just built: an uncheckpointed WAL doubles their files, their documents are the same.
+        sim.ReportBytes("w2", 2_000_000);
+        Assert.Equal(0, sim.RunUntilQuiet());
+
+        // More documents are more weight: w3's shards hold 4x as many, and the lightest node takes one of them.
+        sim.ReportDocs("w3", 400);
+        Assert.True(sim.RunUntilQuiet() > 0, "a node holding 4x the documents kept all its shards");
+        Assert.Equal(1, sim.Held("w3"));
+    }
+
+    [Fact]
     public void A_drained_node_ends_holding_nothing_and_gets_work_again_only_after_undrain()
     {
         var sim = new Simulation(ShardMap.Even(6), replicas: 2, "w1", "w2", "w3");
@@ -128,6 +145,18 @@ public sealed class PlacementPlannerTests
         public int Held(string node) => Assignments.Count(a => a.NodeId == node);
 
         public void AddWorker(string id) => _nodes.Add(Worker(id));
+
+        public void ReportBytes(string node, long bytes) => Report(node, a => a with { Bytes = bytes });
+
+        public void ReportDocs(string node, long docs) => Report(node, a => a with { Docs = docs });
+
+        private void Report(string node, Func<ReplicaAssignment, ReplicaAssignment> change)
+        {
+            for (int i = 0; i < Assignments.Count; i++)
+            {
+                Assignments[i] = Assignments[i].NodeId == node ? change(Assignments[i]) : Assignments[i];
+            }
+        }
 
         /// <summary>The node reports the replica Failed (its restarts keep failing) until <see cref="Recover"/>.</summary>
         public void Fail(int shard, string node) => SetState(shard, node, ReplicaState.Failed);
