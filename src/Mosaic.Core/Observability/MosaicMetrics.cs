@@ -79,6 +79,8 @@ public sealed class MosaicMetrics : IDisposable
         _meter.CreateObservableGauge("mosaic.shard.documents", () => ObserveShards(g => g.Documents), "{document}", "Documents held by a shard replica on this node.");
         _meter.CreateObservableGauge("mosaic.shard.size", () => ObserveShards(g => g.Bytes), "By", "Bytes of a shard replica on this node: shard file plus in-memory index.");
         _meter.CreateObservableGauge("mosaic.shard.replication.lag", () => ObserveShards(g => g.Lag), "{change}", "Replication lag of a shard replica: store sequence minus applied sequence, summed over its slots.");
+        // mosaic_shard_searches_total{collection,shard,node}: shard searches a held replica served (not its dfs or fetch calls).
+        _meter.CreateObservableCounter("mosaic.shard.searches", () => ObserveShards(g => g.Searches), "{search}", "Searches served by a shard replica on this node since it opened; the keyword-statistics and payload-fetch calls of a search are not counted.");
         // mosaic_pending_applies: the apply queue of the whole node (changes in the store not yet applied by any held replica).
         _meter.CreateObservableGauge("mosaic.pending_applies", ObservePendingApplies, "{change}", "Changes committed to the store that this node's replicas have not applied yet.");
         // mosaic_shard_imbalance{collection}: largest shard's documents over the mean; 1 is perfectly even.

@@ -82,6 +82,7 @@ public sealed class Advisor
         }
 
         var replicas = cluster.Collections.SelectMany(c => c.Shards.SelectMany(s => s.Replicas.Select(r => (Collection: c, Shard: s, Replica: r)))).ToList();
+        var qps = WindowQps(samples);
         if (_options.Workers.TargetLag is long lagTarget && replicas.Count > 0)
         {
             workerMetrics.Add(new MetricRatio("max replica lag", replicas.Max(r => r.Replica.Lag), lagTarget, "changes"));
@@ -89,7 +90,7 @@ public sealed class Advisor
 
         if (_options.Workers.TargetQpsPerReplica is double workerQps && holders.Count > 0)
         {
-            workerMetrics.Add(new MetricRatio("shard searches per worker", replicas.Sum(r => r.Replica.Qps) / holders.Count, workerQps, "/s"));
+            workerMetrics.Add(new MetricRatio("shard searches per worker", replicas.Sum(r => qps.Of(r.Collection.Name, r.Shard.Shard, r.Replica)) / holders.Count, workerQps, "/s"));
         }
 
         var roles = new List<RoleAdviceResponse>
@@ -98,7 +99,7 @@ public sealed class Advisor
             Role("worker", _workers.Recommend(holders.Count, workerMetrics), workerMetrics, embedded, recommendations),
         };
 
-        ShardAdvice(cluster, holders, recommendations);
+        ShardAdvice(cluster, holders, qps, recommendations);
         RateAdvice(api, cluster, recommendations);
         if (recommendations.Count == 0)
         {
@@ -128,12 +129,12 @@ public sealed class Advisor
             [.. metrics.Select(m => new MetricAdviceResponse(m.Name, Math.Round(m.Value, 4), m.Target, Math.Round(m.Ratio, 3)))]);
     }
 
-    private void ShardAdvice(ClusterResponse cluster, IReadOnlySet<string> holders, List<RecommendationResponse> recommendations)
+    private void ShardAdvice(ClusterResponse cluster, IReadOnlySet<string> holders, ReplicaQps qps, List<RecommendationResponse> recommendations)
     {
         foreach (var collection in cluster.Collections)
         {
             var serving = collection.Shards.Where(s => s.State == "serving" && s.Replicas.Count > 0).ToList();
-            double meanQps = serving.Count == 0 ? 0 : serving.Average(s => s.Replicas.Sum(r => r.Qps));
+            double meanQps = serving.Count == 0 ? 0 : serving.Average(s => s.Replicas.Sum(r => qps.Of(collection.Name, s.Shard, r)));
             foreach (var shard in serving)
             {
                 long docs = shard.Replicas.Max(r => r.DocCount) ?? 0;
@@ -146,7 +147,7 @@ public sealed class Advisor
                         collection.Name, shard.Shard));
                 }
 
-                double shardQps = shard.Replicas.Sum(r => r.Qps);
+                double shardQps = shard.Replicas.Sum(r => qps.Of(collection.Name, shard.Shard, r));
                 double perReplica = shardQps / shard.Replicas.Count;
                 bool hot = perReplica > _options.HotShardQpsPerReplica;
                 bool skewed = serving.Count > 1 && shardQps >= _options.HotShardMinQps && shardQps > _options.HotShardSkew * meanQps;
@@ -193,6 +194,38 @@ public sealed class Advisor
 
     /// <summary>The mean CPU of <paramref name="nodes"/> over the samples (each node's readings averaged, then the nodes);
     /// null when none reported.</summary>
+    /// <summary>
+    /// Each replica's searches/s averaged over the window's samples. A replica reports the rate of its last report period
+    /// (2 s) only; averaged over the samples, it covers the same window as the coordinators' searches it is compared with,
+    /// so a load that ramps up or down does not make a shard look hotter (or cooler) than the searches sent to it.
+    /// </summary>
+    private static ReplicaQps WindowQps(IReadOnlyList<ClusterSample> samples)
+    {
+        var seen = new Dictionary<(string, int, string), (double Sum, int Count)>();
+        foreach (var sample in samples)
+        {
+            foreach (var c in sample.Cluster.Collections)
+            {
+                foreach (var s in c.Shards)
+                {
+                    foreach (var r in s.Replicas)
+                    {
+                        var (sum, count) = seen.GetValueOrDefault((c.Name, s.Shard, r.Node));
+                        seen[(c.Name, s.Shard, r.Node)] = (sum + r.Qps, count + 1);
+                    }
+                }
+            }
+        }
+
+        return new ReplicaQps(seen.ToDictionary(p => p.Key, p => p.Value.Sum / p.Value.Count));
+    }
+
+    /// <summary>Window-averaged searches/s by (collection, shard, node).</summary>
+    private sealed class ReplicaQps(Dictionary<(string, int, string), double> averages)
+    {
+        public double Of(string collection, int shard, ReplicaResponse replica) => averages.GetValueOrDefault((collection, shard, replica.Node), replica.Qps);
+    }
+
     private static double? AverageCpu(IReadOnlyList<ClusterSample> samples, IReadOnlySet<string> nodes)
     {
         var perNode = nodes.Select(name => samples.SelectMany(s => s.Nodes.Where(n => n.Node.Name == name && n.Signals?.CpuUtilization is not null).Select(n => n.Signals!.CpuUtilization!.Value)).ToList())

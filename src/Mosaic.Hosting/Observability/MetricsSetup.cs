@@ -126,7 +126,7 @@ public static class MetricsSetup
             app.Services.GetRequiredService<MosaicMetrics>().AddShardSource(() => worker.AllReplicas().Select(r =>
             {
                 var stats = r.Stats();
-                return new ShardGauge(r.Collection.Name, r.Shard, worker.NodeName, stats.DocCount, stats.Bytes, stats.Lag);
+                return new ShardGauge(r.Collection.Name, r.Shard, worker.NodeName, stats.DocCount, stats.Bytes, stats.Lag, r.SearchesServed);
             }));
         }
     }

@@ -31,6 +31,7 @@ public sealed partial class ShardReplica : IDisposable
     private HnswIndex? _index;
     private int _searchesInFlight;
     private long _searchCount;
+    private long _searchCountTaken;
     private volatile bool _closed;
     private int _vectorChangesSinceSnapshot;
 
@@ -296,8 +297,16 @@ public sealed partial class ShardReplica : IDisposable
         }
     }
 
-    /// <summary>Searches answered since the last call (the worker turns it into a rate for placement's load weight).</summary>
-    public long TakeSearchCount() => Interlocked.Exchange(ref _searchCount, 0);
+    /// <summary>Searches this replica has served since it opened: one per shard search call, never the keyword-statistics
+    /// (dfs) or payload-fetch calls of the same search, so it counts as the coordinators' searches do.</summary>
+    public long SearchesServed => Interlocked.Read(ref _searchCount);
+
+    /// <summary>Searches served since the last call (the worker turns it into a rate for placement's load weight).</summary>
+    public long TakeSearchCount()
+    {
+        long served = SearchesServed;
+        return served - Interlocked.Exchange(ref _searchCountTaken, served);
+    }
 
     public Core.Search.ShardStats Stats()
     {

@@ -76,7 +76,26 @@ public sealed class AdvisorTests
         Assert.Contains("30 of 100", partial.Reason, StringComparison.Ordinal);
     }
 
-    private static ClusterSample Sample(FakeTimeProvider time, double workerCpu, double coordinatorCpu, long partial)
+    [Fact]
+    public void Hot_shard_searches_are_averaged_over_the_window_as_the_coordinators_searches_are()
+    {
+        // A replica reports its last 2 s; the coordinators' searches cover the whole window. Shard 2 served 150/s, then 30/s:
+        // over the window that is 90/s, hot next to its siblings' 10/s; the last report alone (30/s) would not be.
+        var time = new FakeTimeProvider();
+        using var metrics = TestMeters.NewMetrics();
+        var advisor = new Advisor(Options.Create(new AdviceOptions()), metrics, time);
+        var first = Sample(time, workerCpu: 0.5, coordinatorCpu: 0.5, partial: 0, hotQps: 150);
+        time.Advance(Step);
+        var advice = advisor.Evaluate([first, Sample(time, workerCpu: 0.5, coordinatorCpu: 0.5, partial: 0, hotQps: 30)]);
+        var hot = Assert.Single(advice.Recommendations, r => r.Action == "add_replica");
+        Assert.Equal(2, hot.Shard);
+        Assert.Contains("90 searches/s", hot.Reason, StringComparison.Ordinal);
+
+        var lastOnly = new Advisor(Options.Create(new AdviceOptions()), metrics, time).Evaluate([Sample(time, workerCpu: 0.5, coordinatorCpu: 0.5, partial: 0, hotQps: 30)]);
+        Assert.DoesNotContain(lastOnly.Recommendations, r => r.Action == "add_replica");
+    }
+
+    private static ClusterSample Sample(FakeTimeProvider time, double workerCpu, double coordinatorCpu, long partial, double hotQps = 90)
     {
         var nodes = new List<NodeResponse>
         {
@@ -88,7 +107,7 @@ public sealed class AdvisorTests
         {
             new(0, "[0,341)", "serving", [new ReplicaResponse("w1", "serving", 0, 900, 1000, Qps: 10)]),
             new(1, "[341,682)", "serving", [new ReplicaResponse("w2", "serving", 0, 5000, 1000, Qps: 10)]),
-            new(2, "[682,1024)", "serving", [new ReplicaResponse("w1", "serving", 0, 900, 1000, Qps: 90)]),
+            new(2, "[682,1024)", "serving", [new ReplicaResponse("w1", "serving", 0, 900, 1000, Qps: hotQps)]),
         };
         var cluster = new ClusterResponse(nodes, [new ClusterCollectionResponse("products", 1, shards)], 1, 1.2);
         var api = SignalWindow.Empty(Step) with { Searches = 100, Partial = partial, Requests = 100 };

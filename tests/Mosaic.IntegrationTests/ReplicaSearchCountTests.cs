@@ -1,0 +1,69 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Mosaic.Testing;
+using Xunit;
+using static Mosaic.Testing.DocJson;
+
+namespace Mosaic.IntegrationTests;
+
+/// <summary>
+/// Replicas count searches as the coordinator does: N keyword (and hybrid) searches of a 2-shard collection, each with a
+/// keyword-statistics (dfs) phase and a payload fetch, are N searches on each shard's replica in
+/// <c>mosaic_shard_searches_total</c>, not 2N or 3N. The advice's hot-shard figures come from the same count.
+/// </summary>
+public sealed partial class ReplicaSearchCountTests : IAsyncLifetime
+{
+    private const string C = "counted";
+    private MosaicServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await MosaicServer.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task Each_replica_counts_one_search_per_search_not_its_dfs_or_fetch_calls()
+    {
+        var http = _server.Http;
+        await http.CreateCollectionAsync(C, new JsonObject { ["dimension"] = 4, ["metric"] = "cosine", ["shards"] = 2 });
+        var docs = Enumerable.Range(0, 40).Select(i => Line(Doc($"common word{i} tag{i % 5}", [1, i, i % 3, 1], id: $"r{i}"))).ToList();
+        await http.BulkOkAsync(C, docs);
+        await Wait.WaitUntilAsync(async () => await http.DocCountAsync(C) == 40, TimeSpan.FromSeconds(30), "doc_count == 40");
+        Assert.Equal(new long[] { 0, 0 }, await ReplicaSearchesAsync(http));
+
+        // Distinct queries, so that none is answered from the result cache; "common" is in every document, so every shard
+        // has hits and the payload fetch goes to both.
+        const int Keyword = 12, Hybrid = 5;
+        for (int i = 0; i < Keyword; i++)
+        {
+            var answer = await http.SearchAsync(C, new JsonObject { ["mode"] = "keyword", ["query"] = $"common tag{i % 5} word{i}", ["top_k"] = 10, ["include"] = Array("text") });
+            Assert.Equal(10, answer["hits"]!.AsArray().Count);
+        }
+
+        await Wait.WaitUntilAsync(async () => (await ReplicaSearchesAsync(http)).Sum() >= 2 * Keyword, TimeSpan.FromSeconds(15), "replica counters reach the searches sent");
+        Assert.Equal(new long[] { Keyword, Keyword }, await ReplicaSearchesAsync(http));
+
+        for (int i = 0; i < Hybrid; i++)
+        {
+            await http.SearchAsync(C, new JsonObject { ["mode"] = "hybrid", ["query"] = $"common word{i}", ["vector"] = Vector([1, i + 0.5f, 1, 1]), ["include"] = Array("text", "fields") });
+        }
+
+        await Wait.WaitUntilAsync(async () => (await ReplicaSearchesAsync(http)).Sum() >= 2 * (Keyword + Hybrid), TimeSpan.FromSeconds(15), "replica counters reach the hybrid searches too");
+        Assert.Equal(new long[] { Keyword + Hybrid, Keyword + Hybrid }, await ReplicaSearchesAsync(http));
+    }
+
+    /// <summary>mosaic_shard_searches_total of the collection's shards, in shard order.</summary>
+    private static async Task<long[]> ReplicaSearchesAsync(MosaicHttp http)
+    {
+        string metrics = (await http.GetAsync("metrics")).Body;
+        var byShard = ShardSearches().Matches(metrics)
+            .GroupBy(m => int.Parse(m.Groups["shard"].Value, CultureInfo.InvariantCulture))
+            .ToDictionary(g => g.Key, g => g.Sum(m => long.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture)));
+        var shards = ((await http.GetAsync($"collections/{C}")).Object["shard_stats"]!.AsArray()).Select(s => (int)s!["shard"]!).Order().ToList();
+        Assert.Equal(2, shards.Count);
+        return [.. shards.Select(s => byShard.GetValueOrDefault(s))];
+    }
+
+    [GeneratedRegex("^mosaic_shard_searches_total\\{(?=[^}]*collection=\"" + C + "\")(?=[^}]*shard=\"(?<shard>[0-9]+)\")[^}]*\\} (?<n>[0-9]+)", RegexOptions.Multiline)]
+    private static partial Regex ShardSearches();
+}
