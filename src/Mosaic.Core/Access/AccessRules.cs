@@ -11,12 +11,14 @@ namespace Mosaic.Core.Access;
 /// </remarks>
 public static class AccessRules
 {
-    /// <summary>The role the request needs; null for what needs no key: the probes (<c>/health</c>, <c>/ready</c>) and
+    /// <summary>The role the request needs; null for what needs no key: the probes (<c>/health</c>, <c>/ready</c>),
     /// <c>/signals</c>, which coordinators read from every node to draw the dashboard and which holds only request counts
-    /// and latencies (the sampler has no key to send).</summary>
+    /// and latencies (the sampler has no key to send), and a GET of the <c>/dashboard</c> page itself, which is static and
+    /// holds no data: a browser cannot send a key header to open it, and the page asks for a read key for
+    /// <c>/dashboard/data</c>, which stays protected.</summary>
     public static ApiRole? RequiredRole(string method, string path)
     {
-        if (path is "/health" or "/ready" or "/signals")
+        if (path is "/health" or "/ready" or "/signals" || (path == "/dashboard" && method is "GET" or "HEAD"))
         {
             return null;
         }

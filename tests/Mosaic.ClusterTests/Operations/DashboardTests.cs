@@ -75,7 +75,7 @@ public sealed partial class DashboardTests(ClusterPostgres postgres, ITestOutput
         });
 
     /// <summary>The text of the element with this id (the page's tiles hold plain text).</summary>
-    private static string Tile(string dom, string id)
+    internal static string Tile(string dom, string id)
     {
         var match = Regex.Match(dom, $"id=\"{id}\"[^>]*>([^<]*)<");
         Assert.True(match.Success, $"no element #{id} in the rendered page:\n{dom[..Math.Min(2000, dom.Length)]}");
