@@ -14,7 +14,9 @@ namespace Mosaic.Coordinator.Caching;
 /// has not moved and it is younger than <see cref="ResultCacheOptions.VersionMaxAge"/>. Every committed write moves the
 /// signal: in-process for SQLite, and through the store's NOTIFY for every coordinator on PostgreSQL, whichever
 /// coordinator wrote. The age bound covers a lost notification. After a move the next search re-reads (one read per
-/// collection at a time; concurrent searches share it).
+/// collection at a time; concurrent searches share it). A read waits at most
+/// <see cref="ResultCacheOptions.VersionReadTimeout"/>, and while one is stuck past it callers fail at once (the cached
+/// read path then skips the cache): a hanging store slows no search by more than that.
 /// </para>
 /// <para>
 /// A search carrying a consistency token needs no notification at all: a token beyond the known heads proves a newer
@@ -25,6 +27,7 @@ public sealed class CollectionVersions(IChangeLog log, KnownSlotHeads known, Cha
 {
     private readonly ConcurrentDictionary<long, Entry> _entries = new();
     private readonly TimeSpan _maxAge = options.Value.VersionMaxAge;
+    private readonly TimeSpan _readWait = options.Value.VersionReadTimeout;
 
     /// <summary>The version to key a search by; fresh enough to cover <paramref name="atLeast"/> when the store has it.</summary>
     public async ValueTask<CollectionVersion> GetAsync(long collectionId, IReadOnlyDictionary<int, long>? atLeast, CancellationToken ct)
@@ -47,18 +50,28 @@ public sealed class CollectionVersions(IChangeLog log, KnownSlotHeads known, Cha
     {
         // Join a read still in flight that started at this generation or later: it sees every write the caller's signal
         // announced (the store signals after commit). Otherwise start one; racing starters each publish a valid snapshot.
-        if (_entries.TryGetValue(collectionId, out var running) && running.Generation >= generation && !running.Read.IsCompleted)
+        // A read that has outlasted its wait means the store is hanging: fail at once rather than wait or pile another on it.
+        if (_entries.TryGetValue(collectionId, out var running) && !running.Read.IsCompleted)
         {
-            var joined = await running.Read.WaitAsync(ct).ConfigureAwait(false);
-            if (atLeast is null || joined.Covers(atLeast))
+            var age = time.GetElapsedTime(running.Started);
+            if (age >= _readWait)
             {
-                return joined;
+                throw new TimeoutException($"the store has not answered a version read for {age.TotalMilliseconds:F0} ms");
+            }
+
+            if (running.Generation >= generation)
+            {
+                var joined = await running.Read.WaitAsync(_readWait - age, time, ct).ConfigureAwait(false);
+                if (atLeast is null || joined.Covers(atLeast))
+                {
+                    return joined;
+                }
             }
         }
 
         var fresh = new Entry(generation, time.GetTimestamp(), ReadAsync(collectionId));
         _entries[collectionId] = fresh;
-        return await fresh.Read.WaitAsync(ct).ConfigureAwait(false);
+        return await fresh.Read.WaitAsync(_readWait, time, ct).ConfigureAwait(false);
     }
 
     private async Task<CollectionVersion> ReadAsync(long collectionId)

@@ -14,6 +14,13 @@ public sealed record ResultCacheOptions
     public TimeSpan VersionMaxAge { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// Longest a search waits for the store to give the collection version; past it the search skips the cache (and is
+    /// answered by the workers alone), so a hanging store does not hang searches. The read is one indexed query of at
+    /// most 1,024 rows.
+    /// </summary>
+    public TimeSpan VersionReadTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
     /// Names the store in every cache key, so that deployments sharing one Redis never see each other's answers; by
     /// default derived from the store (PostgreSQL host, port and database, or this machine and the data directory). Set it
     /// when coordinators reach one store under different names, or they will not share L2.
@@ -31,6 +38,11 @@ public sealed record ResultCacheOptions
         if (VersionMaxAge <= TimeSpan.Zero || VersionMaxAge > TimeSpan.FromMinutes(1))
         {
             yield return "Mosaic:Cache:Results:VersionMaxAge must be within (0, 1 min]";
+        }
+
+        if (VersionReadTimeout <= TimeSpan.Zero || VersionReadTimeout > TimeSpan.FromMinutes(1))
+        {
+            yield return "Mosaic:Cache:Results:VersionReadTimeout must be within (0, 1 min]";
         }
 
         if (LocalExpiration <= TimeSpan.Zero || Expiration < LocalExpiration)

@@ -15,8 +15,9 @@ namespace Mosaic.Coordinator.Reads;
 /// is a lower bound of the store's. A token at or below the known heads was issued by this store: the shards' bounded
 /// wait does the rest. Only a token ahead of them costs a store read, shared by concurrent callers (single flight, and
 /// only a read started after the caller arrived can prove it ahead). A token still ahead after that read is not this
-/// store's. When the read fails (store down), the token is left to the shards' bounded wait instead of failing the
-/// search, and no further read is tried for <see cref="RetryAfterFailure"/>.
+/// store's. When the read fails or outlasts the caller's wait (store down or hanging), the token is left to the shards'
+/// bounded wait instead of failing the search; no further read is tried for <see cref="RetryAfterFailure"/> after a
+/// failure, nor while one is stuck (at most one read per collection is ever in flight).
 /// </para>
 /// <para>
 /// Retention: one entry (8 KiB) per collection searched or written through this coordinator; past
@@ -63,8 +64,15 @@ public sealed partial class KnownSlotHeads(IChangeLog log, TimeProvider time, IL
         {
             // A read already in flight may have started before the token's write committed; use it if it settles the
             // question, else start one of our own.
-            await Task.WhenAny(before.Read, Task.Delay(wait, time, ct)).ConfigureAwait(false);
-            ct.ThrowIfCancellationRequested();
+            try
+            {
+                await before.Read.WaitAsync(wait, time, ct).ConfigureAwait(false);
+            }
+            catch (Exception) when (!ct.IsCancellationRequested)
+            {
+                // Failed or still running: StartOrJoin below tells which, and does not pile a second read on a stuck one.
+            }
+
             if (known.Covers(token))
             {
                 return TokenCheck.Known;
@@ -74,7 +82,7 @@ public sealed partial class KnownSlotHeads(IChangeLog log, TimeProvider time, IL
         var refresh = known.StartOrJoin(before, () => ReadAsync(collectionId, known), time);
         if (refresh is null)
         {
-            return TokenCheck.Unchecked; // a read failed moments ago: the store is down, the shards' wait decides
+            return TokenCheck.Unchecked; // a read failed moments ago or is stuck: the shards' wait decides
         }
 
         try
@@ -163,16 +171,17 @@ public sealed partial class KnownSlotHeads(IChangeLog log, TimeProvider time, IL
 
         /// <summary>
         /// A read started after <paramref name="seen"/> was observed (joined if one is in flight, else started); null
-        /// while the last read failed less than <see cref="RetryAfterFailure"/> ago.
+        /// while the last read failed less than <see cref="RetryAfterFailure"/> ago, or while <paramref name="seen"/> is
+        /// still in flight after the caller waited for it: the store is hanging, and one stuck read is enough.
         /// </summary>
         public Task? StartOrJoin(Refresh? seen, Func<Task> read, TimeProvider time)
         {
             lock (_gate)
             {
                 var current = _current;
-                if (current is not null && current != seen && !current.Read.IsCompleted)
+                if (current is { Read.IsCompleted: false })
                 {
-                    return current.Read;
+                    return current != seen ? current.Read : null;
                 }
 
                 if (current is { Read.IsFaulted: true } && time.GetElapsedTime(current.Started) < RetryAfterFailure)

@@ -186,9 +186,10 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
                 throw new MosaicException(ErrorKind.InvalidArgument, "invalid_token", $"consistency.after: the token belongs to another collection, or to an earlier '{spec.Name}' that was dropped");
             }
 
-            // Known heads settle almost every token without the store; one ahead of them costs one shared store read.
-            // With the store unreachable the token goes unchecked to the shards, whose bounded wait is the real guard.
-            if (await heads.CheckAsync(info.Id, token.SlotSeqs, timeout, ct).ConfigureAwait(false) == TokenCheck.Ahead)
+            // Known heads settle almost every token without the store; one ahead of them costs one shared store read,
+            // waited for at most a quarter of the deadline (the rest is the shards'). With the store unreachable or hanging
+            // the token goes unchecked to the shards, whose bounded wait is the real guard.
+            if (await heads.CheckAsync(info.Id, token.SlotSeqs, timeout / 4, ct).ConfigureAwait(false) == TokenCheck.Ahead)
             {
                 throw new MosaicException(ErrorKind.InvalidArgument, "invalid_token", "consistency.after: the token is ahead of the store (forged, or from another store)");
             }

@@ -7,7 +7,7 @@ namespace Mosaic.ClusterTests.Cluster;
 /// <summary>
 /// Consistency tokens are checked without the store: with PostgreSQL stopped, searches carrying tokens this coordinator
 /// issued still answer complete (the workers hold the data and wait for the token themselves). A coordinator that read
-/// the slot heads per search would fail every one of them.
+/// the slot heads per search would fail every one of them. With PostgreSQL hanging (SIGSTOP), searches do not wait on it.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class TokensDuringStoreOutageTests(ClusterPostgres postgres, ITestOutputHelper output)
@@ -47,6 +47,39 @@ public sealed class TokensDuringStoreOutageTests(ClusterPostgres postgres, ITest
             {
                 await postgres.Server.StartAgainAsync();
                 cluster.Log("PostgreSQL started again");
+            }
+        });
+
+    [Fact]
+    public Task Searches_with_and_without_tokens_answer_complete_while_the_store_hangs() =>
+        ClusterHarness.RunAsync(postgres, output, new ClusterSpec { Workers = 2, Coordinators = 1 }, async (cluster, seed) =>
+        {
+            var http = cluster.Http();
+            var docs = ClusterDocs.Make(new ClusteredVectors(seed, ClusterDocs.Dimension, clusters: 4), "hang", 20);
+            string token = await ClusterDocs.CreateAndLoadAsync(http, C, ClusterDocs.Collection(shards: 4, replicas: 1), docs);
+            await cluster.WaitSettledAsync(C, replicas: 1, TimeSpan.FromSeconds(60));
+
+            // A hung store accepts connections and answers nothing (the driver would wait 15-30 s): searches must not wait
+            // for it. The client gives up after 12 s, well below the driver's timeouts, so a search stuck on the store fails.
+            using var impatient = new MosaicHttp(cluster.Coordinators[0].Url, TimeSpan.FromSeconds(12));
+            int postmaster = int.Parse(File.ReadLines(Path.Combine(postgres.Server.DataDirectory, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
+            var stopped = new List<int> { postmaster };
+            stopped.AddRange(ProcessTree.Descendants(postmaster));
+            cluster.Log($"SIGSTOP to PostgreSQL's {stopped.Count} processes");
+            stopped.ForEach(pid => Signals.Send(pid, Signals.Stop));
+            try
+            {
+                foreach (var (d, i) in docs.Select((d, i) => (d, i)))
+                {
+                    var answer = await impatient.SearchAsync(C, ClusterDocs.Keyword(d.Word, i % 2 == 0 ? token : null, timeoutMs: 5_000));
+                    Assert.Equal([d.Id], MosaicHttp.HitIds(answer));
+                    Assert.False(answer["partial"]!.GetValue<bool>(), answer.ToJsonString());
+                }
+            }
+            finally
+            {
+                stopped.ForEach(pid => Signals.Send(pid, Signals.Cont));
+                cluster.Log("SIGCONT to PostgreSQL");
             }
         });
 }

@@ -77,6 +77,34 @@ public sealed class KnownSlotHeadsTests
     }
 
     [Fact]
+    public async Task With_the_store_hanging_a_check_waits_only_its_bound_and_never_piles_a_second_read_on_the_stuck_one()
+    {
+        var heads = NewHeads();
+        _log.Heads = new Dictionary<int, long> { [1] = 6 };
+        _log.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var token = new Dictionary<int, long> { [1] = 6 };
+
+        var first = heads.CheckAsync(7, token, Wait, default).AsTask();
+        await Testing.Wait.WaitUntilAsync(() => _log.Reads >= 1, TimeSpan.FromSeconds(10), "the first read started");
+        Assert.False(first.IsCompleted);
+        _time.Advance(Wait);
+        Assert.Equal(TokenCheck.Unchecked, await first);
+
+        // The read is still stuck: the next check waits for it (its bound), then gives up without a read of its own.
+        var second = heads.CheckAsync(7, token, Wait, default).AsTask();
+        Assert.False(second.IsCompleted);
+        _time.Advance(Wait);
+        Assert.Equal(TokenCheck.Unchecked, await second);
+        Assert.Equal(1, _log.Reads);
+
+        // The store answers at last: what it said is learned, and the token is known without another read.
+        _log.Gate.SetResult();
+        await Testing.Wait.WaitUntilAsync(() => heads.Covers(7, token), TimeSpan.FromSeconds(10), "the late answer learned");
+        Assert.Equal(TokenCheck.Known, await heads.CheckAsync(7, token, Wait, default));
+        Assert.Equal(1, _log.Reads);
+    }
+
+    [Fact]
     public async Task Learned_heads_never_go_down()
     {
         var heads = NewHeads();
