@@ -8,18 +8,20 @@ namespace Mosaic.Index;
 
 /// <summary>Persistence: a versioned little-endian file with an XxHash64 trailer.</summary>
 /// <remarks>
-/// Layout (version 2): magic "MOSHNSW\0", version, dimension, metric, M, efConstruction, efSearch, seed,
+/// Layout (version 3): magic "MOSHNSW\0", version, dimension, metric, M, efConstruction, efSearch, seed,
 /// node count, tombstone count, entry node, top level, quantization; for a quantized index a trained flag and, when
-/// trained, the codec's bounds; then per node: label (i64), level|flags (i32), level-0 link count and links, the
-/// stored vector (normalized for cosine) or code, and per upper level a link count and links; then the vectors an
-/// untrained quantized index still buffers (count, then label and floats each); then the hash of all preceding bytes.
-/// Version 1 files (float, no quantization field, no buffer) still load. Everything read is range-checked before use, so a damaged file fails with
+/// trained, the codec's bounds (binary: also one weight per bit); then per node: label (i64), level|flags (i32),
+/// level-0 link count and links, the stored vector (normalized for cosine) or code, and per upper level a link count
+/// and links; then the vectors an untrained quantized index still buffers (count, then label and floats each); then
+/// the hash of all preceding bytes. Version 2 differs only for binary graphs (bits of the raw dimensions, no weights;
+/// they load and search as before); version 1 files (float, no quantization field, no buffer) still load.
+/// Everything read is range-checked before use, so a damaged file fails with
 /// <see cref="InvalidDataException"/> instead of producing a graph with out-of-range links.
 /// </remarks>
 public sealed unsafe partial class HnswIndex
 {
     private const ulong FileMagic = 0x0057534E48534F4DUL; // "MOSHNSW\0" little-endian
-    private const int FileVersion = 2;
+    private const int FileVersion = 3;
 
     /// <summary>Writes the whole index (vectors, graph, tombstones, labels). Writers wait while it runs; searches do not.</summary>
     public void Save(Stream stream)
@@ -87,7 +89,7 @@ public sealed unsafe partial class HnswIndex
         }
 
         int version = r.ReadInt32();
-        if (version is not (1 or FileVersion))
+        if (version is not (1 or 2 or FileVersion))
         {
             throw new InvalidDataException($"unsupported index file version {version}");
         }
@@ -115,7 +117,7 @@ public sealed unsafe partial class HnswIndex
         {
             if (quantization != VectorQuantization.Float && r.ReadInt32() == 1)
             {
-                index._codec = QuantizationCodec.Read(r, quantization, (VectorMetric)metric, dimension);
+                index._codec = QuantizationCodec.Read(r, quantization, (VectorMetric)metric, dimension, hasWeights: version >= 3);
             }
 
             Check(nodes == 0 || quantization == VectorQuantization.Float || index._codec is not null, "untrained index with nodes");

@@ -53,7 +53,7 @@ public sealed unsafe partial class HnswIndex
         ref Candidate pool = ref MemoryMarshal.GetArrayDataReference(poolArray);
         int dim = _distanceLength;
         int headerOffset = _headerOffset;
-        int vectorBytes = _vectorBytes;
+        int vectorBytes = _prefetchBytes;
         int resultCount = 0;
         ref Candidate results = ref Unsafe.NullRef<Candidate>();
         if (TFilter.Restricts)

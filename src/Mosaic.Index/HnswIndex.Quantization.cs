@@ -12,12 +12,16 @@ namespace Mosaic.Index;
 /// codec is trained on all of them, they are inserted as codes and the float copies are dropped. Later vectors
 /// outside the learned range are clamped; rescoring keeps the final order exact anyway.</para>
 /// <para>Rescoring: int8 rescores the best <see cref="RescoreWindow"/> candidates of the walk (4k, at least k+16);
-/// binary, whose Hamming order is coarse, rescores the whole pool of ef (so ef is the oversampling knob).</para>
+/// binary, whose order is coarser, walks a pool of ef and rescores its best max(<see cref="BinaryOversampling"/>·k,
+/// ef/4), so ef is the oversampling knob.</para>
 /// </remarks>
 public sealed unsafe partial class HnswIndex
 {
     /// <summary>Vectors a quantized index collects (as floats, searched exactly) before it learns its bounds.</summary>
     internal const int TrainingSize = 256;
+
+    /// <summary>A binary search rescores at least this many times k of its best candidates on full-precision vectors.</summary>
+    public const int BinaryOversampling = 4;
 
     private readonly DistanceKind _kind;
     private QuantizationCodec? _codec;
@@ -55,7 +59,15 @@ public sealed unsafe partial class HnswIndex
     };
 
     /// <summary>How many of the walk's best candidates a quantized search rescores for k results.</summary>
-    private int RescoreWindow(int k) => Quantization == VectorQuantization.Binary ? Math.Max(10 * k, 100) : Math.Max(4 * k, k + 16);
+    /// <remarks>
+    /// Binary: the walk's pool of <paramref name="ef"/> is the oversampling (raise ef for recall), of which the best
+    /// <see cref="BinaryOversampling"/>·k, or ef/4 when that is more, are rescored. Rescoring reads each candidate's
+    /// floats from the source (a shard file row in the server), so it is capped below the pool; at 10k x 384 the
+    /// best 4k of a pool of 64 kept recall@10 at 0.97 against 0.98 for the whole pool.
+    /// </remarks>
+    private int RescoreWindow(int k, int ef) => Quantization == VectorQuantization.Binary
+        ? Math.Max(BinaryOversampling * k, ef / 4)
+        : Math.Max(4 * k, k + 16);
 
     /// <summary>While untrained, buffers the vector and trains once enough arrived; false when the index is float or trained.</summary>
     private bool AddPending(long label, ReadOnlySpan<float> vector)
@@ -190,12 +202,11 @@ public sealed unsafe partial class HnswIndex
 
         if (Quantization == VectorQuantization.Binary)
         {
-            // Asymmetric: the query keeps its floats (see BinaryQuery); scores without rescoring are not distances.
-            int floats = _distanceLength * 64;
-            float* centred = (float*)scratch.QueryCode(floats * sizeof(float));
-            _codec.CentreQuery(q, centred, floats);
+            // Scores without rescoring are not distances (only their order within one query means something).
+            byte* planes = scratch.QueryCode(QuantizationCodec.BinaryQueryBytes(_dimension));
+            _codec.EncodeBinaryQuery(q, planes);
             factor = 1f;
-            return (byte*)centred;
+            return planes;
         }
 
         byte* code = scratch.QueryCode(_vectorBytes);

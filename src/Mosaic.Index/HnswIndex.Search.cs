@@ -80,7 +80,8 @@ public sealed unsafe partial class HnswIndex
 
         var scratch = SearchScratch.Current;
         byte* target = EncodeQuery(q, scratch, out float factor);
-        int keep = _codec is null ? k : RescoreWindow(k);
+        // Without a walk there is no pool: a binary index keeps a generous 10k (at least 100) for rescoring.
+        int keep = _codec is null ? k : Quantization == VectorQuantization.Binary ? Math.Max(10 * k, 100) : RescoreWindow(k, 0);
         scratch.EnsureResults(keep + 1);
         ref Candidate heap = ref MemoryMarshal.GetArrayDataReference(scratch.Results);
         int count = 0;
@@ -118,7 +119,7 @@ public sealed unsafe partial class HnswIndex
         }
 
         count = HeapToPool(scratch, count);
-        return Finish(scratch, q, target, count, k, factor, results, null, source);
+        return Finish(scratch, q, target, count, k, keep, factor, results, null, source);
     }
 
     private int SearchPrepared(ReadOnlySpan<float> query, float* q, int k, int ef, Span<VectorHit> results, ILabelFilter? filter, IVectorSource? source)
@@ -141,7 +142,7 @@ public sealed unsafe partial class HnswIndex
             DistanceKind.Int8Dot => restricted ? SearchCore<Int8NegativeDot, LiveNode>(scratch, target, k, ef, live) : SearchCore<Int8NegativeDot, AnyNode>(scratch, target, k, ef, default),
             _ => restricted ? SearchCore<BinaryQuery, LiveNode>(scratch, target, k, ef, live) : SearchCore<BinaryQuery, AnyNode>(scratch, target, k, ef, default),
         };
-        return Finish(scratch, q, target, found, k, factor, results, filter, source);
+        return Finish(scratch, q, target, found, k, RescoreWindow(k, ef), factor, results, filter, source);
     }
 
     /// <summary>Distance between a stored record and a prepared query (float or code), in the graph's units.</summary>
@@ -235,10 +236,10 @@ public sealed unsafe partial class HnswIndex
     /// that is there now, then the hits are re-sorted. A quantized index with a source scores on full-precision
     /// vectors instead (rescoring; exact scores).
     /// </summary>
-    private int Finish(SearchScratch scratch, float* q, byte* target, int found, int k, float factor, Span<VectorHit> results, ILabelFilter? filter, IVectorSource? source)
+    private int Finish(SearchScratch scratch, float* q, byte* target, int found, int k, int rescoreWindow, float factor, Span<VectorHit> results, ILabelFilter? filter, IVectorSource? source)
     {
         bool rescore = _codec is not null && source is not null;
-        int want = !rescore ? k : Quantization == VectorQuantization.Binary ? found : RescoreWindow(k);
+        int want = rescore ? rescoreWindow : k;
         float* v = rescore ? scratch.RescoreVector(_paddedDimension) : null;
         if (rescore)
         {
@@ -360,7 +361,7 @@ public sealed unsafe partial class HnswIndex
         int frontierCount = 0, resultCount = 0;
         int dim = _distanceLength;
         int headerOffset = _headerOffset;
-        int vectorBytes = _vectorBytes;
+        int vectorBytes = _prefetchBytes;
 
         float lowerBound = float.MaxValue;
         byte* epNode = Node(ep);

@@ -35,14 +35,18 @@ internal readonly unsafe struct Int8SquaredL2 : IDistance
 }
 
 /// <summary>
-/// Query side of a binary graph: the query stays as floats (centred on the learned means) and a node's bits act as
-/// signs, so the order is that of the dot product with the node's ±1 vector, far finer than the Hamming distance to
-/// the query's own bits (the graph itself is built on Hamming distances between codes).
+/// Query side of a binary graph: the query at 4 bits per dimension as bit planes after a 64-byte header (min, step;
+/// see QuantizationCodec.EncodeBinaryQuery) against a node's bits; the order is that of the query's weighted terms
+/// summed over the node's set bits, a few popcounts per 64 dimensions instead of a float multiply per dimension.
 /// </summary>
 internal readonly unsafe struct BinaryQuery : IDistance
 {
-    // a: the centred query (n * 64 floats); b: the node's n words. -sum over set bits (the sum of all q is constant per query).
-    public static float Distance(byte* a, byte* b, int n) => -QuantizedKernels.SumWhereSet((float*)a, (ulong*)b, n);
+    // a: the encoded query; b: the node's n words. Negated: larger sums are closer.
+    public static float Distance(byte* a, byte* b, int n)
+    {
+        int sum = QuantizedKernels.BitPlaneSum((ulong*)(a + Quantization.QuantizationCodec.QueryHeaderBytes), (ulong*)b, n, out int ones);
+        return -((((float*)a)[0] * ones) + (((float*)a)[1] * sum));
+    }
 }
 
 /// <summary>Hamming distance of bit codes (both metrics: bits are "above the learned mean").</summary>

@@ -138,44 +138,50 @@ public static unsafe class QuantizedKernels
         return sum;
     }
 
-    /// <summary>Sum of the <paramref name="q"/> values whose bit is set in <paramref name="bits"/> (words * 64 floats).</summary>
+    /// <summary>
+    /// Σ over words of Σ_j 2^j · popcount(plane j AND bits), and popcount(bits) in <paramref name="ones"/>: the dot
+    /// product of a <see cref="Quantization.QuantizationCodec.QueryBits"/>-bit query, stored as bit planes interleaved
+    /// per word (plane j of word w at planes[w * 4 + j]), with a bit code.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float SumWhereSet(float* q, ulong* bits, int words)
+    public static int BitPlaneSum(ulong* planes, ulong* bits, int words, out int ones)
     {
-        if (!Vector512.IsHardwareAccelerated)
-        {
-            return SumWhereSetScalar(q, bits, words);
-        }
-
-        // Lane i of a 16-float group takes its value when bit i of the group's 16 bits is set.
-        var lanes = Vector512.Create(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768);
-        var s0 = Vector512<float>.Zero;
-        var s1 = Vector512<float>.Zero;
+        // Four independent sums so the popcounts of one word do not wait on each other.
+        int s0 = 0, s1 = 0, s2 = 0, s3 = 0, count = 0;
         for (int w = 0; w < words; w++)
         {
-            ulong word = bits[w];
-            float* g = q + (w * 64);
-            var m0 = Vector512.Equals(Vector512.Create((int)(word & 0xFFFF)) & lanes, lanes).AsSingle();
-            var m1 = Vector512.Equals(Vector512.Create((int)((word >> 16) & 0xFFFF)) & lanes, lanes).AsSingle();
-            var m2 = Vector512.Equals(Vector512.Create((int)((word >> 32) & 0xFFFF)) & lanes, lanes).AsSingle();
-            var m3 = Vector512.Equals(Vector512.Create((int)(word >> 48)) & lanes, lanes).AsSingle();
-            s0 += (Vector512.Load(g) & m0) + (Vector512.Load(g + 16) & m1);
-            s1 += (Vector512.Load(g + 32) & m2) + (Vector512.Load(g + 48) & m3);
+            ulong b = bits[w];
+            ulong* p = planes + (w * 4);
+            count += BitOperations.PopCount(b);
+            s0 += BitOperations.PopCount(p[0] & b);
+            s1 += BitOperations.PopCount(p[1] & b);
+            s2 += BitOperations.PopCount(p[2] & b);
+            s3 += BitOperations.PopCount(p[3] & b);
         }
 
-        Vector256<float> h = (s0 + s1).GetLower() + (s0 + s1).GetUpper();
-        return Vector128.Sum(h.GetLower() + h.GetUpper());
+        ones = count;
+        return s0 + (s1 << 1) + (s2 << 2) + (s3 << 3);
     }
 
-    /// <summary>Reference for <see cref="SumWhereSet"/>, one bit at a time.</summary>
-    public static float SumWhereSetScalar(float* q, ulong* bits, int words)
+    /// <summary>Reference for <see cref="BitPlaneSum"/>, one dimension at a time: the sum of the 4-bit levels whose bit is set.</summary>
+    public static int BitPlaneSumScalar(ulong* planes, ulong* bits, int words, out int ones)
     {
-        float sum = 0;
+        int sum = 0;
+        ones = 0;
         for (int d = 0; d < words * 64; d++)
         {
-            if ((bits[d >> 6] & (1UL << (d & 63))) != 0)
+            if ((bits[d >> 6] & (1UL << (d & 63))) == 0)
             {
-                sum += q[d];
+                continue;
+            }
+
+            ones++;
+            for (int j = 0; j < 4; j++)
+            {
+                if ((planes[((d >> 6) * 4) + j] & (1UL << (d & 63))) != 0)
+                {
+                    sum += 1 << j;
+                }
             }
         }
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Mosaic.Core.Collections;
 using Mosaic.Index.Storage;
 
@@ -11,20 +12,39 @@ namespace Mosaic.Index.Quantization;
 /// a - b; for dot/cosine the centre is zero and a query is encoded with its own scale (a positive factor that does
 /// not change the order). A per-dimension scale would weight every term and rule out the integer kernels.</para>
 /// <para>Binary: bit = x &gt; centre, the centre being each dimension's mean, so the Hamming distance tracks the angle
-/// between the vectors as seen from the data's centroid.</para>
+/// between the vectors as seen from the data's centroid. A stored vector is read back as centre ± weight per dimension,
+/// the weight being that dimension's mean absolute deviation (the best one-bit reconstruction), so a query (kept at
+/// <see cref="QueryBits"/> bits per dimension, as bit planes) scores a code by AND and popcount, with each dimension
+/// weighted by its spread: dimensions of small variance no longer count as much as the large ones, which plain
+/// Hamming distance cannot tell apart.</para>
 /// Codes are zero-padded to whole 64-byte lines; padding is equal in every code, so it adds nothing to a distance.
 /// </remarks>
 internal sealed unsafe class QuantizationCodec
 {
+    /// <summary>Bits per dimension of a binary graph's query (bit planes; 4 as in Elasticsearch's BBQ).</summary>
+    public const int QueryBits = 4;
+
+    /// <summary>Bytes before the bit planes of a binary query: the offset and step that turn plane sums into scores.</summary>
+    public const int QueryHeaderBytes = 64;
+
+    private const int StackFloats = 4096;
+
     private readonly float[] _centre;
     private readonly float _scale;
 
-    private QuantizationCodec(VectorQuantization kind, VectorMetric metric, float[] centre, float scale)
+    // Binary only: the rotation applied after centring (null in files of version 2: bits are the raw dimensions), and
+    // each bit's mean absolute deviation (all ones in files of version 2).
+    private readonly HadamardRotation? _rotation;
+    private readonly float[]? _weight;
+
+    private QuantizationCodec(VectorQuantization kind, VectorMetric metric, float[] centre, float scale, float[]? weight = null, bool rotate = false)
     {
         Kind = kind;
         Metric = metric;
         _centre = centre;
         _scale = scale;
+        _weight = weight;
+        _rotation = rotate ? new HadamardRotation(centre.Length) : null;
     }
 
     public VectorQuantization Kind { get; }
@@ -32,6 +52,11 @@ internal sealed unsafe class QuantizationCodec
     public VectorMetric Metric { get; }
 
     public int Dimension => _centre.Length;
+
+    /// <summary>Bits a binary code holds: the rotated coordinates that fit in its padded bytes, or the dimension unrotated.</summary>
+    public static int BinaryBits(int dimension, bool rotated) => rotated
+        ? Math.Min(new HadamardRotation(dimension).Length, CodeBytes(VectorQuantization.Binary, dimension) * 8)
+        : dimension;
 
     /// <summary>Bytes of one stored code (padded to 64).</summary>
     public static int CodeBytes(VectorQuantization kind, int dimension) => kind switch
@@ -47,7 +72,7 @@ internal sealed unsafe class QuantizationCodec
         var centre = new float[dimension];
         if (count == 0)
         {
-            return new QuantizationCodec(kind, metric, centre, 1f);
+            return new QuantizationCodec(kind, metric, centre, 1f, kind == VectorQuantization.Binary ? Ones(BinaryBits(dimension, rotated: true)) : null, rotate: kind == VectorQuantization.Binary);
         }
 
         if (kind == VectorQuantization.Binary)
@@ -67,7 +92,9 @@ internal sealed unsafe class QuantizationCodec
                 centre[d] = (float)(sum[d] / count);
             }
 
-            return new QuantizationCodec(kind, metric, centre, 1f);
+            var codec = new QuantizationCodec(kind, metric, centre, 1f, new float[BinaryBits(dimension, rotated: true)], rotate: true);
+            codec.LearnWeights(rows, count);
+            return codec;
         }
 
         float halfRange = 0;
@@ -111,11 +138,17 @@ internal sealed unsafe class QuantizationCodec
         new Span<byte>(code, bytes).Clear();
         if (Kind == VectorQuantization.Binary)
         {
-            for (int d = 0; d < _centre.Length; d++)
+            int length = _rotation?.Length ?? Dimension;
+            Span<float> buffer = length <= StackFloats ? stackalloc float[length] : new float[length];
+            fixed (float* y = buffer)
             {
-                if (v[d] > _centre[d])
+                Project(v, y, centred: true);
+                for (int i = 0; i < _weight!.Length; i++)
                 {
-                    code[d >> 3] |= (byte)(1 << (d & 7));
+                    if (y[i] > 0)
+                    {
+                        code[i >> 3] |= (byte)(1 << (i & 7));
+                    }
                 }
             }
 
@@ -149,13 +182,58 @@ internal sealed unsafe class QuantizationCodec
         return Kind == VectorQuantization.Int8 ? _scale * _scale : 1f;
     }
 
-    /// <summary>The query of a binary graph: its floats centred on the learned means, zero-padded to <paramref name="paddedFloats"/>.</summary>
-    public void CentreQuery(float* q, float* centred, int paddedFloats)
+    /// <summary>Bytes of a binary graph's query: <see cref="QueryHeaderBytes"/>, then <see cref="QueryBits"/> planes per code word.</summary>
+    public static int BinaryQueryBytes(int dimension) => QueryHeaderBytes + (QueryBits * CodeBytes(VectorQuantization.Binary, dimension));
+
+    /// <summary>
+    /// Encodes the query of a binary graph (<see cref="BinaryQueryBytes"/> bytes): per dimension the query's term
+    /// t = weight · (q - centre) for L2 (the terms of ‖q - x‖² that depend on x's bits) or weight · q for dot products,
+    /// rounded to <see cref="QueryBits"/> bits between the query's own min and max; plane j of word w holds bit j of
+    /// the 64 levels; the header holds min and step, so Σ over set bits of t ≈ min · ones + step · Σ 2^j popcount(plane j AND bits)
+    /// (<see cref="Kernels.QuantizedKernels.BitPlaneSum"/>).
+    /// </summary>
+    public void EncodeBinaryQuery(float* q, byte* buffer)
     {
-        new Span<float>(centred, paddedFloats).Clear();
-        for (int d = 0; d < _centre.Length; d++)
+        int length = _rotation?.Length ?? Dimension;
+        int bits = _weight!.Length;
+        Span<float> projected = length <= StackFloats ? stackalloc float[length] : new float[length];
+        Span<byte> levels = stackalloc byte[64];
+        fixed (float* t = projected)
         {
-            centred[d] = q[d] - _centre[d];
+            Project(q, t, centred: Metric == VectorMetric.L2);
+            float min = float.MaxValue, max = float.MinValue;
+            for (int i = 0; i < bits; i++)
+            {
+                t[i] *= _weight[i];
+                min = Math.Min(min, t[i]);
+                max = Math.Max(max, t[i]);
+            }
+
+            const int Levels = (1 << QueryBits) - 1;
+            float step = max > min ? (max - min) / Levels : 1f;
+            float inverse = 1f / step;
+            new Span<byte>(buffer, BinaryQueryBytes(Dimension)).Clear();
+            ((float*)buffer)[0] = min;
+            ((float*)buffer)[1] = step;
+            ulong* planes = (ulong*)(buffer + QueryHeaderBytes);
+            for (int start = 0; start < bits; start += 64)
+            {
+                // 64 levels, then bit j of each into plane j of this word.
+                int n = Math.Min(64, bits - start);
+                levels.Clear();
+                for (int i = 0; i < n; i++)
+                {
+                    levels[i] = (byte)Math.Min((int)(((t[start + i] - min) * inverse) + 0.5f), Levels);
+                }
+
+                // Bit j of every level, moved to each byte's top bit and gathered into one word.
+                ulong* word = planes + ((start >> 6) * QueryBits);
+                var all = Vector512.Create<byte>(levels);
+                for (int j = 0; j < QueryBits; j++)
+                {
+                    word[j] = Vector512.ShiftLeft(all, 7 - j).ExtractMostSignificantBits();
+                }
+            }
         }
     }
 
@@ -163,19 +241,82 @@ internal sealed unsafe class QuantizationCodec
     {
         w.WriteInt32(BitConverter.SingleToInt32Bits(_scale));
         w.WriteBytes(MemoryMarshal.AsBytes(_centre.AsSpan()));
+        if (_weight is not null)
+        {
+            w.WriteBytes(MemoryMarshal.AsBytes(_weight.AsSpan()));
+        }
     }
 
-    public static QuantizationCodec Read(HashingReader r, VectorQuantization kind, VectorMetric metric, int dimension)
+    /// <summary>Reads what <see cref="Write"/> wrote; <paramref name="hasWeights"/> is false for files written before binary weights existed.</summary>
+    public static QuantizationCodec Read(HashingReader r, VectorQuantization kind, VectorMetric metric, int dimension, bool hasWeights)
     {
         float scale = BitConverter.Int32BitsToSingle(r.ReadInt32());
         var centre = new float[dimension];
         r.ReadBytes(MemoryMarshal.AsBytes(centre.AsSpan()));
-        if (!float.IsFinite(scale) || scale <= 0 || centre.Any(c => !float.IsFinite(c)))
+        float[]? weight = null;
+        if (kind == VectorQuantization.Binary)
+        {
+            weight = Ones(BinaryBits(dimension, rotated: hasWeights));
+            if (hasWeights)
+            {
+                r.ReadBytes(MemoryMarshal.AsBytes(weight.AsSpan()));
+            }
+        }
+
+        if (!float.IsFinite(scale) || scale <= 0 || centre.Any(c => !float.IsFinite(c)) || (weight?.Any(x => !float.IsFinite(x) || x < 0) ?? false))
         {
             throw new InvalidDataException("index file is corrupt: bad quantizer bounds");
         }
 
-        return new QuantizationCodec(kind, metric, centre, scale);
+        return new QuantizationCodec(kind, metric, centre, scale, weight, rotate: kind == VectorQuantization.Binary && hasWeights);
+    }
+
+    /// <summary>Writes v (minus the centre when <paramref name="centred"/>), zero-padded and rotated, into y (the rotation's length).</summary>
+    private void Project(float* v, float* y, bool centred)
+    {
+        int dimension = Dimension;
+        for (int d = 0; d < dimension; d++)
+        {
+            y[d] = centred ? v[d] - _centre[d] : v[d];
+        }
+
+        if (_rotation is not null)
+        {
+            new Span<float>(y + dimension, _rotation.Length - dimension).Clear();
+            _rotation.Apply(y);
+        }
+    }
+
+    /// <summary>Sets each bit's weight to the mean absolute value of its rotated, centred coordinate over the sample.</summary>
+    private void LearnWeights(ReadOnlySpan<float> rows, int count)
+    {
+        int dimension = Dimension;
+        var sum = new double[_weight!.Length];
+        var y = new float[_rotation!.Length];
+        fixed (float* row = rows)
+        fixed (float* py = y)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                Project(row + ((long)i * dimension), py, centred: true);
+                for (int b = 0; b < sum.Length; b++)
+                {
+                    sum[b] += Math.Abs(py[b]);
+                }
+            }
+        }
+
+        for (int b = 0; b < sum.Length; b++)
+        {
+            _weight[b] = (float)(sum[b] / count);
+        }
+    }
+
+    private static float[] Ones(int dimension)
+    {
+        var ones = new float[dimension];
+        Array.Fill(ones, 1f);
+        return ones;
     }
 
     private void EncodeInt8(float* v, sbyte* code, float inverseScale)

@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics.X86;
 using Mosaic.Index.Kernels;
+using Mosaic.Index.Quantization;
 using Xunit;
 
 namespace Mosaic.Tests.Index;
@@ -51,16 +52,21 @@ public sealed unsafe class QuantizedKernelTests
     }
 
     [Fact]
-    public void SumWhereSetEqualsScalarReference()
+    public void BitPlaneSumEqualsTheSumOfLevelsOverSetBits()
     {
         var random = new Random(6);
         for (int words = 1; words <= 12; words++)
         {
-            var q = new float[words * 64];
+            var levels = new int[words * 64];
+            var planes = new ulong[words * 4];
             var bits = new ulong[words];
-            for (int i = 0; i < q.Length; i++)
+            for (int d = 0; d < levels.Length; d++)
             {
-                q[i] = (float)(random.NextDouble() - 0.5);
+                levels[d] = random.Next(16);
+                for (int j = 0; j < 4; j++)
+                {
+                    planes[((d / 64) * 4) + j] |= (ulong)((levels[d] >> j) & 1) << (d % 64);
+                }
             }
 
             for (int w = 0; w < words; w++)
@@ -68,19 +74,65 @@ public sealed unsafe class QuantizedKernelTests
                 bits[w] = w == 0 ? ulong.MaxValue : (ulong)random.NextInt64() ^ ((ulong)random.Next() << 40);
             }
 
-            double expected = 0;
-            for (int d = 0; d < q.Length; d++)
+            int expected = 0, expectedOnes = 0;
+            for (int d = 0; d < levels.Length; d++)
             {
-                expected += (bits[d / 64] >> (d % 64) & 1) == 1 ? q[d] : 0;
+                if ((bits[d / 64] >> (d % 64) & 1) == 1)
+                {
+                    expected += levels[d];
+                    expectedOnes++;
+                }
             }
 
-            fixed (float* pq = q)
+            fixed (ulong* pp = planes)
             fixed (ulong* pb = bits)
             {
-                Assert.Equal(expected, QuantizedKernels.SumWhereSetScalar(pq, pb, words), 3);
-                Assert.Equal(expected, QuantizedKernels.SumWhereSet(pq, pb, words), 3);
+                Assert.Equal(expected, QuantizedKernels.BitPlaneSumScalar(pp, pb, words, out int ones));
+                Assert.Equal(expectedOnes, ones);
+                Assert.Equal(expected, QuantizedKernels.BitPlaneSum(pp, pb, words, out ones));
+                Assert.Equal(expectedOnes, ones);
             }
         }
+    }
+
+    [Theory]
+    [InlineData(16)]
+    [InlineData(384)]
+    [InlineData(1000)]
+    public void HadamardRotationKeepsNormsAndDotProducts(int dimension)
+    {
+        var rotation = new HadamardRotation(dimension);
+        Assert.Equal((int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)dimension), rotation.Length);
+        var random = new Random(dimension);
+        var a = new float[rotation.Length];
+        var b = new float[rotation.Length];
+        for (int i = 0; i < dimension; i++)
+        {
+            a[i] = (float)(random.NextDouble() - 0.5);
+            b[i] = (float)(random.NextDouble() - 0.5);
+        }
+
+        double dot = Dot(a, b), normA = Dot(a, a);
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        {
+            rotation.Apply(pa);
+            rotation.Apply(pb);
+        }
+
+        Assert.Equal(normA, Dot(a, a), 3);
+        Assert.Equal(dot, Dot(a, b), 3);
+
+        // It mixes: no coordinate keeps most of a unit vector.
+        var unit = new float[rotation.Length];
+        unit[0] = 1;
+        fixed (float* pu = unit)
+        {
+            rotation.Apply(pu);
+        }
+
+        Assert.All(unit, x => Assert.True(Math.Abs(x) < 0.5, $"coordinate {x}"));
+        static double Dot(float[] x, float[] y) => x.Zip(y, (p, q) => (double)p * q).Sum();
     }
 
     [Fact]
