@@ -225,16 +225,32 @@ public sealed unsafe partial class HnswIndex
         }
     }
 
-    private void ReadPending(Storage.HashingReader r)
+    private void ReadPending(Storage.HashingReader r) => ApplyPending(ReadPendingRows(r, _dimension));
+
+    private static List<(long Label, float[] Vector)> ReadPendingRows(Storage.HashingReader r, int dimension)
     {
         int count = r.ReadInt32();
-        Check(count >= 0 && count <= TrainingSize && (count == 0 || _nodeCount == 0), "buffered vectors");
+        Check(count >= 0 && count <= TrainingSize, "buffered vectors");
+        var rows = new List<(long, float[])>(count);
         for (int i = 0; i < count; i++)
         {
             long label = r.ReadInt64();
-            var v = new float[_dimension];
+            var v = new float[dimension];
             r.ReadBytes(MemoryMarshal.AsBytes(v.AsSpan()));
-            Check(label >= 0 && _pending!.TryAdd(label, v), "buffered vector label");
+            Check(label >= 0, "buffered vector label");
+            rows.Add((label, v));
+        }
+
+        return rows;
+    }
+
+    /// <summary>Puts vectors read from a file into the buffer of an untrained index (which has no nodes then).</summary>
+    private void ApplyPending(List<(long Label, float[] Vector)> rows)
+    {
+        Check(rows.Count == 0 || (_nodeCount == 0 && _pending is not null), "buffered vectors");
+        foreach (var (label, v) in rows)
+        {
+            Check(_pending!.TryAdd(label, v), "buffered vector label");
         }
     }
 }

@@ -4,12 +4,16 @@ using System.IO.Hashing;
 namespace Mosaic.Index.Storage;
 
 /// <summary>Buffered little-endian reader that hashes what it reads; a short read is an <see cref="InvalidDataException"/>.</summary>
-internal sealed class HashingReader(Stream stream)
+internal sealed class HashingReader(Stream stream, int bufferBytes = 1 << 20)
 {
-    private readonly byte[] _buffer = new byte[1 << 20];
+    private readonly byte[] _buffer = new byte[bufferBytes];
     private readonly XxHash64 _hash = new();
     private int _start;
     private int _end;
+    private long _hashed;
+
+    /// <summary>Bytes consumed so far (the trailer included once verified).</summary>
+    public long BytesRead => _hashed + _start;
 
     public int ReadInt32()
     {
@@ -43,6 +47,7 @@ internal sealed class HashingReader(Stream stream)
     public void VerifyTrailer()
     {
         _hash.Append(_buffer.AsSpan(0, _start));
+        _hashed += _start;
         ulong actual = _hash.GetCurrentHashAsUInt64();
         _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
         _end -= _start;
@@ -59,6 +64,7 @@ internal sealed class HashingReader(Stream stream)
         }
 
         ulong expected = BinaryPrimitives.ReadUInt64LittleEndian(_buffer);
+        _start = 8;
         if (expected != actual)
         {
             throw new InvalidDataException("index file checksum mismatch (corrupt)");
@@ -74,6 +80,7 @@ internal sealed class HashingReader(Stream stream)
 
         // Hash what was consumed, keep the unread tail, refill behind it.
         _hash.Append(_buffer.AsSpan(0, _start));
+        _hashed += _start;
         _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
         _end -= _start;
         _start = 0;

@@ -4,11 +4,15 @@ using System.IO.Hashing;
 namespace Mosaic.Index.Storage;
 
 /// <summary>Buffered little-endian writer that hashes (XxHash64) everything it writes, for the index file's trailer.</summary>
-internal sealed class HashingWriter(Stream stream)
+internal sealed class HashingWriter(Stream stream, int bufferBytes = 1 << 20)
 {
-    private readonly byte[] _buffer = new byte[1 << 20];
+    private readonly byte[] _buffer = new byte[bufferBytes];
     private readonly XxHash64 _hash = new();
     private int _used;
+    private long _written;
+
+    /// <summary>Bytes written so far, the trailer included once <see cref="Finish"/> ran.</summary>
+    public long BytesWritten => _written + _used;
 
     public void WriteInt32(int value)
     {
@@ -44,6 +48,16 @@ internal sealed class HashingWriter(Stream stream)
         BinaryPrimitives.WriteUInt64LittleEndian(digest, _hash.GetCurrentHashAsUInt64());
         stream.Write(digest);
         stream.Flush();
+        _written += digest.Length;
+    }
+
+    /// <summary>Writes out what is buffered (and hashes it) without a trailer: for a writer that fills a chunk in memory.</summary>
+    public void Flush()
+    {
+        _hash.Append(_buffer.AsSpan(0, _used));
+        stream.Write(_buffer, 0, _used);
+        _written += _used;
+        _used = 0;
     }
 
     private void Reserve(int bytes)
@@ -52,12 +66,5 @@ internal sealed class HashingWriter(Stream stream)
         {
             Flush();
         }
-    }
-
-    private void Flush()
-    {
-        _hash.Append(_buffer.AsSpan(0, _used));
-        stream.Write(_buffer, 0, _used);
-        _used = 0;
     }
 }
