@@ -5,8 +5,6 @@ namespace Mosaic.Worker.Shards;
 
 public sealed partial class ShardReplica
 {
-    private static ReadOnlySpan<byte> SnapshotMagic => "MOSNAP01"u8;
-
     /// <summary>
     /// Rebuilds memory from the shard file. With a graph snapshot, only rows whose seq differs from the snapshot's are
     /// re-inserted (the snapshot may be older than the file after a kill -9); without one, the graph is built from all
@@ -55,7 +53,7 @@ public sealed partial class ShardReplica
             }
 
             _index = index;
-            how = $"graph snapshot loaded, {repaired} rows repaired from the file";
+            how = $"graph snapshot loaded, {repaired} rows repaired from the file, {_ledger.DeltaCount} snapshot deltas applied";
         }
         else
         {
@@ -87,60 +85,4 @@ public sealed partial class ShardReplica
         OpenReport = $"{_rows.Count} rows, {how}, {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms";
         LogOpened(Collection.Name, Shard, OpenReport);
     }
-
-    private bool TryLoadSnapshot(out HnswIndex index, out Dictionary<long, long> seqs)
-    {
-        index = null!;
-        seqs = [];
-        if (!File.Exists(_snapshotPath))
-        {
-            return false;
-        }
-
-        try
-        {
-            using var stream = new BufferedStream(File.OpenRead(_snapshotPath), 1 << 20);
-            seqs = RowSeqs.Read(stream, SnapshotMagic);
-            index = HnswIndex.Load(stream);
-            var spec = Collection.Spec;
-            if (index.Dimension != spec.Dimension || index.Metric != spec.Metric || index.Quantization != spec.Hnsw.Quantization)
-            {
-                index.Dispose();
-                throw new InvalidDataException("snapshot is of another collection shape");
-            }
-
-            return true;
-        }
-        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or IOException)
-        {
-            LogSnapshotUnusable(ex, Collection.Name, Shard);
-            seqs = [];
-            return false;
-        }
-    }
-
-    /// <summary>Writes the graph with the seq of every row it holds; temp file + rename so a crash never leaves half a snapshot.</summary>
-    private void WriteSnapshot()
-    {
-        WriteKeywordSnapshot();
-        if (_index is null)
-        {
-            _vectorChangesSinceSnapshot = 0;
-            return;
-        }
-
-        string temp = _snapshotPath + ".tmp";
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
-        {
-            RowSeqs.Write(file, SnapshotMagic, _rows, _index.Contains);
-            _index.Save(file);
-            file.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, _snapshotPath, overwrite: true);
-        _vectorChangesSinceSnapshot = 0;
-    }
-
-    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "Shard {Collection}/{Shard}: graph snapshot unusable, rebuilding from the shard file")]
-    private partial void LogSnapshotUnusable(Exception ex, string collection, int shard);
 }
