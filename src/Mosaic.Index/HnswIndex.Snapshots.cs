@@ -160,19 +160,9 @@ public sealed unsafe partial class HnswIndex
             var hashes = new ulong[chunkCount];
             var seen = new bool[chunkCount];
             int maxBytes = index.MaxChunkBytes();
-            while (true)
+            while (ReadChunk(r, maxBytes) is var (chunk, count, bytes))
             {
-                int chunk = r.ReadInt32();
-                if (chunk == -1)
-                {
-                    break;
-                }
-
-                int count = r.ReadInt32();
-                int length = r.ReadInt32();
-                Check((uint)chunk < (uint)chunkCount && !seen[chunk] && count is > 0 and <= ChunkNodes && (uint)length <= (uint)maxBytes, "chunk");
-                var bytes = new byte[length];
-                r.ReadBytes(bytes);
+                Check((uint)chunk < (uint)chunkCount && !seen[chunk], "chunk");
                 seen[chunk] = true;
                 if (!newest.ContainsKey(chunk))
                 {
@@ -290,6 +280,23 @@ public sealed unsafe partial class HnswIndex
         return ChunkHash(count, bytes);
     }
 
+    /// <summary>The next chunk of a file (index, node count, bytes), or null at the end marker.</summary>
+    private static (int Chunk, int Count, byte[] Bytes)? ReadChunk(HashingReader r, int maxBytes)
+    {
+        int chunk = r.ReadInt32();
+        if (chunk == -1)
+        {
+            return null;
+        }
+
+        int count = r.ReadInt32();
+        int length = r.ReadInt32();
+        Check(chunk >= 0 && count is > 0 and <= ChunkNodes && (uint)length <= (uint)maxBytes, "chunk");
+        var bytes = new byte[length];
+        r.ReadBytes(bytes);
+        return (chunk, count, bytes);
+    }
+
     private static ulong ChunkHash(int count, ReadOnlySpan<byte> bytes) => XxHash64.HashToUInt64(bytes, count);
 
     /// <summary>An upper bound on a chunk's bytes (every node at the top level with full lists), against absurd lengths in a damaged file.</summary>
@@ -351,19 +358,8 @@ public sealed unsafe partial class HnswIndex
                 }
 
                 var chunks = new Dictionary<int, (int, byte[])>();
-                while (true)
+                while (ReadChunk(r, maxChunkBytes) is var (chunk, count, bytes))
                 {
-                    int chunk = r.ReadInt32();
-                    if (chunk == -1)
-                    {
-                        break;
-                    }
-
-                    int count = r.ReadInt32();
-                    int length = r.ReadInt32();
-                    Check(chunk >= 0 && count is > 0 and <= ChunkNodes && (uint)length <= (uint)maxChunkBytes, "chunk");
-                    var bytes = new byte[length];
-                    r.ReadBytes(bytes);
                     chunks[chunk] = (count, bytes);
                 }
 

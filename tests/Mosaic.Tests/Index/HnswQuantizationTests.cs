@@ -25,13 +25,7 @@ public sealed class HnswQuantizationTests(ITestOutputHelper output)
         Assert.True(int8Recall >= 0.95, $"int8 recall {int8Recall:F4} < 0.95");
 
         // Rescored scores are the exact ones, best first; a code saves at least 3/4 of a float vector's bytes per record.
-        var hits = new VectorHit[K];
-        Assert.Equal(K, int8.Search(data.Queries[0], K, 64, hits, source: data));
-        for (int i = 0; i < K; i++)
-        {
-            Assert.Equal(IndexTestData.Score(metric, data.Queries[0], data.Vectors[hits[i].Label]), hits[i].Score, 3);
-            Assert.True(i == 0 || hits[i - 1].Score >= hits[i].Score);
-        }
+        AssertExactScoresBestFirst(data, int8, metric);
 
         long saved = floats.MemoryBytes - int8.MemoryBytes;
         Assert.True(saved >= 0.75 * 64 * sizeof(float) * data.Vectors.Length, $"{int8.MemoryBytes} vs {floats.MemoryBytes} bytes");
@@ -71,14 +65,7 @@ public sealed class HnswQuantizationTests(ITestOutputHelper output)
         Assert.True(atHigh >= 0.95, $"binary recall at ef=256 {atHigh:F4} < 0.95");
         Assert.True(exact >= 0.97, $"binary exact search recall {exact:F4} < 0.97");
 
-        // Rescored scores are the exact ones, best first.
-        var hits = new VectorHit[K];
-        Assert.Equal(K, binary.Search(data.Queries[0], K, 64, hits, source: data));
-        for (int i = 0; i < K; i++)
-        {
-            Assert.Equal(IndexTestData.Score(metric, data.Queries[0], data.Vectors[hits[i].Label]), hits[i].Score, 3);
-            Assert.True(i == 0 || hits[i - 1].Score >= hits[i].Score);
-        }
+        AssertExactScoresBestFirst(data, binary, metric);
     }
 
     [Fact]
@@ -118,6 +105,18 @@ public sealed class HnswQuantizationTests(ITestOutputHelper output)
         {
             Assert.Equal(index.Search(q, K, 32, expected, source: data), loaded.Search(q, K, 32, actual, source: data));
             Assert.Equal(expected, actual);
+        }
+    }
+
+    /// <summary>Rescored scores are the exact ones, best first.</summary>
+    private static void AssertExactScoresBestFirst(IndexTestData data, HnswIndex index, VectorMetric metric)
+    {
+        var hits = new VectorHit[K];
+        Assert.Equal(K, index.Search(data.Queries[0], K, 64, hits, source: data));
+        for (int i = 0; i < K; i++)
+        {
+            Assert.Equal(IndexTestData.Score(metric, data.Queries[0], data.Vectors[hits[i].Label]), hits[i].Score, 3);
+            Assert.True(i == 0 || hits[i - 1].Score >= hits[i].Score);
         }
     }
 
