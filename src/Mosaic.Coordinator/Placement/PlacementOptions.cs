@@ -28,6 +28,10 @@ public sealed record PlacementOptions
     /// <summary>Pause after a move before the next one is planned, so weights settle (load moves with the replica).</summary>
     public TimeSpan MoveCooldown { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long a shard the rebalancer moved stays where it went: its new replica's first load reports cover part of
+    /// a window and read low, and moving it again on them would be a flap (measured: a shard moved back 10 s later).</summary>
+    public TimeSpan ShardRestAfterMove { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>How long a replica stays draining (answering, but routed to by nobody new) before it is removed: longer
     /// than routers take to see the change, so no query reaches a replica that is gone.</summary>
     public TimeSpan DrainGrace { get; init; } = TimeSpan.FromSeconds(3);
@@ -76,9 +80,9 @@ public sealed record PlacementOptions
             yield return "Mosaic:Placement:MaxConcurrentMoves must be at least 1";
         }
 
-        if (MoveCooldown < TimeSpan.Zero || RebalanceAfter < TimeSpan.Zero || DrainGrace < TimeSpan.Zero || ReplaceFailedAfter < TimeSpan.Zero || QueryLoadBytes < 0 || SplitAtDocs < 0 || SplitAtBytes < 0)
+        if (MoveCooldown < TimeSpan.Zero || ShardRestAfterMove < TimeSpan.Zero || RebalanceAfter < TimeSpan.Zero || DrainGrace < TimeSpan.Zero || ReplaceFailedAfter < TimeSpan.Zero || QueryLoadBytes < 0 || SplitAtDocs < 0 || SplitAtBytes < 0)
         {
-            yield return "Mosaic:Placement: MoveCooldown, RebalanceAfter, DrainGrace, ReplaceFailedAfter, QueryLoadBytes, SplitAtDocs and SplitAtBytes must not be negative";
+            yield return "Mosaic:Placement: MoveCooldown, ShardRestAfterMove, RebalanceAfter, DrainGrace, ReplaceFailedAfter, QueryLoadBytes, SplitAtDocs and SplitAtBytes must not be negative";
         }
     }
 }

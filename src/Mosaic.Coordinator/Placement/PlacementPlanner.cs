@@ -20,7 +20,8 @@ namespace Mosaic.Coordinator.Placement;
 /// a shard past the split threshold starts splitting.</item>
 /// <item>Rebalancing: when nothing else moves, the cooldown has passed and the heaviest node weighs more than
 /// <see cref="PlacementOptions.RebalanceAbove"/> × the lightest, one replica moves from the heaviest to the lightest
-/// (the one that best halves the gap, only if it shrinks the gap by more than the hysteresis).</item>
+/// (the one that best halves the gap, only if it shrinks the gap by more than the hysteresis, and not one that moved within
+/// <see cref="PlacementOptions.ShardRestAfterMove"/>).</item>
 /// </list>
 /// Weight = bytes held + recent searches per second × <see cref="PlacementOptions.QueryLoadBytes"/>. A replica's bytes are its
 /// documents × its collection's mean bytes per document, not its files' size: a freshly built replica's file has an
@@ -32,6 +33,7 @@ public sealed class PlacementPlanner(PlacementOptions options)
     private readonly Dictionary<(long, int, string), TimeSpan> _drainingSince = [];
     private readonly Dictionary<(long, int, string), TimeSpan> _failedSince = [];
     private readonly Dictionary<(long, int), string> _moveSources = [];
+    private readonly Dictionary<(long, int), TimeSpan> _movedAt = [];
     private TimeSpan? _lastMove;
     private TimeSpan? _imbalancedSince;
     private Dictionary<(long, int), double> _shardLoad = [];
@@ -299,6 +301,11 @@ public sealed class PlacementPlanner(PlacementOptions options)
             return false;
         }
 
+        foreach (var key in _movedAt.Where(m => now - m.Value >= options.ShardRestAfterMove).Select(m => m.Key).ToList())
+        {
+            _movedAt.Remove(key);
+        }
+
         var heaviest = weights.OrderByDescending(w => w.Value).ThenBy(w => w.Key, StringComparer.Ordinal).First();
         var lightest = weights.OrderBy(w => w.Value).ThenBy(w => w.Key, StringComparer.Ordinal).First();
         double gap = heaviest.Value - lightest.Value;
@@ -312,6 +319,7 @@ public sealed class PlacementPlanner(PlacementOptions options)
             .Where(a => a.NodeId == heaviest.Key && a.State == ReplicaState.Serving
                 && held[a.CollectionId].ShardMap.Find(a.Shard) is { State: ShardState.Serving }
                 && !_moveSources.ContainsKey((a.CollectionId, a.Shard))
+                && !(_movedAt.TryGetValue((a.CollectionId, a.Shard), out var movedAt) && now - movedAt < options.ShardRestAfterMove)
                 && !assignments.Any(b => b.CollectionId == a.CollectionId && b.Shard == a.Shard && b.NodeId == lightest.Key))
             .Select(a => (Replica: a, Weight: ReplicaWeight(a)))
             .Where(c => gap > c.Weight * (1 + options.Hysteresis))
@@ -325,6 +333,7 @@ public sealed class PlacementPlanner(PlacementOptions options)
         var (move, weight) = candidates[0];
         actions.Add(new PlacementAction.Assign(move.CollectionId, move.Shard, lightest.Key));
         _moveSources[(move.CollectionId, move.Shard)] = move.NodeId;
+        _movedAt[(move.CollectionId, move.Shard)] = now;
         weights[heaviest.Key] -= weight;
         weights[lightest.Key] += weight;
         _lastMove = now;

@@ -32,7 +32,7 @@ public sealed partial class WorkerNode : BackgroundService
     private readonly ILogger<WorkerNode> _logger;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _syncGate = new(1, 1);
-    private readonly Dictionary<(long, int), (ReplicaState State, double Qps)> _reported = [];
+    private readonly Dictionary<(long, int), (ReplicaState State, double Qps, long Since)> _reported = [];
     private readonly Dictionary<(long, int), (int Failures, long RetryAt)> _failures = [];
     private volatile Dictionary<(long Collection, int Shard), Held> _held = [];
     private volatile bool _synced;
@@ -178,14 +178,28 @@ public sealed partial class WorkerNode : BackgroundService
         {
             var state = held.Replica.State;
             bool known = _reported.TryGetValue(key, out var last);
-            if (full || !known || last.State != state)
+            bool changed = !known || last.State != state;
+            if (full || changed)
             {
                 var stats = held.Replica.Stats();
-                // A report for a state change only carries the last measured rate: a 0 there would make the replica look
-                // idle to the planner's weights until the next full report, and moves would chase that noise.
-                double qps = full ? held.Replica.TakeSearchCount() / Math.Max(sinceLast.TotalSeconds, 0.001) : last.Qps;
+                // The rate is measured per replica from its last state change, so a replica that started serving mid-window
+                // does not report a diluted rate; a state-change report carries the last rate instead of 0. Either would
+                // make the replica look idle to the planner's weights, and moves would chase that noise.
+                double qps = last.Qps;
+                long since = last.Since;
+                if (changed)
+                {
+                    held.Replica.TakeSearchCount();
+                    since = now;
+                }
+                else if (_time.GetElapsedTime(since, now) is var window && window >= ReportEvery / 2)
+                {
+                    qps = held.Replica.TakeSearchCount() / window.TotalSeconds;
+                    since = now;
+                }
+
                 await _plan.ReportAsync(held.Replica.Collection, held.Replica.Shard, new ReplicaReport(state, stats.Lag, stats.Bytes, qps, stats.DocCount), ct).ConfigureAwait(false);
-                _reported[key] = (state, qps);
+                _reported[key] = (state, qps, since);
             }
         }
 

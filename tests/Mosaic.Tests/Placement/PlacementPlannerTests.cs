@@ -31,6 +31,27 @@ public sealed class PlacementPlannerTests
     }
 
     [Fact]
+    public void A_shard_the_rebalancer_moved_rests_where_it_went_before_it_moves_again()
+    {
+        var sim = new Simulation(ShardMap.Even(8), replicas: 1, "w1");
+        sim.RunUntilQuiet();
+        sim.AddWorker("w2");
+        sim.AddWorker("w3");
+        sim.RunUntilQuiet();
+        var moved = sim.Assignments.Where(a => a.NodeId != "w1").Select(a => a.Shard).ToHashSet();
+
+        // A fourth worker right after: the shards that just moved stay put; only w1's may go.
+        sim.AddWorker("w4");
+        sim.RunUntilQuiet();
+        Assert.All(sim.Assignments.Where(a => moved.Contains(a.Shard)), a => Assert.NotEqual("w4", a.NodeId));
+
+        // After the rest they balance too: 8 shards, 2 on each of 4 workers.
+        sim.RunFor(PlacementPlannerTests.Options.ShardRestAfterMove);
+        sim.RunUntilQuiet();
+        Assert.All(new[] { "w1", "w2", "w3", "w4" }, n => Assert.Equal(2, sim.Held(n)));
+    }
+
+    [Fact]
     public void File_size_noise_with_the_same_documents_moves_nothing()
     {
         var sim = new Simulation(ShardMap.Even(6), replicas: 1, "w1", "w2", "w3");
