@@ -72,6 +72,15 @@ public sealed partial class CliBenchTests(ITestOutputHelper output) : IAsyncLife
         Assert.Equal(160, openWarmup + openRequests);
         Assert.InRange(openRequests, 100, 140);
         await AssertServerCountedAsync(closedRequests + openWarmup + openRequests);
+
+        // Hybrid without a query file: the words come from documents that 8 vector searches find (not in the result).
+        string hybridJson = _dir.Combine("hybrid.json");
+        var hybrid = await CliRun.RunAsync(["bench", "--url", _server.BaseUrl, "-c", C, "--mode", "hybrid", "--clients", "1", "--duration", "1", "--warmup", "0", "--json", hybridJson], _dir.Combine("hybrid.log"), CliTimeout);
+        output.WriteLine(hybrid.Describe());
+        Assert.True(hybrid.ExitCode == 0, hybrid.Describe());
+        Assert.Contains("taken from documents found by 8 vector searches", hybrid.Output, StringComparison.Ordinal);
+        long hybridRequests = AssertSound(Result(hybridJson));
+        await AssertServerCountedAsync(closedRequests + openWarmup + openRequests + 8 + hybridRequests);
     }
 
     [Fact]
@@ -83,6 +92,7 @@ public sealed partial class CliBenchTests(ITestOutputHelper output) : IAsyncLife
             (["bench", "--url", _server.BaseUrl, "-c", C, "--mode", "fuzzy"], "--mode must be vector, keyword or hybrid"),
             (["bench", "--url", _server.BaseUrl, "-c", C, "--rate", "0"], "--rate must be within"),
             (["bench", "-c", C], "--url is required"),
+            (["bench", "--url", _server.BaseUrl, "-c", C, "--clients", "2", "--rate", "10"], "not both"),
             (["bench", "--url", _server.BaseUrl, "-c", "nosuchcollection", "--duration", "1"], "nosuchcollection"),
             (["bench", "--url", $"http://127.0.0.1:{unused.ToString(CultureInfo.InvariantCulture)}", "-c", C, "--duration", "1"], "cannot reach"),
         ];
