@@ -31,7 +31,8 @@ public sealed class HnswSnapshotLedger
 
     public bool HasBase => BaseId != 0;
 
-    internal int ChunkCount { get; private set; }
+    /// <summary>Chunks of nodes the files hold (two nodes each).</summary>
+    public int ChunkCount { get; private set; }
 
     internal ulong ChunkHash(int chunk) => chunk < ChunkCount ? _chunkHashes[chunk] : 0;
 

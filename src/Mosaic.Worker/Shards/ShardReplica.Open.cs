@@ -37,11 +37,13 @@ public sealed partial class ShardReplica
                 if (row.HasVector && (!inSnapshot || snapshotSeq != row.Seq))
                 {
                     index.Add(row.RowId, _file.ReadVector(connection, row.RowId)!);
+                    _rowsChangedSinceSnapshot.Add(row.RowId);
                     repaired++;
                 }
                 else if (!row.HasVector && inSnapshot)
                 {
                     index.Remove(row.RowId);
+                    _rowsChangedSinceSnapshot.Add(row.RowId);
                     repaired++;
                 }
             }
@@ -49,6 +51,7 @@ public sealed partial class ShardReplica
             foreach (long gone in snapshotSeqs.Keys)
             {
                 index.Remove(gone);
+                _rowsChangedSinceSnapshot.Add(gone);
                 repaired++;
             }
 

@@ -6,7 +6,7 @@ namespace Mosaic.Worker.Shards;
 /// <summary>Graph snapshots: a base file and numbered deltas with the chunks changed since (see HnswIndex.Snapshots.cs).</summary>
 /// <remarks>
 /// <para>Files: <c>shard_NNN.hnsw</c> (the base) and <c>shard_NNN.hnsw.dK</c> (delta K), each the row seqs the graph
-/// reflects (16 bytes a row, written whole every time) then the index part. Each is written to a temp file,
+/// reflects (the base: every row, 16 bytes each; a delta: the rows changed since the file before) then the index part. Each is written to a temp file,
 /// fsynced and renamed, so a kill -9 leaves either the old set or the new file complete. A new base replaces the
 /// chain once the deltas add up to half the base or there are <see cref="MaxDeltas"/> of them, and the deltas of
 /// the old base are deleted after it lands (a crash in between leaves deltas that name the old base: ignored).</para>
@@ -21,7 +21,12 @@ public sealed partial class ShardReplica
     // What the snapshot files on disk hold; replaced by an empty one (so the next snapshot is a base) when a write fails.
     private HnswSnapshotLedger _ledger = new();
 
+    // Rows applied or repaired since the last snapshot file: a delta's row seqs. Cleared when a snapshot lands.
+    private readonly HashSet<long> _rowsChangedSinceSnapshot = [];
+
     private static ReadOnlySpan<byte> SnapshotMagic => "MOSNAP01"u8;
+
+    private static ReadOnlySpan<byte> DeltaMagic => "MOSNAPD1"u8;
 
     /// <summary>Bytes of graph snapshot files written since the replica opened (bases and deltas, row seqs included).</summary>
     public long SnapshotBytesWritten { get; private set; }
@@ -45,14 +50,14 @@ public sealed partial class ShardReplica
             seqs = RowSeqs.Read(baseStream, SnapshotMagic);
 
             // Each delta's row seqs come first; the index part follows in the same stream.
-            var deltaSeqs = new List<Dictionary<long, long>>();
+            var deltaChanges = new List<Dictionary<long, long>>();
             for (int n = 1; File.Exists(DeltaPath(n)); n++)
             {
                 var delta = new BufferedStream(File.OpenRead(DeltaPath(n)), 1 << 16);
                 streams.Add(delta);
                 try
                 {
-                    deltaSeqs.Add(RowSeqs.Read(delta, SnapshotMagic));
+                    deltaChanges.Add(RowSeqs.Read(delta, DeltaMagic));
                 }
                 catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException)
                 {
@@ -61,10 +66,10 @@ public sealed partial class ShardReplica
             }
 
             var ledger = new HnswSnapshotLedger();
-            index = HnswIndex.Load(baseStream, streams.Skip(1).Take(deltaSeqs.Count).ToList(), ledger);
-            if (ledger.DeltaCount > 0)
+            index = HnswIndex.Load(baseStream, streams.Skip(1).Take(deltaChanges.Count).ToList(), ledger);
+            foreach (var changes in deltaChanges.Take(ledger.DeltaCount))
             {
-                seqs = deltaSeqs[ledger.DeltaCount - 1];
+                RowSeqs.ApplyChanges(seqs, changes);
             }
 
             var spec = Collection.Spec;
@@ -111,6 +116,7 @@ public sealed partial class ShardReplica
         if (_index is null)
         {
             _vectorChangesSinceSnapshot = 0;
+            _rowsChangedSinceSnapshot.Clear();
             return;
         }
 
@@ -122,13 +128,14 @@ public sealed partial class ShardReplica
         {
             using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
             {
-                RowSeqs.Write(file, SnapshotMagic, _rows, _index.Contains);
                 if (asBase)
                 {
+                    RowSeqs.Write(file, SnapshotMagic, _rows, _index.Contains);
                     _index.SaveBase(file, _ledger);
                 }
                 else
                 {
+                    RowSeqs.WriteChanges(file, DeltaMagic, _rows, _index.Contains, _rowsChangedSinceSnapshot);
                     _index.SaveDelta(file, _ledger);
                 }
 
@@ -155,12 +162,13 @@ public sealed partial class ShardReplica
 
         SnapshotBytesWritten += bytes;
         _vectorChangesSinceSnapshot = 0;
-        LogSnapshotWritten(Collection.Name, Shard, asBase ? "base" : $"delta {_ledger.DeltaCount}", bytes, _ledger.LastChunksWritten);
+        _rowsChangedSinceSnapshot.Clear();
+        LogSnapshotWritten(Collection.Name, Shard, asBase ? "base" : $"delta {_ledger.DeltaCount}", bytes, _ledger.LastChunksWritten, _ledger.ChunkCount);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {Collection}/{Shard}: graph snapshot unusable, rebuilding from the shard file")]
     private partial void LogSnapshotUnusable(Exception ex, string collection, int shard);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {Collection}/{Shard}: graph snapshot {Kind} written, {Bytes} bytes, {Chunks} chunks")]
-    private partial void LogSnapshotWritten(string collection, int shard, string kind, long bytes, int chunks);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {Collection}/{Shard}: graph snapshot {Kind} written, {Bytes} bytes, {Chunks} of {TotalChunks} chunks")]
+    private partial void LogSnapshotWritten(string collection, int shard, string kind, long bytes, int chunks, int totalChunks);
 }

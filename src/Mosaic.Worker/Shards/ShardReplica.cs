@@ -277,6 +277,7 @@ public sealed partial class ShardReplica : IDisposable
 
             ApplyKeyword(change);
             _vectorChangesSinceSnapshot++;
+            _rowsChangedSinceSnapshot.Add(change.RowId);
         }
     }
 
