@@ -6,7 +6,6 @@ using Mosaic.Core.Observability;
 using Mosaic.Core.Search;
 using Mosaic.Core.Seams;
 using Mosaic.Core.Sharding;
-using Mosaic.Core.Slots;
 
 namespace Mosaic.Coordinator.Reads;
 
