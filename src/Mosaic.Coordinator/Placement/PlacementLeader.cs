@@ -2,7 +2,10 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Mosaic.Core.Changes;
+using Mosaic.Core.Collections;
+using Mosaic.Core.Placement;
 using Mosaic.Core.Seams;
+using Mosaic.Core.Slots;
 
 namespace Mosaic.Coordinator.Placement;
 
@@ -32,6 +35,9 @@ public sealed partial class PlacementLeader(
     private readonly PlacementPlanner _planner = new(options.Value);
     private readonly long _started = time.GetTimestamp();
     private long _lastCompaction = time.GetTimestamp();
+
+    /// <summary>Slot heads of compactable shards as of the last compaction round that saw them; see <see cref="CompactAsync"/>.</summary>
+    private Dictionary<(long Collection, int Shard), (SlotRange Range, long TakenAt, IReadOnlyDictionary<int, long> Heads)> _heads = [];
 
     public bool IsLeader { get; private set; }
 
@@ -75,6 +81,7 @@ public sealed partial class PlacementLeader(
     {
         var collections = await catalog.ListAsync(ct).ConfigureAwait(false);
         var nodeList = await nodes.ListNodesAsync(ct).ConfigureAwait(false);
+        long readAt = time.GetTimestamp();
         var snapshot = await placement.GetPlacementAsync(ct).ConfigureAwait(false);
         var actions = _planner.Plan(collections, nodeList, snapshot, time.GetElapsedTime(_started));
         foreach (var action in actions)
@@ -103,18 +110,60 @@ public sealed partial class PlacementLeader(
         if (time.GetElapsedTime(_lastCompaction) >= options.Value.CompactEvery)
         {
             _lastCompaction = time.GetTimestamp();
-            foreach (var collection in collections)
+            await CompactAsync(collections, nodeList, snapshot.Assignments, readAt, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Compacts each shard's log up to the slot heads it had when a snapshot was taken, and only once every replica reported
+    /// lag 0 after that snapshot: then each has applied everything up to it, so the floor is below the lowest seq applied
+    /// by every replica (less <see cref="PlacementOptions.LogKeepPerSlot"/> kept as a margin). Compacting to the current
+    /// heads instead would drop changes written after the replicas' last report, which a replica then has to rebuild over.
+    /// </summary>
+    /// <remarks>
+    /// Reports carry no time, so "after the snapshot" is had from the placement having been read at least
+    /// <see cref="PlacementOptions.ReportsWithin"/> after it: a live worker reports every replica's lag more often than
+    /// that, from heads it re-read just before. A dead node's last report is not fresh, so its shards wait.
+    /// </remarks>
+    private async Task CompactAsync(IReadOnlyList<CollectionInfo> collections, IReadOnlyList<NodeInfo> nodeList, IReadOnlyList<ReplicaAssignment> assignments, long readAt, CancellationToken ct)
+    {
+        var live = nodeList.Where(n => n.Live).Select(n => n.NodeId).ToHashSet(StringComparer.Ordinal);
+        var next = new Dictionary<(long, int), (SlotRange Range, long TakenAt, IReadOnlyDictionary<int, long> Heads)>();
+        foreach (var collection in collections)
+        {
+            foreach (var shard in PlacementPlanner.Compactable(collection, assignments))
             {
-                foreach (var shard in PlacementPlanner.Compactable(collection, snapshot.Assignments))
+                var key = (collection.Id, shard.Id);
+                if (assignments.Any(a => a.CollectionId == collection.Id && a.Shard == shard.Id && !live.Contains(a.NodeId)))
                 {
-                    long deleted = await log.CompactAsync(collection.Id, shard.Range, options.Value.LogKeepPerSlot, ct).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (_heads.TryGetValue(key, out var taken) && taken.Range == shard.Range
+                    && time.GetElapsedTime(taken.TakenAt, readAt) < options.Value.ReportsWithin)
+                {
+                    next[key] = taken; // Reports read so far may predate it: wait for newer ones.
+                    continue;
+                }
+
+                if (taken.Heads is not null && taken.Range == shard.Range)
+                {
+                    int keep = options.Value.LogKeepPerSlot;
+                    var floors = taken.Heads.ToDictionary(h => h.Key, h => h.Value - keep);
+                    long deleted = await log.CompactAsync(collection.Id, floors, ct).ConfigureAwait(false);
                     if (deleted > 0)
                     {
                         LogCompacted(collection.Name, shard.Id, deleted);
                     }
                 }
+
+                // Timed after the read: a report counted as newer than the snapshot then surely saw these heads.
+                var heads = await log.GetSlotHeadsAsync(collection.Id, shard.Range, ct).ConfigureAwait(false);
+                next[key] = (shard.Range, time.GetTimestamp(), heads);
             }
         }
+
+        _heads = next;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Compacted {Deleted} change(s) of {Collection}/{Shard}")]

@@ -58,11 +58,16 @@ public sealed record PlacementOptions
     /// the log then holds at most 1,024 × this per collection beyond what lagging replicas still need.</summary>
     public int LogKeepPerSlot { get; init; } = 16;
 
+    /// <summary>A bound on how old a live worker's last lag report is (workers report every 2 s, from slot heads re-read at
+    /// least every poll interval, 1 s): the log is compacted only to heads taken at least this long before the lag-0 reports
+    /// were read.</summary>
+    public TimeSpan ReportsWithin { get; init; } = TimeSpan.FromSeconds(4);
+
     public IEnumerable<string> Validate()
     {
-        if (CompactEvery <= TimeSpan.Zero || LogKeepPerSlot < 0)
+        if (CompactEvery <= TimeSpan.Zero || LogKeepPerSlot < 0 || ReportsWithin <= TimeSpan.Zero)
         {
-            yield return "Mosaic:Placement: CompactEvery must be positive and LogKeepPerSlot not negative";
+            yield return "Mosaic:Placement: CompactEvery and ReportsWithin must be positive and LogKeepPerSlot not negative";
         }
 
         if (Interval <= TimeSpan.Zero || LeaderLease <= Interval)

@@ -22,7 +22,7 @@ public interface IChangeLog
     /// <summary>The highest compacted seq of every slot in <paramref name="range"/> that was compacted (changes up to it are gone).</summary>
     Task<IReadOnlyDictionary<int, long>> GetSlotFloorsAsync(long collectionId, SlotRange range, CancellationToken ct);
 
-    /// <summary>Deletes the changes of the slots in <paramref name="range"/> more than <paramref name="keepPerSlot"/> behind
-    /// their slot's head, and records the floor; returns how many went.</summary>
-    Task<long> CompactAsync(long collectionId, SlotRange range, int keepPerSlot, CancellationToken ct);
+    /// <summary>Raises each slot's floor to the one given in <paramref name="floors"/> (floors never go down; ones &lt;= 0 are
+    /// skipped) and deletes the changes up to it, in one transaction; returns how many went.</summary>
+    Task<long> CompactAsync(long collectionId, IReadOnlyDictionary<int, long> floors, CancellationToken ct);
 }

@@ -44,27 +44,27 @@ public sealed partial class PostgresStore
         retry: true,
         ct);
 
-    public Task<long> CompactAsync(long collectionId, SlotRange range, int keepPerSlot, CancellationToken ct) => RunAsync(
+    public Task<long> CompactAsync(long collectionId, IReadOnlyDictionary<int, long> floors, CancellationToken ct) => RunAsync(
         async connection =>
         {
             // Floors first, then the delete up to them, in one transaction: a tailer that finds a gap reads the floor and
             // knows the changes are gone rather than not yet committed.
             await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
-            (string, object?)[] p = [("c", collectionId), ("lo", range.Start), ("hi", range.End), ("keep", (long)keepPerSlot)];
-            await using (var floors = Command("""
+            var given = floors.Where(f => f.Value > 0).ToList();
+            (string, object?)[] p = [("c", collectionId), ("slots", given.Select(f => f.Key).ToArray()), ("floors", given.Select(f => f.Value).ToArray())];
+            await using (var raise = Command("""
                 INSERT INTO slot_floors(collection_id, slot, floor)
-                SELECT collection_id, slot, seq - @keep FROM slot_seqs
-                WHERE collection_id = @c AND slot >= @lo AND slot < @hi AND seq - @keep > 0
+                SELECT @c, t.slot, t.floor FROM unnest(@slots, @floors) AS t(slot, floor)
                 ON CONFLICT (collection_id, slot) DO UPDATE SET floor = greatest(slot_floors.floor, excluded.floor)
                 """, connection, transaction, p))
             {
-                await floors.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                await raise.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
 
             long deleted;
             await using (var delete = Command("""
                 DELETE FROM changes c USING slot_floors f
-                WHERE c.collection_id = @c AND c.slot >= @lo AND c.slot < @hi
+                WHERE c.collection_id = @c AND c.slot = ANY(@slots)
                 AND f.collection_id = c.collection_id AND f.slot = c.slot AND c.seq <= f.floor
                 """, connection, transaction, p))
             {

@@ -46,40 +46,39 @@ public sealed partial class SqliteStore
         return Task.FromResult<IReadOnlyDictionary<int, long>>(floors);
     }
 
-    public async Task<long> CompactAsync(long collectionId, SlotRange range, int keepPerSlot, CancellationToken ct)
+    public async Task<long> CompactAsync(long collectionId, IReadOnlyDictionary<int, long> floors, CancellationToken ct)
     {
         long deleted = 0;
         await WriteAsync(
             (connection, transaction) =>
             {
-                using (var floors = Command(connection, """
-                    INSERT INTO slot_floors(collection_id, slot, floor)
-                    SELECT collection_id, slot, seq - $keep FROM slot_seqs
-                    WHERE collection_id = $c AND slot >= $lo AND slot < $hi AND seq - $keep > 0
+                // Floors first, then the delete up to them, in one transaction: a tailer that finds a gap reads the floor
+                // and knows the changes are gone rather than not yet committed.
+                using var raise = Command(connection, """
+                    INSERT INTO slot_floors(collection_id, slot, floor) VALUES ($c, $s, $f)
                     ON CONFLICT(collection_id, slot) DO UPDATE SET floor = max(floor, excluded.floor)
-                    """, transaction))
+                    """, transaction);
+                using var delete = Command(connection, """
+                    DELETE FROM changes WHERE collection_id = $c AND slot = $s
+                    AND seq <= (SELECT f.floor FROM slot_floors f WHERE f.collection_id = $c AND f.slot = $s)
+                    """, transaction);
+                raise.Parameters.AddWithValue("$c", collectionId);
+                var slot = raise.Parameters.AddWithValue("$s", 0);
+                var floor = raise.Parameters.AddWithValue("$f", 0L);
+                delete.Parameters.AddWithValue("$c", collectionId);
+                var deleteSlot = delete.Parameters.AddWithValue("$s", 0);
+                foreach (var (s, f) in floors.Where(x => x.Value > 0))
                 {
-                    Bind(floors);
-                    floors.ExecuteNonQuery();
+                    slot.Value = s;
+                    floor.Value = f;
+                    raise.ExecuteNonQuery();
+                    deleteSlot.Value = s;
+                    deleted += delete.ExecuteNonQuery();
                 }
 
-                using var delete = Command(connection, """
-                    DELETE FROM changes WHERE collection_id = $c AND slot >= $lo AND slot < $hi
-                    AND seq <= (SELECT f.floor FROM slot_floors f WHERE f.collection_id = changes.collection_id AND f.slot = changes.slot)
-                    """, transaction);
-                Bind(delete);
-                deleted = delete.ExecuteNonQuery();
                 return false;
             },
             ct).ConfigureAwait(false);
         return deleted;
-
-        void Bind(Microsoft.Data.Sqlite.SqliteCommand command)
-        {
-            command.Parameters.AddWithValue("$c", collectionId);
-            command.Parameters.AddWithValue("$lo", range.Start);
-            command.Parameters.AddWithValue("$hi", range.End);
-            command.Parameters.AddWithValue("$keep", keepPerSlot);
-        }
     }
 }

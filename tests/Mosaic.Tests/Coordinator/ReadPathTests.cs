@@ -289,7 +289,7 @@ public sealed class ReadPathTests
         public Task<IReadOnlyDictionary<int, long>> GetSlotFloorsAsync(long collectionId, SlotRange range, CancellationToken ct) =>
             Task.FromResult<IReadOnlyDictionary<int, long>>(new Dictionary<int, long>());
 
-        public Task<long> CompactAsync(long collectionId, SlotRange range, int keepPerSlot, CancellationToken ct) => Task.FromResult(0L);
+        public Task<long> CompactAsync(long collectionId, IReadOnlyDictionary<int, long> floors, CancellationToken ct) => Task.FromResult(0L);
     }
 
     /// <summary>One collection whose serving shards have the given replicas.</summary>
