@@ -20,12 +20,15 @@ public sealed class TokensDuringStoreOutageTests(ClusterPostgres postgres, ITest
         {
             var http = cluster.Http();
             var vectors = new ClusteredVectors(seed, ClusterDocs.Dimension, clusters: 4);
-            var docs = ClusterDocs.Make(vectors, "tok", 30);
+            var docs = ClusterDocs.Make(vectors, "tok", 25); // one bulk, so its token covers every document
             string bulkToken = await ClusterDocs.CreateAndLoadAsync(http, C, ClusterDocs.Collection(shards: 4, replicas: 1), docs);
             var last = docs[^1];
             string putToken = await http.UpsertAsync(C, last.Id, last.Body());
-            await cluster.WaitSettledAsync(C, replicas: 1, TimeSpan.FromSeconds(60));
+            await cluster.WaitSettledAsync(C, replicas: 1, TimeSpan.FromSeconds(60), lagZero: true);
             var all = docs.Select(d => d.Id).ToHashSet();
+            // Every write applied before the store goes: a shard cannot catch up without it, and would wait out the token.
+            await http.SearchAsync(C, ClusterDocs.Keyword(docs[0].Word, bulkToken, timeoutMs: 30_000));
+            await http.SearchAsync(C, ClusterDocs.Keyword(last.Word, putToken, timeoutMs: 30_000));
 
             cluster.Log("stopping PostgreSQL");
             await postgres.Server.StopAsync();
@@ -57,7 +60,8 @@ public sealed class TokensDuringStoreOutageTests(ClusterPostgres postgres, ITest
             var http = cluster.Http();
             var docs = ClusterDocs.Make(new ClusteredVectors(seed, ClusterDocs.Dimension, clusters: 4), "hang", 20);
             string token = await ClusterDocs.CreateAndLoadAsync(http, C, ClusterDocs.Collection(shards: 4, replicas: 1), docs);
-            await cluster.WaitSettledAsync(C, replicas: 1, TimeSpan.FromSeconds(60));
+            await cluster.WaitSettledAsync(C, replicas: 1, TimeSpan.FromSeconds(60), lagZero: true);
+            await http.SearchAsync(C, ClusterDocs.Keyword(docs[0].Word, token, timeoutMs: 30_000)); // every write applied
 
             // A hung store accepts connections and answers nothing (the driver would wait 15-30 s): searches must not wait
             // for it. The client gives up after 12 s, well below the driver's timeouts, so a search stuck on the store fails.
