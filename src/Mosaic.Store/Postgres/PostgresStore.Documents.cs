@@ -119,10 +119,11 @@ public sealed partial class PostgresStore
             return (null, answer);
         }
 
+        // The rows that exist under the locks, with their slots: nobody can move or delete them before we commit.
         var existing = routed
             ? await RecheckSlotsAsync(connection, transaction, collection, writes, slots, ct).ConfigureAwait(false)
             : deleted.Count > 0
-            ? await ExistingAsync(connection, transaction, collection.Id, [.. deleted], ct).ConfigureAwait(false)
+            ? (await ExistingAsync(connection, transaction, collection.Id, [.. deleted], ct).ConfigureAwait(false)).ToDictionary(id => id, id => SlotHasher.SlotOf(collection.Name, id), StringComparer.Ordinal)
             : [];
 
         // Replays the batch in order against what exists, giving each logged write the next seq of its slot.
@@ -139,7 +140,7 @@ public sealed partial class PostgresStore
         for (int i = 0; i < writes.Count; i++)
         {
             var write = writes[i];
-            if (write.Document is null && !(present.TryGetValue(write.Id, out bool now) ? now : existing.Contains(write.Id)))
+            if (write.Document is null && !(present.TryGetValue(write.Id, out bool now) ? now : existing.ContainsKey(write.Id)))
             {
                 missing.Add(write.Id);
                 continue;
@@ -164,7 +165,7 @@ public sealed partial class PostgresStore
 
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
-            var upsert = AddDocumentRows(batch, collection.Id, final, deleted);
+            var upsert = AddDocumentRows(batch, collection.Id, final, deleted.Where(existing.ContainsKey).ToDictionary(id => id, id => existing[id], StringComparer.Ordinal));
             if (log.Count > 0)
             {
                 batch.BatchCommands.Add(BatchCommand(
@@ -298,14 +299,17 @@ public sealed partial class PostgresStore
     }
 
     /// <summary>Each document's row takes the last logged write of its id in the batch (the same end state as applying them one by one).</summary>
-    /// <remarks>Every id the batch deletes is deleted first, also when a later upsert writes it again: with a routing key, it
+    /// <remarks>Every row the batch deletes (as found under the locks) is deleted first, also when a later upsert writes its id again: with a routing key, it
     /// may come back in another slot, which the upsert alone may not move it to.</remarks>
-    private static NpgsqlBatchCommand? AddDocumentRows(NpgsqlBatch batch, long collectionId, Dictionary<string, (DocumentWrite Write, int Slot, long Seq)> final, HashSet<string> deleted)
+    private static NpgsqlBatchCommand? AddDocumentRows(NpgsqlBatch batch, long collectionId, Dictionary<string, (DocumentWrite Write, int Slot, long Seq)> final, Dictionary<string, int> deleted)
     {
-        var deletes = deleted.ToArray();
-        if (deletes.Length > 0)
+        if (deleted.Count > 0)
         {
-            batch.BatchCommands.Add(BatchCommand("DELETE FROM docs WHERE collection_id = @c AND doc_id = ANY(@ids)", ("c", collectionId), ("ids", deletes)));
+            // Only the rows seen under the locks, in their slots: a row another writer created meanwhile in a slot this write
+            // did not lock (routing key, another value) is not this write's to delete, and its delete would go unlogged.
+            batch.BatchCommands.Add(BatchCommand(
+                "DELETE FROM docs d USING unnest(@ids, @slots) AS r(id, slot) WHERE d.collection_id = @c AND d.doc_id = r.id AND d.slot = r.slot",
+                ("c", collectionId), ("ids", deleted.Keys.ToArray()), ("slots", deleted.Values.ToArray())));
         }
 
         var upserts = final.Values.Where(f => f.Write.Document is not null).ToArray();

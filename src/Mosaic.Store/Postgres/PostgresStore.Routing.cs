@@ -67,10 +67,10 @@ public sealed partial class PostgresStore
     /// <summary>
     /// Under the slot locks, reads the rows again and checks that the planned slots still hold: a row read before the
     /// locks may since have been deleted and re-created with another routing value in a slot this write did not lock.
-    /// Returns the ids that exist.
+    /// Returns the rows that exist, with their slots.
     /// </summary>
     /// <exception cref="RowsMovedException">The plan changed; the transaction must run again.</exception>
-    private static async Task<HashSet<string>> RecheckSlotsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CollectionInfo collection, IReadOnlyList<DocumentWrite> writes, int[] planned, CancellationToken ct)
+    private static async Task<Dictionary<string, int>> RecheckSlotsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CollectionInfo collection, IReadOnlyList<DocumentWrite> writes, int[] planned, CancellationToken ct)
     {
         var stored = await StoredSlotsAsync(connection, transaction, collection.Id, writes, ct).ConfigureAwait(false);
         if (!PlanSlots(collection, writes, stored).AsSpan().SequenceEqual(planned))
@@ -78,7 +78,7 @@ public sealed partial class PostgresStore
             throw new RowsMovedException();
         }
 
-        return [.. stored.Keys];
+        return stored;
     }
 
     private static MosaicException RowsMovedConflict() => new(
