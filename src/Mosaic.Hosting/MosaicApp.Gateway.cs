@@ -29,6 +29,8 @@ public static partial class MosaicApp
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
         // YARP logs every proxied request at Information; failures it reports at Warning, health changes at Warning too.
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        // Health changes back to healthy (and a passive "out" ending) are Information there; an operator wants both directions.
+        builder.Logging.AddFilter("Yarp.ReverseProxy.Health.DestinationHealthUpdater", LogLevel.Information);
         // A failed probe is logged with its whole stack; the health change it causes is logged once at Warning anyway.
         builder.Logging.AddFilter("Yarp.ReverseProxy.Health.ActiveHealthCheckMonitor", LogLevel.Error);
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);

@@ -8,7 +8,11 @@ namespace Mosaic.ClusterTests.Cluster;
 /// A steady search load: each client loops over the coordinators, alternating a keyword and a vector search that must
 /// both return every expected document, and records every answer that is not complete.
 /// </summary>
-/// <remarks>Bounded: stops by itself after <c>maxQueries</c> searches or <c>maxDuration</c>, whichever comes first.</remarks>
+/// <remarks>
+/// Bounded: stops by itself after <c>maxQueries</c> searches (default: no limit) or <c>maxDuration</c> (default 10 minutes),
+/// whichever comes first. A test that waits for more searches after that fails, rather than seeing no traffic and reading
+/// silence as a result (a fixed 20,000-search budget once ran out mid-test on a fast machine).
+/// </remarks>
 public sealed class QueryLoad : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
@@ -53,14 +57,18 @@ public sealed class QueryLoad : IAsyncDisposable
     public bool Exhausted => _clients.All(c => c.IsCompleted);
 
     public static QueryLoad Start(IReadOnlyList<MosaicHttp> coordinators, string collection, IReadOnlySet<string> expected, IReadOnlyList<float[]> vectors,
-        int clients = 2, int timeoutMs = 5000, long maxQueries = 20_000, TimeSpan? maxDuration = null) =>
-        new(coordinators, collection, expected, vectors, clients, timeoutMs, maxQueries, maxDuration ?? TimeSpan.FromMinutes(2));
+        int clients = 2, int timeoutMs = 5000, long maxQueries = long.MaxValue, TimeSpan? maxDuration = null) =>
+        new(coordinators, collection, expected, vectors, clients, timeoutMs, maxQueries, maxDuration ?? TimeSpan.FromMinutes(10));
 
-    /// <summary>Waits until <paramref name="more"/> further searches have been answered.</summary>
-    public Task WaitForMoreAsync(long more, TimeSpan timeout)
+    /// <summary>Waits until <paramref name="more"/> further searches have been answered; throws if the load ended first.</summary>
+    public async Task WaitForMoreAsync(long more, TimeSpan timeout)
     {
         long target = Completed + more;
-        return Wait.WaitUntilAsync(() => Completed >= target || Exhausted, timeout, $"{more} more searches answered (at {Completed})");
+        await Wait.WaitUntilAsync(() => Completed >= target || Exhausted, timeout, $"{more} more searches answered (at {Completed})");
+        if (Completed < target)
+        {
+            throw new InvalidOperationException($"The search load ended (its query or time budget is spent) at {Completed} searches, before {more} more were answered.");
+        }
     }
 
     public async Task StopAsync()
