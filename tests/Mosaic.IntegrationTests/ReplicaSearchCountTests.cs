@@ -32,12 +32,14 @@ public sealed partial class ReplicaSearchCountTests : IAsyncLifetime
         Assert.Equal(new long[] { 0, 0 }, await ReplicaSearchesAsync(http));
 
         // Distinct queries, so that none is answered from the result cache; "common" is in every document, so every shard
-        // has hits and the payload fetch goes to both.
+        // has hits and the payload fetch goes to both. Complete answers only: a shard call that missed its deadline on a
+        // loaded machine would be a search the replica never counted (seen in CI with the default 5 s deadline).
         const int Keyword = 12, Hybrid = 5;
         for (int i = 0; i < Keyword; i++)
         {
-            var answer = await http.SearchAsync(C, new JsonObject { ["mode"] = "keyword", ["query"] = $"common tag{i % 5} word{i}", ["top_k"] = 10, ["include"] = Array("text") });
+            var answer = await http.SearchAsync(C, Complete(new JsonObject { ["mode"] = "keyword", ["query"] = $"common tag{i % 5} word{i}", ["top_k"] = 10, ["include"] = Array("text") }));
             Assert.Equal(10, answer["hits"]!.AsArray().Count);
+            Assert.False((bool)answer["partial"]!);
         }
 
         await Wait.WaitUntilAsync(async () => (await ReplicaSearchesAsync(http)).Sum() >= 2 * Keyword, TimeSpan.FromSeconds(15), "replica counters reach the searches sent");
@@ -45,11 +47,19 @@ public sealed partial class ReplicaSearchCountTests : IAsyncLifetime
 
         for (int i = 0; i < Hybrid; i++)
         {
-            await http.SearchAsync(C, new JsonObject { ["mode"] = "hybrid", ["query"] = $"common word{i}", ["vector"] = Vector([1, i + 0.5f, 1, 1]), ["include"] = Array("text", "fields") });
+            var answer = await http.SearchAsync(C, Complete(new JsonObject { ["mode"] = "hybrid", ["query"] = $"common word{i}", ["vector"] = Vector([1, i + 0.5f, 1, 1]), ["include"] = Array("text", "fields") }));
+            Assert.False((bool)answer["partial"]!);
         }
 
         await Wait.WaitUntilAsync(async () => (await ReplicaSearchesAsync(http)).Sum() >= 2 * (Keyword + Hybrid), TimeSpan.FromSeconds(15), "replica counters reach the hybrid searches too");
         Assert.Equal(new long[] { Keyword + Hybrid, Keyword + Hybrid }, await ReplicaSearchesAsync(http));
+    }
+
+    private static JsonObject Complete(JsonObject search)
+    {
+        search["timeout_ms"] = 30_000;
+        search["allow_partial"] = false;
+        return search;
     }
 
     /// <summary>mosaic_shard_searches_total of the collection's shards, in shard order.</summary>
