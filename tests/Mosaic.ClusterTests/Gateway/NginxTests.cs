@@ -53,6 +53,8 @@ public sealed class NginxTests(ClusterPostgres postgres, ITestOutputHelper outpu
                     answers.Add((id, r.Status));
                 }
 
+                // nginx writes a request's access-log line after it has sent the answer, so the last line may lag the client.
+                await Wait.WaitUntilAsync(() => nginx.AccessLog().Count(l => l.Method == "PUT") >= answers.Count, TimeSpan.FromSeconds(10), $"nginx logs the {answers.Count} PUTs");
                 var puts = nginx.AccessLog().Where(l => l.Method == "PUT").ToList();
                 cluster.Log($"writes: {string.Join(", ", answers.Select(a => $"{a.Id} {(int)a.Status}"))}; nginx: {string.Join(", ", puts.Select(p => $"{p.Status} via {string.Join('+', p.Upstreams)}"))}");
                 Assert.Equal(answers.Count, puts.Count);
