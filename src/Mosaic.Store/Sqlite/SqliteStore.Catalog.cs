@@ -44,12 +44,6 @@ public sealed partial class SqliteStore
         }
     }
 
-    public Task<CollectionInfo?> GetAsync(string name, CancellationToken ct)
-    {
-        using var connection = Open();
-        using var transaction = connection.BeginTransaction(deferred: true);
-        return Task.FromResult(Find(connection, name, transaction));
-    }
 
     public Task<IReadOnlyList<CollectionInfo>> ListAsync(CancellationToken ct)
     {
@@ -93,6 +87,7 @@ public sealed partial class SqliteStore
             drop.ExecuteNonQuery();
             BumpPlacementVersion(connection, transaction);
             transaction.Commit();
+            ForgetCachedHeads(existing.Id);
             _signal.Notify();
             return true;
         }

@@ -74,14 +74,16 @@ public sealed partial class SqliteStore
         try
         {
             var connection = _writer ??= Open();
+            var statements = _statements ??= new GroupStatements(connection);
             using var transaction = connection.BeginTransaction();
+            statements.Enlist(transaction);
             for (int i = 0; i < group.Count; i++)
             {
-                transaction.Save("w");
+                statements.Save.ExecuteNonQuery();
                 try
                 {
-                    outcomes[i] = WriteOne(connection, transaction, group[i]);
-                    transaction.Release("w");
+                    outcomes[i] = WriteOne(connection, transaction, statements, group[i]);
+                    statements.Release.ExecuteNonQuery();
                 }
                 catch (SqliteException ex) when (!StoreFailures.IsUnavailable(ex))
                 {
@@ -96,6 +98,8 @@ public sealed partial class SqliteStore
         catch (Exception ex)
         {
             // The connection may be unusable now; the next group opens a fresh one.
+            _statements?.Dispose();
+            _statements = null;
             _writer?.Dispose();
             _writer = null;
             foreach (var write in group)
@@ -106,7 +110,17 @@ public sealed partial class SqliteStore
             return;
         }
 
-        if (outcomes.Any(o => o?.Result?.Written > 0))
+        bool written = false;
+        for (int i = 0; i < group.Count; i++)
+        {
+            if (failures[i] is null && outcomes[i]?.Result is { Written: > 0 } result)
+            {
+                RaiseCachedHeads(group[i].Collection.Id, result.Token.SlotSeqs);
+                written = true;
+            }
+        }
+
+        if (written)
         {
             _signal.Notify();
         }
@@ -124,14 +138,14 @@ public sealed partial class SqliteStore
         }
     }
 
-    private (WriteResult? Result, string? Answer) WriteOne(SqliteConnection connection, SqliteTransaction transaction, PendingWrite write)
+    private (WriteResult? Result, string? Answer) WriteOne(SqliteConnection connection, SqliteTransaction transaction, GroupStatements statements, PendingWrite write)
     {
         if (write.IdempotencyKey is { } key && FindAnswer(connection, transaction, write.Collection.Id, key) is { } answer)
         {
             return (null, answer);
         }
 
-        var result = Apply(connection, transaction, write.Collection, write.Writes);
+        var result = Apply(connection, transaction, statements, write.Collection, write.Writes);
         if (write.IdempotencyKey is not null && write.RenderAnswer?.Invoke(result) is { } rendered)
         {
             RememberAnswer(connection, transaction, write.Collection.Id, write.IdempotencyKey, rendered);
@@ -141,40 +155,18 @@ public sealed partial class SqliteStore
     }
 
     /// <summary>Writes documents and change records; each slot's counter is read once and bumped once.</summary>
-    private static WriteResult Apply(SqliteConnection connection, SqliteTransaction transaction, CollectionInfo collection, IReadOnlyList<DocumentWrite> writes)
+    private static WriteResult Apply(SqliteConnection connection, SqliteTransaction transaction, GroupStatements s, CollectionInfo collection, IReadOnlyList<DocumentWrite> writes)
     {
         // With a routing key a write's slot is not its id's (and a delete's is its stored row's): read every head then.
         var heads = collection.Spec.Routing is null
-            ? ReadHeads(connection, transaction, collection.Id, writes.Select(w => SlotHasher.SlotOf(collection.Name, w.Id)).ToHashSet())
+            ? ReadHeads(connection, transaction, s, collection, writes)
             : ReadHeads(connection, transaction, collection.Id, new SlotRange(0, SlotHasher.SlotCount));
         var touched = new Dictionary<int, long>();
         var missing = new List<string>();
-
-        using var upsert = Command(connection, """
-            INSERT INTO docs(collection_id, doc_id, slot, seq, text, vector, fields) VALUES ($c, $id, $slot, $seq, $text, $vector, $fields)
-            ON CONFLICT(collection_id, doc_id) DO UPDATE SET seq = excluded.seq, text = excluded.text, vector = excluded.vector, fields = excluded.fields
-            WHERE docs.slot = excluded.slot
-            """, transaction);
-        var pC = upsert.Parameters.Add("$c", SqliteType.Integer);
-        var pId = upsert.Parameters.Add("$id", SqliteType.Text);
-        var pSlot = upsert.Parameters.Add("$slot", SqliteType.Integer);
-        var pSeq = upsert.Parameters.Add("$seq", SqliteType.Integer);
-        var pText = upsert.Parameters.Add("$text", SqliteType.Text);
-        var pVector = upsert.Parameters.Add("$vector", SqliteType.Blob);
-        var pFields = upsert.Parameters.Add("$fields", SqliteType.Text);
-        pC.Value = collection.Id;
-
-        // A delete logs in the slot the row has (with a routing key, that is not the id's hash).
-        using var delete = Command(connection, "DELETE FROM docs WHERE collection_id = $c AND doc_id = $id RETURNING slot", transaction);
-        delete.Parameters.AddWithValue("$c", collection.Id);
-        var dId = delete.Parameters.Add("$id", SqliteType.Text);
-
-        using var log = Command(connection, "INSERT INTO changes(collection_id, slot, seq, doc_id, op) VALUES ($c, $slot, $seq, $id, $op)", transaction);
-        log.Parameters.AddWithValue("$c", collection.Id);
-        var lSlot = log.Parameters.Add("$slot", SqliteType.Integer);
-        var lSeq = log.Parameters.Add("$seq", SqliteType.Integer);
-        var lId = log.Parameters.Add("$id", SqliteType.Text);
-        var lOp = log.Parameters.Add("$op", SqliteType.Integer);
+        s.UpsertCollection.Value = collection.Id;
+        s.DeleteCollection.Value = collection.Id;
+        s.LogCollection.Value = collection.Id;
+        s.BumpCollection.Value = collection.Id;
 
         int written = 0;
         foreach (var write in writes)
@@ -183,13 +175,13 @@ public sealed partial class SqliteStore
             if (write.Document is { } doc)
             {
                 slot = RoutingSlots.SlotOf(collection.Spec, write.Id, doc.FieldsJson);
-                pId.Value = write.Id;
-                pSlot.Value = slot;
-                pSeq.Value = Next(heads, touched, slot);
-                pText.Value = (object?)doc.Text ?? DBNull.Value;
-                pVector.Value = doc.Vector is null ? DBNull.Value : VectorCodec.ToBytes(doc.Vector);
-                pFields.Value = (object?)doc.FieldsJson ?? DBNull.Value;
-                if (upsert.ExecuteNonQuery() == 0)
+                s.UpsertId.Value = write.Id;
+                s.UpsertSlot.Value = slot;
+                s.UpsertSeq.Value = Next(heads, touched, slot);
+                s.UpsertText.Value = (object?)doc.Text ?? DBNull.Value;
+                s.UpsertVector.Value = doc.Vector is null ? DBNull.Value : VectorCodec.ToBytes(doc.Vector);
+                s.UpsertFields.Value = (object?)doc.FieldsJson ?? DBNull.Value;
+                if (s.Upsert.ExecuteNonQuery() == 0)
                 {
                     // The row exists in another slot; throwing rolls the whole batch back.
                     throw RoutingSlots.ValueChanged(collection.Spec, write.Id);
@@ -197,8 +189,8 @@ public sealed partial class SqliteStore
             }
             else
             {
-                dId.Value = write.Id;
-                if (delete.ExecuteScalar() is not long stored)
+                s.DeleteId.Value = write.Id;
+                if (s.Delete.ExecuteScalar() is not long stored)
                 {
                     missing.Add(write.Id);
                     continue;
@@ -208,29 +200,49 @@ public sealed partial class SqliteStore
                 Next(heads, touched, slot);
             }
 
-            lSlot.Value = slot;
-            lSeq.Value = touched[slot];
-            lId.Value = write.Id;
-            lOp.Value = write.Document is null ? 1 : 0;
-            log.ExecuteNonQuery();
+            s.LogSlot.Value = slot;
+            s.LogSeq.Value = touched[slot];
+            s.LogId.Value = write.Id;
+            s.LogOp.Value = write.Document is null ? 1 : 0;
+            s.Log.ExecuteNonQuery();
             written++;
         }
 
-        using var bump = Command(connection, """
-            INSERT INTO slot_seqs(collection_id, slot, seq) VALUES ($c, $slot, $seq)
-            ON CONFLICT(collection_id, slot) DO UPDATE SET seq = excluded.seq
-            """, transaction);
-        bump.Parameters.AddWithValue("$c", collection.Id);
-        var bSlot = bump.Parameters.Add("$slot", SqliteType.Integer);
-        var bSeq = bump.Parameters.Add("$seq", SqliteType.Integer);
         foreach (var (slot, seq) in touched)
         {
-            bSlot.Value = slot;
-            bSeq.Value = seq;
-            bump.ExecuteNonQuery();
+            s.BumpSlot.Value = slot;
+            s.BumpSeq.Value = seq;
+            s.Bump.ExecuteNonQuery();
         }
 
         return new WriteResult(written, new ConsistencyToken(collection.Id, touched), missing);
+    }
+
+    /// <summary>Heads of the slots these writes hash to: point reads for a few (a single PUT touches one), the range for many.</summary>
+    private static Dictionary<int, long> ReadHeads(SqliteConnection connection, SqliteTransaction transaction, GroupStatements s, CollectionInfo collection, IReadOnlyList<DocumentWrite> writes)
+    {
+        var slots = new HashSet<int>();
+        foreach (var write in writes)
+        {
+            slots.Add(SlotHasher.SlotOf(collection.Name, write.Id));
+            if (slots.Count > 32)
+            {
+                return ReadHeads(connection, transaction, collection.Id, new SlotRange(0, SlotHasher.SlotCount));
+            }
+        }
+
+        s.HeadCollection.Value = collection.Id;
+        var heads = new Dictionary<int, long>(slots.Count);
+        foreach (int slot in slots)
+        {
+            s.HeadSlot.Value = slot;
+            if (s.Head.ExecuteScalar() is long seq)
+            {
+                heads[slot] = seq;
+            }
+        }
+
+        return heads;
     }
 
     private static long Next(Dictionary<int, long> heads, Dictionary<int, long> touched, int slot)

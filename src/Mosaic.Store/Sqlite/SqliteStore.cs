@@ -24,6 +24,7 @@ public sealed partial class SqliteStore : ICollectionCatalog, IDocumentStore, II
 
     /// <summary>The connection groups are committed on (used only under the write gate); reopened after a failure.</summary>
     private SqliteConnection? _writer;
+    private GroupStatements? _statements;
     private readonly ChangeSignal _signal;
     private readonly TimeProvider _time;
     private readonly TimeSpan _idempotencyRetention;
@@ -125,6 +126,13 @@ public sealed partial class SqliteStore : ICollectionCatalog, IDocumentStore, II
 
     public void Dispose()
     {
+        _disposed = true;
+        while (_readers.TryTake(out var reader))
+        {
+            reader.Dispose();
+        }
+
+        _statements?.Dispose();
         _writer?.Dispose();
         _writeGate.Dispose();
     }

@@ -132,10 +132,12 @@ public sealed partial class ShardReplica : IDisposable
         _heads = heads;
         var applied = _applied;
         var batch = new List<ChangeRecord>();
-        foreach (var (slot, head) in heads.OrderBy(h => h.Key))
+        // In slot order, without sorting the heads: a replica wakes once per group commit, so this runs per write under
+        // concurrent single PUTs.
+        for (int slot = Range.Start; slot < Range.End; slot++)
         {
             long after = applied.GetValueOrDefault(slot);
-            if (head <= after)
+            if (!heads.TryGetValue(slot, out long head) || head <= after)
             {
                 continue;
             }
