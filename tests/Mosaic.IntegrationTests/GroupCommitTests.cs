@@ -120,4 +120,69 @@ public sealed class GroupCommitTests(ServerFixture fixture, ITestOutputHelper ou
             Assert.True(hits.SequenceEqual([id]), $"{c}/{id} is not the one hit for its own word after its token: [{string.Join(',', hits)}]");
         }
     });
+
+    /// <summary>
+    /// One writer's 409 (a routing value that may not change) fails that write alone: the writes that shared its commit
+    /// group are acknowledged and stored. Sixteen writers each alternate a valid new document and a conflicting update,
+    /// so conflicts land in groups with other writers' writes.
+    /// </summary>
+    [Fact]
+    public Task ConflictingWrite_FailsAlone_NotItsGroup() => Seeds.RunAsync(output.WriteLine, async seed =>
+    {
+        string c = Names.Unique("group-conflict");
+        await _http.CreateCollectionAsync(c, new JsonObject
+        {
+            ["dimension"] = 3,
+            ["shards"] = 2,
+            ["fields"] = new JsonObject { ["category"] = "keyword" },
+            ["routing"] = new JsonObject { ["field"] = "category", ["slots"] = 4 },
+        });
+        for (int w = 0; w < Writers; w++)
+        {
+            await _http.UpsertAsync(c, $"fixed-{w}", Doc("fixed", [1, w, 1], new JsonObject { ["category"] = "red" }));
+        }
+
+        var problems = new ConcurrentQueue<string>();
+        var written = new ConcurrentBag<string>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, Writers), new ParallelOptions { MaxDegreeOfParallelism = Writers }, async (w, _) =>
+        {
+            var random = new Random(seed + w);
+            for (int round = 0; round < Rounds; round++)
+            {
+                // The conflict first, then a valid write right behind it (and the other writers' in between).
+                var moved = await _http.PutAsync($"collections/{c}/docs/fixed-{w}", Doc("moved", [1, w, 2], new JsonObject { ["category"] = "blue" }));
+                if (moved.Status != HttpStatusCode.Conflict)
+                {
+                    problems.Enqueue($"fixed-{w} round {round}: a routing change answered {moved.Describe()}, not 409");
+                }
+
+                string id = $"w{w}-r{round}";
+                var put = await _http.PutAsync($"collections/{c}/docs/{id}", Doc($"valid {id}", [w, round + 1, random.Next(1, 9)], new JsonObject { ["category"] = "green" }));
+                if (put.Status == HttpStatusCode.OK)
+                {
+                    written.Add(id);
+                }
+                else
+                {
+                    problems.Enqueue($"{id}: a valid write answered {put.Describe()}");
+                }
+            }
+        });
+
+        Assert.True(problems.IsEmpty, string.Join('\n', problems.Take(20)));
+        Assert.Equal(Writers * Rounds, written.Count);
+        foreach (string id in written)
+        {
+            Assert.Equal($"valid {id}", (await _http.GetAsync($"collections/{c}/docs/{id}")).AssertStatus(HttpStatusCode.OK).Object["text"]!.GetValue<string>());
+        }
+
+        for (int w = 0; w < Writers; w++)
+        {
+            var fixedDoc = (await _http.GetAsync($"collections/{c}/docs/fixed-{w}")).AssertStatus(HttpStatusCode.OK).Object;
+            Assert.Equal("fixed", fixedDoc["text"]!.GetValue<string>());
+            Assert.Equal("red", fixedDoc["fields"]!["category"]!.GetValue<string>());
+        }
+
+        Assert.Equal(Writers * (Rounds + 1), await _http.DocCountAsync(c));
+    });
 }

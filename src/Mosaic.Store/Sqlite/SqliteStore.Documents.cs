@@ -2,6 +2,7 @@ using Microsoft.Data.Sqlite;
 using Mosaic.Core.Collections;
 using Mosaic.Core.Consistency;
 using Mosaic.Core.Documents;
+using Mosaic.Core.Errors;
 using Mosaic.Core.Seams;
 using Mosaic.Core.Slots;
 
@@ -85,8 +86,10 @@ public sealed partial class SqliteStore
                     outcomes[i] = WriteOne(connection, transaction, statements, group[i]);
                     statements.Release.ExecuteNonQuery();
                 }
-                catch (SqliteException ex) when (!StoreFailures.IsUnavailable(ex))
+                catch (Exception ex) when (ex is MosaicException || (ex is SqliteException sqlite && !StoreFailures.IsUnavailable(sqlite)))
                 {
+                    // A caller's own mistake (a routing value that may not change: 409) fails that write alone, never
+                    // the other writers that happened to share its group.
                     transaction.Rollback("w");
                     transaction.Release("w");
                     failures[i] = ex;
