@@ -1,4 +1,5 @@
 using Mosaic.Core.Collections;
+using Mosaic.Core.Errors;
 using Mosaic.Core.Search;
 using Mosaic.Core.Seams;
 
@@ -10,59 +11,88 @@ public sealed partial class ReadPath
     /// The dfs phase of a keyword or hybrid search over several shards: every shard's part of the BM25 statistics of
     /// the query, summed, so that each shard scores with the collection's numbers (Elasticsearch's dfs_query_then_fetch).
     /// </summary>
-    /// <returns>Null when one shard holds everything (its own statistics are the collection's), the mode has no text, or
-    /// no shard answered (each then scores with its own).</returns>
+    /// <returns>
+    /// The summed statistics (null when one shard holds everything, its own statistics being the collection's, or the mode
+    /// has no text), and the shards that gave none: they are missing from the answer, since their hits could not be
+    /// scored with the collection's numbers, nor the others' with theirs.
+    /// </returns>
     /// <remarks>
-    /// Every shard at once, each with the request's remaining deadline; a shard whose replicas all fail adds nothing
-    /// (its search call will fail too and be reported as partial). The shards wait for the request's read-your-writes
-    /// seqs first, so the statistics cover the writes the answer must show.
+    /// Every shard at once, every replica of it at once, all within <paramref name="timeout"/>: the caller gives this
+    /// phase a share of the request's deadline, so a hung shard leaves the search phase its time (and the answer is
+    /// partial) instead of using the whole deadline up here. The shards wait for the request's read-your-writes seqs
+    /// first, so the statistics cover the writes the answer must show.
     /// </remarks>
-    private async Task<KeywordStats?> KeywordStatsAsync(
+    private async Task<(KeywordStats? Stats, IReadOnlyDictionary<int, ShardFailure>? Missing)> KeywordStatsAsync(
         CollectionInfo info, IReadOnlyList<ShardRoute> routes, SearchQuery query, IReadOnlyDictionary<int, long>? after, TimeSpan timeout, CancellationToken ct)
     {
         if (routes.Count < 2 || query.Mode == SearchMode.Vector || string.IsNullOrWhiteSpace(query.Query))
         {
-            return null;
+            return (null, null);
         }
 
         using var timer = new CancellationTokenSource(timeout > TimeSpan.Zero ? timeout : TimeSpan.FromMilliseconds(1), time);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
-        var calls = routes.Select(async route =>
-        {
-            var range = route.Shard.Range;
-            var request = new ShardSearchRequest(
-                info.Id, route.Shard.Id, SearchMode.Keyword, null, query.Query, null, 1, null, false, false, false,
-                after?.Where(p => range.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value));
-            // Statistics are cheap: ask every replica at once and take the first answer, so a hung replica (which the
-            // search itself hedges around) cannot spend the request's whole deadline here.
-            using var race = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
-            var asks = route.Replicas.Select(replica => replica.GetKeywordStatsAsync(request, race.Token)).ToList();
-            try
-            {
-                while (asks.Count > 0)
-                {
-                    var done = await Task.WhenAny(asks).ConfigureAwait(false);
-                    asks.Remove(done);
-                    if (done.IsCompletedSuccessfully)
-                    {
-                        return done.Result;
-                    }
-                }
-            }
-            finally
-            {
-                await race.CancelAsync().ConfigureAwait(false);
-                foreach (var loser in asks)
-                {
-                    _ = loser.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
-                }
-            }
-
-            return null;
-        }).ToList();
+        var calls = routes.Select(route => StatsOfShardAsync(info, route, query, after, deadline.Token)).ToList();
         var parts = await Task.WhenAll(calls).ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
-        var answered = parts.OfType<KeywordStats>().ToList();
-        return answered.Count > 0 ? KeywordStats.Sum(answered) : null;
+
+        var answered = new List<KeywordStats>(parts.Length);
+        Dictionary<int, ShardFailure>? missing = null;
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (parts[i].Stats is { } stats)
+            {
+                answered.Add(stats);
+            }
+            else
+            {
+                int shard = routes[i].Shard.Id;
+                (missing ??= [])[shard] = new ShardFailure(shard, timer.IsCancellationRequested ? "timeout" : parts[i].Reason);
+            }
+        }
+
+        return (answered.Count > 0 ? KeywordStats.Sum(answered) : null, missing);
+    }
+
+    /// <summary>One shard's statistics: every replica asked at once, the first answer taken, so a hung replica (which the search hedges around) costs nothing here.</summary>
+    private static async Task<(KeywordStats? Stats, string Reason)> StatsOfShardAsync(
+        CollectionInfo info, ShardRoute route, SearchQuery query, IReadOnlyDictionary<int, long>? after, CancellationToken deadline)
+    {
+        var range = route.Shard.Range;
+        var request = new ShardSearchRequest(
+            info.Id, route.Shard.Id, SearchMode.Keyword, null, query.Query, null, 1, null, false, false, false,
+            after?.Where(p => range.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value));
+        using var race = CancellationTokenSource.CreateLinkedTokenSource(deadline);
+        var asks = route.Replicas.Select(replica => replica.GetKeywordStatsAsync(request, race.Token)).ToList();
+        string reason = "unavailable";
+        try
+        {
+            while (asks.Count > 0)
+            {
+                var done = await Task.WhenAny(asks).ConfigureAwait(false);
+                asks.Remove(done);
+                if (done.IsCompletedSuccessfully)
+                {
+                    return (done.Result, reason);
+                }
+
+                reason = done.Exception?.InnerException switch
+                {
+                    ShardUnavailableException => reason,
+                    TimeoutException or OperationCanceledException => "timeout",
+                    _ => "error",
+                };
+            }
+        }
+        finally
+        {
+            await race.CancelAsync().ConfigureAwait(false);
+            foreach (var loser in asks)
+            {
+                _ = loser.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+            }
+        }
+
+        return (null, reason);
     }
 }

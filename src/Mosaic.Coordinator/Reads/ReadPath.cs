@@ -30,18 +30,27 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
         var selection = ShardSelection.For(info.Spec, filter, await router.RouteAsync(info, ct).ConfigureAwait(false));
         var routes = selection.Routes;
         // Keyword statistics come from the visited shards: with a routing filter, those hold every document that can match.
-        var keywordStats = await KeywordStatsAsync(info, routes, query, after, timeout - time.GetElapsedTime(started), ct).ConfigureAwait(false);
+        // They get at most half of what is left of the deadline (a stats call is a term lookup per shard, the search is the
+        // work), so a shard that hangs here leaves the search phase its time; the shards that gave none are missing.
+        var (keywordStats, noStats) = await KeywordStatsAsync(info, routes, query, after, (timeout - time.GetElapsedTime(started)) / 2, ct).ConfigureAwait(false);
         // One deadline for the whole request, counted from its start: shard calls and the payload fetch share it.
         var remaining = timeout - time.GetElapsedTime(started);
         if (remaining < TimeSpan.Zero)
         {
-            remaining = TimeSpan.Zero; // the statistics phase used the whole deadline: every shard call times out at once
+            remaining = TimeSpan.Zero;
         }
 
         var calls = new Task<ShardOutcome>[routes.Count];
         for (int i = 0; i < routes.Count; i++)
         {
             var shard = routes[i].Shard;
+            if (noStats is not null && noStats.TryGetValue(shard.Id, out var missing))
+            {
+                metrics.RecordShardRequest(info.Name, shard.Id, missing.Reason);
+                calls[i] = Task.FromResult(new ShardOutcome(shard.Id, null, missing));
+                continue;
+            }
+
             var request = new ShardSearchRequest(
                 info.Id, shard.Id, query.Mode, query.Vector, query.Query, filter, query.TopK, query.EfSearch,
                 IncludeText: false, IncludeFields: false, IncludeVector: false, // payloads are fetched after the merge
