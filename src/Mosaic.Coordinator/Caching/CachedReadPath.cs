@@ -38,6 +38,9 @@ public sealed partial class CachedReadPath(
         Flags = NoFlags,
     };
 
+    /// <summary>Whether answers are cached at all; when not, callers need not build a request key.</summary>
+    public bool Enabled => _options.Enabled;
+
     /// <summary>Answers <paramref name="query"/> from the cache when it may, else from the read path (caching a complete answer).</summary>
     /// <param name="requestKey">
     /// The request in a normal form (everything that shapes the answer, nothing that does not, e.g. the token); null

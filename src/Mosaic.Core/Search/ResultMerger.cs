@@ -24,7 +24,15 @@ public static class ResultMerger
             }
         }
 
-        return best.Values.OrderByDescending(h => h.Score).ThenBy(h => h.Id, StringComparer.Ordinal).Take(k).ToList();
+        // A sort of the (few) values in place: the LINQ chain it replaces cost ~2 % of an embedded vector search.
+        var merged = new List<ScoredDoc>(best.Values);
+        merged.Sort(static (a, b) => b.Score.CompareTo(a.Score) is var byScore and not 0 ? byScore : string.CompareOrdinal(a.Id, b.Id));
+        if (merged.Count > k)
+        {
+            merged.RemoveRange(k, merged.Count - k);
+        }
+
+        return merged;
     }
 
     /// <summary>RRF: score(d) = Σ 1 / (k + rank(d)) over the lists, rank starting at 1.</summary>

@@ -147,6 +147,40 @@ public sealed class ResultCacheTests : IAsyncLifetime
         Assert.True(load.Answered >= 600, $"only {load.Answered} searches answered");
     }
 
+    [Fact]
+    public async Task VectorSearch_IsKeyedByItsVector_WhateverItsSpelling()
+    {
+        var c = Names.Unique("cachevec");
+        await Http.CreateCollectionAsync(c, new JsonObject { ["dimension"] = 2, ["metric"] = "dot", ["shards"] = 2 });
+        await Http.BulkOkAsync(c, [
+            MosaicHttp.Line(new { id = "east", vector = new[] { 1f, 0f } }),
+            MosaicHttp.Line(new { id = "north", vector = new[] { 0f, 1f } }),
+        ]);
+        string Search(string vector) => $"{{\"mode\": \"vector\", \"top_k\": 1, \"vector\": {vector}}}";
+        async Task<JsonObject> PostAsync(string body)
+        {
+            var r = await Http.PostAsync($"collections/{c}/search", new RawBody(body));
+            r.AssertStatus(HttpStatusCode.OK);
+            return r.Object;
+        }
+
+        var east = await PostAsync(Search("[1, 0]"));
+        Assert.False(east["cached"]!.GetValue<bool>());
+        Assert.Equal(["east"], MosaicHttp.HitIds(east));
+        // The same numbers spelled otherwise are the same request.
+        var eastAgain = await PostAsync(Search("[ 1.0, 0e0 ]"));
+        Assert.True(eastAgain["cached"]!.GetValue<bool>());
+        Assert.Equal(["east"], MosaicHttp.HitIds(eastAgain));
+        // Another vector is another entry, with its own answer; so is a vector that differs in its last bit.
+        var north = await PostAsync(Search("[0, 1]"));
+        Assert.False(north["cached"]!.GetValue<bool>());
+        Assert.Equal(["north"], MosaicHttp.HitIds(north));
+        var nearlyEast = await PostAsync(Search("[1.0000001, 0]"));
+        Assert.False(nearlyEast["cached"]!.GetValue<bool>());
+        Assert.Equal(["east"], MosaicHttp.HitIds(nearlyEast));
+        Assert.True((await PostAsync(Search("[1,0]")))["cached"]!.GetValue<bool>());
+    }
+
     private async Task<string> CollectionAsync()
     {
         var c = Names.Unique("cache");
