@@ -49,7 +49,8 @@ if (dq != d || ngt != nq || kgt < k)
 }
 
 var settings = new HnswSettings(m, efc, Quantization: quantization);
-var source = new RowSource(baseVectors, d);
+// MOSAIC_BENCH_RESCORE=0: quantized searches get no source, so the time without rescoring shows (scores approximate).
+IVectorSource? source = Environment.GetEnvironmentVariable("MOSAIC_BENCH_RESCORE") == "0" ? null : new RowSource(baseVectors, d);
 var labels = new long[n];
 for (int i = 0; i < n; i++)
 {
@@ -276,6 +277,12 @@ internal sealed class RowSource(float[] rows, int dimension) : IVectorSource
     public bool TryRead(long label, Span<float> destination)
     {
         rows.AsSpan((int)label * dimension, dimension).CopyTo(destination);
+        return true;
+    }
+
+    public bool TryPeek(long label, out ReadOnlySpan<float> vector)
+    {
+        vector = rows.AsSpan((int)label * dimension, dimension);
         return true;
     }
 }

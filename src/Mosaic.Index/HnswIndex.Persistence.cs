@@ -77,16 +77,17 @@ public sealed unsafe partial class HnswIndex
         w.WriteInt32((int)Quantization);
         if (Quantization != VectorQuantization.Float)
         {
-            w.WriteInt32(_codec is null ? 0 : 1);
+            // 2: binary codes followed by their factors (files before them said 1).
+            w.WriteInt32(_codec is null ? 0 : _codec.HasNodeFactors ? 2 : 1);
             _codec?.Write(w);
         }
     }
 
     private void ReadCodec(HashingReader r, FileMeta meta, bool hasWeights)
     {
-        if (meta.Quantization != VectorQuantization.Float && r.ReadInt32() == 1)
+        if (meta.Quantization != VectorQuantization.Float && r.ReadInt32() is int trained and (1 or 2))
         {
-            _codec = QuantizationCodec.Read(r, meta.Quantization, meta.Metric, meta.Dimension, hasWeights);
+            _codec = QuantizationCodec.Read(r, meta.Quantization, meta.Metric, meta.Dimension, hasWeights, nodeFactors: trained == 2);
         }
 
         Check(meta.Nodes == 0 || meta.Quantization == VectorQuantization.Float || _codec is not null, "untrained index with nodes");
@@ -144,6 +145,10 @@ public sealed unsafe partial class HnswIndex
         ReadLinks(r, (int*)(node + _linksOffset), n0, meta.Nodes);
         r.ReadBytes(new Span<byte>(node, StoredVectorBytes));
         new Span<byte>(node + StoredVectorBytes, _vectorBytes - StoredVectorBytes).Clear();
+        if (Quantization == VectorQuantization.Binary && _codec is { HasNodeFactors: false })
+        {
+            _codec.CompleteLegacyCode(node);
+        }
         for (int l = 1; l <= level; l++)
         {
             int* block = UpperLinks(node, l);
@@ -182,8 +187,10 @@ public sealed unsafe partial class HnswIndex
         }
     }
 
-    /// <summary>Bytes of a record's vector that a file holds: the unpadded floats, or the whole code.</summary>
-    private int StoredVectorBytes => Quantization == VectorQuantization.Float ? _dimension * sizeof(float) : _vectorBytes;
+    /// <summary>Bytes of a record's vector that a file holds: the unpadded floats, or the whole code (binary: with its factors, unless the file predates them).</summary>
+    private int StoredVectorBytes => Quantization == VectorQuantization.Float ? _dimension * sizeof(float)
+        : _codec is { HasNodeFactors: false } ? QuantizationCodec.CodeBytes(Quantization, _dimension)
+        : _vectorBytes;
 
     private static void ReadLinks(HashingReader r, int* links, int count, int nodes)
     {

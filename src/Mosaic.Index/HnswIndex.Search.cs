@@ -134,13 +134,14 @@ public sealed unsafe partial class HnswIndex
         byte* target = EncodeQuery(q, scratch, out float factor);
         bool restricted = filter is not null || Volatile.Read(ref _deletedCount) > 0;
         var live = new LiveNode(filter);
+        int keep = KeptCandidates(k, ef);
         int found = _kind switch
         {
-            DistanceKind.FloatL2 => restricted ? SearchCore<SquaredL2, LiveNode>(scratch, target, k, ef, live) : SearchCore<SquaredL2, AnyNode>(scratch, target, k, ef, default),
-            DistanceKind.FloatDot => restricted ? SearchCore<NegativeDot, LiveNode>(scratch, target, k, ef, live) : SearchCore<NegativeDot, AnyNode>(scratch, target, k, ef, default),
-            DistanceKind.Int8L2 => restricted ? SearchCore<Int8SquaredL2, LiveNode>(scratch, target, k, ef, live) : SearchCore<Int8SquaredL2, AnyNode>(scratch, target, k, ef, default),
-            DistanceKind.Int8Dot => restricted ? SearchCore<Int8NegativeDot, LiveNode>(scratch, target, k, ef, live) : SearchCore<Int8NegativeDot, AnyNode>(scratch, target, k, ef, default),
-            _ => restricted ? SearchCore<BinaryQuery, LiveNode>(scratch, target, k, ef, live) : SearchCore<BinaryQuery, AnyNode>(scratch, target, k, ef, default),
+            DistanceKind.FloatL2 => restricted ? SearchCore<SquaredL2, LiveNode>(scratch, target, k, ef, keep, live) : SearchCore<SquaredL2, AnyNode>(scratch, target, k, ef, keep, default),
+            DistanceKind.FloatDot => restricted ? SearchCore<NegativeDot, LiveNode>(scratch, target, k, ef, keep, live) : SearchCore<NegativeDot, AnyNode>(scratch, target, k, ef, keep, default),
+            DistanceKind.Int8L2 => restricted ? SearchCore<Int8SquaredL2, LiveNode>(scratch, target, k, ef, keep, live) : SearchCore<Int8SquaredL2, AnyNode>(scratch, target, k, ef, keep, default),
+            DistanceKind.Int8Dot => restricted ? SearchCore<Int8NegativeDot, LiveNode>(scratch, target, k, ef, keep, live) : SearchCore<Int8NegativeDot, AnyNode>(scratch, target, k, ef, keep, default),
+            _ => restricted ? SearchCore<BinaryQuery, LiveNode>(scratch, target, k, ef, keep, live) : SearchCore<BinaryQuery, AnyNode>(scratch, target, k, ef, keep, default),
         };
         return Finish(scratch, q, target, found, k, RescoreWindow(k, ef), factor, results, filter, source);
     }
@@ -177,7 +178,7 @@ public sealed unsafe partial class HnswIndex
     /// </summary>
     // Fully optimized from the first call: no slow tier-0 phase at start-up or in short benchmarks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int SearchCore<TDist, TFilter>(SearchScratch scratch, byte* q, int k, int ef, TFilter filter)
+    private int SearchCore<TDist, TFilter>(SearchScratch scratch, byte* q, int k, int ef, int keep, TFilter filter)
         where TDist : struct, IDistance
         where TFilter : struct, INodeFilter
     {
@@ -193,7 +194,7 @@ public sealed unsafe partial class HnswIndex
         ep = GreedyDescend<TDist>(q, ep, ref epDist, (int)(entry >> 32), 0, limit);
         if (UsePool)
         {
-            int size = SearchLayerSorted<TDist, TFilter>(scratch, q, ep, epDist, 0, ef, limit, -1, filter, out int allowed);
+            int size = SearchLayerSorted<TDist, TFilter>(scratch, q, ep, epDist, 0, ef, Math.Max(ef, keep), limit, -1, filter, out int allowed);
             if (!TFilter.Restricts)
             {
                 for (int i = 0; i < size; i++)
@@ -240,12 +241,6 @@ public sealed unsafe partial class HnswIndex
     {
         bool rescore = _codec is not null && source is not null;
         int want = rescore ? rescoreWindow : k;
-        float* v = rescore ? scratch.RescoreVector(_paddedDimension) : null;
-        if (rescore)
-        {
-            new Span<float>(v, _paddedDimension).Clear();
-        }
-
         VectorHit[] hits = scratch.Hits(Math.Min(found, want));
         int n = 0;
         for (int i = 0; i < found && n < want; i++)
@@ -263,28 +258,20 @@ public sealed unsafe partial class HnswIndex
                 continue;
             }
 
-            float d;
             if (rescore)
             {
-                if (!source!.TryRead(label, new Span<float>(v, _dimension)))
-                {
-                    continue;
-                }
-
-                if (Metric == VectorMetric.Cosine)
-                {
-                    Normalize(v, _dimension);
-                }
-
-                d = FloatDistance(q, v, _paddedDimension);
-            }
-            else
-            {
-                d = StoredDistance(node, target) * factor;
+                PrefetchRow(source!, label);
+                hits[n++] = new VectorHit(label, 0);
+                continue;
             }
 
             // Score holds the distance until the sort.
-            hits[n++] = new VectorHit(label, d);
+            hits[n++] = new VectorHit(label, StoredDistance(node, target) * factor);
+        }
+
+        if (rescore)
+        {
+            n = Rescore(scratch, q, hits, n, source!);
         }
 
         var kept = hits.AsSpan(0, n);
@@ -296,6 +283,64 @@ public sealed unsafe partial class HnswIndex
         }
 
         return n;
+    }
+
+    /// <summary>Scores the labelled candidates on full-precision vectors (in place where the source holds them in memory); drops those gone from the source.</summary>
+    private int Rescore(SearchScratch scratch, float* q, VectorHit[] hits, int count, IVectorSource source)
+    {
+        float* v = null;
+        int kept = 0;
+        for (int i = 0; i < count; i++)
+        {
+            long label = hits[i].Label;
+            float d;
+            if (Metric != VectorMetric.Cosine && source.TryPeek(label, out var row) && row.Length == _dimension)
+            {
+                fixed (float* r = row)
+                {
+                    // The query's padding is zero, so the unpadded row gives the same distance.
+                    d = FloatDistance(q, r, _dimension);
+                }
+            }
+            else
+            {
+                if (v is null)
+                {
+                    v = scratch.RescoreVector(_paddedDimension);
+                    new Span<float>(v, _paddedDimension).Clear();
+                }
+
+                if (!source.TryRead(label, new Span<float>(v, _dimension)))
+                {
+                    continue;
+                }
+
+                if (Metric == VectorMetric.Cosine)
+                {
+                    Normalize(v, _dimension);
+                }
+
+                d = FloatDistance(q, v, _paddedDimension);
+            }
+
+            hits[kept++] = new VectorHit(label, d);
+        }
+
+        return kept;
+    }
+
+    /// <summary>Starts loading the first lines of a candidate's row while the next candidates are collected (a hint: nothing is read).</summary>
+    private void PrefetchRow(IVectorSource source, long label)
+    {
+        if (Sse.IsSupported && Metric != VectorMetric.Cosine && source.TryPeek(label, out var row) && !row.IsEmpty)
+        {
+            byte* p = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(row));
+            int bytes = Math.Min(row.Length * sizeof(float), 512);
+            for (int line = 0; line < bytes; line += 64)
+            {
+                Sse.Prefetch0(p + line);
+            }
+        }
     }
 
     private float ToScore(float distance) => Metric == VectorMetric.L2 ? -MathF.Sqrt(Math.Max(distance, 0f)) : -distance;

@@ -96,8 +96,9 @@ public sealed unsafe partial class HnswIndex : IDisposable
         }
         else
         {
-            _vectorBytes = QuantizationCodec.CodeBytes(Quantization, dimension);
-            _distanceLength = Quantization == VectorQuantization.Binary ? _vectorBytes / sizeof(ulong) : _vectorBytes;
+            _vectorBytes = QuantizationCodec.StoredBytes(Quantization, dimension);
+            int codeBytes = QuantizationCodec.CodeBytes(Quantization, dimension);
+            _distanceLength = Quantization == VectorQuantization.Binary ? codeBytes / sizeof(ulong) : codeBytes;
             _pending = [];
         }
 

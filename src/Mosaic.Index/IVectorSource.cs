@@ -10,4 +10,15 @@ public interface IVectorSource
 {
     /// <summary>Copies the vector of <paramref name="label"/> into <paramref name="destination"/> (dimension floats); false when it is gone.</summary>
     bool TryRead(long label, Span<float> destination);
+
+    /// <summary>
+    /// The vector of <paramref name="label"/> where it already lies in memory (dimension floats), or false (the
+    /// default) when the source has to read or copy it: rescoring then prefetches every candidate's row first and
+    /// scores it in place instead of copying it (the copies were a fifth of a binary search at 10k x 384).
+    /// </summary>
+    bool TryPeek(long label, out ReadOnlySpan<float> vector)
+    {
+        vector = default;
+        return false;
+    }
 }

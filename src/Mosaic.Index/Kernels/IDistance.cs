@@ -35,18 +35,14 @@ internal readonly unsafe struct Int8SquaredL2 : IDistance
 }
 
 /// <summary>
-/// Query side of a binary graph: the query at 4 bits per dimension as bit planes after a 64-byte header (min, step;
-/// see QuantizationCodec.EncodeBinaryQuery) against a node's bits; the order is that of the query's weighted terms
-/// summed over the node's set bits, a few popcounts per 64 dimensions instead of a float multiply per dimension.
+/// Query side of a binary graph: the query at 4 bits per dimension as bit planes after a 64-byte header (see
+/// QuantizationCodec.EncodeBinaryQuery) against a node's bits and factors: an estimate of the float distance from a
+/// few table lookups per 64 dimensions instead of a float multiply per dimension.
 /// </summary>
 internal readonly unsafe struct BinaryQuery : IDistance
 {
-    // a: the encoded query; b: the node's n words. Negated: larger sums are closer.
-    public static float Distance(byte* a, byte* b, int n)
-    {
-        int sum = QuantizedKernels.BitPlaneSum((ulong*)(a + Quantization.QuantizationCodec.QueryHeaderBytes), (ulong*)b, n, out int ones);
-        return -((((float*)a)[0] * ones) + (((float*)a)[1] * sum));
-    }
+    // a: the encoded query; b: the node's n words, then its factors.
+    public static float Distance(byte* a, byte* b, int n) => QuantizedKernels.BinaryDistance(a, b, n);
 }
 
 /// <summary>Hamming distance of bit codes (both metrics: bits are "above the learned mean").</summary>

@@ -53,9 +53,9 @@ internal sealed unsafe class HadamardRotation
             for (int round = 0; round < Rounds; round++)
             {
                 float* s = signs + (round * n);
-                for (int i = 0; i < n; i++)
+                for (int i = 0; i < n; i += 16)
                 {
-                    v[i] *= s[i];
+                    (Vector512.Load(v + i) * Vector512.Load(s + i)).Store(v + i);
                 }
 
                 Transform(v, n);
@@ -63,10 +63,10 @@ internal sealed unsafe class HadamardRotation
         }
 
         // Each unnormalized transform scales the norm by sqrt(n).
-        float scale = 1f / (n * MathF.Sqrt(n));
-        for (int i = 0; i < n; i++)
+        var scale = Vector512.Create(1f / (n * MathF.Sqrt(n)));
+        for (int i = 0; i < n; i += 16)
         {
-            v[i] *= scale;
+            (Vector512.Load(v + i) * scale).Store(v + i);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Mosaic.Core.Collections;
 using Mosaic.Index.Storage;
 
@@ -17,6 +18,11 @@ namespace Mosaic.Index.Quantization;
 /// <see cref="QueryBits"/> bits per dimension, as bit planes) scores a code by AND and popcount, with each dimension
 /// weighted by its spread: dimensions of small variance no longer count as much as the large ones, which plain
 /// Hamming distance cannot tell apart.</para>
+/// <para>Binary estimates are corrected per vector (RaBitQ's estimator): with y the vector's rotated residual and ŷ
+/// its one-bit reconstruction, ⟨q, y⟩ ≈ ⟨q, ŷ⟩ · ‖y‖² / ⟨ŷ, y⟩, which is exact for q = y and unbiased for a random
+/// rotation. Without the factor every code counts as if its vector were as far from the centre as the average one,
+/// so a far vector (large ‖y‖, large dot products) ranks like a near one. Each code is followed by
+/// <see cref="BinaryFactorBytes"/>: that factor, ‖y‖² (the L2 term) and the code's number of set bits.</para>
 /// Codes are zero-padded to whole 64-byte lines; padding is equal in every code, so it adds nothing to a distance.
 /// </remarks>
 internal sealed unsafe class QuantizationCodec
@@ -24,8 +30,11 @@ internal sealed unsafe class QuantizationCodec
     /// <summary>Bits per dimension of a binary graph's query (bit planes; 4 as in Elasticsearch's BBQ).</summary>
     public const int QueryBits = 4;
 
-    /// <summary>Bytes before the bit planes of a binary query: the offset and step that turn plane sums into scores.</summary>
+    /// <summary>Bytes before the bit planes of a binary query: the constants that turn plane sums into distances (see <see cref="Kernels.QuantizedKernels.BinaryDistance"/>).</summary>
     public const int QueryHeaderBytes = 64;
+
+    /// <summary>Bytes after a binary code: the vector's correction factor (float), ‖y‖² (float) and its set bits (int), then 4 spare.</summary>
+    public const int BinaryFactorBytes = 16;
 
     private const int StackFloats = 4096;
 
@@ -37,9 +46,10 @@ internal sealed unsafe class QuantizationCodec
     private readonly HadamardRotation? _rotation;
     private readonly float[]? _weight;
 
-    private QuantizationCodec(VectorQuantization kind, VectorMetric metric, float[] centre, float scale, float[]? weight = null, bool rotate = false)
+    private QuantizationCodec(VectorQuantization kind, VectorMetric metric, float[] centre, float scale, float[]? weight = null, bool rotate = false, bool nodeFactors = false)
     {
         Kind = kind;
+        HasNodeFactors = kind == VectorQuantization.Binary && nodeFactors;
         Metric = metric;
         _centre = centre;
         _scale = scale;
@@ -53,12 +63,22 @@ internal sealed unsafe class QuantizationCodec
 
     public int Dimension => _centre.Length;
 
+    /// <summary>
+    /// Binary codes carry per-vector correction factors; false for files written before they existed, whose codes
+    /// get the neutral factor (the plain weighted estimate) so that old and new codes of one graph stay comparable.
+    /// </summary>
+    public bool HasNodeFactors { get; }
+
     /// <summary>Bits a binary code holds: the rotated coordinates that fit in its padded bytes, or the dimension unrotated.</summary>
     public static int BinaryBits(int dimension, bool rotated) => rotated
         ? Math.Min(new HadamardRotation(dimension).Length, CodeBytes(VectorQuantization.Binary, dimension) * 8)
         : dimension;
 
-    /// <summary>Bytes of one stored code (padded to 64).</summary>
+    /// <summary>Bytes a record holds for a vector: the code, and for binary its factors after it.</summary>
+    public static int StoredBytes(VectorQuantization kind, int dimension) =>
+        CodeBytes(kind, dimension) + (kind == VectorQuantization.Binary ? BinaryFactorBytes : 0);
+
+    /// <summary>Bytes of one code (padded to 64), without the factors.</summary>
     public static int CodeBytes(VectorQuantization kind, int dimension) => kind switch
     {
         VectorQuantization.Int8 => (dimension + 63) & ~63,
@@ -72,7 +92,7 @@ internal sealed unsafe class QuantizationCodec
         var centre = new float[dimension];
         if (count == 0)
         {
-            return new QuantizationCodec(kind, metric, centre, 1f, kind == VectorQuantization.Binary ? Ones(BinaryBits(dimension, rotated: true)) : null, rotate: kind == VectorQuantization.Binary);
+            return new QuantizationCodec(kind, metric, centre, 1f, kind == VectorQuantization.Binary ? Ones(BinaryBits(dimension, rotated: true)) : null, rotate: kind == VectorQuantization.Binary, nodeFactors: true);
         }
 
         if (kind == VectorQuantization.Binary)
@@ -92,7 +112,7 @@ internal sealed unsafe class QuantizationCodec
                 centre[d] = (float)(sum[d] / count);
             }
 
-            var codec = new QuantizationCodec(kind, metric, centre, 1f, new float[BinaryBits(dimension, rotated: true)], rotate: true);
+            var codec = new QuantizationCodec(kind, metric, centre, 1f, new float[BinaryBits(dimension, rotated: true)], rotate: true, nodeFactors: true);
             codec.LearnWeights(rows, count);
             return codec;
         }
@@ -131,7 +151,7 @@ internal sealed unsafe class QuantizationCodec
         return new QuantizationCodec(kind, metric, centre, halfRange > 0 ? halfRange / 127f : 1f);
     }
 
-    /// <summary>Encodes a stored vector into <paramref name="code"/> (<see cref="CodeBytes"/> bytes).</summary>
+    /// <summary>Encodes a stored vector into <paramref name="code"/> (<see cref="StoredBytes"/> bytes).</summary>
     public void Encode(float* v, byte* code)
     {
         int bytes = CodeBytes(Kind, Dimension);
@@ -143,19 +163,43 @@ internal sealed unsafe class QuantizationCodec
             fixed (float* y = buffer)
             {
                 Project(v, y, centred: true);
+                double kept = 0, projection = 0, norm = 0;
+                for (int i = 0; i < length; i++)
+                {
+                    norm += (double)y[i] * y[i];
+                }
+
                 for (int i = 0; i < _weight!.Length; i++)
                 {
+                    kept += (double)y[i] * y[i];
+                    projection += _weight[i] * Math.Abs(y[i]);
                     if (y[i] > 0)
                     {
                         code[i >> 3] |= (byte)(1 << (i & 7));
                     }
                 }
+
+                // ‖y‖² / ⟨ŷ, y⟩ over the coordinates the code keeps; 0 for a vector at the centre (its estimate is 0 too).
+                float factor = projection > 0 ? (float)(kept / projection) : 0f;
+                SetFactors(code, bytes, HasNodeFactors ? factor : 1f, HasNodeFactors ? (float)norm : 0f);
             }
 
             return;
         }
 
         EncodeInt8(v, (sbyte*)code, 1f / _scale);
+    }
+
+    /// <summary>Fills the factors of a code read from a file that has none: the neutral factor and its bit count.</summary>
+    public void CompleteLegacyCode(byte* code) => SetFactors(code, CodeBytes(Kind, Dimension), 1f, 0f);
+
+    private static void SetFactors(byte* code, int bytes, float factor, float norm)
+    {
+        float* f = (float*)(code + bytes);
+        f[0] = factor;
+        f[1] = norm;
+        ((int*)f)[2] = Kernels.QuantizedKernels.PopCount((ulong*)code, bytes / sizeof(ulong));
+        ((int*)f)[3] = 0;
     }
 
     /// <summary>
@@ -187,54 +231,156 @@ internal sealed unsafe class QuantizationCodec
 
     /// <summary>
     /// Encodes the query of a binary graph (<see cref="BinaryQueryBytes"/> bytes): per dimension the query's term
-    /// t = weight · (q - centre) for L2 (the terms of ‖q - x‖² that depend on x's bits) or weight · q for dot products,
-    /// rounded to <see cref="QueryBits"/> bits between the query's own min and max; plane j of word w holds bit j of
-    /// the 64 levels; the header holds min and step, so Σ over set bits of t ≈ min · ones + step · Σ 2^j popcount(plane j AND bits)
-    /// (<see cref="Kernels.QuantizedKernels.BitPlaneSum"/>).
+    /// t = weight · (q - centre) for L2 or weight · q for dot products (rotated), rounded to <see cref="QueryBits"/>
+    /// bits between the query's own min and max, stored as bit planes (see <see cref="Kernels.QuantizedKernels.BitPlaneSum"/>
+    /// for their layout); the header holds the constants of <see cref="Kernels.QuantizedKernels.BinaryDistance"/>:
+    /// ⟨ŷ, t⟩ = Σ over set bits of t - Σ over clear bits = 2(min · ones + step · planeSum) - Σ t, times the code's factor,
+    /// plus the terms that do not depend on the code's bits (‖q - c‖² and ‖y‖² for L2, ⟨q, c⟩ for dot products).
     /// </summary>
     public void EncodeBinaryQuery(float* q, byte* buffer)
     {
         int length = _rotation?.Length ?? Dimension;
         int bits = _weight!.Length;
+        int chunks = (bits + 511) / 512;
         Span<float> projected = length <= StackFloats ? stackalloc float[length] : new float[length];
-        Span<byte> levels = stackalloc byte[64];
+        Span<byte> levels = bits <= StackFloats ? stackalloc byte[chunks * 512] : new byte[chunks * 512];
+        levels.Clear();
+        bool l2 = Metric == VectorMetric.L2;
         fixed (float* t = projected)
+        fixed (float* weight = _weight)
+        fixed (float* centre = _centre)
+        fixed (byte* level = levels)
         {
-            Project(q, t, centred: Metric == VectorMetric.L2);
-            float min = float.MaxValue, max = float.MinValue;
-            for (int i = 0; i < bits; i++)
-            {
-                t[i] *= _weight[i];
-                min = Math.Min(min, t[i]);
-                max = Math.Max(max, t[i]);
-            }
-
+            // The terms that do not depend on the code: -⟨q, c⟩, or ‖q - c‖² (the rotation keeps norms).
+            Project(q, t, centred: l2);
+            float constant = l2 ? Dot(t, t, length) : -Dot(q, centre, Dimension);
+            Multiply(t, weight, bits);
+            (float min, float max) = MinMax(t, bits);
             const int Levels = (1 << QueryBits) - 1;
             float step = max > min ? (max - min) / Levels : 1f;
-            float inverse = 1f / step;
+            int levelSum = Quantize(t, bits, min, 1f / step, level);
+            float mu = l2 ? 2f : 1f;
             new Span<byte>(buffer, BinaryQueryBytes(Dimension)).Clear();
-            ((float*)buffer)[0] = min;
-            ((float*)buffer)[1] = step;
+            float* header = (float*)buffer;
+            header[0] = constant;
+            header[1] = l2 ? 1f : 0f;
+            header[2] = 2 * mu * min;
+            header[3] = 2 * mu * step;
+            header[4] = mu * ((bits * min) + (step * levelSum));
             ulong* planes = (ulong*)(buffer + QueryHeaderBytes);
             for (int start = 0; start < bits; start += 64)
             {
-                // 64 levels, then bit j of each into plane j of this word.
-                int n = Math.Min(64, bits - start);
-                levels.Clear();
-                for (int i = 0; i < n; i++)
-                {
-                    levels[i] = (byte)Math.Min((int)(((t[start + i] - min) * inverse) + 0.5f), Levels);
-                }
-
-                // Bit j of every level, moved to each byte's top bit and gathered into one word.
-                ulong* word = planes + ((start >> 6) * QueryBits);
-                var all = Vector512.Create<byte>(levels);
+                // Bit j of each of the 64 levels, moved to each byte's top bit and gathered into one word of plane j.
+                int word = start >> 6;
+                ulong* slot = planes + ((word >> 3) * 8 * QueryBits) + (word & 7);
+                var all = Vector512.Load(level + start);
                 for (int j = 0; j < QueryBits; j++)
                 {
-                    word[j] = Vector512.ShiftLeft(all, 7 - j).ExtractMostSignificantBits();
+                    slot[j * 8] = Vector512.ShiftLeft(all, 7 - j).ExtractMostSignificantBits();
                 }
             }
         }
+    }
+
+    private static float Dot(float* a, float* b, int n)
+    {
+        var acc = Vector512<float>.Zero;
+        int i = 0;
+        for (; i + 16 <= n; i += 16)
+        {
+            acc += Vector512.Load(a + i) * Vector512.Load(b + i);
+        }
+
+        float sum = Vector512.Sum(acc);
+        for (; i < n; i++)
+        {
+            sum += a[i] * b[i];
+        }
+
+        return sum;
+    }
+
+    private static void Multiply(float* t, float* weight, int n)
+    {
+        int i = 0;
+        for (; i + 16 <= n; i += 16)
+        {
+            (Vector512.Load(t + i) * Vector512.Load(weight + i)).Store(t + i);
+        }
+
+        for (; i < n; i++)
+        {
+            t[i] *= weight[i];
+        }
+    }
+
+    private static (float Min, float Max) MinMax(float* t, int n)
+    {
+        var vmin = Vector512.Create(float.MaxValue);
+        var vmax = Vector512.Create(float.MinValue);
+        int i = 0;
+        for (; i + 16 <= n; i += 16)
+        {
+            var x = Vector512.Load(t + i);
+            vmin = Vector512.Min(vmin, x);
+            vmax = Vector512.Max(vmax, x);
+        }
+
+        float min = float.MaxValue, max = float.MinValue;
+        for (int j = 0; j < 16; j++)
+        {
+            min = Math.Min(min, vmin[j]);
+            max = Math.Max(max, vmax[j]);
+        }
+
+        for (; i < n; i++)
+        {
+            min = Math.Min(min, t[i]);
+            max = Math.Max(max, t[i]);
+        }
+
+        return (min, max);
+    }
+
+    /// <summary>Rounds each term to its level, round((t - min) / step) in 0..15, into <paramref name="level"/>; returns the sum of the levels.</summary>
+    private static int Quantize(float* t, int n, float min, float inverse, byte* level)
+    {
+        const int Levels = (1 << QueryBits) - 1;
+        int sum = 0;
+        int i = 0;
+        var vmin = Vector512.Create(min);
+        var vinverse = Vector512.Create(inverse);
+        var half = Vector512.Create(0.5f);
+        var top = Vector512.Create((float)Levels);
+        var total = Vector512<int>.Zero;
+        for (; i + 16 <= n; i += 16)
+        {
+            // Non-negative, so truncation after adding a half rounds to nearest.
+            var x = Vector512.Min(Vector512.FusedMultiplyAdd(Vector512.Load(t + i) - vmin, vinverse, half), top);
+            var l = Vector512.ConvertToInt32(x);
+            total += l;
+            if (Avx512F.IsSupported)
+            {
+                Avx512F.ConvertToVector128Byte(l).Store(level + i);
+            }
+            else
+            {
+                for (int j = 0; j < 16; j++)
+                {
+                    level[i + j] = (byte)l[j];
+                }
+            }
+        }
+
+        sum = Vector512.Sum(total);
+        for (; i < n; i++)
+        {
+            int l = Math.Min((int)(((t[i] - min) * inverse) + 0.5f), Levels);
+            level[i] = (byte)l;
+            sum += l;
+        }
+
+        return sum;
     }
 
     public void Write(HashingWriter w)
@@ -247,8 +393,8 @@ internal sealed unsafe class QuantizationCodec
         }
     }
 
-    /// <summary>Reads what <see cref="Write"/> wrote; <paramref name="hasWeights"/> is false for files written before binary weights existed.</summary>
-    public static QuantizationCodec Read(HashingReader r, VectorQuantization kind, VectorMetric metric, int dimension, bool hasWeights)
+    /// <summary>Reads what <see cref="Write"/> wrote; <paramref name="hasWeights"/> is false for files written before binary weights existed, <paramref name="nodeFactors"/> for those before per-code factors.</summary>
+    public static QuantizationCodec Read(HashingReader r, VectorQuantization kind, VectorMetric metric, int dimension, bool hasWeights, bool nodeFactors)
     {
         float scale = BitConverter.Int32BitsToSingle(r.ReadInt32());
         var centre = new float[dimension];
@@ -268,16 +414,26 @@ internal sealed unsafe class QuantizationCodec
             throw new InvalidDataException("index file is corrupt: bad quantizer bounds");
         }
 
-        return new QuantizationCodec(kind, metric, centre, scale, weight, rotate: kind == VectorQuantization.Binary && hasWeights);
+        return new QuantizationCodec(kind, metric, centre, scale, weight, rotate: kind == VectorQuantization.Binary && hasWeights, nodeFactors);
     }
 
     /// <summary>Writes v (minus the centre when <paramref name="centred"/>), zero-padded and rotated, into y (the rotation's length).</summary>
     private void Project(float* v, float* y, bool centred)
     {
         int dimension = Dimension;
-        for (int d = 0; d < dimension; d++)
+        fixed (float* centre = _centre)
         {
-            y[d] = centred ? v[d] - _centre[d] : v[d];
+            int d = 0;
+            for (; d + 16 <= dimension; d += 16)
+            {
+                var x = Vector512.Load(v + d);
+                (centred ? x - Vector512.Load(centre + d) : x).Store(y + d);
+            }
+
+            for (; d < dimension; d++)
+            {
+                y[d] = centred ? v[d] - centre[d] : v[d];
+            }
         }
 
         if (_rotation is not null)

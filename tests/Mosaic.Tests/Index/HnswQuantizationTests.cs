@@ -68,6 +68,64 @@ public sealed class HnswQuantizationTests(ITestOutputHelper output)
         AssertExactScoresBestFirst(data, binary, metric);
     }
 
+    [Theory]
+    [InlineData(VectorMetric.Dot)]
+    [InlineData(VectorMetric.L2)]
+    public void BinaryRescoringInPlaceGivesTheSameHitsAsCopies(VectorMetric metric)
+    {
+        // A source that holds its rows in memory is read in place (TryPeek); the hits must be those of the copy path.
+        var data = new IndexTestData(IndexTestData.DefaultSeed(75), 2_000, 40, 384);
+        using var binary = data.Build(metric, parallel: false, new HnswSettings(Quantization: VectorQuantization.Binary));
+        var peeking = new PeekingSource(data);
+        var copied = new VectorHit[K];
+        var inPlace = new VectorHit[K];
+        foreach (var q in data.Queries)
+        {
+            int n = binary.Search(q, K, 32, copied, source: data);
+            Assert.Equal(n, binary.Search(q, K, 32, inPlace, source: peeking));
+            Assert.Equal(K, n);
+            for (int i = 0; i < n; i++)
+            {
+                Assert.Equal(copied[i].Label, inPlace[i].Label);
+                Assert.Equal(copied[i].Score, inPlace[i].Score, 3);
+            }
+        }
+
+        Assert.True(peeking.Peeks >= K * data.Queries.Length, $"{peeking.Peeks} rows read in place");
+    }
+
+    [Theory]
+    [InlineData(VectorMetric.Dot)]
+    [InlineData(VectorMetric.L2)]
+    public void BinaryWithoutSourceEstimatesTheDistances(VectorMetric metric)
+    {
+        // Without rescoring, scores are the per-code corrected estimates (RaBitQ's): close to the exact ones, and
+        // better than the estimate without the correction would need to be to rank a far vector like a near one.
+        var data = new IndexTestData(IndexTestData.DefaultSeed(76), 3_000, 50, 384);
+        using var binary = data.Build(metric, parallel: false, new HnswSettings(Quantization: VectorQuantization.Binary));
+        var hits = new VectorHit[K];
+        double error = 0, spread = 0;
+        int count = 0;
+        foreach (var q in data.Queries)
+        {
+            int n = binary.Search(q, K, 64, hits);
+            Assert.Equal(K, n);
+            double[] exact = [.. hits.Select(h => IndexTestData.Score(metric, q, data.Vectors[h.Label]))];
+            double mean = exact.Average();
+            for (int i = 0; i < n; i++)
+            {
+                Assert.True(i == 0 || hits[i - 1].Score >= hits[i].Score);
+                error += Math.Abs(hits[i].Score - exact[i]);
+                spread += Math.Abs(exact[i]);
+                count++;
+            }
+        }
+
+        double relative = error / spread;
+        output.WriteLine($"seed {data.Seed} {metric}: mean |estimate - exact| / mean |exact| = {relative:F4}");
+        Assert.True(relative < 0.10, $"binary estimates off by {relative:P1} on average");
+    }
+
     [Fact]
     public void BelowTrainingSizeSearchesAreExactAndFilteredAndRemovable()
     {
@@ -134,6 +192,21 @@ public sealed class HnswQuantizationTests(ITestOutputHelper output)
         }
 
         return (double)found / (K * data.Queries.Length);
+    }
+
+    /// <summary>The test data as a source that lends its rows in place.</summary>
+    private sealed class PeekingSource(IndexTestData data) : IVectorSource
+    {
+        public int Peeks { get; private set; }
+
+        public bool TryRead(long label, Span<float> destination) => data.TryRead(label, destination);
+
+        public bool TryPeek(long label, out ReadOnlySpan<float> vector)
+        {
+            Peeks++;
+            vector = data.Vectors[label];
+            return true;
+        }
     }
 
     private sealed class OddLabels : ILabelFilter

@@ -52,20 +52,23 @@ public sealed unsafe class QuantizedKernelTests
     }
 
     [Fact]
-    public void BitPlaneSumEqualsTheSumOfLevelsOverSetBits()
+    public void BitPlaneSumEqualsTheSumOfLevelsOverSetBitsOnEveryPath()
     {
         var random = new Random(6);
-        for (int words = 1; words <= 12; words++)
+        int checkedPaths = 0;
+        for (int words = 1; words <= 26; words++)
         {
+            // Planes are laid out per 8 words; a partial last group still has its slots.
             var levels = new int[words * 64];
-            var planes = new ulong[words * 4];
+            var planes = new ulong[((words + 7) / 8) * 32];
             var bits = new ulong[words];
             for (int d = 0; d < levels.Length; d++)
             {
-                levels[d] = random.Next(16);
+                // Level 15 everywhere in the first word: the largest byte sums the SIMD paths accumulate.
+                levels[d] = d < 64 ? 15 : random.Next(16);
                 for (int j = 0; j < 4; j++)
                 {
-                    planes[((d / 64) * 4) + j] |= (ulong)((levels[d] >> j) & 1) << (d % 64);
+                    planes[QuantizedKernels.PlaneWord(d / 64, j)] |= (ulong)((levels[d] >> j) & 1) << (d % 64);
                 }
             }
 
@@ -87,12 +90,24 @@ public sealed unsafe class QuantizedKernelTests
             fixed (ulong* pp = planes)
             fixed (ulong* pb = bits)
             {
-                Assert.Equal(expected, QuantizedKernels.BitPlaneSumScalar(pp, pb, words, out int ones));
-                Assert.Equal(expectedOnes, ones);
-                Assert.Equal(expected, QuantizedKernels.BitPlaneSum(pp, pb, words, out ones));
-                Assert.Equal(expectedOnes, ones);
+                Assert.Equal(expected, QuantizedKernels.BitPlaneSumScalar(pp, pb, words));
+                Assert.Equal(expected, QuantizedKernels.BitPlaneSum(pp, pb, words));
+                Assert.Equal(expectedOnes, QuantizedKernels.PopCount(pb, words));
+                if (Avx2.IsSupported)
+                {
+                    Assert.Equal(expected, QuantizedKernels.BitPlaneSumAvx2(pp, pb, words));
+                    checkedPaths |= 1;
+                }
+
+                if (Avx512BW.IsSupported)
+                {
+                    Assert.Equal(expected, QuantizedKernels.BitPlaneSumAvx512(pp, pb, words));
+                    checkedPaths |= 2;
+                }
             }
         }
+
+        Assert.Equal((Avx2.IsSupported ? 1 : 0) | (Avx512BW.IsSupported ? 2 : 0), checkedPaths);
     }
 
     [Theory]
