@@ -34,16 +34,16 @@ public sealed unsafe partial class HnswIndex
     [SkipLocalsInit]
     private int SearchLayerSorted<TDist>(SearchScratch scratch, byte* q, int ep, float epDist, int level, int ef, int limit, int lockingFor = -1)
         where TDist : struct, IDistance
-        => SearchLayerSorted<TDist, AnyNode>(scratch, q, ep, epDist, level, ef, ef, limit, lockingFor, default, out _);
+        => SearchLayerSorted<TDist, AnyNode>(scratch, q, ep, epDist, level, ef, limit, lockingFor, default, out _);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
-    private int SearchLayerSorted<TDist, TFilter>(SearchScratch scratch, byte* q, int ep, float epDist, int level, int ef, int keep, int limit, int lockingFor, TFilter filter, out int allowed)
+    private int SearchLayerSorted<TDist, TFilter>(SearchScratch scratch, byte* q, int ep, float epDist, int level, int ef, int limit, int lockingFor, TFilter filter, out int allowed)
         where TDist : struct, IDistance
         where TFilter : struct, INodeFilter
     {
         ushort tag = scratch.Begin(limit);
-        scratch.EnsurePool(keep + 1);
+        scratch.EnsurePool(ef + 1);
         int maxLinks = level == 0 ? _maxM0 : _m;
         scratch.EnsurePending(maxLinks);
         ref ushort visited = ref MemoryMarshal.GetArrayDataReference(scratch.Visited);
@@ -154,7 +154,7 @@ public sealed unsafe partial class HnswIndex
                     }
                 }
 
-                if (size == keep && d >= Unsafe.Add(ref pool, size - 1).Distance)
+                if (size == ef && d >= Unsafe.Add(ref pool, size - 1).Distance)
                 {
                     continue;
                 }
@@ -174,7 +174,7 @@ public sealed unsafe partial class HnswIndex
                     }
                 }
 
-                int move = (size == keep ? size - 1 : size) - lo;
+                int move = (size == ef ? size - 1 : size) - lo;
                 if (move > 0)
                 {
                     Unsafe.CopyBlock(
@@ -184,7 +184,7 @@ public sealed unsafe partial class HnswIndex
                 }
 
                 Unsafe.Add(ref pool, lo) = new Candidate(d, nb);
-                if (size < keep)
+                if (size < ef)
                 {
                     size++;
                 }
@@ -195,20 +195,14 @@ public sealed unsafe partial class HnswIndex
                 }
             }
 
-            // Advance to the closest entry not yet expanded; only the best ef are (the rest of a larger pool is kept for rescoring).
+            // Advance to the closest entry not yet expanded.
             cursor = nextCursor;
-            int expandable = Math.Min(size, ef);
-            while (cursor < expandable && Unsafe.Add(ref pool, cursor).Id < 0)
+            while (cursor < size && Unsafe.Add(ref pool, cursor).Id < 0)
             {
                 cursor++;
             }
 
-            if (cursor >= expandable)
-            {
-                break;
-            }
-
-            if (level == 0 && Sse.IsSupported)
+            if (cursor < size && level == 0 && Sse.IsSupported)
             {
                 // Its link list (the lines after its vector) is read next.
                 byte* next = Node(Unsafe.Add(ref pool, cursor).Id) + headerOffset;

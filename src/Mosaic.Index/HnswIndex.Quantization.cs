@@ -12,8 +12,9 @@ namespace Mosaic.Index;
 /// codec is trained on all of them, they are inserted as codes and the float copies are dropped. Later vectors
 /// outside the learned range are clamped; rescoring keeps the final order exact anyway.</para>
 /// <para>Rescoring: int8 rescores the best <see cref="RescoreWindow"/> candidates of the walk (4k, at least k+16);
-/// binary, whose order is coarser, keeps at least that many candidates of its walk (see <see cref="KeptCandidates"/>)
-/// and rescores its best max(<see cref="BinaryOversampling"/>·k, ef/4), so ef is the oversampling knob.</para>
+/// binary, whose order is coarser, walks a pool of ef and rescores its best max(<see cref="BinaryOversampling"/>·k,
+/// ef/4), so ef is the oversampling knob; candidates whose error bound rules them out are not read (see
+/// <c>Rescore</c>).</para>
 /// </remarks>
 public sealed unsafe partial class HnswIndex
 {
@@ -70,14 +71,6 @@ public sealed unsafe partial class HnswIndex
     private int RescoreWindow(int k, int ef) => Quantization == VectorQuantization.Binary
         ? Math.Max(BinaryOversampling * k, ef / 4)
         : Math.Max(4 * k, k + 16);
-
-    /// <summary>
-    /// Candidates the walk keeps: ef, or for binary at least the rescoring window. Only the best ef are expanded, so
-    /// the walk is ef's; the rest are nodes it scored anyway that ef's pool would have dropped, and rescoring finds
-    /// true neighbours among them that the coarse estimates ranked just below ef (10k x 384: recall@10 0.907 at ef=16
-    /// with 40 kept and rescored, against 0.849 with the pool of 16).
-    /// </summary>
-    private int KeptCandidates(int k, int ef) => Quantization == VectorQuantization.Binary ? Math.Max(ef, RescoreWindow(k, ef)) : ef;
 
     /// <summary>While untrained, buffers the vector and trains once enough arrived; false when the index is float or trained.</summary>
     private bool AddPending(long label, ReadOnlySpan<float> vector)

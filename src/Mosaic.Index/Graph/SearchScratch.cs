@@ -18,6 +18,7 @@ internal sealed unsafe class SearchScratch
     private byte[] _queryCode = [];
     private float[] _rescore = [];
     private VectorHit[] _hits = [];
+    private float[] _best = [];
 
     public ushort[] Visited { get; private set; } = [];
 
@@ -56,6 +57,17 @@ internal sealed unsafe class SearchScratch
         }
 
         return (byte*)(((nint)Unsafe.AsPointer(ref _queryCode[0]) + 63) & ~(nint)63);
+    }
+
+    /// <summary>The k best exact distances of a rescoring, at least <paramref name="size"/>.</summary>
+    public float[] Best(int size)
+    {
+        if (_best.Length < size)
+        {
+            _best = new float[Math.Max(size, 64)];
+        }
+
+        return _best;
     }
 
     /// <summary>Hits being finished (label, distance until sorted), at least <paramref name="size"/>.</summary>

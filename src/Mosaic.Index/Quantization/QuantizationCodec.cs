@@ -33,8 +33,15 @@ internal sealed unsafe class QuantizationCodec
     /// <summary>Bytes before the bit planes of a binary query: the constants that turn plane sums into distances (see <see cref="Kernels.QuantizedKernels.BinaryDistance"/>).</summary>
     public const int QueryHeaderBytes = 64;
 
-    /// <summary>Bytes after a binary code: the vector's correction factor (float), ‖y‖² (float) and its set bits (int), then 4 spare.</summary>
+    /// <summary>Bytes after a binary code: the vector's correction factor (float), ‖y‖² (float), its set bits (int) and its error scale (float).</summary>
     public const int BinaryFactorBytes = 16;
+
+    /// <summary>
+    /// ε0 of RaBitQ's error bound: an estimate of ⟨q, y⟩ is off by more than ε0 · ‖q‖ · ‖y‖ · √(1/cos² - 1) / √(D - 1)
+    /// (cos between y and its reconstruction) with small probability (1.9 in the paper; a bit more here because the
+    /// query is rounded to 4 bits and the bits are weighted).
+    /// </summary>
+    public const float BoundEpsilon = 2.5f;
 
     private const int StackFloats = 4096;
 
@@ -46,6 +53,9 @@ internal sealed unsafe class QuantizationCodec
     private readonly HadamardRotation? _rotation;
     private readonly float[]? _weight;
 
+    // ‖ŷ‖ of every reconstruction Σ ±weight_i e_i (set again once the weights are learned).
+    private double _reconstructionNorm;
+
     private QuantizationCodec(VectorQuantization kind, VectorMetric metric, float[] centre, float scale, float[]? weight = null, bool rotate = false, bool nodeFactors = false)
     {
         Kind = kind;
@@ -55,6 +65,7 @@ internal sealed unsafe class QuantizationCodec
         _scale = scale;
         _weight = weight;
         _rotation = rotate ? new HadamardRotation(centre.Length) : null;
+        _reconstructionNorm = weight is null ? 0 : Math.Sqrt(weight.Sum(w => (double)w * w));
     }
 
     public VectorQuantization Kind { get; }
@@ -181,7 +192,17 @@ internal sealed unsafe class QuantizationCodec
 
                 // ‖y‖² / ⟨ŷ, y⟩ over the coordinates the code keeps; 0 for a vector at the centre (its estimate is 0 too).
                 float factor = projection > 0 ? (float)(kept / projection) : 0f;
-                SetFactors(code, bytes, HasNodeFactors ? factor : 1f, HasNodeFactors ? (float)norm : 0f);
+
+                // ‖y‖ · √(1/cos² - 1), cos = ⟨ŷ, y⟩ / (‖ŷ‖ ‖y‖): the code's part of the error bound (see BoundEpsilon).
+                float error = projection > 0 ? (float)Math.Sqrt(Math.Max(0, (kept * kept * _reconstructionNorm * _reconstructionNorm / (projection * projection)) - kept)) : 0f;
+                if (HasNodeFactors)
+                {
+                    SetFactors(code, bytes, factor, (float)norm, error);
+                }
+                else
+                {
+                    CompleteLegacyCode(code);
+                }
             }
 
             return;
@@ -190,16 +211,16 @@ internal sealed unsafe class QuantizationCodec
         EncodeInt8(v, (sbyte*)code, 1f / _scale);
     }
 
-    /// <summary>Fills the factors of a code read from a file that has none: the neutral factor and its bit count.</summary>
-    public void CompleteLegacyCode(byte* code) => SetFactors(code, CodeBytes(Kind, Dimension), 1f, 0f);
+    /// <summary>Fills the factors of a code read from a file that has none: the neutral factor, its bit count, and no bound (always rescored).</summary>
+    public void CompleteLegacyCode(byte* code) => SetFactors(code, CodeBytes(Kind, Dimension), 1f, 0f, float.PositiveInfinity);
 
-    private static void SetFactors(byte* code, int bytes, float factor, float norm)
+    private static void SetFactors(byte* code, int bytes, float factor, float norm, float error)
     {
         float* f = (float*)(code + bytes);
         f[0] = factor;
         f[1] = norm;
         ((int*)f)[2] = Kernels.QuantizedKernels.PopCount((ulong*)code, bytes / sizeof(ulong));
-        ((int*)f)[3] = 0;
+        f[3] = error;
     }
 
     /// <summary>
@@ -254,6 +275,7 @@ internal sealed unsafe class QuantizationCodec
             // The terms that do not depend on the code: -⟨q, c⟩, or ‖q - c‖² (the rotation keeps norms).
             Project(q, t, centred: l2);
             float constant = l2 ? Dot(t, t, length) : -Dot(q, centre, Dimension);
+            float queryNorm = MathF.Sqrt(Dot(t, t, length));
             Multiply(t, weight, bits);
             (float min, float max) = MinMax(t, bits);
             const int Levels = (1 << QueryBits) - 1;
@@ -267,6 +289,9 @@ internal sealed unsafe class QuantizationCodec
             header[2] = 2 * mu * min;
             header[3] = 2 * mu * step;
             header[4] = mu * ((bits * min) + (step * levelSum));
+
+            // Times a code's error scale: how far its estimated distance may be below the true one.
+            header[5] = mu * queryNorm * BoundEpsilon / MathF.Sqrt(Math.Max(Dimension - 1, 1));
             ulong* planes = (ulong*)(buffer + QueryHeaderBytes);
             for (int start = 0; start < bits; start += 64)
             {
@@ -466,6 +491,8 @@ internal sealed unsafe class QuantizationCodec
         {
             _weight[b] = (float)(sum[b] / count);
         }
+
+        _reconstructionNorm = Math.Sqrt(_weight.Sum(w => (double)w * w));
     }
 
     private static float[] Ones(int dimension)
