@@ -31,14 +31,21 @@ public sealed class WritePath(ICollectionCatalog catalog, IDocumentStore store, 
     {
         for (int i = 0; i < writes.Count; i++)
         {
-            string where = describePosition?.Invoke(i) ?? "";
-            if (writes[i].Document is { } doc)
+            try
             {
-                DocumentValidator.Validate(doc, collection.Spec, _options, where);
+                if (writes[i].Document is { } doc)
+                {
+                    DocumentValidator.Validate(doc, collection.Spec, _options);
+                }
+                else
+                {
+                    DocumentValidator.ValidateId(writes[i].Id, _options);
+                }
             }
-            else
+            catch (MosaicException ex) when (describePosition is not null)
             {
-                DocumentValidator.ValidateId(writes[i].Id, _options, where);
+                // Every message starts with the field; the position ("line 3: ") is built only for the bad write.
+                throw new MosaicException(ex.Kind, ex.Code, describePosition(i) + ex.Detail);
             }
         }
 

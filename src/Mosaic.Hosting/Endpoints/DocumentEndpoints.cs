@@ -70,8 +70,13 @@ internal static class DocumentEndpoints
     private static async Task<IResult> BulkAsync(string name, HttpRequest request, WritePath writes, IOptions<CoordinatorOptions> options)
     {
         var collection = await writes.ResolveAsync(name, request.HttpContext.RequestAborted);
-        var body = await RequestBody.ReadAllAsync(request, options.Value.MaxBulkBytes, "body");
-        var (batch, lines) = ParseLines(body, options.Value.MaxDocumentBytes);
+        List<DocumentWrite> batch;
+        List<int> lines;
+        using (var body = await RequestBody.ReadAllAsync(request, options.Value.MaxBulkBytes, "body"))
+        {
+            (batch, lines) = ParseLines(body.Span, options.Value.MaxDocumentBytes);
+        }
+
         if (batch.Count == 0)
         {
             throw MosaicException.Invalid("body: no documents; send one JSON document per line (NDJSON)");
@@ -98,32 +103,39 @@ internal static class DocumentEndpoints
                 continue;
             }
 
-            string where = $"line {lineNumber}: ";
             if (line.Length > maxLineBytes)
             {
-                throw new MosaicException(ErrorKind.TooLarge, "payload_too_large", $"{where}document is {line.Length} bytes, the limit is {maxLineBytes}");
+                throw new MosaicException(ErrorKind.TooLarge, "payload_too_large", $"line {lineNumber}: document is {line.Length} bytes, the limit is {maxLineBytes}");
             }
 
-            var doc = RequestBody.Parse(line, MosaicJson.Api.DocumentBody, where);
-            if (doc.Delete is not null)
+            try
             {
-                if (doc.Id is not null || doc.Text is not null || doc.Vector is not null || doc.Fields is not null)
-                {
-                    throw MosaicException.Invalid($"{where}delete: a delete line holds only {{\"delete\": \"<id>\"}}");
-                }
-
-                batch.Add(new DocumentWrite(doc.Delete, null));
+                batch.Add(ParseLine(line));
             }
-            else
+            catch (MosaicException ex)
             {
-                string id = doc.Id ?? throw MosaicException.Invalid($"{where}id: required");
-                batch.Add(new DocumentWrite(id, ContractMapping.ToDocument(id, doc, where)));
+                // Messages name the line; the prefix is built only for a bad line, not for each of a bulk's thousand good ones.
+                throw new MosaicException(ex.Kind, ex.Code, $"line {lineNumber}: {ex.Detail}");
             }
 
             lines.Add(lineNumber);
         }
 
         return (batch, lines);
+    }
+
+    private static DocumentWrite ParseLine(ReadOnlySpan<byte> line)
+    {
+        var doc = RequestBody.Parse(line, MosaicJson.Api.DocumentBody, "");
+        if (doc.Delete is not null)
+        {
+            return doc.Id is not null || doc.Text is not null || doc.Vector is not null || doc.Fields is not null
+                ? throw MosaicException.Invalid("delete: a delete line holds only {\"delete\": \"<id>\"}")
+                : new DocumentWrite(doc.Delete, null);
+        }
+
+        string id = doc.Id ?? throw MosaicException.Invalid("id: required");
+        return new DocumentWrite(id, ContractMapping.ToDocument(id, doc));
     }
 
     private static string? IdempotencyKey(HttpRequest request) =>

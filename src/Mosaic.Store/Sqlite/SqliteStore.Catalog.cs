@@ -45,10 +45,8 @@ public sealed partial class SqliteStore
     }
 
 
-    public Task<IReadOnlyList<CollectionInfo>> ListAsync(CancellationToken ct)
+    private static List<CollectionInfo> ReadCollections(SqliteConnection connection, SqliteTransaction transaction)
     {
-        using var connection = Open();
-        using var transaction = connection.BeginTransaction(deferred: true);
         var maps = ReadMaps(connection, transaction, null);
         using var command = Command(connection, "SELECT id, spec FROM collections ORDER BY name", transaction);
         using var reader = command.ExecuteReader();
@@ -59,7 +57,7 @@ public sealed partial class SqliteStore
             list.Add(new CollectionInfo(reader.GetInt64(0), spec, ShardMapRows.MapOf(maps, reader.GetInt64(0), spec)));
         }
 
-        return Task.FromResult<IReadOnlyList<CollectionInfo>>(list);
+        return list;
     }
 
     public async Task<bool> DeleteAsync(string name, CancellationToken ct)
