@@ -114,25 +114,32 @@ public sealed class DurabilityTests(ITestOutputHelper output) : IDisposable
                 await http.CreateCollectionAsync(c, new JsonObject { ["dimension"] = Dimension, ["metric"] = "l2", ["shards"] = 2 });
                 var vectors = generator.Take(4000);
 
-                // Four writers; the process is killed once 300 writes are acknowledged, while the rest are in flight.
+                // Four writers of single PUTs and two of 10-line bulks, so that groups commit both together; the process
+                // is killed once 300 writes are acknowledged, while the rest are in flight.
                 using var stop = new CancellationTokenSource();
                 var next = -1;
-                var writers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+                var writers = Enumerable.Range(0, 6).Select(w => Task.Run(async () =>
                 {
                     while (!stop.IsCancellationRequested)
                     {
-                        var i = Interlocked.Increment(ref next);
-                        if (i >= vectors.Length)
+                        int size = w < 4 ? 1 : 10;
+                        var i = Interlocked.Add(ref next, size) - size + 1;
+                        if (i + size > vectors.Length)
                         {
                             return;
                         }
 
                         try
                         {
-                            var r = await http.PutAsync($"collections/{c}/docs/f{i}", Doc($"inflight f{i}", vectors[i]));
+                            var r = size == 1
+                                ? await http.PutAsync($"collections/{c}/docs/f{i}", Doc($"inflight f{i}", vectors[i]))
+                                : await http.BulkAsync(c, Enumerable.Range(i, size).Select(j => Line(Doc($"inflight f{j}", vectors[j], id: $"f{j}"))));
                             if (r.Status == HttpStatusCode.OK)
                             {
-                                acknowledged[$"f{i}"] = $"inflight f{i}";
+                                for (int j = i; j < i + size; j++)
+                                {
+                                    acknowledged[$"f{j}"] = $"inflight f{j}";
+                                }
                             }
                         }
                         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
@@ -168,7 +175,7 @@ public sealed class DurabilityTests(ITestOutputHelper output) : IDisposable
             Assert.True(lost.IsEmpty, $"{lost.Count} acknowledged writes lost:\n{string.Join('\n', lost.Take(20))}");
             long count = 0;
             await Wait.WaitUntilAsync(async () => (count = await http.DocCountAsync(c)) >= acknowledged.Count, TimeSpan.FromSeconds(30), $"doc_count >= {acknowledged.Count}");
-            Assert.InRange(count, acknowledged.Count, acknowledged.Count + 4); // at most the in-flight ones on top
+            Assert.InRange(count, acknowledged.Count, acknowledged.Count + 4 + 2 * 10); // at most the in-flight ones on top
 
             // Every acknowledged doc is back in the vector index too (top_k 1000 covers the whole collection).
             var all = MosaicHttp.HitIds(await http.SearchAsync(c, new JsonObject { ["mode"] = "vector", ["vector"] = Vector(generator.Next()), ["top_k"] = 1000 })).ToHashSet();
