@@ -210,6 +210,31 @@ public sealed class ReadPathTests
         Assert.Equal(0.5, answer.Coverage);
     }
 
+    [Fact]
+    public async Task Shard_silent_in_the_keyword_statistics_phase_is_missing_after_half_the_deadline_and_the_rest_is_answered()
+    {
+        var answers = new ScriptedReplica("a", new ShardSearchResult([], [new ScoredDoc("k0", 1.5f)]));
+        var hung = new ScriptedReplica("b") { StatsHang = true };
+        var reads = NewReadPath([[answers], [hung]]);
+
+        var search = reads.SearchAsync("c", new SearchQuery(SearchMode.Keyword, null, "some words", null, TopK: 5, TimeoutMs: 200), CancellationToken.None);
+        await WaitForAsync(() => hung.StatsCalls == 1, "the hung shard is asked for its statistics");
+        _time.Advance(TimeSpan.FromMilliseconds(99));
+        Assert.False(search.IsCompleted);
+        Assert.Equal(0, answers.Calls);
+
+        // Half the deadline: the statistics phase ends, the shard that gave none is missing, the other is searched.
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        var answer = await search.WaitAsync(Settle);
+        Assert.True(answer.Partial);
+        Assert.Equal(2, answer.ShardsTotal);
+        Assert.Equal(1, answer.ShardsOk);
+        Assert.Equal([new ShardFailure(1, "timeout")], answer.Failures);
+        Assert.Equal(["k0"], answer.Hits.Select(h => h.Id));
+        Assert.Equal(1, answers.Calls);
+        Assert.Equal(0, hung.Calls);
+    }
+
     private static ShardSearchResult Hits(params (string Id, float Score)[] hits) => new(hits.Select(h => new ScoredDoc(h.Id, h.Score)).ToList(), []);
 
     private static SearchQuery VectorQuery() => new(SearchMode.Vector, [1, 0], null, null, TopK: 5);
@@ -232,6 +257,7 @@ public sealed class ReadPathTests
     {
         private readonly TaskCompletionSource<ShardSearchResult> _pending = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _calls;
+        private int _statsCalls;
 
         public string Node => node;
 
@@ -252,7 +278,16 @@ public sealed class ReadPathTests
 
         public Task<ShardStats> GetStatsAsync(long collectionId, int shard, CancellationToken ct) => throw new NotSupportedException();
 
-        public Task<KeywordStats> GetKeywordStatsAsync(ShardSearchRequest request, CancellationToken ct) => Task.FromResult(KeywordStats.Empty);
+        /// <summary>Statistics calls never answer (until cancelled), as from a hung worker.</summary>
+        public bool StatsHang { get; init; }
+
+        public int StatsCalls => Volatile.Read(ref _statsCalls);
+
+        public Task<KeywordStats> GetKeywordStatsAsync(ShardSearchRequest request, CancellationToken ct)
+        {
+            Interlocked.Increment(ref _statsCalls);
+            return StatsHang ? new TaskCompletionSource<KeywordStats>().Task.WaitAsync(ct) : Task.FromResult(KeywordStats.Empty);
+        }
 
         /// <summary>Fetch calls received, in order.</summary>
         public List<ShardFetchRequest> Fetches { get; } = [];
