@@ -108,11 +108,8 @@ public sealed partial class SqliteStore
         return Task.FromResult(new PlacementSnapshot(version, rows));
     }
 
-    public Task<long> GetPlacementVersionAsync(CancellationToken ct)
-    {
-        using var connection = Open();
-        return Task.FromResult(ReadPlacementVersion(connection, null));
-    }
+    /// <remarks>Routers read it each time the store signals a change, i.e. after every commit: a pooled prepared read.</remarks>
+    public Task<long> GetPlacementVersionAsync(CancellationToken ct) => Task.FromResult(WithReader(static reader => reader.RoutingVersion()));
 
     public Task AssignAsync(long collectionId, int shard, string nodeId, CancellationToken ct) => ChangePlacementAsync(
         "INSERT OR IGNORE INTO placement(collection_id, shard, node_id, state, lag) VALUES ($c, $s, $n, 'building', 0)", collectionId, shard, nodeId, null, ct);
