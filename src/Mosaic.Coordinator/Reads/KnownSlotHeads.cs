@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using Mosaic.Core.Consistency;
 using Mosaic.Core.Seams;
 using Mosaic.Core.Slots;
 
@@ -143,17 +144,7 @@ public sealed partial class KnownSlotHeads(IChangeLog log, TimeProvider time, IL
                 return;
             }
 
-            long seen = Volatile.Read(ref _seqs[slot]);
-            while (seq > seen)
-            {
-                long was = Interlocked.CompareExchange(ref _seqs[slot], seq, seen);
-                if (was == seen)
-                {
-                    return;
-                }
-
-                seen = was;
-            }
+            SlotSeq.Raise(ref _seqs[slot], seq);
         }
 
         public bool Covers(IReadOnlyDictionary<int, long> token)

@@ -44,9 +44,17 @@ public sealed partial class SqliteStore
         }
     }
 
-
-    private static List<CollectionInfo> ReadCollections(SqliteConnection connection, SqliteTransaction transaction)
+    public Task<CollectionInfo?> GetAsync(string name, CancellationToken ct)
     {
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        return Task.FromResult(Find(connection, name, transaction));
+    }
+
+    public Task<IReadOnlyList<CollectionInfo>> ListAsync(CancellationToken ct)
+    {
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction(deferred: true);
         var maps = ReadMaps(connection, transaction, null);
         using var command = Command(connection, "SELECT id, spec FROM collections ORDER BY name", transaction);
         using var reader = command.ExecuteReader();
@@ -57,7 +65,7 @@ public sealed partial class SqliteStore
             list.Add(new CollectionInfo(reader.GetInt64(0), spec, ShardMapRows.MapOf(maps, reader.GetInt64(0), spec)));
         }
 
-        return list;
+        return Task.FromResult<IReadOnlyList<CollectionInfo>>(list);
     }
 
     public async Task<bool> DeleteAsync(string name, CancellationToken ct)

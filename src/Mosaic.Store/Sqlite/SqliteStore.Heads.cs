@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Mosaic.Core.Consistency;
 using Mosaic.Core.Slots;
 
 namespace Mosaic.Store.Sqlite;
@@ -62,19 +63,6 @@ public sealed partial class SqliteStore
 
         public volatile bool Loaded;
 
-        public void Raise(int slot, long seq)
-        {
-            long current = Volatile.Read(ref Seqs[slot]);
-            while (seq > current)
-            {
-                long seen = Interlocked.CompareExchange(ref Seqs[slot], seq, current);
-                if (seen == current)
-                {
-                    return;
-                }
-
-                current = seen;
-            }
-        }
+        public void Raise(int slot, long seq) => SlotSeq.Raise(ref Seqs[slot], seq);
     }
 }
