@@ -12,19 +12,37 @@ namespace Mosaic.IntegrationTests;
 /// keyword-statistics (dfs) phase and a payload fetch, are N searches on each shard's replica in
 /// <c>mosaic_shard_searches_total</c>, not 2N or 3N. The advice's hot-shard figures come from the same count.
 /// </summary>
+/// <remarks>
+/// A real <c>mosaic serve</c> process, not the in-process server. OpenTelemetry providers subscribe to meters by name, so
+/// each in-process server's provider also sees the "Mosaic" instruments of the other servers alive in the test process,
+/// keeps the first instrument of a name and drops the rest: under the parallel suite this server's /metrics could show
+/// another server's replicas instead of its own (failed in CI and in a full run, never alone). One server per process is
+/// how Mosaic runs anyway.
+/// </remarks>
 public sealed partial class ReplicaSearchCountTests : IAsyncLifetime
 {
     private const string C = "counted";
-    private MosaicServer _server = null!;
+    private readonly TempDirectory _dir = new("mosaic-counted");
+    private MosaicProcess _server = null!;
+    private MosaicHttp _http = null!;
 
-    public async Task InitializeAsync() => _server = await MosaicServer.StartAsync();
+    public async Task InitializeAsync()
+    {
+        _server = await MosaicProcess.StartServeAsync(_dir.Combine("data"), _dir.Combine("serve.log"));
+        _http = new MosaicHttp(_server.BaseUrl, TimeSpan.FromSeconds(60));
+    }
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _server.DisposeAsync();
+        _dir.Dispose();
+    }
 
     [Fact]
     public async Task Each_replica_counts_one_search_per_search_not_its_dfs_or_fetch_calls()
     {
-        var http = _server.Http;
+        var http = _http;
         await http.CreateCollectionAsync(C, new JsonObject { ["dimension"] = 4, ["metric"] = "cosine", ["shards"] = 2 });
         var docs = Enumerable.Range(0, 40).Select(i => Line(Doc($"common word{i} tag{i % 5}", [1, i, i % 3, 1], id: $"r{i}"))).ToList();
         await http.BulkOkAsync(C, docs);
