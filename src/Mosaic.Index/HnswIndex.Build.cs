@@ -146,7 +146,7 @@ public sealed unsafe partial class HnswIndex
         where TDist : struct, IDistance
     {
         byte* node = Node(id);
-        int* ownLock = (int*)(node + _headerOffset + NodeLayout.LockOffset);
+        byte* ownLock = NodeLayout.LockByte(node + _headerOffset);
         if (concurrent)
         {
             LockNode(ownLock);
@@ -160,7 +160,7 @@ public sealed unsafe partial class HnswIndex
         {
             if (concurrent)
             {
-                Volatile.Write(ref *ownLock, 0);
+                Volatile.Write(ref *ownLock, (byte)0);
             }
         }
     }
@@ -267,7 +267,7 @@ public sealed unsafe partial class HnswIndex
         where TDist : struct, IDistance
     {
         byte* node = Node(id);
-        int* lockWord = (int*)(node + _headerOffset + NodeLayout.LockOffset);
+        byte* lockWord = NodeLayout.LockByte(node + _headerOffset);
         int* countPtr = level == 0 ? (int*)(node + _headerOffset) : UpperLinks(node, level);
         int* links = level == 0 ? (int*)(node + _linksOffset) : countPtr + 1;
         Candidate[] chosen = scratch.Work2;
@@ -278,7 +278,7 @@ public sealed unsafe partial class HnswIndex
 
         try
         {
-            int existing = Math.Min(*countPtr, maxLinks);
+            int existing = Math.Min(NodeLayout.Count(countPtr), maxLinks);
             if (existing == 0)
             {
                 for (int j = 0; j < selected; j++)
@@ -286,7 +286,7 @@ public sealed unsafe partial class HnswIndex
                     links[j] = chosen[j].Id;
                 }
 
-                Volatile.Write(ref *countPtr, selected);
+                NodeLayout.SetCount(countPtr, selected);
                 return;
             }
 
@@ -328,13 +328,13 @@ public sealed unsafe partial class HnswIndex
                 links[j] = work[j].Id;
             }
 
-            Volatile.Write(ref *countPtr, count);
+            NodeLayout.SetCount(countPtr, count);
         }
         finally
         {
             if (!lockHeld)
             {
-                Volatile.Write(ref *lockWord, 0);
+                Volatile.Write(ref *lockWord, (byte)0);
             }
         }
     }
@@ -386,17 +386,17 @@ public sealed unsafe partial class HnswIndex
         where TDist : struct, IDistance
     {
         byte* node = Node(target);
-        int* lockWord = (int*)(node + _headerOffset + NodeLayout.LockOffset);
+        byte* lockWord = NodeLayout.LockByte(node + _headerOffset);
         int* countPtr = level == 0 ? (int*)(node + _headerOffset) : UpperLinks(node, level);
         int* links = level == 0 ? (int*)(node + _linksOffset) : countPtr + 1;
         LockNode(lockWord);
         try
         {
-            int n = Math.Min(*countPtr, maxLinks);
+            int n = Math.Min(NodeLayout.Count(countPtr), maxLinks);
             if (n < maxLinks)
             {
                 links[n] = newId;
-                Volatile.Write(ref *countPtr, n + 1);
+                NodeLayout.SetCount(countPtr, n + 1);
                 return;
             }
 
@@ -419,11 +419,11 @@ public sealed unsafe partial class HnswIndex
                 links[j] = kept[j].Id;
             }
 
-            Volatile.Write(ref *countPtr, selected);
+            NodeLayout.SetCount(countPtr, selected);
         }
         finally
         {
-            Volatile.Write(ref *lockWord, 0);
+            Volatile.Write(ref *lockWord, (byte)0);
         }
     }
 
@@ -444,21 +444,21 @@ public sealed unsafe partial class HnswIndex
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void LockNode(int* lockWord)
+    private static void LockNode(byte* lockWord)
     {
-        if (Interlocked.CompareExchange(ref *lockWord, 1, 0) != 0)
+        if (Interlocked.CompareExchange(ref *lockWord, (byte)1, (byte)0) != 0)
         {
             LockNodeContended(lockWord);
         }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void LockNodeContended(int* lockWord)
+    private static void LockNodeContended(byte* lockWord)
     {
         // Spin, then yield, but never Sleep(1): the holder is mid-insertion (tens of microseconds), and a 1 ms sleep
         // per contended lock on an oversubscribed machine cost more than the parallelism gained.
         var spin = default(SpinWait);
-        while (Volatile.Read(ref *lockWord) != 0 || Interlocked.CompareExchange(ref *lockWord, 1, 0) != 0)
+        while (Volatile.Read(ref *lockWord) != 0 || Interlocked.CompareExchange(ref *lockWord, (byte)1, (byte)0) != 0)
         {
             spin.SpinOnce(sleep1Threshold: -1);
         }

@@ -97,14 +97,13 @@ public sealed unsafe partial class HnswIndex
     {
         byte* node = Node(id);
         byte* header = node + _headerOffset;
-        int flags = *(int*)(header + NodeLayout.FlagsOffset);
+        int level = NodeLayout.Level(header);
         w.WriteInt64(*(long*)(header + NodeLayout.LabelOffset));
-        w.WriteInt32(flags);
-        int n0 = Math.Min(*(int*)(header + NodeLayout.CountOffset), _maxM0);
+        w.WriteInt32(level | (NodeLayout.IsDeleted(header) ? NodeLayout.FileDeletedFlag : 0));
+        int n0 = Math.Min(NodeLayout.Count((int*)header), _maxM0);
         w.WriteInt32(n0);
         w.WriteBytes(new ReadOnlySpan<byte>(node + _linksOffset, n0 * sizeof(int)));
         w.WriteBytes(new ReadOnlySpan<byte>(node, StoredVectorBytes));
-        int level = flags & NodeLayout.LevelMask;
         for (int l = 1; l <= level; l++)
         {
             int* block = UpperLinks(node, l);
@@ -131,17 +130,14 @@ public sealed unsafe partial class HnswIndex
         long label = r.ReadInt64();
         int flags = r.ReadInt32();
         int level = flags & NodeLayout.LevelMask;
-        Check(label >= 0 && (flags & ~(NodeLayout.LevelMask | NodeLayout.DeletedFlag)) == 0 && level <= meta.MaxLevel, "node header");
+        Check(label >= 0 && (flags & ~(NodeLayout.LevelMask | NodeLayout.FileDeletedFlag)) == 0 && level <= meta.MaxLevel, "node header");
         int upperStart = level > 0 ? AllocateUpper(level * _upperBlockInts) : -1;
         byte* node = Node(id);
         byte* header = node + _headerOffset;
-        *(int*)(header + NodeLayout.FlagsOffset) = flags;
-        *(int*)(header + NodeLayout.LockOffset) = 0;
-        *(int*)(header + NodeLayout.UpperOffset) = upperStart;
-        *(long*)(header + NodeLayout.LabelOffset) = label;
+        NodeLayout.Write(header, level, (flags & NodeLayout.FileDeletedFlag) != 0, upperStart, label);
         int n0 = r.ReadInt32();
         Check((uint)n0 <= (uint)_maxM0, "link count");
-        *(int*)(header + NodeLayout.CountOffset) = n0;
+        NodeLayout.SetCount((int*)header, n0);
         ReadLinks(r, (int*)(node + _linksOffset), n0, meta.Nodes);
         r.ReadBytes(new Span<byte>(node, StoredVectorBytes));
         new Span<byte>(node + StoredVectorBytes, _vectorBytes - StoredVectorBytes).Clear();
@@ -166,7 +162,7 @@ public sealed unsafe partial class HnswIndex
         for (int id = 0; id < meta.Nodes; id++)
         {
             byte* header = Node(id) + _headerOffset;
-            if ((*(int*)(header + NodeLayout.FlagsOffset) & NodeLayout.DeletedFlag) != 0)
+            if (NodeLayout.IsDeleted(header))
             {
                 tombstones++;
                 _free.Add(id);

@@ -83,7 +83,7 @@ public sealed unsafe partial class HnswIndex
             if (level == 0)
             {
                 links = (int*)(node + _linksOffset);
-                n = Volatile.Read(ref *(int*)(node + headerOffset));
+                n = NodeLayout.Count((int*)(node + headerOffset));
             }
             else
             {
@@ -99,11 +99,11 @@ public sealed unsafe partial class HnswIndex
 
             if (lockingFor >= 0 && currentId != lockingFor)
             {
-                int* lockWord = (int*)(node + headerOffset + NodeLayout.LockOffset);
+                byte* lockWord = NodeLayout.LockByte(node + headerOffset);
                 LockNode(lockWord);
-                n = Math.Min(level == 0 ? *(int*)(node + headerOffset) : links[-1], maxLinks);
+                n = Math.Min(NodeLayout.Count(level == 0 ? (int*)(node + headerOffset) : links - 1), maxLinks);
                 new ReadOnlySpan<int>(links, n).CopyTo(new Span<int>(lockedCopy, n));
-                Volatile.Write(ref *lockWord, 0);
+                Volatile.Write(ref *lockWord, (byte)0);
                 links = lockedCopy;
             }
 

@@ -57,8 +57,7 @@ public sealed unsafe partial class HnswIndex
         }
 
         Insert(slot, concurrent: false);
-        int* flags = (int*)(header + NodeLayout.FlagsOffset);
-        Volatile.Write(ref *flags, *flags & ~NodeLayout.DeletedFlag);
+        NodeLayout.SetDeleted(header, false);
         Interlocked.Decrement(ref _deletedCount);
     }
 
@@ -74,7 +73,7 @@ public sealed unsafe partial class HnswIndex
             int maxLinks = l == 0 ? _maxM0 : _m;
             int* countPtr = l == 0 ? (int*)(node + _headerOffset) : UpperLinks(node, l);
             int* links = l == 0 ? (int*)(node + _linksOffset) : countPtr + 1;
-            int n = Math.Min(*countPtr, maxLinks);
+            int n = Math.Min(NodeLayout.Count(countPtr), maxLinks);
             new ReadOnlySpan<int>(links, n).CopyTo(new Span<int>(old, n));
             for (int j = 0; j < n; j++)
             {
@@ -90,13 +89,13 @@ public sealed unsafe partial class HnswIndex
         where TDist : struct, IDistance
     {
         byte* nb = Node(neighbour);
-        int* lockWord = (int*)(nb + _headerOffset + NodeLayout.LockOffset);
+        byte* lockWord = NodeLayout.LockByte(nb + _headerOffset);
         int* countPtr = level == 0 ? (int*)(nb + _headerOffset) : UpperLinks(nb, level);
         int* links = level == 0 ? (int*)(nb + _linksOffset) : countPtr + 1;
         LockNode(lockWord);
         try
         {
-            int n = Math.Min(*countPtr, maxLinks);
+            int n = Math.Min(NodeLayout.Count(countPtr), maxLinks);
             int at = new ReadOnlySpan<int>(links, n).IndexOf(slot);
             if (at < 0)
             {
@@ -129,12 +128,12 @@ public sealed unsafe partial class HnswIndex
             {
                 // Nothing new to offer: drop the link (last one moves into its place).
                 Volatile.Write(ref links[at], links[n - 1]);
-                Volatile.Write(ref *countPtr, n - 1);
+                NodeLayout.SetCount(countPtr, n - 1);
             }
         }
         finally
         {
-            Volatile.Write(ref *lockWord, 0);
+            Volatile.Write(ref *lockWord, (byte)0);
         }
     }
 }

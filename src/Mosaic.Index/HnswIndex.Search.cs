@@ -246,12 +246,12 @@ public sealed unsafe partial class HnswIndex
         {
             byte* node = Node(scratch.Pool[i].Id);
             byte* header = node + _headerOffset;
-            if ((Volatile.Read(ref *(int*)(header + NodeLayout.FlagsOffset)) & NodeLayout.DeletedFlag) != 0)
+            if (NodeLayout.IsDeleted(header))
             {
                 continue;
             }
 
-            long label = Volatile.Read(ref *(long*)(header + NodeLayout.LabelOffset));
+            long label = NodeLayout.Label(header);
             if (filter is not null && !filter.Allows(label))
             {
                 continue;
@@ -486,7 +486,7 @@ public sealed unsafe partial class HnswIndex
             if (level == 0)
             {
                 links = (int*)(node + _linksOffset);
-                n = Volatile.Read(ref *(int*)(node + headerOffset));
+                n = NodeLayout.Count((int*)(node + headerOffset));
             }
             else
             {

@@ -47,7 +47,7 @@ public sealed unsafe partial class HnswIndex : IDisposable
     private readonly double _levelMultiplier;
     private readonly SegmentedMemory _nodes;
     private readonly SegmentedMemory _upper;
-    private readonly Dictionary<long, int> _labels;
+    private readonly LabelMap _labels;
     private readonly Lock _labelLock = new();
     private readonly Lock _writeLock = new();
     private readonly Lock _reserveLock = new();
@@ -114,7 +114,7 @@ public sealed unsafe partial class HnswIndex : IDisposable
         _nodes = new SegmentedMemory(stride, Math.Max(initialCapacity, 64));
         _prefetchBytes = Quantization == VectorQuantization.Binary ? stride : _vectorBytes;
         _upper = new SegmentedMemory(sizeof(int), Math.Max(4096, (MaxLevelCap + 1) * _upperBlockInts * 2));
-        _labels = new Dictionary<long, int>(Math.Min(initialCapacity, 1 << 20));
+        _labels = new LabelMap(LabelOf, Math.Min(initialCapacity, 1 << 20));
     }
 
     /// <summary>
@@ -148,8 +148,7 @@ public sealed unsafe partial class HnswIndex : IDisposable
             long map;
             lock (_labelLock)
             {
-                // Dictionary<long, int>: one 24-byte entry plus a 4-byte bucket per slot.
-                map = (long)_labels.EnsureCapacity(0) * 28;
+                map = _labels.Bytes;
             }
 
             return nodes + upper + map + PendingBytes;
@@ -223,7 +222,9 @@ public sealed unsafe partial class HnswIndex : IDisposable
         return (int*)_upper[start + ((level - 1) * _upperBlockInts)];
     }
 
-    private static int LevelOf(byte* header) => *(int*)(header + NodeLayout.FlagsOffset) & NodeLayout.LevelMask;
+    private long LabelOf(int id) => *(long*)(Node(id) + _headerOffset + NodeLayout.LabelOffset);
+
+    private static int LevelOf(byte* header) => NodeLayout.Level(header);
 
     /// <summary>Tombstones the current node of <paramref name="label"/> (if any) and maps the label to <paramref name="newId"/> (or unmaps it when -1).</summary>
     private bool ReplaceLabel(long label, int newId)
@@ -233,15 +234,14 @@ public sealed unsafe partial class HnswIndex : IDisposable
             bool existed = _labels.TryGetValue(label, out int old);
             if (existed && old != newId)
             {
-                int* flags = (int*)(Node(old) + _headerOffset + NodeLayout.FlagsOffset);
-                Volatile.Write(ref *flags, *flags | NodeLayout.DeletedFlag);
+                NodeLayout.SetDeleted(Node(old) + _headerOffset, true);
                 Interlocked.Increment(ref _deletedCount);
                 _free.Add(old);
             }
 
             if (newId >= 0)
             {
-                _labels[label] = newId;
+                _labels.Set(label, newId);
             }
             else if (existed)
             {
@@ -278,11 +278,7 @@ public sealed unsafe partial class HnswIndex : IDisposable
         byte* node = Node(id);
         WriteVector(node, vector);
         byte* header = node + _headerOffset;
-        *(int*)(header + NodeLayout.CountOffset) = 0;
-        *(int*)(header + NodeLayout.FlagsOffset) = level;
-        *(int*)(header + NodeLayout.LockOffset) = 0;
-        *(int*)(header + NodeLayout.UpperOffset) = upperStart;
-        *(long*)(header + NodeLayout.LabelOffset) = label;
+        NodeLayout.Write(header, level, deleted: false, upperStart, label);
         for (int l = 1; l <= level; l++)
         {
             *UpperLinks(node, l) = 0;

@@ -23,6 +23,5 @@ internal readonly unsafe struct LiveNode(ILabelFilter? filter) : INodeFilter
     public static bool Restricts => true;
 
     public bool Allows(byte* header) =>
-        (*(int*)(header + NodeLayout.FlagsOffset) & NodeLayout.DeletedFlag) == 0
-        && (filter is null || filter.Allows(*(long*)(header + NodeLayout.LabelOffset)));
+        !NodeLayout.IsDeleted(header) && (filter is null || filter.Allows(*(long*)(header + NodeLayout.LabelOffset)));
 }

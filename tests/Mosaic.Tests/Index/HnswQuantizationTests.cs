@@ -32,6 +32,21 @@ public sealed class HnswQuantizationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Int8MemoryPerVectorIsAtMostFourTenthsOfFloatAt128DimensionsWithM16()
+    {
+        // The target, graph included: records (code or padded floats, header, 32 level-0 links), upper
+        // links and the label map. M=16 is the default; a small efConstruction keeps the build short (memory does
+        // not depend on it).
+        var data = new IndexTestData(IndexTestData.DefaultSeed(77), 3_000, 1, 128);
+        var settings = new HnswSettings(M: 16, EfConstruction: 24);
+        using var floats = data.Build(VectorMetric.Dot, parallel: true, settings);
+        using var int8 = data.Build(VectorMetric.Dot, parallel: true, settings with { Quantization = VectorQuantization.Int8 });
+        double ratio = (double)int8.MemoryBytes / floats.MemoryBytes;
+        output.WriteLine($"seed {data.Seed}: int8 {int8.MemoryBytes / 3_000.0:F1} B/vector, float {floats.MemoryBytes / 3_000.0:F1}, ratio {ratio:F3}");
+        Assert.True(ratio <= 0.4, $"int8 {int8.MemoryBytes} vs float {floats.MemoryBytes} bytes: {ratio:F3}");
+    }
+
+    [Fact]
     public void Int8WithoutSourceReturnsApproximateScoresInOrder()
     {
         var data = new IndexTestData(IndexTestData.DefaultSeed(72), 3_000, 50, 32);

@@ -1,0 +1,92 @@
+using Mosaic.Index.Graph;
+using Xunit;
+
+namespace Mosaic.Tests.Index;
+
+/// <summary>The index's label map (ids only, labels read from the records) agrees with a dictionary under any mix of writes.</summary>
+public sealed class LabelMapTests
+{
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(5_000, 2)]
+    public void AgreesWithADictionaryUnderRandomAddsReplacesAndRemoves(int expected, int seed)
+    {
+        // "Records": id -> label, as the index's node headers; ids are never rewritten while mapped.
+        var records = new List<long>();
+        var map = new LabelMap(id => records[id], expected);
+        var reference = new Dictionary<long, int>();
+        var random = new Random(seed);
+        for (int step = 0; step < 40_000; step++)
+        {
+            // Few distinct labels, some sequential (row ids) and some far apart, so runs collide and wrap around.
+            long label = random.Next(4) == 0 ? random.NextInt64(0, long.MaxValue) : random.Next(3_000);
+            int op = random.Next(10);
+            if (op < 6)
+            {
+                records.Add(label);
+                int id = records.Count - 1;
+                map.Set(label, id);
+                reference[label] = id;
+            }
+            else if (op < 9)
+            {
+                Assert.Equal(reference.Remove(label), map.Remove(label));
+            }
+            else
+            {
+                records.Add(label);
+                Assert.Equal(reference.TryAdd(label, records.Count - 1), map.TryAdd(label, records.Count - 1));
+            }
+
+            Assert.Equal(reference.Count, map.Count);
+            if (step % 1000 == 0)
+            {
+                foreach (var (l, id) in reference)
+                {
+                    Assert.True(map.TryGetValue(l, out int got));
+                    Assert.Equal(id, got);
+                }
+            }
+        }
+
+        for (long l = 0; l < 3_000; l++)
+        {
+            Assert.Equal(reference.TryGetValue(l, out int want), map.TryGetValue(l, out int got));
+            Assert.Equal(reference.ContainsKey(l) ? want : -1, got);
+        }
+
+        // Four bytes a slot at a load of at least one half after growing.
+        Assert.InRange(map.Bytes, 4L * map.Count, 8L * Math.Max(map.Count, expected) + 64);
+    }
+
+    [Fact]
+    public void RemovingEveryLabelLeavesAnEmptyMapThatStillWorks()
+    {
+        var records = new List<long>();
+        var map = new LabelMap(id => records[id]);
+        for (long l = 0; l < 1_000; l++)
+        {
+            records.Add(l * 7919);
+            Assert.True(map.TryAdd(l * 7919, (int)l));
+        }
+
+        Assert.False(map.TryAdd(7919, 5));
+        for (long l = 999; l >= 0; l--)
+        {
+            Assert.True(map.Remove(l * 7919));
+            Assert.False(map.ContainsKey(l * 7919));
+            if (l > 0)
+            {
+                Assert.True(map.TryGetValue((l - 1) * 7919, out int id));
+                Assert.Equal(l - 1, id);
+            }
+        }
+
+        Assert.Equal(0, map.Count);
+        Assert.False(map.Remove(0));
+        records.Add(42);
+        map.Set(42, 1_000);
+        Assert.True(map.TryGetValue(42, out int last));
+        Assert.Equal(1_000, last);
+    }
+}
