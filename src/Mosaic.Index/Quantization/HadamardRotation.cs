@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Mosaic.Index.Quantization;
 
@@ -22,6 +23,10 @@ internal sealed unsafe class HadamardRotation
     // Column c of the 16x16 Hadamard matrix: entry r is (-1)^popcount(r & c).
     private static readonly Vector512<float>[] Columns = [.. Enumerable.Range(0, 16).Select(c =>
         Vector512.Create([.. Enumerable.Range(0, 16).Select(r => (BitOperations.PopCount((uint)(r & c)) & 1) == 0 ? 1f : -1f)]))];
+
+    // Stage h of TransformAvx512 (h = 1, 2, 4, 8): the lane permutation i -> i ^ h, and -1 where bit h of i is set.
+    private static readonly Vector512<int>[] Swaps = [.. new[] { 1, 2, 4, 8 }.Select(h => Vector512.Create([.. Enumerable.Range(0, 16).Select(i => i ^ h)]))];
+    private static readonly Vector512<float>[] Signs = [.. new[] { 1, 2, 4, 8 }.Select(h => Vector512.Create([.. Enumerable.Range(0, 16).Select(i => (i & h) == 0 ? 1f : -1f)]))];
 
     private readonly float[] _signs;
 
@@ -73,8 +78,49 @@ internal sealed unsafe class HadamardRotation
     /// <summary>In-place unnormalized fast Walsh-Hadamard transform of <paramref name="n"/> (a power of two, at least 16) floats.</summary>
     internal static void Transform(float* v, int n)
     {
-        // The first four butterfly stages are a 16x16 Hadamard product per block of 16: 16 broadcast multiply-adds
-        // instead of 64 scalar butterflies (the scalar stages took 3/4 of the transform's time at 512 floats).
+        if (Avx512F.IsSupported)
+        {
+            TransformAvx512(v, n);
+        }
+        else
+        {
+            TransformPortable(v, n);
+        }
+    }
+
+    /// <summary>
+    /// The first four butterfly stages inside each 16-float register: lane i takes lane i ^ h by a permute and adds
+    /// ±its own value (x[i] + x[i^h] where bit h of i is clear, x[i^h] - x[i] where it is set: the butterfly's a + b
+    /// and a - b, so the result equals <see cref="TransformScalar"/> bit for bit). Two instructions per stage and
+    /// register instead of the 16 broadcast multiply-adds of <see cref="TransformPortable"/>: the rotation of a 384-d
+    /// query (three transforms of 512) took 1.75 µs, most of a query's encoding, before.
+    /// </summary>
+    internal static void TransformAvx512(float* v, int n)
+    {
+        var swap1 = Swaps[0];
+        var swap2 = Swaps[1];
+        var swap4 = Swaps[2];
+        var swap8 = Swaps[3];
+        var sign1 = Signs[0];
+        var sign2 = Signs[1];
+        var sign4 = Signs[2];
+        var sign8 = Signs[3];
+        for (int i = 0; i < n; i += 16)
+        {
+            var x = Vector512.Load(v + i);
+            x = Avx512F.FusedMultiplyAdd(x, sign1, Avx512F.PermuteVar16x32(x, swap1));
+            x = Avx512F.FusedMultiplyAdd(x, sign2, Avx512F.PermuteVar16x32(x, swap2));
+            x = Avx512F.FusedMultiplyAdd(x, sign4, Avx512F.PermuteVar16x32(x, swap4));
+            x = Avx512F.FusedMultiplyAdd(x, sign8, Avx512F.PermuteVar16x32(x, swap8));
+            x.Store(v + i);
+        }
+
+        WideStages(v, n);
+    }
+
+    /// <summary>Without AVX-512: the first four stages as a 16x16 Hadamard product per block of 16 (16 broadcast multiply-adds instead of 64 scalar butterflies).</summary>
+    internal static void TransformPortable(float* v, int n)
+    {
         for (int i = 0; i < n; i += 16)
         {
             var sum = Vector512<float>.Zero;
@@ -86,6 +132,29 @@ internal sealed unsafe class HadamardRotation
             sum.Store(v + i);
         }
 
+        WideStages(v, n);
+    }
+
+    /// <summary>Reference: the textbook in-place transform, one butterfly at a time.</summary>
+    internal static void TransformScalar(float* v, int n)
+    {
+        for (int h = 1; h < n; h <<= 1)
+        {
+            for (int i = 0; i < n; i += h << 1)
+            {
+                for (int j = i; j < i + h; j++)
+                {
+                    float a = v[j], b = v[j + h];
+                    v[j] = a + b;
+                    v[j + h] = a - b;
+                }
+            }
+        }
+    }
+
+    /// <summary>The butterfly stages of span 16 and more: whole registers against whole registers.</summary>
+    private static void WideStages(float* v, int n)
+    {
         for (int h = 16; h < n; h <<= 1)
         {
             for (int i = 0; i < n; i += h << 1)

@@ -150,6 +150,55 @@ public sealed unsafe class QuantizedKernelTests
         static double Dot(float[] x, float[] y) => x.Zip(y, (p, q) => (double)p * q).Sum();
     }
 
+    [Theory]
+    [InlineData(16)]
+    [InlineData(32)]
+    [InlineData(512)]
+    [InlineData(1024)]
+    public void WalshHadamardPathsEqualTheScalarButterflies(int n)
+    {
+        var random = new Random(n);
+        var input = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            input[i] = (float)(random.NextDouble() - 0.5);
+        }
+
+        float[] reference = [.. input], portable = [.. input], avx512 = [.. input];
+        fixed (float* r = reference, p = portable, a = avx512)
+        {
+            HadamardRotation.TransformScalar(r, n);
+            HadamardRotation.TransformPortable(p, n);
+            if (Avx512F.IsSupported)
+            {
+                HadamardRotation.TransformAvx512(a, n);
+            }
+        }
+
+        // The register stages make the same additions in the same order as the butterflies: equal bit for bit.
+        if (Avx512F.IsSupported)
+        {
+            Assert.Equal(reference, avx512);
+        }
+
+        // The 16x16 product sums in another order: equal up to rounding (values are sums of n terms below 0.5).
+        for (int i = 0; i < n; i++)
+        {
+            Assert.True(Math.Abs(reference[i] - portable[i]) < 1e-4f, $"coordinate {i}: {portable[i]} vs {reference[i]}");
+        }
+
+        // A transform applied twice is n times the identity.
+        fixed (float* r = reference)
+        {
+            HadamardRotation.TransformScalar(r, n);
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            Assert.Equal((double)input[i] * n, reference[i], 2e-3 * n);
+        }
+    }
+
     [Fact]
     public void HammingCountsDifferingBits()
     {
