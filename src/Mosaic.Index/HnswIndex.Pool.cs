@@ -129,13 +129,7 @@ public sealed unsafe partial class HnswIndex
                 byte* p = Node(nb);
                 Unsafe.Add(ref pending, fresh) = nb;
                 Unsafe.Add(ref pendingNodes, fresh++) = (nint)p;
-                if (Sse.IsSupported)
-                {
-                    for (int line = 0; line < vectorBytes; line += 64)
-                    {
-                        Sse.Prefetch0(p + line);
-                    }
-                }
+                PrefetchLines(p, vectorBytes);
             }
 
             // Pass 2: distances; a candidate enters the pool when it beats the worst of a full pool.
@@ -205,9 +199,7 @@ public sealed unsafe partial class HnswIndex
             if (cursor < size && level == 0 && Sse.IsSupported)
             {
                 // Its link list (the lines after its vector) is read next.
-                byte* next = Node(Unsafe.Add(ref pool, cursor).Id) + headerOffset;
-                Sse.Prefetch0(next);
-                Sse.Prefetch0(next + 64);
+                PrefetchLines(Node(Unsafe.Add(ref pool, cursor).Id) + headerOffset, LinkSpanBytes);
             }
         }
 

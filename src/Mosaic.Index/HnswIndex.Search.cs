@@ -139,6 +139,7 @@ public sealed unsafe partial class HnswIndex
             DistanceKind.FloatL2 => restricted ? SearchCore<SquaredL2, LiveNode>(scratch, target, k, ef, live) : SearchCore<SquaredL2, AnyNode>(scratch, target, k, ef, default),
             DistanceKind.FloatDot => restricted ? SearchCore<NegativeDot, LiveNode>(scratch, target, k, ef, live) : SearchCore<NegativeDot, AnyNode>(scratch, target, k, ef, default),
             DistanceKind.Int8L2 => restricted ? SearchCore<Int8SquaredL2, LiveNode>(scratch, target, k, ef, live) : SearchCore<Int8SquaredL2, AnyNode>(scratch, target, k, ef, default),
+            DistanceKind.Int8Dot when AvxVnni.IsSupported => restricted ? SearchCore<Int8BiasedNegativeDot, LiveNode>(scratch, target, k, ef, live) : SearchCore<Int8BiasedNegativeDot, AnyNode>(scratch, target, k, ef, default),
             DistanceKind.Int8Dot => restricted ? SearchCore<Int8NegativeDot, LiveNode>(scratch, target, k, ef, live) : SearchCore<Int8NegativeDot, AnyNode>(scratch, target, k, ef, default),
             _ => restricted ? SearchCore<BinaryQuery, LiveNode>(scratch, target, k, ef, live) : SearchCore<BinaryQuery, AnyNode>(scratch, target, k, ef, default),
         };
@@ -520,13 +521,7 @@ public sealed unsafe partial class HnswIndex
                 byte* p = Node(nb);
                 Unsafe.Add(ref pending, fresh) = nb;
                 Unsafe.Add(ref pendingNodes, fresh++) = (nint)p;
-                if (Sse.IsSupported)
-                {
-                    for (int line = 0; line < vectorBytes; line += 64)
-                    {
-                        Sse.Prefetch0(p + line);
-                    }
-                }
+                PrefetchLines(p, vectorBytes);
             }
 
             for (int j = 0; j < fresh; j++)
@@ -563,9 +558,7 @@ public sealed unsafe partial class HnswIndex
             if (frontierCount > 0 && level == 0 && Sse.IsSupported)
             {
                 // The next node to expand: its link list (the lines after its vector) is read next.
-                byte* next = Node(frontier.Id) + headerOffset;
-                Sse.Prefetch0(next);
-                Sse.Prefetch0(next + 64);
+                PrefetchLines(Node(frontier.Id) + headerOffset, LinkSpanBytes);
             }
         }
 

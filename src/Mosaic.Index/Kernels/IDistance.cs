@@ -28,6 +28,18 @@ internal readonly unsafe struct Int8NegativeDot : IDistance
     public static float Distance(byte* a, byte* b, int n) => -QuantizedKernels.DotInt8((sbyte*)a, (sbyte*)b, n);
 }
 
+/// <summary>
+/// The search walk's int8 dot distance where the CPU has AVX-VNNI: a is the query's code, b a node's; minus
+/// Σ (b + 128) · a, the dot product shifted by the same 128·Σa for every node of one query (see
+/// <see cref="QuantizedKernels.DotInt8Biased"/>), so the walk visits and ranks nodes as with
+/// <see cref="Int8NegativeDot"/>. Not for construction, whose neighbour heuristic compares distances from different
+/// nodes (different shifts); reported scores are computed with the exact kernel.
+/// </summary>
+internal readonly unsafe struct Int8BiasedNegativeDot : IDistance
+{
+    public static float Distance(byte* a, byte* b, int n) => -QuantizedKernels.DotInt8Biased((sbyte*)b, (sbyte*)a, n);
+}
+
 /// <summary>Squared Euclidean distance of int8 codes (one scale for all dimensions, so the offsets cancel).</summary>
 internal readonly unsafe struct Int8SquaredL2 : IDistance
 {

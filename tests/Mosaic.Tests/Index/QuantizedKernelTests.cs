@@ -52,6 +52,44 @@ public sealed unsafe class QuantizedKernelTests
     }
 
     [Fact]
+    public void BiasedInt8DotEqualsScalarReferenceOnEveryLengthAndIsTheDotShiftedBy128TimesTheQuerySum()
+    {
+        var random = new Random(7);
+        for (int n = 1; n <= 300; n++)
+        {
+            var a = new sbyte[n];
+            var b = new sbyte[n];
+            for (int i = 0; i < n; i++)
+            {
+                // Extremes: -127 codes become 1 after the sign flip, 127 become 255 (the largest unsigned operand).
+                a[i] = (sbyte)(i % 11 == 0 ? 127 : i % 7 == 0 ? -127 : random.Next(-127, 128));
+                b[i] = (sbyte)(i % 13 == 0 ? -127 : random.Next(-127, 128));
+            }
+
+            fixed (sbyte* pa = a, pb = b)
+            {
+                int reference = QuantizedKernels.DotInt8BiasedScalar(pa, pb, n);
+                Assert.Equal(a.Zip(b, (x, y) => (x + 128) * y).Sum(), reference);
+                Assert.Equal(QuantizedKernels.DotInt8Scalar(pa, pb, n) + (128 * b.Sum(x => x)), reference);
+                Assert.Equal(reference, QuantizedKernels.DotInt8Biased(pa, pb, n));
+                if (AvxVnni.IsSupported)
+                {
+                    Assert.Equal(reference, QuantizedKernels.DotInt8BiasedVnni(pa, pb, n));
+                }
+            }
+        }
+
+        // The longest code (65536 dimensions) at the largest products does not overflow.
+        var big = Enumerable.Repeat((sbyte)127, 65536).ToArray();
+        var low = Enumerable.Repeat((sbyte)-127, 65536).ToArray();
+        fixed (sbyte* pa = big, pb = low)
+        {
+            Assert.Equal(65536 * 255 * -127, QuantizedKernels.DotInt8BiasedScalar(pa, pb, 65536));
+            Assert.Equal(65536 * 255 * -127, QuantizedKernels.DotInt8Biased(pa, pb, 65536));
+        }
+    }
+
+    [Fact]
     public void BitPlaneSumEqualsTheSumOfLevelsOverSetBitsOnEveryPath()
     {
         var random = new Random(6);
