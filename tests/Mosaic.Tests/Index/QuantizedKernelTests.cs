@@ -90,6 +90,35 @@ public sealed unsafe class QuantizedKernelTests
     }
 
     [Fact]
+    public void Int8EncodingEqualsTheScalarReferenceOnEveryLength()
+    {
+        var random = new Random(8);
+        for (int n = 1; n <= 300; n++)
+        {
+            var v = new float[n];
+            var centre = new float[n];
+            for (int i = 0; i < n; i++)
+            {
+                // Ties (x.5 rounds to even), values far outside the range (clamped to +-127) and ordinary ones.
+                v[i] = i % 9 == 0 ? (i % 2 == 0 ? 2.5f : -3.5f) : i % 10 == 0 ? (i % 20 == 0 ? 1e6f : -1e6f) : (float)((random.NextDouble() * 300) - 150);
+                centre[i] = i % 9 == 0 ? 0f : (float)(random.NextDouble() - 0.5);
+            }
+
+            var simd = new sbyte[n];
+            var scalar = new sbyte[n];
+            fixed (float* pv = v, pc = centre)
+            fixed (sbyte* ps = simd, pr = scalar)
+            {
+                QuantizationCodec.EncodeInt8(pv, pc, ps, n, 1f);
+                QuantizationCodec.EncodeInt8Scalar(pv, pc, pr, n, 1f);
+            }
+
+            Assert.Equal(scalar, simd);
+            Assert.Contains(scalar, c => c is 127 or -127 || n <= 10);
+        }
+    }
+
+    [Fact]
     public void BitPlaneSumEqualsTheSumOfLevelsOverSetBitsOnEveryPath()
     {
         var random = new Random(6);
