@@ -71,6 +71,7 @@ public static class MosaicServices
         services.TryAddSingleton(plan);
         services.TryAddSingleton<WorkerNode>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<WorkerNode>());
+        services.TryAddSingleton<IIndexBacklog>(sp => sp.GetRequiredService<WorkerNode>());
         return services;
     }
 

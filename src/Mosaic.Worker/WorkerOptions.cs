@@ -26,8 +26,29 @@ public sealed record WorkerOptions
     /// </summary>
     public long ExactScanFloats { get; init; } = 2_000_000;
 
+    /// <summary>
+    /// The most indexing a replica may have ahead of it (changes in the log it has not applied, in seconds of its recent
+    /// apply rate) before writes to its collection in this process wait: what is acknowledged becomes searchable within
+    /// about this long. Zero turns the wait off.
+    /// </summary>
+    public TimeSpan MaxIndexBacklog { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest a write waits for the backlog to shrink; then it goes ahead (a stuck replica must not stop
+    /// writes; it shows in the shard's lag).</summary>
+    public TimeSpan MaxBacklogWait { get; init; } = TimeSpan.FromSeconds(5);
+
     public IEnumerable<string> Validate()
     {
+        if (MaxIndexBacklog < TimeSpan.Zero)
+        {
+            yield return "Mosaic:Worker:MaxIndexBacklog must be zero (off) or positive";
+        }
+
+        if (MaxBacklogWait < TimeSpan.Zero)
+        {
+            yield return "Mosaic:Worker:MaxBacklogWait must be zero or positive";
+        }
+
         if (PollInterval <= TimeSpan.Zero)
         {
             yield return "Mosaic:Worker:PollInterval must be positive";

@@ -10,9 +10,10 @@ namespace Mosaic.Coordinator.Writes;
 /// <remarks>
 /// Never touches shards: workers learn of writes from the change log (CQRS). In a collection with an embedding model,
 /// documents without a vector get one from their text here, before the transaction: the vector is stored once, replicas
-/// never embed, and an embedder failure writes nothing.
+/// never embed, and an embedder failure writes nothing. Where this process also holds replicas of the collection, a
+/// write first waits while they are far behind (<see cref="IIndexBacklog"/>), so acknowledged writes become searchable soon.
 /// </remarks>
-public sealed class WritePath(ICollectionCatalog catalog, IDocumentStore store, KnownSlotHeads heads, IOptions<CoordinatorOptions> options, IEmbedder? embedder = null)
+public sealed class WritePath(ICollectionCatalog catalog, IDocumentStore store, KnownSlotHeads heads, IOptions<CoordinatorOptions> options, IEmbedder? embedder = null, IIndexBacklog? backlog = null)
 {
     private readonly CoordinatorOptions _options = options.Value;
 
@@ -57,6 +58,11 @@ public sealed class WritePath(ICollectionCatalog catalog, IDocumentStore store, 
         if (collection.Spec.EmbedModel is { } model)
         {
             writes = await EmbedTextsAsync(model, writes, ct).ConfigureAwait(false);
+        }
+
+        if (backlog is not null)
+        {
+            await backlog.WaitForRoomAsync(collection.Id, ct).ConfigureAwait(false);
         }
 
         var written = await store.WriteAsync(collection, writes, idempotencyKey, renderAnswer, ct).ConfigureAwait(false);

@@ -131,6 +131,12 @@ public sealed partial class ShardReplica : IDisposable
         var heads = await _log.GetSlotHeadsAsync(Collection.Id, Range, ct).ConfigureAwait(false);
         _heads = heads;
         var applied = _applied;
+        long pending = 0;
+        foreach (var (slot, head) in heads)
+        {
+            pending += Math.Max(0, head - applied.GetValueOrDefault(slot));
+        }
+
         var batch = new List<ChangeRecord>();
         // In slot order, without sorting the heads: a replica wakes once per group commit, so this runs per write under
         // concurrent single PUTs.
@@ -167,10 +173,11 @@ public sealed partial class ShardReplica : IDisposable
 
         if (batch.Count == 0)
         {
+            Volatile.Write(ref _pendingChanges, 0);
             return true;
         }
 
-        Apply(batch);
+        ApplyTimed(batch, pending);
         return false;
     }
 
@@ -248,7 +255,6 @@ public sealed partial class ShardReplica : IDisposable
         }
 
         _applied = next;
-        _appliedSignal.Notify();
     }
 
     private void ApplyRecords(IReadOnlyList<ChangeRecord> batch, IReadOnlyDictionary<int, long>? markApplied)
