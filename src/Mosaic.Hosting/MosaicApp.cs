@@ -236,6 +236,12 @@ public static partial class MosaicApp
     {
         var mosaic = configuration.GetSection("Mosaic").Get<MosaicOptions>() ?? new MosaicOptions();
         var coordinator = configuration.GetSection("Mosaic:Coordinator").Get<CoordinatorOptions>() ?? new CoordinatorOptions();
+        if (mosaic.Embedded && configuration["Mosaic:Coordinator:QueryAndFetchMaxRows"] is null)
+        {
+            // In-process shards: the fetch round is a direct call, so one round would only read more rows (QueryAndFetch).
+            coordinator = coordinator with { QueryAndFetchMaxRows = 0 };
+        }
+
         var worker = configuration.GetSection("Mosaic:Worker").Get<WorkerOptions>() ?? new WorkerOptions();
         var placement = configuration.GetSection("Mosaic:Placement").Get<PlacementOptions>() ?? new PlacementOptions();
         var cache = configuration.GetSection("Mosaic:Cache").Get<CacheOptions>() ?? new CacheOptions();

@@ -40,6 +40,10 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
             remaining = TimeSpan.Zero;
         }
 
+        // Query-and-fetch: when the rows the shards would return with their hits are few, each shard sends its hits'
+        // payloads with them and the fetch round is skipped (Elasticsearch does this for one shard); else query-then-fetch.
+        bool payloads = query.IncludeText || query.IncludeFields || query.IncludeVector;
+        bool oneRound = payloads && QueryAndFetch.Applies(routes.Count, query.TopK, query.Mode, _options.QueryAndFetchMaxRows);
         var calls = new Task<ShardOutcome>[routes.Count];
         for (int i = 0; i < routes.Count; i++)
         {
@@ -53,7 +57,7 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
 
             var request = new ShardSearchRequest(
                 info.Id, shard.Id, query.Mode, query.Vector, query.Query, filter, query.TopK, query.EfSearch,
-                IncludeText: false, IncludeFields: false, IncludeVector: false, // payloads are fetched after the merge
+                IncludeText: oneRound && query.IncludeText, IncludeFields: oneRound && query.IncludeFields, IncludeVector: oneRound && query.IncludeVector,
                 after?.Where(p => shard.Range.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value))
             {
                 KeywordStats = keywordStats,
@@ -73,7 +77,7 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
             SearchMode.Keyword => keyword,
             _ => ResultMerger.FuseReciprocalRank(vector, keyword, query.TopK),
         };
-        if ((query.IncludeText || query.IncludeFields || query.IncludeVector) && hits.Count > 0)
+        if (payloads && !oneRound && hits.Count > 0)
         {
             var fetched = await FetchPayloadsAsync(info, hits, answered, query, timeout - time.GetElapsedTime(started), ct).ConfigureAwait(false);
             hits = fetched.Hits;

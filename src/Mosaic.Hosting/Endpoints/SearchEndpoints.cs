@@ -31,7 +31,7 @@ internal static class SearchEndpoints
         var answer = await reads.SearchAsync(name, query, reads.Enabled ? CacheKey(body) : null, request.HttpContext.RequestAborted);
         return Unacceptable(answer, query) is { } failure
             ? failure
-            : Results.Json(ContractMapping.ToResponse(answer), MosaicJson.Api.SearchResponse);
+            : SearchAnswerJson.Result(answer);
     }
 
     private static async Task<IResult> BatchAsync(string name, HttpRequest request, CachedReadPath reads)
@@ -43,7 +43,7 @@ internal static class SearchEndpoints
         }
 
         var queries = searches.Select((s, i) => ContractMapping.ToQuery(s ?? throw MosaicException.Invalid($"searches[{i}]: must be an object"), $"searches[{i}].")).ToList();
-        var answers = new List<SearchResponse>(queries.Count);
+        var answers = new List<SearchAnswer>(queries.Count);
         for (int i = 0; i < queries.Count; i++)
         {
             SearchAnswer answer;
@@ -61,10 +61,10 @@ internal static class SearchEndpoints
                 return failure;
             }
 
-            answers.Add(ContractMapping.ToResponse(answer));
+            answers.Add(answer);
         }
 
-        return Results.Json(new BatchSearchResponse(answers), MosaicJson.Api.BatchSearchResponse);
+        return SearchAnswerJson.Batch(answers);
     }
 
     /// <summary>

@@ -209,14 +209,6 @@ internal static class ContractMapping
         answer.Failures.Count,
         answer.Failures.Select(f => new ShardFailureResponse(f.Shard, f.Reason)).ToList());
 
-    public static SearchResponse ToResponse(SearchAnswer answer) => new(
-        answer.Hits.Select(h => new SearchHit(h.Id, h.Score, h.Text, ParseFields(h.FieldsJson), h.Vector)).ToList(),
-        Math.Round(answer.TookMs, 3),
-        ToReport(answer),
-        answer.Coverage,
-        answer.Partial,
-        answer.Cached);
-
     public static JsonElement? ParseFields(string? json)
     {
         if (json is null)

@@ -171,6 +171,35 @@ public sealed class ReadPathTests
         Assert.False(answer.Partial);
     }
 
+    [Theory]
+    [InlineData(SearchMode.Vector, 6, true)]   // 3 shards x top_k 2 = 6 rows
+    [InlineData(SearchMode.Vector, 5, false)]
+    [InlineData(SearchMode.Hybrid, 12, true)]  // both lists: 12 rows
+    [InlineData(SearchMode.Hybrid, 11, false)]
+    [InlineData(SearchMode.Vector, 0, false)]
+    public async Task Shards_return_payloads_with_their_hits_when_the_rows_are_within_the_query_and_fetch_limit(SearchMode mode, int maxRows, bool oneRound)
+    {
+        var a = new ScriptedReplica("a", Hits(("a1", 0.9f), ("a2", 0.8f)));
+        var b = new ScriptedReplica("b", Hits(("b1", 0.85f)));
+        var c = new ScriptedReplica("c", Hits(("c1", 0.05f)));
+        var reads = NewReadPath([[a], [b], [c]], queryAndFetchMaxRows: maxRows);
+        var query = VectorQuery() with { Mode = mode, Query = mode == SearchMode.Hybrid ? "words" : null, TopK = 2, IncludeText = true, IncludeVector = true };
+
+        var answer = await reads.SearchAsync("c", query, CancellationToken.None).WaitAsync(Settle);
+
+        foreach (var replica in new[] { a, b, c })
+        {
+            Assert.Equal((oneRound, false, oneRound), (replica.LastRequest!.IncludeText, replica.LastRequest.IncludeFields, replica.LastRequest.IncludeVector));
+            Assert.Equal(oneRound ? 0 : replica == c ? 0 : 1, replica.Fetches.Count);
+        }
+
+        Assert.False(answer.Partial);
+        if (mode == SearchMode.Vector)
+        {
+            Assert.Equal(["a1", "b1"], answer.Hits.Select(h => h.Id));
+        }
+    }
+
     [Fact]
     public async Task Without_payloads_nothing_is_fetched()
     {
@@ -244,11 +273,11 @@ public sealed class ReadPathTests
     private static async Task WaitForAsync(Func<bool> condition, string description) =>
         await Wait.WaitUntilAsync(() => Task.FromResult(condition()), Settle, description, TimeSpan.FromMilliseconds(5));
 
-    private ReadPath NewReadPath(IReadOnlyList<IReadOnlyList<IShardClient>> routes, TimeSpan? hedgeDelay = null)
+    private ReadPath NewReadPath(IReadOnlyList<IReadOnlyList<IShardClient>> routes, TimeSpan? hedgeDelay = null, int queryAndFetchMaxRows = 0)
     {
         var spec = new CollectionSpec("c", 2, VectorMetric.Cosine, routes.Count, 2, new Dictionary<string, FieldType>(), HnswSettings.Default);
         var info = new CollectionInfo(7, spec, ShardMap.Even(routes.Count));
-        var options = Options.Create(new CoordinatorOptions { HedgeDelay = hedgeDelay });
+        var options = Options.Create(new CoordinatorOptions { HedgeDelay = hedgeDelay, QueryAndFetchMaxRows = queryAndFetchMaxRows });
         return new ReadPath(new KnownSlotHeads(new NoChanges(), _time, Microsoft.Extensions.Logging.Abstractions.NullLogger<KnownSlotHeads>.Instance), new FixedRoutes(info, routes), new ReplicaSelector(), new ShardLatencyTracker(), options, _time, TestMeters.NewMetrics());
     }
 
@@ -269,9 +298,13 @@ public sealed class ReadPathTests
 
         public void Fail(Exception error) => _pending.SetException(error);
 
+        /// <summary>The last search request received.</summary>
+        public ShardSearchRequest? LastRequest { get; private set; }
+
         public Task<ShardSearchResult> SearchAsync(ShardSearchRequest request, CancellationToken ct)
         {
             LastToken = ct;
+            LastRequest = request;
             Interlocked.Increment(ref _calls);
             return answer is not null ? Task.FromResult(answer) : _pending.Task.WaitAsync(ct);
         }
