@@ -28,7 +28,8 @@ public sealed class QueryAndFetchClusterTests(ClusterPostgres postgres, ITestOut
                 Coordinators = 2,
                 // The killed worker keeps its shards (no move to the other) for the rest of the test.
                 WorkerLease = _ => TimeSpan.FromSeconds(90),
-                CoordinatorArgsAt = i => [$"--Mosaic:Coordinator:QueryAndFetchMaxRows={(i == 0 ? 0 : 100_000)}"],
+                // Without the result cache: each answer comes from the shards (a cached one would outlive the worker).
+                CoordinatorArgsAt = i => [$"--Mosaic:Coordinator:QueryAndFetchMaxRows={(i == 0 ? 0 : 100_000)}", "--Mosaic:Cache:Results:Enabled=false"],
             },
             async (cluster, seed) =>
             {
