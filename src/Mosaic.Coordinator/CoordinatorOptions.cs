@@ -47,8 +47,8 @@ public sealed record CoordinatorOptions
     public int QueryAndFetchMaxRows { get; init; } = DefaultQueryAndFetchMaxRows;
 
     /// <summary>
-    /// 64 rows: 2-6 shards at the default top_k of 10 take one round. With remote shards one round saved ~40 % of the
-    /// cluster's CPU per vector search (2 shards, top_k 10, bench/README.md "Cluster"), while the extra rows cost ~1.5 µs each.
+    /// 64 rows: up to 6 shards at the default top_k of 10 take one round. With 2 remote shards and top_k 10, one round took
+    /// the cluster's CPU per vector search from 1.70-1.74 ms to 1.23-1.28 ms (bench/README.md, "Cluster", 05:28 UTC run).
     /// </summary>
     public const int DefaultQueryAndFetchMaxRows = 64;
 

@@ -9,8 +9,8 @@ namespace Mosaic.Hosting.Http;
 /// <remarks>
 /// The same JSON the serializer writes for <see cref="SearchResponse"/> (snake_case, nulls left out, the API's encoder,
 /// <c>took_ms</c> rounded to 3 decimals), without building the contract objects: each hit's stored fields JSON goes out
-/// as it is instead of being parsed into a <see cref="JsonElement"/> and written back, which with the objects per hit was
-/// ~10 % of an embedded vector search's CPU (bench/README.md, "Embedded pipeline"). A test compares it with the serializer.
+/// as it is instead of being parsed into a <see cref="JsonElement"/> and written back (JSON was 11 % of an embedded vector
+/// search's CPU in the profile in bench/README.md, "Cluster"). A test compares the output with the serializer's.
 /// </remarks>
 internal static class SearchAnswerJson
 {
