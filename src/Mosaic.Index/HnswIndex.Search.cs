@@ -310,6 +310,10 @@ public sealed unsafe partial class HnswIndex
         int kept = 0;
         float[] best = scratch.Best(k);
         int filled = 0;
+
+        // Rows in flight ahead of the one scored. int8 has no bounds, so every row of the window is read: keep k
+        // loading (Finish started the first k); binary skips most rows, so only the next one.
+        int ahead = Quantization == VectorQuantization.Int8 ? k : 1;
         for (int i = 0; i < count; i++)
         {
             long label = hits[i].Label;
@@ -318,9 +322,9 @@ public sealed unsafe partial class HnswIndex
                 continue;
             }
 
-            if (i + 1 < count)
+            if (i + ahead < count)
             {
-                PrefetchRow(source, hits[i + 1].Label);
+                PrefetchRow(source, hits[i + ahead].Label);
             }
 
             float d;
@@ -412,6 +416,17 @@ public sealed unsafe partial class HnswIndex
                 changed = false;
                 int* links = UpperLinks(Node(current), l);
                 int n = Math.Min(Volatile.Read(ref *links), _m);
+
+                // All neighbours' lines first, so their misses overlap (the upper layers are sparse: nearly every
+                // record is a miss; at 100k x 128 the descent was ~11 % of a query's CPU, one miss after another).
+                for (int j = 1; j <= n; j++)
+                {
+                    if ((uint)links[j] < (uint)limit)
+                    {
+                        PrefetchLines(Node(links[j]), _prefetchBytes);
+                    }
+                }
+
                 for (int j = 1; j <= n; j++)
                 {
                     int nb = links[j];
