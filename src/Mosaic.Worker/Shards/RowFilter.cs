@@ -124,12 +124,36 @@ internal sealed class RowFilter : ILabelFilter
     {
         switch (filter)
         {
+            // Plain loops: a lambda over the row inside these (Array.TrueForAll(all, p => p(r))) allocated a closure and a
+            // delegate per row tested, thousands per filtered search.
             case Filter.And and:
                 var all = and.Items.Select(f => Build(rows, f)).ToArray();
-                return r => Array.TrueForAll(all, p => p(r));
+                return r =>
+                {
+                    foreach (var p in all)
+                    {
+                        if (!p(r))
+                        {
+                            return false;
+                        }
+                    }
+
+                    return true;
+                };
             case Filter.Or or:
                 var any = or.Items.Select(f => Build(rows, f)).ToArray();
-                return r => Array.Exists(any, p => p(r));
+                return r =>
+                {
+                    foreach (var p in any)
+                    {
+                        if (p(r))
+                        {
+                            return true;
+                        }
+                    }
+
+                    return false;
+                };
             case Filter.Not not:
                 var inner = Build(rows, not.Item);
                 return r => !inner(r);
