@@ -427,21 +427,7 @@ public sealed unsafe partial class HnswIndex
         }
     }
 
-    private static void InsertionSort(Span<Candidate> items)
-    {
-        for (int i = 1; i < items.Length; i++)
-        {
-            Candidate x = items[i];
-            int j = i - 1;
-            while (j >= 0 && items[j].Distance > x.Distance)
-            {
-                items[j + 1] = items[j];
-                j--;
-            }
-
-            items[j + 1] = x;
-        }
-    }
+    private static void InsertionSort(Span<Candidate> items) => SmallSort.Ascending<Candidate, SmallSort.ByDistance>(items);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void LockNode(byte* lockWord)
