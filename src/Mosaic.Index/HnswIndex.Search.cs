@@ -93,7 +93,23 @@ public sealed unsafe partial class HnswIndex
             int found = 0;
             lock (_labelLock)
             {
-                // The map only holds live labels; resolving in batches keeps writers waiting for microseconds only.
+                // The map only holds live labels; resolving in batches keeps writers waiting for microseconds only. Each
+                // look-up misses twice (its slot, then the record whose label it compares), so the batch first asks for
+                // every slot, then for every home record's header, and only then resolves: the misses overlap.
+                foreach (long label in slice)
+                {
+                    _labels.PrefetchHome(label);
+                }
+
+                foreach (long label in slice)
+                {
+                    int home = _labels.HomeId(label);
+                    if (home >= 0)
+                    {
+                        PrefetchLines(Node(home) + _headerOffset, NodeLayout.HeaderBytes);
+                    }
+                }
+
                 foreach (long label in slice)
                 {
                     if (_labels.TryGetValue(label, out int id))
@@ -103,8 +119,19 @@ public sealed unsafe partial class HnswIndex
                 }
             }
 
+            const int Ahead = 4;
+            for (int i = 0; i < Math.Min(Ahead, found); i++)
+            {
+                PrefetchLines(Node(ids[i]), _prefetchBytes);
+            }
+
             for (int i = 0; i < found; i++)
             {
+                if (i + Ahead < found)
+                {
+                    PrefetchLines(Node(ids[i + Ahead]), _prefetchBytes);
+                }
+
                 float d = StoredDistance(Node(ids[i]), target);
                 if (count < keep)
                 {

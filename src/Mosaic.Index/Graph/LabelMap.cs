@@ -58,6 +58,26 @@ internal sealed class LabelMap
 
     public bool ContainsKey(long label) => TryGetValue(label, out _);
 
+    /// <summary>Asks the CPU to load the label's home slot: a batch of look-ups then overlaps its cache misses.</summary>
+    public unsafe void PrefetchHome(long label)
+    {
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        {
+            int[] slots = _slots;
+            fixed (int* slot = &slots[Home(label, slots.Length)])
+            {
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(slot);
+            }
+        }
+    }
+
+    /// <summary>The id in the label's home slot (-1 when empty), the first record <see cref="TryGetValue"/> will read.</summary>
+    public int HomeId(long label)
+    {
+        int[] slots = _slots;
+        return slots[Home(label, slots.Length)];
+    }
+
     /// <summary>Maps <paramref name="label"/> (which must be <paramref name="id"/>'s label now) to <paramref name="id"/>; false when the label is already present.</summary>
     public bool TryAdd(long label, int id)
     {

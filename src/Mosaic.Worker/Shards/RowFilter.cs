@@ -1,3 +1,4 @@
+using System.Buffers;
 using Mosaic.Core.Search;
 using Mosaic.Index;
 
@@ -18,20 +19,52 @@ internal sealed class RowFilter : ILabelFilter
     /// </summary>
     private const int ScanCostRatio = 4;
 
+    /// <summary>
+    /// Another indexed condition of an <c>and</c> is marked in a bitmap when it has at most this many times the driving
+    /// condition's candidates: marking is a sequential read and a bit set in a small bitmap, where checking a candidate
+    /// against it is a random read into a large column (~50x dearer once the table outgrows the cache).
+    /// </summary>
+    private const int SieveRatio = 16;
+
     private readonly RowTable _rows;
     private readonly Func<long, bool> _predicate;
     private readonly Plan? _plan;
+    private readonly Plan[] _sieves;
 
-    private RowFilter(RowTable rows, Func<long, bool> predicate, Plan? plan)
+    private RowFilter(RowTable rows, Func<long, bool> predicate, Plan? plan, Plan[] sieves)
     {
         _rows = rows;
         _predicate = predicate;
         _plan = plan;
+        _sieves = sieves;
     }
 
     /// <summary>Null filter means every live row.</summary>
-    public static RowFilter Compile(RowTable rows, Filter? filter) =>
-        filter is null ? new(rows, static _ => true, null) : new(rows, Build(rows, filter), PlanFor(rows, filter));
+    public static RowFilter Compile(RowTable rows, Filter? filter)
+    {
+        if (filter is null)
+        {
+            return new(rows, static _ => true, null, []);
+        }
+
+        if (filter is not Filter.And and)
+        {
+            return new(rows, Build(rows, filter), PlanFor(rows, filter), []);
+        }
+
+        // An and is driven by its most selective indexed condition; its other selective indexed conditions sieve the
+        // driver's candidates through bitmaps before each survivor is checked against the whole filter.
+        long cap = rows.RowLimit / ScanCostRatio + 1;
+        var parts = and.Items.Select(i => PlanFor(rows, i)).OfType<Plan>().ToList();
+        var driver = parts.MinBy(p => p.Estimate);
+        var sieves = driver is null
+            ? []
+            : parts.Where(p => !ReferenceEquals(p, driver) && p.Estimate < cap && p.Estimate <= SieveRatio * driver.Estimate).ToArray();
+        return new(rows, Build(rows, filter), driver, sieves);
+    }
+
+    /// <summary>How many conditions besides the driving one sieve its candidates through bitmaps (for tests).</summary>
+    public int Sieves => _sieves.Length;
 
     /// <summary>How many rows the index plan would visit, or null when only a scan can answer (for tests and logs).</summary>
     public long? EstimatedCandidates => _plan?.Estimate;
@@ -43,30 +76,7 @@ internal sealed class RowFilter : ILabelFilter
     {
         if (_plan is { } plan && plan.Estimate * ScanCostRatio < _rows.RowLimit)
         {
-            var candidates = new List<long>((int)Math.Min(plan.Estimate, 1 << 20));
-            plan.AddTo(candidates);
-            if (plan.Unordered)
-            {
-                candidates.Sort();
-            }
-
-            var matching = new List<long>(Math.Min(candidates.Count, stopAfter));
-            long previous = -1;
-            foreach (long r in candidates)
-            {
-                if (r != previous && Allows(r))
-                {
-                    matching.Add(r);
-                    if (matching.Count >= stopAfter)
-                    {
-                        break;
-                    }
-                }
-
-                previous = r;
-            }
-
-            return matching;
+            return _sieves.Length == 0 ? FromCandidates(plan, stopAfter) : FromBitmaps(plan, stopAfter);
         }
 
         var allowed = new List<long>();
@@ -82,6 +92,92 @@ internal sealed class RowFilter : ILabelFilter
         return allowed;
     }
 
+    /// <summary>The driver's candidates listed, each checked against the whole filter.</summary>
+    private List<long> FromCandidates(Plan plan, int stopAfter)
+    {
+        var candidates = new List<long>((int)Math.Min(plan.Estimate, 1 << 20));
+        plan.AddTo(candidates);
+        if (plan.Unordered)
+        {
+            candidates.Sort();
+        }
+
+        var matching = new List<long>(Math.Min(candidates.Count, stopAfter));
+        long previous = -1;
+        foreach (long r in candidates)
+        {
+            if (r != previous && Allows(r))
+            {
+                matching.Add(r);
+                if (matching.Count >= stopAfter)
+                {
+                    break;
+                }
+            }
+
+            previous = r;
+        }
+
+        return matching;
+    }
+
+    /// <summary>
+    /// The driver's and the sieves' candidates marked in bitmaps and intersected a word at a time; only the rows left are
+    /// checked against the whole filter (in row order, so no sort). A row added after the bitmaps were sized is missed,
+    /// as a change that had not finished when the search began may be.
+    /// </summary>
+    private List<long> FromBitmaps(Plan plan, int stopAfter)
+    {
+        int words = (int)((_rows.RowLimit + 63) >> 6);
+        var bitmaps = new ulong[_sieves.Length + 1][];
+        try
+        {
+            for (int i = 0; i < bitmaps.Length; i++)
+            {
+                bitmaps[i] = ArrayPool<ulong>.Shared.Rent(words);
+                Array.Clear(bitmaps[i], 0, words);
+                (i == 0 ? plan : _sieves[i - 1]).Mark(bitmaps[i]);
+            }
+
+            var matching = new List<long>((int)Math.Min(stopAfter, Math.Min(plan.Estimate, 1 << 20)));
+            var driver = bitmaps[0];
+            for (int w = 0; w < words; w++)
+            {
+                ulong word = driver[w];
+                for (int i = 1; i < bitmaps.Length && word != 0; i++)
+                {
+                    word &= bitmaps[i][w];
+                }
+
+                while (word != 0)
+                {
+                    long r = ((long)w << 6) + System.Numerics.BitOperations.TrailingZeroCount(word);
+                    word &= word - 1;
+                    if (Allows(r))
+                    {
+                        matching.Add(r);
+                        if (matching.Count >= stopAfter)
+                        {
+                            return matching;
+                        }
+                    }
+                }
+            }
+
+            return matching;
+        }
+        finally
+        {
+            foreach (var bits in bitmaps)
+            {
+                if (bits is not null)
+                {
+                    ArrayPool<ulong>.Shared.Return(bits);
+                }
+            }
+        }
+    }
+
     /// <summary>An index plan for <paramref name="filter"/>, or null when a part of it needs a scan.</summary>
     /// <remarks>Number conditions are counted only up to the size at which a scan wins: a wide range costs no more to plan.</remarks>
     private static Plan? PlanFor(RowTable rows, Filter filter)
@@ -94,31 +190,41 @@ internal sealed class RowFilter : ILabelFilter
                 return new Plan(
                     column.CountWithin(r.Min, r.MinInclusive, r.Max, r.MaxInclusive, cap),
                     true, // value order, not row order
-                    list => column.AddWithin(r.Min, r.MinInclusive, r.Max, r.MaxInclusive, list));
+                    list => column.AddWithin(r.Min, r.MinInclusive, r.Max, r.MaxInclusive, list),
+                    bits => column.MarkWithin(r.Min, r.MinInclusive, r.Max, r.MaxInclusive, bits));
             case Filter.NumberIn n:
                 var sorted = rows.Sorted(rows.NumberIndex(n.Field));
                 var values = n.Values.Distinct().ToArray();
                 long estimate = values.Sum(v => sorted.CountWithin(v, true, v, true, cap));
-                return new Plan(estimate, true, list => Array.ForEach(values, v => sorted.AddWithin(v, true, v, true, list)));
+                return new Plan(
+                    estimate,
+                    true,
+                    list => Array.ForEach(values, v => sorted.AddWithin(v, true, v, true, list)),
+                    bits => Array.ForEach(values, v => sorted.MarkWithin(v, true, v, true, bits)));
             case Filter.KeywordIn k:
                 int field = rows.KeywordIndex(k.Field);
                 var postings = k.Values.Select(v => rows.Postings(field, rows.KeywordCode(field, v))).OfType<RowPostings>().Distinct().ToArray();
                 // A row has one value per field, so the lists are disjoint; several of them interleave and need a sort.
-                return new Plan(postings.Sum(p => (long)p.Count), postings.Length > 1, list => Array.ForEach(postings, p => p.AddTo(list)));
+                return new Plan(
+                    postings.Sum(p => (long)p.Count),
+                    postings.Length > 1,
+                    list => Array.ForEach(postings, p => p.AddTo(list)),
+                    bits => Array.ForEach(postings, p => p.MarkIn(bits)));
             case Filter.And and:
                 return and.Items.Select(i => PlanFor(rows, i)).OfType<Plan>().MinBy(p => p.Estimate);
             case Filter.Or or:
                 var parts = or.Items.Select(i => PlanFor(rows, i)).ToArray();
                 return Array.Exists(parts, p => p is null)
                     ? null
-                    : new Plan(parts.Sum(p => p!.Estimate), true, list => Array.ForEach(parts, p => p!.AddTo(list)));
+                    : new Plan(parts.Sum(p => p!.Estimate), true, list => Array.ForEach(parts, p => p!.AddTo(list)), bits => Array.ForEach(parts, p => p!.Mark(bits)));
             default:
                 return null;
         }
     }
 
-    /// <summary>Candidate rows from posting lists or sorted columns: a superset of the allowed rows (each is checked), with its size.</summary>
-    private sealed record Plan(long Estimate, bool Unordered, Action<List<long>> AddTo);
+    /// <summary>Candidate rows from posting lists or sorted columns: a superset of the allowed rows (each is checked), with
+    /// its size; listed (<c>AddTo</c>) or marked in a bitmap indexed by row (<c>Mark</c>).</summary>
+    private sealed record Plan(long Estimate, bool Unordered, Action<List<long>> AddTo, Action<ulong[]> Mark);
 
     private static Func<long, bool> Build(RowTable rows, Filter filter)
     {

@@ -147,6 +147,23 @@ internal sealed class RowNumbers
             return true;
         });
 
+    /// <summary>Sets the bit of each row with a value within the bounds (rows beyond <paramref name="bits"/> are skipped).</summary>
+    public void MarkWithin(double? min, bool minInclusive, double? max, bool maxInclusive, ulong[] bits) =>
+        Visit(min, minInclusive, max, maxInclusive, (leaf, from, to) =>
+        {
+            var rows = leaf.Rows;
+            for (int i = from; i < to; i++)
+            {
+                long row = rows[i];
+                if ((ulong)(row >> 6) < (ulong)bits.Length)
+                {
+                    bits[row >> 6] |= 1UL << (int)(row & 63);
+                }
+            }
+
+            return true;
+        });
+
     /// <summary>Calls <paramref name="visit"/> with each leaf's run [from, to) of pairs within the bounds, in order, while it returns true.</summary>
     private void Visit(double? min, bool minInclusive, double? max, bool maxInclusive, Func<Leaf, int, int, bool> visit)
     {

@@ -87,4 +87,63 @@ public sealed class RowPostingsTests
         Assert.Null(RowFilter.Compile(table, new Filter.Not(new Filter.NumberIn("n", [3]))).EstimatedCandidates);
         Assert.Equal(5, rare.AllowedRows(5).Count);
     }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(11)]
+    public void An_and_sieves_the_drivers_candidates_through_its_other_selective_conditions_and_answers_exactly(int seed)
+    {
+        var table = new RowTable(new Dictionary<string, FieldType> { ["tag"] = FieldType.Keyword, ["color"] = FieldType.Keyword, ["price"] = FieldType.Number });
+        var random = new Random(seed);
+        const int Rows = 30_000;
+        var tag = new string?[Rows];
+        var color = new string?[Rows];
+        var price = new double[Rows];
+        for (long r = 0; r < Rows; r++)
+        {
+            // "t0" is dense in the first block (a bitmap block of its posting list) and sparse after (array blocks).
+            tag[r] = r < 4096 ? (r % 3 == 0 ? "t0" : "t1") : "t" + random.Next(20);
+            color[r] = "c" + random.Next(8);
+            price[r] = Math.Round(random.NextDouble() * 1000, 1);
+            table.Set(r, $"d{r}", 1, $$"""{"tag": "{{tag[r]}}", "color": "{{color[r]}}", "price": {{price[r]}}}""");
+        }
+
+        for (long r = 5; r < Rows; r += 13)
+        {
+            tag[r] = null;
+            table.Clear(r);
+        }
+
+        bool Live(int r) => tag[r] is not null;
+
+        // Driven by tag (~1/20 of the rows, more in block 0); price < 150 and the two colours are selective enough to sieve.
+        var filter = new Filter.And([
+            new Filter.KeywordIn("tag", ["t0"]),
+            new Filter.NumberRange("price", null, false, 150, false),
+            new Filter.KeywordIn("color", ["c1", "c6"]),
+        ]);
+        var compiled = RowFilter.Compile(table, filter);
+        Assert.Equal(2, compiled.Sieves);
+        var expected = Enumerable.Range(0, Rows).Where(r => Live(r) && tag[r] == "t0" && price[r] < 150 && color[r] is "c1" or "c6").Select(r => (long)r).ToList();
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected, compiled.AllowedRows(int.MaxValue));
+        Assert.Equal(expected.Take(3), compiled.AllowedRows(3));
+
+        // A range that holds most rows is not worth marking; the answer is the same either way.
+        var wide = RowFilter.Compile(table, new Filter.And([new Filter.KeywordIn("tag", ["t7"]), new Filter.NumberRange("price", null, false, 900, false)]));
+        Assert.Equal(0, wide.Sieves);
+        Assert.Equal(
+            Enumerable.Range(0, Rows).Where(r => Live(r) && tag[r] == "t7" && price[r] < 900).Select(r => (long)r).ToList(),
+            wide.AllowedRows(int.MaxValue));
+
+        // Or inside an and sieves through the union of its parts.
+        var either = RowFilter.Compile(table, new Filter.And([
+            new Filter.KeywordIn("tag", ["t3"]),
+            new Filter.Or([new Filter.NumberRange("price", 100, true, 120, false), new Filter.KeywordIn("color", ["c2"])]),
+        ]));
+        Assert.Equal(1, either.Sieves);
+        Assert.Equal(
+            Enumerable.Range(0, Rows).Where(r => Live(r) && tag[r] == "t3" && ((price[r] >= 100 && price[r] < 120) || color[r] == "c2")).Select(r => (long)r).ToList(),
+            either.AllowedRows(int.MaxValue));
+    }
 }
