@@ -39,6 +39,23 @@ public sealed class TlsTests : IDisposable
         using var client = TrustingOnly(_certificate);
         Assert.True(serve.LogText().Contains($"https://127.0.0.1:{https}", StringComparison.Ordinal), $"serve does not listen on https:\n{serve.LogTail()}");
 
+        // Kestrel binds its endpoints one after another and serves each as soon as it is bound: the plain port can answer
+        // /health while the HTTPS one is still loading its certificate.
+        await Wait.WaitUntilAsync(
+            async () =>
+            {
+                try
+                {
+                    return (await client.GetAsync($"https://127.0.0.1:{https}/health")).StatusCode == HttpStatusCode.OK;
+                }
+                catch (HttpRequestException) when (!serve.HasExited)
+                {
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(60),
+            "GET /health over https");
+
         var created = await client.PutAsync($"https://127.0.0.1:{https}/collections/tls", new StringContent("""{"dimension": 2}"""));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var written = await client.PutAsync($"https://127.0.0.1:{https}/collections/tls/docs/d1", new StringContent("""{"text": "over tls", "vector": [1, 0]}"""));
