@@ -29,7 +29,7 @@ public sealed class RoutingKeyTests(ServerFixture fixture, ITestOutputHelper out
         var ranges = await ShardRangesAsync(name);
 
         // Every shard holds exactly the documents whose routed slot is in its range.
-        var perShard = await ShardDocCountsAsync(name);
+        var perShard = await ShardDocCountsAsync(name, rows.Count);
         foreach (var (range, count) in perShard)
         {
             Assert.Equal(rows.Count(r => range.Contains(r.Slot)), count);
@@ -256,17 +256,20 @@ public sealed class RoutingKeyTests(ServerFixture fixture, ITestOutputHelper out
 
     private async Task<List<SlotRange>> ShardRangesAsync(string name) => [.. (await ShardDocCountsAsync(name)).Select(s => s.Range)];
 
-    private async Task<List<(SlotRange Range, long Docs)>> ShardDocCountsAsync(string name)
+    /// <summary>The shards' ranges and counts once all serve, with no lag, holding <paramref name="total"/> documents in all
+    /// when given: a replica's lag is as of its last read of the slot heads, so right after a write it can still read 0.</summary>
+    private async Task<List<(SlotRange Range, long Docs)>> ShardDocCountsAsync(string name, long? total = null)
     {
         JsonArray shards = null!;
         await Wait.WaitUntilAsync(
             async () =>
             {
                 shards = Assert.IsType<JsonArray>((await _http.GetAsync($"collections/{name}")).AssertStatus(HttpStatusCode.OK).Object["shard_stats"]);
-                return shards.Count == Shards && shards.All(s => s!["state"]!.GetValue<string>() == "serving" && s["lag"]!.GetValue<long>() == 0);
+                return shards.Count == Shards && shards.All(s => s!["state"]!.GetValue<string>() == "serving" && s["lag"]!.GetValue<long>() == 0)
+                    && (total is null || shards.Sum(s => s!["doc_count"]!.GetValue<long>()) == total);
             },
             TimeSpan.FromSeconds(30),
-            $"{Shards} serving shards with no lag");
+            $"{Shards} serving shards with no lag" + (total is null ? "" : $" holding {total} documents"));
         return [.. shards.Select(s =>
         {
             var (lo, hi) = OperationsTests.ParseRange(s!["range"]!.GetValue<string>());
