@@ -25,11 +25,13 @@ public sealed partial class WorkerNode : IIndexBacklog
                 continue;
             }
 
+            // The store's heads now, not the replica's last look at them: a commit it has not read yet counts too.
+            var heads = await _log.GetSlotHeadsAsync(collectionId, replica.Range, ct).ConfigureAwait(false);
             while (replica.State == ReplicaState.Serving)
             {
                 // Read the generation before the backlog, so an apply between the two wakes the wait below.
                 long generation = replica.AppliedGeneration;
-                if (replica.Backlog <= bound)
+                if (replica.BacklogUpTo(heads) <= bound)
                 {
                     break;
                 }

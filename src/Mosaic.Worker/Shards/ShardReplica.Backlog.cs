@@ -27,6 +27,21 @@ public sealed partial class ShardReplica
         }
     }
 
+    /// <summary>How long this replica needs to apply the log up to <paramref name="heads"/> (the store's current slot heads of
+    /// its range), at its recent apply rate: unlike <see cref="Backlog"/>, this counts commits it has not looked at yet.</summary>
+    public TimeSpan BacklogUpTo(IReadOnlyDictionary<int, long> heads)
+    {
+        var applied = _applied;
+        long pending = 0;
+        foreach (var (slot, head) in heads)
+        {
+            pending += Math.Max(0, head - applied.GetValueOrDefault(slot));
+        }
+
+        double rate = Volatile.Read(ref _applyPerSecond);
+        return pending <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(pending / (rate > 0 ? rate : AssumedApplyPerSecond));
+    }
+
     /// <summary>Changes every time this replica applies a batch; pass it to <see cref="WaitAppliedAsync"/>.</summary>
     public long AppliedGeneration => _appliedSignal.Generation;
 
