@@ -30,13 +30,15 @@ internal sealed class RowFilter : ILabelFilter
     private readonly Func<long, bool> _predicate;
     private readonly Plan? _plan;
     private readonly Plan[] _sieves;
+    private readonly bool _exact;
 
-    private RowFilter(RowTable rows, Func<long, bool> predicate, Plan? plan, Plan[] sieves)
+    private RowFilter(RowTable rows, Func<long, bool> predicate, Plan? plan, Plan[] sieves, bool exact)
     {
         _rows = rows;
         _predicate = predicate;
         _plan = plan;
         _sieves = sieves;
+        _exact = exact;
     }
 
     /// <summary>Null filter means every live row.</summary>
@@ -44,23 +46,26 @@ internal sealed class RowFilter : ILabelFilter
     {
         if (filter is null)
         {
-            return new(rows, static _ => true, null, []);
+            return new(rows, static _ => true, null, [], false);
         }
 
         if (filter is not Filter.And and)
         {
-            return new(rows, Build(rows, filter), PlanFor(rows, filter), []);
+            var plan = PlanFor(rows, filter);
+            return new(rows, Build(rows, filter), plan, [], plan is { Exact: true });
         }
 
         // An and is driven by its most selective indexed condition; its other selective indexed conditions sieve the
         // driver's candidates through bitmaps before each survivor is checked against the whole filter.
         long cap = rows.RowLimit / ScanCostRatio + 1;
-        var parts = and.Items.Select(i => PlanFor(rows, i)).OfType<Plan>().ToList();
+        var plans = and.Items.Select(i => PlanFor(rows, i)).ToArray();
+        var parts = plans.OfType<Plan>().ToList();
         var driver = parts.MinBy(p => p.Estimate);
         var sieves = driver is null
             ? []
             : parts.Where(p => !ReferenceEquals(p, driver) && p.Estimate < cap && p.Estimate <= SieveRatio * driver.Estimate).ToArray();
-        return new(rows, Build(rows, filter), driver, sieves);
+        bool exact = driver is not null && Array.TrueForAll(plans, p => p is { Exact: true } && (ReferenceEquals(p, driver) || Array.Exists(sieves, s => ReferenceEquals(s, p))));
+        return new(rows, Build(rows, filter), driver, sieves, exact);
     }
 
     /// <summary>How many conditions besides the driving one sieve its candidates through bitmaps (for tests).</summary>
@@ -71,12 +76,32 @@ internal sealed class RowFilter : ILabelFilter
 
     public bool Allows(long label) => _rows.IdOf(label) is not null && _predicate(label);
 
+    /// <summary>Whether every hit is allowed: the check of an unchecked plan's answers (<see cref="AllowedRows"/>).</summary>
+    public bool AllowsAll(ReadOnlySpan<VectorHit> hits)
+    {
+        foreach (var hit in hits)
+        {
+            if (!Allows(hit.Label))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Allowed row ids in ascending order, at most <paramref name="stopAfter"/>, by the cheaper plan.</summary>
-    public List<long> AllowedRows(int stopAfter)
+    /// <param name="stopAfter">The most rows wanted.</param>
+    /// <param name="checkEach">False lets a plan whose indexes answer every condition exactly skip checking each row
+    /// against the row table; the caller then checks its final answers with <see cref="AllowsAll"/> and asks again with
+    /// true when one fails. The indexes and the table agree except for a row whose change is being applied while the
+    /// search reads them, so the one check of the top k replaces thousands of random reads into the table's columns.</param>
+    public List<long> AllowedRows(int stopAfter, bool checkEach = true)
     {
         if (_plan is { } plan && plan.Estimate * ScanCostRatio < _rows.RowLimit)
         {
-            return _sieves.Length == 0 ? FromCandidates(plan, stopAfter) : FromBitmaps(plan, stopAfter);
+            bool check = checkEach || !_exact;
+            return _sieves.Length == 0 ? FromCandidates(plan, stopAfter, check) : FromBitmaps(plan, stopAfter, check);
         }
 
         var allowed = new List<long>();
@@ -93,7 +118,7 @@ internal sealed class RowFilter : ILabelFilter
     }
 
     /// <summary>The driver's candidates listed, each checked against the whole filter.</summary>
-    private List<long> FromCandidates(Plan plan, int stopAfter)
+    private List<long> FromCandidates(Plan plan, int stopAfter, bool check)
     {
         var candidates = new List<long>((int)Math.Min(plan.Estimate, 1 << 20));
         plan.AddTo(candidates);
@@ -106,7 +131,7 @@ internal sealed class RowFilter : ILabelFilter
         long previous = -1;
         foreach (long r in candidates)
         {
-            if (r != previous && Allows(r))
+            if (r != previous && (!check || Allows(r)))
             {
                 matching.Add(r);
                 if (matching.Count >= stopAfter)
@@ -126,7 +151,7 @@ internal sealed class RowFilter : ILabelFilter
     /// checked against the whole filter (in row order, so no sort). A row added after the bitmaps were sized is missed,
     /// as a change that had not finished when the search began may be.
     /// </summary>
-    private List<long> FromBitmaps(Plan plan, int stopAfter)
+    private List<long> FromBitmaps(Plan plan, int stopAfter, bool check)
     {
         int words = (int)((_rows.RowLimit + 63) >> 6);
         var bitmaps = new ulong[_sieves.Length + 1][];
@@ -153,7 +178,7 @@ internal sealed class RowFilter : ILabelFilter
                 {
                     long r = ((long)w << 6) + System.Numerics.BitOperations.TrailingZeroCount(word);
                     word &= word - 1;
-                    if (Allows(r))
+                    if (!check || Allows(r))
                     {
                         matching.Add(r);
                         if (matching.Count >= stopAfter)
@@ -190,6 +215,7 @@ internal sealed class RowFilter : ILabelFilter
                 return new Plan(
                     column.CountWithin(r.Min, r.MinInclusive, r.Max, r.MaxInclusive, cap),
                     true, // value order, not row order
+                    true,
                     list => column.AddWithin(r.Min, r.MinInclusive, r.Max, r.MaxInclusive, list),
                     bits => column.MarkWithin(r.Min, r.MinInclusive, r.Max, r.MaxInclusive, bits));
             case Filter.NumberIn n:
@@ -198,6 +224,7 @@ internal sealed class RowFilter : ILabelFilter
                 long estimate = values.Sum(v => sorted.CountWithin(v, true, v, true, cap));
                 return new Plan(
                     estimate,
+                    true,
                     true,
                     list => Array.ForEach(values, v => sorted.AddWithin(v, true, v, true, list)),
                     bits => Array.ForEach(values, v => sorted.MarkWithin(v, true, v, true, bits)));
@@ -208,23 +235,28 @@ internal sealed class RowFilter : ILabelFilter
                 return new Plan(
                     postings.Sum(p => (long)p.Count),
                     postings.Length > 1,
+                    true,
                     list => Array.ForEach(postings, p => p.AddTo(list)),
                     bits => Array.ForEach(postings, p => p.MarkIn(bits)));
             case Filter.And and:
-                return and.Items.Select(i => PlanFor(rows, i)).OfType<Plan>().MinBy(p => p.Estimate);
+                // Its smallest child only: a superset of the and's rows.
+                return and.Items.Select(i => PlanFor(rows, i)).OfType<Plan>().MinBy(p => p.Estimate) is { } smallest
+                    ? smallest with { Exact = false }
+                    : null;
             case Filter.Or or:
                 var parts = or.Items.Select(i => PlanFor(rows, i)).ToArray();
                 return Array.Exists(parts, p => p is null)
                     ? null
-                    : new Plan(parts.Sum(p => p!.Estimate), true, list => Array.ForEach(parts, p => p!.AddTo(list)), bits => Array.ForEach(parts, p => p!.Mark(bits)));
+                    : new Plan(parts.Sum(p => p!.Estimate), true, Array.TrueForAll(parts, p => p!.Exact), list => Array.ForEach(parts, p => p!.AddTo(list)), bits => Array.ForEach(parts, p => p!.Mark(bits)));
             default:
                 return null;
         }
     }
 
-    /// <summary>Candidate rows from posting lists or sorted columns: a superset of the allowed rows (each is checked), with
-    /// its size; listed (<c>AddTo</c>) or marked in a bitmap indexed by row (<c>Mark</c>).</summary>
-    private sealed record Plan(long Estimate, bool Unordered, Action<List<long>> AddTo, Action<ulong[]> Mark);
+    /// <summary>Candidate rows from posting lists or sorted columns: a superset of the allowed rows, with its size; listed
+    /// (<c>AddTo</c>) or marked in a bitmap indexed by row (<c>Mark</c>). <c>Exact</c> when the candidates are exactly the
+    /// rows the condition allows, as of the indexes (a posting list, a sorted column's range, an or of exact parts).</summary>
+    private sealed record Plan(long Estimate, bool Unordered, bool Exact, Action<List<long>> AddTo, Action<ulong[]> Mark);
 
     private static Func<long, bool> Build(RowTable rows, Filter filter)
     {

@@ -67,10 +67,16 @@ public sealed partial class ShardReplica
             }
             else
             {
-                var allowed = filter.AllowedRows(stopAfter: KeywordProbeLimit + 1);
+                var allowed = filter.AllowedRows(stopAfter: KeywordProbeLimit + 1, checkEach: false);
                 found = allowed.Count <= KeywordProbeLimit
                     ? _keywords.SearchAmong(query, stats, k, CollectionsMarshal.AsSpan(allowed), buffer.AsSpan(0, k), IdOrder)
                     : _keywords.Search(query, stats, k, buffer.AsSpan(0, k), filter, IdOrder);
+                if (allowed.Count <= KeywordProbeLimit && !filter.AllowsAll(buffer.AsSpan(0, found)))
+                {
+                    // A row changed while its indexes were read (see RowFilter.AllowedRows): check each row this time.
+                    allowed = filter.AllowedRows(stopAfter: int.MaxValue);
+                    found = _keywords.SearchAmong(query, stats, k, CollectionsMarshal.AsSpan(allowed), buffer.AsSpan(0, k), IdOrder);
+                }
             }
 
             return [.. buffer.AsSpan(0, found)];

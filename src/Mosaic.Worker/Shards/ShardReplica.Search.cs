@@ -96,10 +96,16 @@ public sealed partial class ShardReplica
             else
             {
                 int exactLimit = (int)Math.Max(1000, _options.ExactScanFloats / Math.Max(1, index.Dimension));
-                var allowed = filter.AllowedRows(stopAfter: exactLimit + 1);
+                var allowed = filter.AllowedRows(stopAfter: exactLimit + 1, checkEach: false);
                 if (allowed.Count <= exactLimit)
                 {
                     found = index.ExactSearch(query, k, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(allowed), buffer.AsSpan(0, k), source);
+                    if (!filter.AllowsAll(buffer.AsSpan(0, found)))
+                    {
+                        // A row changed while its indexes were read: answer from rows checked one by one.
+                        allowed = filter.AllowedRows(stopAfter: int.MaxValue);
+                        found = index.ExactSearch(query, k, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(allowed), buffer.AsSpan(0, k), source);
+                    }
                 }
                 else
                 {

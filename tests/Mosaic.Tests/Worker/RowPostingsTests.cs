@@ -1,5 +1,6 @@
 using Mosaic.Core.Collections;
 using Mosaic.Core.Search;
+using Mosaic.Index;
 using Mosaic.Worker.Shards;
 using Xunit;
 
@@ -145,5 +146,63 @@ public sealed class RowPostingsTests
         Assert.Equal(
             Enumerable.Range(0, Rows).Where(r => Live(r) && tag[r] == "t3" && ((price[r] >= 100 && price[r] < 120) || color[r] == "c2")).Select(r => (long)r).ToList(),
             either.AllowedRows(int.MaxValue));
+    }
+
+    [Fact]
+    public void Rows_left_unchecked_equal_the_checked_ones_when_the_indexes_answer_every_condition_and_are_checked_otherwise()
+    {
+        var table = new RowTable(new Dictionary<string, FieldType> { ["tag"] = FieldType.Keyword, ["price"] = FieldType.Number });
+        var random = new Random(5);
+        const int Rows = 20_000;
+        var tag = new string?[Rows];
+        var price = new double[Rows];
+        void Write(long r)
+        {
+            tag[r] = "t" + random.Next(10);
+            price[r] = random.Next(1000);
+            table.Set(r, $"d{r}", 1, $$"""{"tag": "{{tag[r]}}", "price": {{price[r]}}}""");
+        }
+
+        for (long r = 0; r < Rows; r++)
+        {
+            Write(r);
+        }
+
+        // Updates move rows between posting lists and along the sorted column; deletes take them out of both.
+        for (long r = 0; r < Rows; r += 7)
+        {
+            Write(r);
+        }
+
+        for (long r = 3; r < Rows; r += 11)
+        {
+            tag[r] = null;
+            table.Clear(r);
+        }
+
+        List<long> Expected(Func<int, bool> allowed) =>
+            Enumerable.Range(0, Rows).Where(r => tag[r] is not null && allowed(r)).Select(r => (long)r).ToList();
+
+        var sieved = RowFilter.Compile(table, new Filter.And([new Filter.KeywordIn("tag", ["t4"]), new Filter.NumberRange("price", null, false, 200, false)]));
+        Assert.Equal(1, sieved.Sieves);
+        Assert.Equal(Expected(r => tag[r] == "t4" && price[r] < 200), sieved.AllowedRows(int.MaxValue, checkEach: false));
+        var single = RowFilter.Compile(table, new Filter.NumberIn("price", [17, 400]));
+        Assert.Equal(Expected(r => price[r] is 17 or 400), single.AllowedRows(int.MaxValue, checkEach: false));
+
+        // Conditions no index answers (a not; a range too wide to sieve) are checked row by row even when the caller
+        // would let the plan skip it.
+        var negated = RowFilter.Compile(table, new Filter.And([new Filter.KeywordIn("tag", ["t4"]), new Filter.Not(new Filter.NumberRange("price", null, false, 500, false))]));
+        Assert.Equal(Expected(r => tag[r] == "t4" && price[r] >= 500), negated.AllowedRows(int.MaxValue, checkEach: false));
+        var wide = RowFilter.Compile(table, new Filter.And([new Filter.KeywordIn("tag", ["t2"]), new Filter.NumberRange("price", null, false, 990, false)]));
+        Assert.Equal(0, wide.Sieves);
+        Assert.Equal(Expected(r => tag[r] == "t2" && price[r] < 990), wide.AllowedRows(int.MaxValue, checkEach: false));
+        var nested = RowFilter.Compile(table, new Filter.And([
+            new Filter.KeywordIn("tag", ["t1"]),
+            new Filter.And([new Filter.NumberRange("price", 100, true, null, false), new Filter.NumberRange("price", null, false, 200, false)]),
+        ]));
+        Assert.Equal(Expected(r => tag[r] == "t1" && price[r] >= 100 && price[r] < 200), nested.AllowedRows(int.MaxValue, checkEach: false));
+
+        Assert.True(sieved.AllowsAll([new VectorHit(Expected(r => tag[r] == "t4" && price[r] < 200)[0], 0.5f)]));
+        Assert.False(sieved.AllowsAll([new VectorHit(3, 0.5f)]));
     }
 }
