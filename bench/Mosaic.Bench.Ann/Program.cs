@@ -48,6 +48,9 @@ if (dq != d || ngt != nq || kgt < k)
     throw new InvalidDataException("data set shapes do not match");
 }
 
+// MOSAIC_BENCH_SPLIT=0: int8 in one record per node (code, header, links) instead of three dense arrays (A/B).
+HnswIndex.SplitLayout = Environment.GetEnvironmentVariable("MOSAIC_BENCH_SPLIT") != "0";
+HnswIndex.PrefetchEarly = Environment.GetEnvironmentVariable("MOSAIC_BENCH_EARLY") != "0";
 var settings = new HnswSettings(m, efc, Quantization: quantization);
 // MOSAIC_BENCH_RESCORE=0: quantized searches get no source, so the time without rescoring shows (scores approximate).
 IVectorSource? source = Environment.GetEnvironmentVariable("MOSAIC_BENCH_RESCORE") == "0" ? null : new RowSource(baseVectors, d);
@@ -118,6 +121,59 @@ var warm = Stopwatch.StartNew();
 for (int w = 0; w < 3 || warm.Elapsed.TotalSeconds < 2; w++)
 {
     Measure(index, 64, 1);
+}
+
+// MOSAIC_BENCH_COMPARE=float,int8[,int8-record]: also builds these variants (int8-record: one record per node, the
+// layout before the split) and measures every index in turn, one loop each, RUNS times per ef (best CPU-us of each
+// kept), so that all see the same background load on a shared machine; printed only, the JSON is the main index's.
+string? compare = Environment.GetEnvironmentVariable("MOSAIC_BENCH_COMPARE");
+if (!string.IsNullOrEmpty(compare))
+{
+    var variants = new List<(string Name, HnswIndex Index)>();
+    foreach (string v in compare.Split(','))
+    {
+        HnswIndex.SplitLayout = v != "int8-record";
+        var q = v.StartsWith("int8", StringComparison.Ordinal) ? VectorQuantization.Int8 : v == "binary" ? VectorQuantization.Binary : VectorQuantization.Float;
+        var built = new HnswIndex(d, metric, new HnswSettings(m, efc, Quantization: q), n);
+        for (int i = 0; i < n; i++)
+        {
+            built.Add(i, baseVectors.AsSpan(i * d, d));
+        }
+
+        Console.WriteLine($"[{v}] {(double)built.MemoryBytes / n:F1} B/vector");
+        for (int w = 0; w < 3; w++)
+        {
+            Measure(built, 64, 1);
+        }
+
+        variants.Add((v, built));
+    }
+
+    foreach (int ef in efs)
+    {
+        var best = new Result[variants.Count];
+        for (int run = 0; run < runs; run++)
+        {
+            for (int i = 0; i < variants.Count; i++)
+            {
+                var r = Measure(variants[i].Index, ef, 1);
+                if (run == 0 || r.CpuUs < best[i].CpuUs)
+                {
+                    best[i] = r;
+                }
+            }
+        }
+
+        for (int i = 0; i < variants.Count; i++)
+        {
+            Console.WriteLine($"[{variants[i].Name}] ef={ef,4} recall@{k}={best[i].Recall:F4} {best[i].CpuUs:F2} CPU-us/query");
+        }
+    }
+
+    foreach (var (_, built) in variants)
+    {
+        built.Dispose();
+    }
 }
 
 var rows = new List<Dictionary<string, object>>();

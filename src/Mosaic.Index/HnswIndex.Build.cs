@@ -58,7 +58,7 @@ public sealed unsafe partial class HnswIndex
     /// <summary>The body of <see cref="AddParallel"/> (write lock held, index trained or float).</summary>
     private void InsertBatch(ReadOnlySpan<long> labels, ReadOnlySpan<float> vectorsRowMajor, int threads)
     {
-        _nodes.EnsureCapacity(_nodeCount + (long)labels.Length);
+        EnsureNodeCapacity(_nodeCount + (long)labels.Length);
 
         // Records first, in order and on this thread (labels and levels come out the same as a serial build);
         // a node still unlinked is valid for exact search and harmless to graph readers, who cannot reach it.
@@ -145,8 +145,7 @@ public sealed unsafe partial class HnswIndex
     private void Insert<TDist>(int id, bool concurrent)
         where TDist : struct, IDistance
     {
-        byte* node = Node(id);
-        byte* ownLock = NodeLayout.LockByte(node + _headerOffset);
+        byte* ownLock = NodeLayout.LockByte(Header(id));
         if (concurrent)
         {
             LockNode(ownLock);
@@ -154,7 +153,7 @@ public sealed unsafe partial class HnswIndex
 
         try
         {
-            InsertLocked<TDist>(id, node, concurrent);
+            InsertLocked<TDist>(id, concurrent);
         }
         finally
         {
@@ -167,11 +166,11 @@ public sealed unsafe partial class HnswIndex
 
     // Fully optimized from the first call: no slow tier-0 phase at start-up or in short benchmarks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void InsertLocked<TDist>(int id, byte* node, bool concurrent)
+    private void InsertLocked<TDist>(int id, bool concurrent)
         where TDist : struct, IDistance
     {
-        byte* v = node;
-        int level = LevelOf(node + _headerOffset);
+        byte* v = Vector(id);
+        int level = LevelOf(Header(id));
         long entry = Volatile.Read(ref _entry);
         if (entry < 0)
         {
@@ -201,7 +200,7 @@ public sealed unsafe partial class HnswIndex
             int maxLevel = (int)(entry >> 32);
             int ep = (int)entry;
             int limit = (int)Math.Min(_nodes.Capacity, int.MaxValue);
-            float epDist = TDist.Distance(v, Node(ep), _distanceLength);
+            float epDist = TDist.Distance(v, Vector(ep), _distanceLength);
             if (level < maxLevel)
             {
                 ep = GreedyDescend<TDist>(v, ep, ref epDist, maxLevel, level, limit);
@@ -266,10 +265,11 @@ public sealed unsafe partial class HnswIndex
     private void SetOwnLinks<TDist>(int id, int level, int selected, int maxLinks, SearchScratch scratch, bool lockHeld)
         where TDist : struct, IDistance
     {
-        byte* node = Node(id);
-        byte* lockWord = NodeLayout.LockByte(node + _headerOffset);
-        int* countPtr = level == 0 ? (int*)(node + _headerOffset) : UpperLinks(node, level);
-        int* links = level == 0 ? (int*)(node + _linksOffset) : countPtr + 1;
+        byte* header = Header(id);
+        byte* node = Vector(id);
+        byte* lockWord = NodeLayout.LockByte(header);
+        int* countPtr = level == 0 ? (int*)header : UpperLinks(header, level);
+        int* links = level == 0 ? Links0(id) : countPtr + 1;
         Candidate[] chosen = scratch.Work2;
         if (!lockHeld)
         {
@@ -309,7 +309,7 @@ public sealed unsafe partial class HnswIndex
 
                 if (!duplicate)
                 {
-                    work[n++] = new Candidate(TDist.Distance(node, Node(other), _distanceLength), other);
+                    work[n++] = new Candidate(TDist.Distance(node, Vector(other), _distanceLength), other);
                 }
             }
 
@@ -359,11 +359,11 @@ public sealed unsafe partial class HnswIndex
         for (int i = 0; i < sorted.Length && kept < max; i++)
         {
             Candidate c = sorted[i];
-            byte* cv = Node(c.Id);
+            byte* cv = Vector(c.Id);
             bool good = true;
             for (int j = 0; j < kept; j++)
             {
-                if (TDist.Distance(cv, Node(output[j].Id), dim) < c.Distance)
+                if (TDist.Distance(cv, Vector(output[j].Id), dim) < c.Distance)
                 {
                     good = false;
                     break;
@@ -385,10 +385,10 @@ public sealed unsafe partial class HnswIndex
     private void Connect<TDist>(int target, int newId, float distance, int level, int maxLinks, SearchScratch scratch)
         where TDist : struct, IDistance
     {
-        byte* node = Node(target);
-        byte* lockWord = NodeLayout.LockByte(node + _headerOffset);
-        int* countPtr = level == 0 ? (int*)(node + _headerOffset) : UpperLinks(node, level);
-        int* links = level == 0 ? (int*)(node + _linksOffset) : countPtr + 1;
+        byte* header = Header(target);
+        byte* lockWord = NodeLayout.LockByte(header);
+        int* countPtr = level == 0 ? (int*)header : UpperLinks(header, level);
+        int* links = level == 0 ? Links0(target) : countPtr + 1;
         LockNode(lockWord);
         try
         {
@@ -402,12 +402,12 @@ public sealed unsafe partial class HnswIndex
 
             // Full: choose maxLinks among the current links plus the new one, by distance to the target.
             Candidate[] work = scratch.Work;
-            byte* tv = node;
+            byte* tv = Vector(target);
             work[0] = new Candidate(distance, newId);
             for (int j = 0; j < n; j++)
             {
                 int other = links[j];
-                work[j + 1] = new Candidate(TDist.Distance(tv, Node(other), _distanceLength), other);
+                work[j + 1] = new Candidate(TDist.Distance(tv, Vector(other), _distanceLength), other);
             }
 
             Span<Candidate> candidates = work.AsSpan(0, n + 1);

@@ -95,18 +95,18 @@ public sealed unsafe partial class HnswIndex
 
     private void WriteNode(HashingWriter w, int id)
     {
-        byte* node = Node(id);
-        byte* header = node + _headerOffset;
+        byte* node = Vector(id);
+        byte* header = Header(id);
         int level = NodeLayout.Level(header);
         w.WriteInt64(*(long*)(header + NodeLayout.LabelOffset));
         w.WriteInt32(level | (NodeLayout.IsDeleted(header) ? NodeLayout.FileDeletedFlag : 0));
         int n0 = Math.Min(NodeLayout.Count((int*)header), _maxM0);
         w.WriteInt32(n0);
-        w.WriteBytes(new ReadOnlySpan<byte>(node + _linksOffset, n0 * sizeof(int)));
+        w.WriteBytes(new ReadOnlySpan<byte>(Links0(id), n0 * sizeof(int)));
         w.WriteBytes(new ReadOnlySpan<byte>(node, StoredVectorBytes));
         for (int l = 1; l <= level; l++)
         {
-            int* block = UpperLinks(node, l);
+            int* block = UpperLinks(header, l);
             int n = Math.Min(*block, _m);
             w.WriteInt32(n);
             w.WriteBytes(new ReadOnlySpan<byte>(block + 1, n * sizeof(int)));
@@ -115,7 +115,7 @@ public sealed unsafe partial class HnswIndex
 
     private void LoadNodes(HashingReader r, FileMeta meta)
     {
-        _nodes.EnsureCapacity(meta.Nodes);
+        EnsureNodeCapacity(meta.Nodes);
         for (int id = 0; id < meta.Nodes; id++)
         {
             LoadNode(r, id, meta);
@@ -132,13 +132,13 @@ public sealed unsafe partial class HnswIndex
         int level = flags & NodeLayout.LevelMask;
         Check(label >= 0 && (flags & ~(NodeLayout.LevelMask | NodeLayout.FileDeletedFlag)) == 0 && level <= meta.MaxLevel, "node header");
         int upperStart = level > 0 ? AllocateUpper(level * _upperBlockInts) : -1;
-        byte* node = Node(id);
-        byte* header = node + _headerOffset;
+        byte* node = Vector(id);
+        byte* header = Header(id);
         NodeLayout.Write(header, level, (flags & NodeLayout.FileDeletedFlag) != 0, upperStart, label);
         int n0 = r.ReadInt32();
         Check((uint)n0 <= (uint)_maxM0, "link count");
         NodeLayout.SetCount((int*)header, n0);
-        ReadLinks(r, (int*)(node + _linksOffset), n0, meta.Nodes);
+        ReadLinks(r, Links0(id), n0, meta.Nodes);
         r.ReadBytes(new Span<byte>(node, StoredVectorBytes));
         new Span<byte>(node + StoredVectorBytes, _vectorBytes - StoredVectorBytes).Clear();
         if (Quantization == VectorQuantization.Binary && _codec is { HasNodeFactors: false })
@@ -147,7 +147,7 @@ public sealed unsafe partial class HnswIndex
         }
         for (int l = 1; l <= level; l++)
         {
-            int* block = UpperLinks(node, l);
+            int* block = UpperLinks(header, l);
             int n = r.ReadInt32();
             Check((uint)n <= (uint)_m, "link count");
             *block = n;
@@ -161,7 +161,7 @@ public sealed unsafe partial class HnswIndex
         int tombstones = 0;
         for (int id = 0; id < meta.Nodes; id++)
         {
-            byte* header = Node(id) + _headerOffset;
+            byte* header = Header(id);
             if (NodeLayout.IsDeleted(header))
             {
                 tombstones++;
@@ -178,7 +178,7 @@ public sealed unsafe partial class HnswIndex
         _deletedCount = meta.Deleted;
         if (meta.Nodes > 0)
         {
-            Check(LevelOf(Node(meta.EntryId) + _headerOffset) == meta.MaxLevel, "entry level");
+            Check(LevelOf(Header(meta.EntryId)) == meta.MaxLevel, "entry level");
             _entry = ((long)meta.MaxLevel << 32) | (uint)meta.EntryId;
         }
     }

@@ -23,6 +23,9 @@ public sealed unsafe partial class HnswIndex
     /// <summary>Off: use the two-heap search everywhere (the tests check both give the same answers).</summary>
     internal static bool UsePool { get; set; } = true;
 
+    /// <summary>Off: a level-0 expansion's links are prefetched only once the node is chosen (the bench's A/B switch).</summary>
+    internal static bool PrefetchEarly { get; set; } = true;
+
     /// <summary>
     /// Searches one layer; leaves the best (at most ef) candidates sorted ascending in scratch.Pool (ids may carry
     /// <see cref="ExpandedBit"/>). <paramref name="lockingFor"/>: in a parallel build, the id of the node being
@@ -52,7 +55,6 @@ public sealed unsafe partial class HnswIndex
         Candidate[] poolArray = scratch.Pool;
         ref Candidate pool = ref MemoryMarshal.GetArrayDataReference(poolArray);
         int dim = _distanceLength;
-        int headerOffset = _headerOffset;
         int vectorBytes = _prefetchBytes;
         int resultCount = 0;
         ref Candidate results = ref Unsafe.NullRef<Candidate>();
@@ -60,7 +62,7 @@ public sealed unsafe partial class HnswIndex
         {
             scratch.EnsureResults(ef + 1);
             results = ref MemoryMarshal.GetArrayDataReference(scratch.Results);
-            if (filter.Allows(Node(ep) + headerOffset))
+            if (filter.Allows(Header(ep)))
             {
                 CandidateHeap.PushMax(ref results, ref resultCount, epDist, ep);
             }
@@ -77,17 +79,17 @@ public sealed unsafe partial class HnswIndex
             ref Candidate current = ref Unsafe.Add(ref pool, cursor);
             int currentId = current.Id;
             current.Id = currentId | ExpandedBit;
-            byte* node = Node(currentId);
+            byte* header = Header(currentId);
             int* links;
             int n;
             if (level == 0)
             {
-                links = (int*)(node + _linksOffset);
-                n = NodeLayout.Count((int*)(node + headerOffset));
+                links = Links0(currentId);
+                n = NodeLayout.Count((int*)header);
             }
             else
             {
-                int* block = UpperLinks(node, level);
+                int* block = UpperLinks(header, level);
                 n = Volatile.Read(ref *block);
                 links = block + 1;
             }
@@ -99,9 +101,9 @@ public sealed unsafe partial class HnswIndex
 
             if (lockingFor >= 0 && currentId != lockingFor)
             {
-                byte* lockWord = NodeLayout.LockByte(node + headerOffset);
+                byte* lockWord = NodeLayout.LockByte(header);
                 LockNode(lockWord);
-                n = Math.Min(NodeLayout.Count(level == 0 ? (int*)(node + headerOffset) : links - 1), maxLinks);
+                n = Math.Min(NodeLayout.Count(level == 0 ? (int*)header : links - 1), maxLinks);
                 new ReadOnlySpan<int>(links, n).CopyTo(new Span<int>(lockedCopy, n));
                 Volatile.Write(ref *lockWord, (byte)0);
                 links = lockedCopy;
@@ -126,7 +128,7 @@ public sealed unsafe partial class HnswIndex
                 }
 
                 mark = tag;
-                byte* p = Node(nb);
+                byte* p = Vector(nb);
                 Unsafe.Add(ref pending, fresh) = nb;
                 Unsafe.Add(ref pendingNodes, fresh++) = (nint)p;
                 PrefetchLines(p, vectorBytes);
@@ -139,7 +141,7 @@ public sealed unsafe partial class HnswIndex
                 int nb = Unsafe.Add(ref pending, j);
                 byte* nbNode = (byte*)Unsafe.Add(ref pendingNodes, j);
                 float d = TDist.Distance(q, nbNode, dim);
-                if (TFilter.Restricts && (resultCount < ef || d < results.Distance) && filter.Allows(nbNode + headerOffset))
+                if (TFilter.Restricts && (resultCount < ef || d < results.Distance) && filter.Allows(Header(nb)))
                 {
                     CandidateHeap.PushMax(ref results, ref resultCount, d, nb);
                     if (resultCount > ef)
@@ -186,6 +188,12 @@ public sealed unsafe partial class HnswIndex
                 if (lo < nextCursor)
                 {
                     nextCursor = lo;
+                    if (level == 0 && PrefetchEarly)
+                    {
+                        // The next node to expand, unless a closer one turns up: start loading its links now, while
+                        // the rest of this node's neighbours are scored (hnswlib does the same).
+                        PrefetchLinks(nb);
+                    }
                 }
             }
 
@@ -199,7 +207,7 @@ public sealed unsafe partial class HnswIndex
             if (cursor < size && level == 0 && Sse.IsSupported)
             {
                 // Its link list (the lines after its vector) is read next.
-                PrefetchLines(Node(Unsafe.Add(ref pool, cursor).Id) + headerOffset, LinkSpanBytes);
+                PrefetchLinks(Unsafe.Add(ref pool, cursor).Id);
             }
         }
 

@@ -43,9 +43,8 @@ public sealed unsafe partial class HnswIndex
 
     private void Reuse(int slot, long label, ReadOnlySpan<float> vector)
     {
-        byte* node = Node(slot);
-        byte* header = node + _headerOffset;
-        WriteVector(node, vector);
+        byte* header = Header(slot);
+        WriteVector(Vector(slot), vector);
         *(long*)(header + NodeLayout.LabelOffset) = label;
         switch (_kind)
         {
@@ -65,14 +64,14 @@ public sealed unsafe partial class HnswIndex
     private void Detach<TDist>(int slot)
         where TDist : struct, IDistance
     {
-        byte* node = Node(slot);
-        int level = LevelOf(node + _headerOffset);
+        byte* header = Header(slot);
+        int level = LevelOf(header);
         int* old = stackalloc int[_maxM0];
         for (int l = 0; l <= level; l++)
         {
             int maxLinks = l == 0 ? _maxM0 : _m;
-            int* countPtr = l == 0 ? (int*)(node + _headerOffset) : UpperLinks(node, l);
-            int* links = l == 0 ? (int*)(node + _linksOffset) : countPtr + 1;
+            int* countPtr = l == 0 ? (int*)header : UpperLinks(header, l);
+            int* links = l == 0 ? Links0(slot) : countPtr + 1;
             int n = Math.Min(NodeLayout.Count(countPtr), maxLinks);
             new ReadOnlySpan<int>(links, n).CopyTo(new Span<int>(old, n));
             for (int j = 0; j < n; j++)
@@ -88,10 +87,11 @@ public sealed unsafe partial class HnswIndex
     private void Patch<TDist>(int neighbour, int slot, int* candidates, int candidateCount, int level, int maxLinks)
         where TDist : struct, IDistance
     {
-        byte* nb = Node(neighbour);
-        byte* lockWord = NodeLayout.LockByte(nb + _headerOffset);
-        int* countPtr = level == 0 ? (int*)(nb + _headerOffset) : UpperLinks(nb, level);
-        int* links = level == 0 ? (int*)(nb + _linksOffset) : countPtr + 1;
+        byte* header = Header(neighbour);
+        byte* nb = Vector(neighbour);
+        byte* lockWord = NodeLayout.LockByte(header);
+        int* countPtr = level == 0 ? (int*)header : UpperLinks(header, level);
+        int* links = level == 0 ? Links0(neighbour) : countPtr + 1;
         LockNode(lockWord);
         try
         {
@@ -112,7 +112,7 @@ public sealed unsafe partial class HnswIndex
                     continue;
                 }
 
-                float d = TDist.Distance(nb, Node(c), _distanceLength);
+                float d = TDist.Distance(nb, Vector(c), _distanceLength);
                 if (d < bestDistance)
                 {
                     bestDistance = d;

@@ -106,7 +106,7 @@ public sealed unsafe partial class HnswIndex
                     int home = _labels.HomeId(label);
                     if (home >= 0)
                     {
-                        PrefetchLines(Node(home) + _headerOffset, NodeLayout.HeaderBytes);
+                        PrefetchLines(Header(home), NodeLayout.HeaderBytes);
                     }
                 }
 
@@ -122,17 +122,17 @@ public sealed unsafe partial class HnswIndex
             const int Ahead = 4;
             for (int i = 0; i < Math.Min(Ahead, found); i++)
             {
-                PrefetchLines(Node(ids[i]), _prefetchBytes);
+                PrefetchLines(Vector(ids[i]), _prefetchBytes);
             }
 
             for (int i = 0; i < found; i++)
             {
                 if (i + Ahead < found)
                 {
-                    PrefetchLines(Node(ids[i + Ahead]), _prefetchBytes);
+                    PrefetchLines(Vector(ids[i + Ahead]), _prefetchBytes);
                 }
 
-                float d = StoredDistance(Node(ids[i]), target);
+                float d = StoredDistance(Vector(ids[i]), target);
                 if (count < keep)
                 {
                     CandidateHeap.PushMax(ref heap, ref count, d, ids[i]);
@@ -217,7 +217,7 @@ public sealed unsafe partial class HnswIndex
 
         int limit = (int)Math.Min(_nodes.Capacity, int.MaxValue);
         int ep = (int)entry;
-        float epDist = TDist.Distance(q, Node(ep), _distanceLength);
+        float epDist = TDist.Distance(q, Vector(ep), _distanceLength);
         ep = GreedyDescend<TDist>(q, ep, ref epDist, (int)(entry >> 32), 0, limit);
         if (UsePool)
         {
@@ -272,8 +272,9 @@ public sealed unsafe partial class HnswIndex
         int n = 0;
         for (int i = 0; i < found && n < want; i++)
         {
-            byte* node = Node(scratch.Pool[i].Id);
-            byte* header = node + _headerOffset;
+            int id = scratch.Pool[i].Id;
+            byte* node = Vector(id);
+            byte* header = Header(id);
             if (NodeLayout.IsDeleted(header))
             {
                 continue;
@@ -453,7 +454,7 @@ public sealed unsafe partial class HnswIndex
             while (changed)
             {
                 changed = false;
-                int* links = UpperLinks(Node(current), l);
+                int* links = UpperLinks(Header(current), l);
                 int n = Math.Min(Volatile.Read(ref *links), _m);
 
                 // All neighbours' lines first, so their misses overlap (the upper layers are sparse: nearly every
@@ -462,7 +463,7 @@ public sealed unsafe partial class HnswIndex
                 {
                     if ((uint)links[j] < (uint)limit)
                     {
-                        PrefetchLines(Node(links[j]), _prefetchBytes);
+                        PrefetchLines(Vector(links[j]), _prefetchBytes);
                     }
                 }
 
@@ -474,7 +475,7 @@ public sealed unsafe partial class HnswIndex
                         continue;
                     }
 
-                    float d = TDist.Distance(q, Node(nb), _distanceLength);
+                    float d = TDist.Distance(q, Vector(nb), _distanceLength);
                     if (d < currentDist)
                     {
                         currentDist = d;
@@ -512,12 +513,10 @@ public sealed unsafe partial class HnswIndex
         ref Candidate frontier = ref MemoryMarshal.GetArrayDataReference(frontierArray);
         int frontierCount = 0, resultCount = 0;
         int dim = _distanceLength;
-        int headerOffset = _headerOffset;
         int vectorBytes = _prefetchBytes;
 
         float lowerBound = float.MaxValue;
-        byte* epNode = Node(ep);
-        if (filter.Allows(epNode + headerOffset))
+        if (filter.Allows(Header(ep)))
         {
             CandidateHeap.PushMax(ref results, ref resultCount, epDist, ep);
             lowerBound = epDist;
@@ -535,17 +534,17 @@ public sealed unsafe partial class HnswIndex
             }
 
             CandidateHeap.PopMin(ref frontier, ref frontierCount);
-            byte* node = Node(current.Id);
+            byte* header = Header(current.Id);
             int* links;
             int n;
             if (level == 0)
             {
-                links = (int*)(node + _linksOffset);
-                n = NodeLayout.Count((int*)(node + headerOffset));
+                links = Links0(current.Id);
+                n = NodeLayout.Count((int*)header);
             }
             else
             {
-                int* block = UpperLinks(node, level);
+                int* block = UpperLinks(header, level);
                 n = Volatile.Read(ref *block);
                 links = block + 1;
             }
@@ -572,7 +571,7 @@ public sealed unsafe partial class HnswIndex
                 }
 
                 mark = tag;
-                byte* p = Node(nb);
+                byte* p = Vector(nb);
                 Unsafe.Add(ref pending, fresh) = nb;
                 Unsafe.Add(ref pendingNodes, fresh++) = (nint)p;
                 PrefetchLines(p, vectorBytes);
@@ -593,7 +592,7 @@ public sealed unsafe partial class HnswIndex
                     }
 
                     CandidateHeap.PushMin(ref frontier, ref frontierCount, d, nb);
-                    if (filter.Allows(nbNode + headerOffset))
+                    if (filter.Allows(Header(nb)))
                     {
                         CandidateHeap.PushMax(ref results, ref resultCount, d, nb);
                         if (resultCount > ef)
@@ -612,7 +611,7 @@ public sealed unsafe partial class HnswIndex
             if (frontierCount > 0 && level == 0 && Sse.IsSupported)
             {
                 // The next node to expand: its link list (the lines after its vector) is read next.
-                PrefetchLines(Node(frontier.Id) + headerOffset, LinkSpanBytes);
+                PrefetchLinks(frontier.Id);
             }
         }
 

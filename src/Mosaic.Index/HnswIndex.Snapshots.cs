@@ -146,7 +146,7 @@ public sealed unsafe partial class HnswIndex
             }
 
             var final = applied.Count > 0 ? applied[^1].Meta : meta;
-            index._nodes.EnsureCapacity(final.Nodes);
+            index.EnsureNodeCapacity(final.Nodes);
             var newest = new Dictionary<int, (int Count, byte[] Bytes)>();
             foreach (var delta in applied)
             {

@@ -47,6 +47,12 @@ public sealed unsafe partial class HnswIndex : IDisposable
     private readonly int _upperBlockInts;
     private readonly double _levelMultiplier;
     private readonly SegmentedMemory _nodes;
+
+    // Where vectors and level-0 links live: the same records as the headers (float and binary), or for int8 dense
+    // arrays of their own (see SplitLayout).
+    private readonly SegmentedMemory _vectors;
+    private readonly SegmentedMemory _links;
+    private readonly bool _split;
     private readonly SegmentedMemory _upper;
     private readonly LabelMap _labels;
     private readonly Lock _labelLock = new();
@@ -103,17 +109,35 @@ public sealed unsafe partial class HnswIndex : IDisposable
             _pending = [];
         }
 
-        _headerOffset = _vectorBytes;
-        _linksOffset = _headerOffset + NodeLayout.HeaderBytes;
         _upperBlockInts = settings.M + 1;
-        int stride = _linksOffset + (_maxM0 * sizeof(int));
-        if (AlignRecords && Quantization == VectorQuantization.Float)
+        long first = Math.Max(initialCapacity, 64);
+        _split = SplitLayout && Quantization == VectorQuantization.Int8;
+        if (_split)
         {
-            stride = (stride + 63) & ~63;
+            // Three arrays with the same segment sizes, so one id addresses all three.
+            _headerOffset = 0;
+            _linksOffset = 0;
+            _nodes = new SegmentedMemory(NodeLayout.HeaderBytes, first);
+            _vectors = new SegmentedMemory(_vectorBytes, first);
+            _links = new SegmentedMemory(_maxM0 * sizeof(int), first);
+            _prefetchBytes = _vectorBytes;
+        }
+        else
+        {
+            _headerOffset = _vectorBytes;
+            _linksOffset = _headerOffset + NodeLayout.HeaderBytes;
+            int stride = _linksOffset + (_maxM0 * sizeof(int));
+            if (AlignRecords && Quantization == VectorQuantization.Float)
+            {
+                stride = (stride + 63) & ~63;
+            }
+
+            _nodes = new SegmentedMemory(stride, first);
+            _vectors = _nodes;
+            _links = _nodes;
+            _prefetchBytes = Quantization == VectorQuantization.Binary ? stride : _vectorBytes;
         }
 
-        _nodes = new SegmentedMemory(stride, Math.Max(initialCapacity, 64));
-        _prefetchBytes = Quantization == VectorQuantization.Binary ? stride : _vectorBytes;
         _upper = new SegmentedMemory(sizeof(int), Math.Max(4096, (MaxLevelCap + 1) * _upperBlockInts * 2));
         _labels = new LabelMap(LabelOf, Math.Min(initialCapacity, 1 << 20));
     }
@@ -124,6 +148,14 @@ public sealed unsafe partial class HnswIndex : IDisposable
     /// records are not padded: there memory is the point (an int8 128-d record is 280 bytes, 320 padded).
     /// </summary>
     internal static bool AlignRecords { get; set; } = true;
+
+    /// <summary>
+    /// int8 keeps codes, headers and level-0 links in three dense arrays instead of one record per node: a 128-d code
+    /// is then exactly two cache lines (64-byte aligned; in a 272-byte record 3 of 4 codes spanned three), and with
+    /// 2M = 32 links the link list is two aligned lines too, for the same 272 bytes a node. Scoring a neighbour
+    /// touches its code only, expanding a node its header and links only. Off: one record per node, as float.
+    /// </summary>
+    internal static bool SplitLayout { get; set; } = true;
 
     public int Dimension => _dimension;
 
@@ -144,7 +176,8 @@ public sealed unsafe partial class HnswIndex : IDisposable
     {
         get
         {
-            long nodes = (long)Volatile.Read(ref _nodeCount) * _nodes.StrideBytes;
+            int stride = _nodes.StrideBytes + (_split ? _vectors.StrideBytes + _links.StrideBytes : 0);
+            long nodes = (long)Volatile.Read(ref _nodeCount) * stride;
             long upper = Volatile.Read(ref _upperUsed) * sizeof(int);
             long map;
             lock (_labelLock)
@@ -209,15 +242,54 @@ public sealed unsafe partial class HnswIndex : IDisposable
             }
 
             _nodes.Dispose();
+            if (_split)
+            {
+                _vectors.Dispose();
+                _links.Dispose();
+            }
+
             _upper.Dispose();
         }
     }
 
+    /// <summary>Node <paramref name="id"/>'s 16-byte header (its level-0 link count first).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private byte* Node(int id) => _nodes[id];
+    private byte* Header(int id) => _nodes[id] + _headerOffset;
 
-    /// <summary>Bytes from a record's header to the end of its level-0 links: what expanding the node reads.</summary>
-    private int LinkSpanBytes => NodeLayout.HeaderBytes + (_maxM0 * sizeof(int));
+    /// <summary>Node <paramref name="id"/>'s stored vector or code.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private byte* Vector(int id) => _vectors[id];
+
+    /// <summary>Node <paramref name="id"/>'s level-0 links (their count is in the header).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int* Links0(int id) => (int*)(_links[id] + _linksOffset);
+
+    /// <summary>Makes node ids below <paramref name="records"/> addressable (the headers last: readers bound ids by their capacity).</summary>
+    private void EnsureNodeCapacity(long records)
+    {
+        if (_split)
+        {
+            _vectors.EnsureCapacity(records);
+            _links.EnsureCapacity(records);
+        }
+
+        _nodes.EnsureCapacity(records);
+    }
+
+    /// <summary>Starts loading what expanding node <paramref name="id"/> at level 0 reads: its level-0 links and their count in the header.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PrefetchLinks(int id)
+    {
+        if (_split)
+        {
+            PrefetchLines(Header(id), NodeLayout.HeaderBytes);
+            PrefetchLines((byte*)Links0(id), _maxM0 * sizeof(int));
+        }
+        else
+        {
+            PrefetchLines(Header(id), NodeLayout.HeaderBytes + (_maxM0 * sizeof(int)));
+        }
+    }
 
     /// <summary>
     /// Prefetches every cache line that [<paramref name="p"/>, <paramref name="p"/> + <paramref name="bytes"/>)
@@ -238,13 +310,13 @@ public sealed unsafe partial class HnswIndex : IDisposable
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int* UpperLinks(byte* node, int level)
+    private int* UpperLinks(byte* header, int level)
     {
-        int start = *(int*)(node + _headerOffset + NodeLayout.UpperOffset);
+        int start = *(int*)(header + NodeLayout.UpperOffset);
         return (int*)_upper[start + ((level - 1) * _upperBlockInts)];
     }
 
-    private long LabelOf(int id) => *(long*)(Node(id) + _headerOffset + NodeLayout.LabelOffset);
+    private long LabelOf(int id) => *(long*)(Header(id) + NodeLayout.LabelOffset);
 
     private static int LevelOf(byte* header) => NodeLayout.Level(header);
 
@@ -256,7 +328,7 @@ public sealed unsafe partial class HnswIndex : IDisposable
             bool existed = _labels.TryGetValue(label, out int old);
             if (existed && old != newId)
             {
-                NodeLayout.SetDeleted(Node(old) + _headerOffset, true);
+                NodeLayout.SetDeleted(Header(old), true);
                 Interlocked.Increment(ref _deletedCount);
                 _free.Add(old);
             }
@@ -287,7 +359,7 @@ public sealed unsafe partial class HnswIndex : IDisposable
             }
 
             level = DrawLevel();
-            _nodes.EnsureCapacity(id + 1L);
+            EnsureNodeCapacity(id + 1L);
             if (level > 0)
             {
                 upperStart = AllocateUpper(level * _upperBlockInts);
@@ -297,13 +369,12 @@ public sealed unsafe partial class HnswIndex : IDisposable
             Volatile.Write(ref _nodeCount, id + 1);
         }
 
-        byte* node = Node(id);
-        WriteVector(node, vector);
-        byte* header = node + _headerOffset;
+        WriteVector(Vector(id), vector);
+        byte* header = Header(id);
         NodeLayout.Write(header, level, deleted: false, upperStart, label);
         for (int l = 1; l <= level; l++)
         {
-            *UpperLinks(node, l) = 0;
+            *UpperLinks(header, l) = 0;
         }
 
         return id;
