@@ -51,6 +51,7 @@ if (dq != d || ngt != nq || kgt < k)
 // MOSAIC_BENCH_SPLIT=0: int8 in one record per node (code, header, links) instead of three dense arrays (A/B).
 HnswIndex.SplitLayout = Environment.GetEnvironmentVariable("MOSAIC_BENCH_SPLIT") != "0";
 HnswIndex.PrefetchEarly = Environment.GetEnvironmentVariable("MOSAIC_BENCH_EARLY") != "0";
+HnswIndex.VectorInsert = Environment.GetEnvironmentVariable("MOSAIC_BENCH_VINSERT") != "0";
 var settings = new HnswSettings(m, efc, Quantization: quantization);
 // MOSAIC_BENCH_RESCORE=0: quantized searches get no source, so the time without rescoring shows (scores approximate).
 IVectorSource? source = Environment.GetEnvironmentVariable("MOSAIC_BENCH_RESCORE") == "0" ? null : new RowSource(baseVectors, d);

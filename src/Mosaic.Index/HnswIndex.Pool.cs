@@ -1,5 +1,7 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Mosaic.Index.Graph;
 using Mosaic.Index.Kernels;
@@ -26,6 +28,8 @@ public sealed unsafe partial class HnswIndex
     /// <summary>Off: a level-0 expansion's links are prefetched only once the node is chosen (the bench's A/B switch).</summary>
     internal static bool PrefetchEarly { get; set; } = true;
 
+    internal static bool VectorInsert { get; set; } = true;
+
     /// <summary>
     /// Searches one layer; leaves the best (at most ef) candidates sorted ascending in scratch.Pool (ids may carry
     /// <see cref="ExpandedBit"/>). <paramref name="lockingFor"/>: in a parallel build, the id of the node being
@@ -46,7 +50,7 @@ public sealed unsafe partial class HnswIndex
         where TFilter : struct, INodeFilter
     {
         ushort tag = scratch.Begin(limit);
-        scratch.EnsurePool(ef + 1);
+        scratch.EnsurePool(ef + 4);
         int maxLinks = level == 0 ? _maxM0 : _m;
         scratch.EnsurePending(maxLinks);
         ref ushort visited = ref MemoryMarshal.GetArrayDataReference(scratch.Visited);
@@ -155,28 +159,11 @@ public sealed unsafe partial class HnswIndex
                     continue;
                 }
 
-                // Binary search for the first entry farther than d.
-                int lo = 0, hi = size;
-                while (lo < hi)
-                {
-                    int mid = (lo + hi) >> 1;
-                    if (Unsafe.Add(ref pool, mid).Distance <= d)
-                    {
-                        lo = mid + 1;
-                    }
-                    else
-                    {
-                        hi = mid;
-                    }
-                }
-
+                int lo = InsertPosition(ref pool, size, d);
                 int move = (size == ef ? size - 1 : size) - lo;
                 if (move > 0)
                 {
-                    Unsafe.CopyBlock(
-                        ref Unsafe.As<Candidate, byte>(ref Unsafe.Add(ref pool, lo + 1)),
-                        ref Unsafe.As<Candidate, byte>(ref Unsafe.Add(ref pool, lo)),
-                        (uint)(move * sizeof(Candidate)));
+                    ShiftUp(ref Unsafe.Add(ref pool, lo), move);
                 }
 
                 Unsafe.Add(ref pool, lo) = new Candidate(d, nb);
@@ -213,5 +200,63 @@ public sealed unsafe partial class HnswIndex
 
         allowed = resultCount;
         return size;
+    }
+
+    /// <summary>
+    /// Where d goes in the sorted pool: the number of entries not farther than d. Up to 64 entries (every search's
+    /// pool at the usual ef) by counting with vector compares, four (distance, id) pairs a step, instead of a binary
+    /// search whose branches the CPU cannot predict (~5 mispredictions per insertion at ef 24: 15 % of a walk's
+    /// samples at 20k x 128). Reads up to 3 entries past <paramref name="size"/> (the pool holds ef + 4).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int InsertPosition(ref Candidate pool, int size, float d)
+    {
+        if (!Vector256.IsHardwareAccelerated || size > 64 || !VectorInsert)
+        {
+            int lo = 0, hi = size;
+            while (lo < hi)
+            {
+                int mid = (lo + hi) >> 1;
+                if (Unsafe.Add(ref pool, mid).Distance <= d)
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid;
+                }
+            }
+
+            return lo;
+        }
+
+        var dv = Vector256.Create(d);
+        ref float first = ref Unsafe.As<Candidate, float>(ref pool);
+        int count = 0;
+        for (int i = 0; i < size; i += 4)
+        {
+            // Even lanes are distances, odd lanes ids; a partial last step masks the entries past size.
+            uint bits = Vector256.LessThanOrEqual(Vector256.LoadUnsafe(ref first, (nuint)(2 * i)), dv).ExtractMostSignificantBits() & 0x55u;
+            int left = size - i;
+            if (left < 4)
+            {
+                bits &= (1u << (2 * left)) - 1;
+            }
+
+            count += BitOperations.PopCount(bits);
+        }
+
+        return count;
+    }
+
+    /// <summary>Moves <paramref name="count"/> pool entries from <paramref name="at"/> one place up (a few dozen at most: a loop beats a memmove call).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ShiftUp(ref Candidate at, int count)
+    {
+        ref long entries = ref Unsafe.As<Candidate, long>(ref at);
+        for (int j = count; j > 0; j--)
+        {
+            Unsafe.Add(ref entries, j) = Unsafe.Add(ref entries, j - 1);
+        }
     }
 }

@@ -1,5 +1,6 @@
 using Mosaic.Core.Collections;
 using Mosaic.Index;
+using Mosaic.Index.Graph;
 using Xunit;
 
 namespace Mosaic.Tests.Index;
@@ -40,5 +41,43 @@ public sealed class HnswSearchPathTests
         }
 
         Assert.True(mismatches <= 2, $"{mismatches} answers differ in order");
+    }
+
+    [Fact]
+    public void VectorInsertPositionEqualsBinarySearch()
+    {
+        // Pools of every size up to past the vector path's 64 (ties, negative distances, expanded ids), with slack
+        // after size as the search keeps it; the position is the count of entries not farther than d.
+        var random = new Random(IndexTestData.DefaultSeed(33));
+        var pool = new Candidate[80];
+        int checks = 0;
+        for (int size = 0; size <= 70; size++)
+        {
+            for (int trial = 0; trial < 20; trial++)
+            {
+                for (int i = 0; i < pool.Length; i++)
+                {
+                    pool[i] = new Candidate(random.Next(-20, 20) / 4f, random.Next() | (i % 2 == 0 ? int.MinValue : 0));
+                }
+
+                Array.Sort(pool, 0, size, Comparer<Candidate>.Create((a, b) => a.Distance.CompareTo(b.Distance)));
+                float d = random.Next(-24, 24) / 4f;
+                int expected = pool.Take(size).Count(c => c.Distance <= d);
+                Assert.Equal(expected, HnswIndex.InsertPosition(ref pool[0], size, d));
+                HnswIndex.VectorInsert = false;
+                try
+                {
+                    Assert.Equal(expected, HnswIndex.InsertPosition(ref pool[0], size, d));
+                }
+                finally
+                {
+                    HnswIndex.VectorInsert = true;
+                }
+
+                checks++;
+            }
+        }
+
+        Assert.Equal(71 * 20, checks);
     }
 }
