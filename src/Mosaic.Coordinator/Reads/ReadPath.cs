@@ -69,6 +69,11 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
         var outcomes = await Task.WhenAll(calls).ConfigureAwait(false);
         var answered = outcomes.Where(o => o.Result is not null).ToList();
         var failures = outcomes.Where(o => o.Failure is not null).Select(o => o.Failure!).ToList();
+        if (failures.Count > 0)
+        {
+            await ThrowIfDroppedAsync(info, timeout / 4, ct).ConfigureAwait(false);
+        }
+
         var vector = ResultMerger.MergeTopK(answered.Select(o => o.Result!.VectorHits), query.TopK);
         var keyword = ResultMerger.MergeTopK(answered.Select(o => o.Result!.KeywordHits), query.TopK);
         var hits = query.Mode switch
@@ -203,6 +208,8 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
             // the token goes unchecked to the shards, whose bounded wait is the real guard.
             if (await heads.CheckAsync(info.Id, token.SlotSeqs, timeout / 4, ct).ConfigureAwait(false) == TokenCheck.Ahead)
             {
+                // A dropped collection's heads are gone from the store too, so its tokens read as ahead: 404 for those.
+                await ThrowIfDroppedAsync(info, timeout / 4, ct).ConfigureAwait(false);
                 throw new MosaicException(ErrorKind.InvalidArgument, "invalid_token", "consistency.after: the token is ahead of the store (forged, or from another store)");
             }
 

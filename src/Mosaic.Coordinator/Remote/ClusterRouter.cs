@@ -65,6 +65,7 @@ public sealed partial class ClusterRouter(
     {
         var routing = _routing ?? await RefreshRoutingAsync(ct).ConfigureAwait(false);
         var routes = Build(routing, collection);
+        bool known = routing.ById.ContainsKey(collection.Id);
         long waitStarted = time.GetTimestamp();
         // A collection created a moment ago has no serving replica yet: wait (bounded) for placement to catch up.
         while (routes.Any(r => r.Replicas.Count == 0) && time.GetElapsedTime(waitStarted) < options.Value.RouteWait && !ct.IsCancellationRequested)
@@ -72,10 +73,30 @@ public sealed partial class ClusterRouter(
             long generation = _routingChanged.Generation;
             await _routingChanged.WaitAsync(generation, RefreshEvery, time, ct).ConfigureAwait(false);
             routing = _routing ?? routing;
+            if (known && !routing.ById.ContainsKey(collection.Id))
+            {
+                // Dropped meanwhile: no replica will come; the read path's IsDroppedAsync turns this into a 404.
+                break;
+            }
+
             routes = Build(routing, collection);
         }
 
         return routes;
+    }
+
+    public async ValueTask<bool> IsDroppedAsync(CollectionInfo collection, CancellationToken ct)
+    {
+        var stored = await catalog.GetAsync(collection.Name, ct).ConfigureAwait(false);
+        if (stored?.Id == collection.Id)
+        {
+            return false;
+        }
+
+        // The snapshot is behind the store (the drop's notification has not reached it yet): reload now, so that the next
+        // requests answer 404 from the snapshot without asking the store.
+        _ = RefreshQuietlyAsync();
+        return true;
     }
 
     private List<ShardRoute> Build(Routing routing, CollectionInfo collection)
@@ -149,7 +170,7 @@ public sealed partial class ClusterRouter(
             long version = await placement.GetPlacementVersionAsync(ct).ConfigureAwait(false);
             var nodeList = await nodes.ListNodesAsync(ct).ConfigureAwait(false);
             RoutingSnapshot next;
-            if (current is not null && current.Snapshot.Placement.Version == version)
+            if (current is not null && current.Version == version)
             {
                 next = current.Snapshot with { Nodes = nodeList };
             }
@@ -162,7 +183,11 @@ public sealed partial class ClusterRouter(
                 next = new RoutingSnapshot(collections, snapshot, nodeList);
             }
 
-            var routing = new Routing(next);
+            // Stamped with the version read before the catalog, not the placement's own (read after it): a drop committed
+            // between the two reads left a catalog that still lists the collection under the placement's newer version,
+            // the refresh after the DELETE then saw that version unchanged and kept the dropped collection routable (its
+            // shards closed: 503 instead of 404) until some other change. The older stamp makes the next refresh reload.
+            var routing = new Routing(next, version);
             _routing = routing;
             _routingChanged.Notify();
             return routing;
@@ -184,11 +209,14 @@ public sealed partial class ClusterRouter(
     }
 
     /// <summary>A snapshot with its lookups built once.</summary>
-    private sealed class Routing(RoutingSnapshot snapshot)
+    private sealed class Routing(RoutingSnapshot snapshot, long version)
     {
         private readonly ILookup<(long, int), ReplicaAssignment> _replicas = snapshot.Placement.Assignments.ToLookup(a => (a.CollectionId, a.Shard));
 
         public RoutingSnapshot Snapshot { get; } = snapshot;
+
+        /// <summary>The routing version read before the catalog: nothing in the snapshot is older than it.</summary>
+        public long Version { get; } = version;
 
         public Dictionary<string, CollectionInfo> ByName { get; } = snapshot.Collections.ToDictionary(c => c.Name, StringComparer.Ordinal);
 

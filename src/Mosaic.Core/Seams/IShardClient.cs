@@ -40,4 +40,10 @@ public interface IShardRouter
 
     /// <summary>Reloads the snapshot now: after this process changed the catalog or a shard map, its next request sees it.</summary>
     Task RefreshAsync(CancellationToken ct);
+
+    /// <summary>Whether the store no longer holds <paramref name="collection"/> (dropped, or dropped and created again under
+    /// a new id); throws when the store cannot say.</summary>
+    /// <remarks>Asked only when shards did not answer: a snapshot that still lists a dropped collection (its drop not yet
+    /// seen here) routes to shards that are closed, and the answer must be 404, not 503.</remarks>
+    ValueTask<bool> IsDroppedAsync(CollectionInfo collection, CancellationToken ct);
 }

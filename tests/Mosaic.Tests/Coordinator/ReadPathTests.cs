@@ -264,6 +264,35 @@ public sealed class ReadPathTests
         Assert.Equal(0, hung.Calls);
     }
 
+    [Fact]
+    public async Task Shards_that_fail_because_their_collection_was_dropped_meanwhile_answer_not_found()
+    {
+        var closed = new ScriptedReplica("closed");
+        var reads = NewReadPath([[closed]], isDropped: () => ValueTask.FromResult(true));
+
+        var search = reads.SearchAsync("c", VectorQuery(), CancellationToken.None);
+        await WaitForAsync(() => closed.Calls == 1, "the shard is asked");
+        closed.Fail(new ShardUnavailableException("no such shard"));
+
+        var error = await Assert.ThrowsAsync<MosaicException>(() => search.WaitAsync(Settle));
+        Assert.Equal(ErrorKind.NotFound, error.Kind);
+    }
+
+    [Fact]
+    public async Task Shards_that_fail_while_the_store_cannot_say_whether_the_collection_exists_are_reported_as_they_are()
+    {
+        var failing = new ScriptedReplica("failing");
+        var reads = NewReadPath([[failing]], isDropped: () => ValueTask.FromException<bool>(new TimeoutException("store down")));
+
+        var search = reads.SearchAsync("c", VectorQuery(), CancellationToken.None);
+        await WaitForAsync(() => failing.Calls == 1, "the shard is asked");
+        failing.Fail(new ShardUnavailableException("worker gone"));
+
+        var answer = await search.WaitAsync(Settle);
+        Assert.Equal(0, answer.ShardsOk);
+        Assert.Equal([new ShardFailure(0, "unavailable")], answer.Failures);
+    }
+
     private static ShardSearchResult Hits(params (string Id, float Score)[] hits) => new(hits.Select(h => new ScoredDoc(h.Id, h.Score)).ToList(), []);
 
     private static SearchQuery VectorQuery() => new(SearchMode.Vector, [1, 0], null, null, TopK: 5);
@@ -273,12 +302,12 @@ public sealed class ReadPathTests
     private static async Task WaitForAsync(Func<bool> condition, string description) =>
         await Wait.WaitUntilAsync(() => Task.FromResult(condition()), Settle, description, TimeSpan.FromMilliseconds(5));
 
-    private ReadPath NewReadPath(IReadOnlyList<IReadOnlyList<IShardClient>> routes, TimeSpan? hedgeDelay = null, int queryAndFetchMaxRows = 0)
+    private ReadPath NewReadPath(IReadOnlyList<IReadOnlyList<IShardClient>> routes, TimeSpan? hedgeDelay = null, int queryAndFetchMaxRows = 0, Func<ValueTask<bool>>? isDropped = null)
     {
         var spec = new CollectionSpec("c", 2, VectorMetric.Cosine, routes.Count, 2, new Dictionary<string, FieldType>(), HnswSettings.Default);
         var info = new CollectionInfo(7, spec, ShardMap.Even(routes.Count));
         var options = Options.Create(new CoordinatorOptions { HedgeDelay = hedgeDelay, QueryAndFetchMaxRows = queryAndFetchMaxRows });
-        return new ReadPath(new KnownSlotHeads(new NoChanges(), _time, Microsoft.Extensions.Logging.Abstractions.NullLogger<KnownSlotHeads>.Instance), new FixedRoutes(info, routes), new ReplicaSelector(), new ShardLatencyTracker(), options, _time, TestMeters.NewMetrics());
+        return new ReadPath(new KnownSlotHeads(new NoChanges(), _time, Microsoft.Extensions.Logging.Abstractions.NullLogger<KnownSlotHeads>.Instance), new FixedRoutes(info, routes, isDropped ?? (() => ValueTask.FromResult(false))), new ReplicaSelector(), new ShardLatencyTracker(), options, _time, TestMeters.NewMetrics());
     }
 
     /// <summary>A replica whose answer the test decides: given up front, or completed/failed later.</summary>
@@ -361,7 +390,7 @@ public sealed class ReadPathTests
     }
 
     /// <summary>One collection whose serving shards have the given replicas.</summary>
-    private sealed class FixedRoutes(CollectionInfo info, IReadOnlyList<IReadOnlyList<IShardClient>> replicas) : IShardRouter
+    private sealed class FixedRoutes(CollectionInfo info, IReadOnlyList<IReadOnlyList<IShardClient>> replicas, Func<ValueTask<bool>> isDropped) : IShardRouter
     {
         public ValueTask<CollectionInfo?> FindCollectionAsync(string name, CancellationToken ct) => ValueTask.FromResult(name == info.Name ? info : null);
 
@@ -369,5 +398,7 @@ public sealed class ReadPathTests
             ValueTask.FromResult<IReadOnlyList<ShardRoute>>(info.ShardMap.Serving.Select((shard, i) => new ShardRoute(shard, replicas[i])).ToList());
 
         public Task RefreshAsync(CancellationToken ct) => Task.CompletedTask;
+
+        public ValueTask<bool> IsDroppedAsync(CollectionInfo collection, CancellationToken ct) => isDropped();
     }
 }
