@@ -9,15 +9,17 @@ namespace Mosaic.Gateway;
 
 /// <summary>
 /// The gateway's step in YARP's proxy pipeline, before load balancing: narrows the healthy destinations to those that
-/// serve the request's kind (reads or writes), primaries before backups, and retries once on another coordinator when
-/// the first attempt fails at the transport level and the request is safe to repeat.
+/// serve the request's kind (reads or writes), primaries before backups, and retries on another coordinator when an
+/// attempt fails at the transport level and the request is safe to repeat.
 /// </summary>
 /// <remarks>
 /// <para>Safe to repeat: every read (searches are read-only POSTs), and a write that carries an <c>Idempotency-Key</c>
 /// (the coordinators answer a repeat with the first result). Other writes are never retried: a write that may have
 /// reached a coordinator which then died could apply twice.</para>
 /// <para>Only failures before any byte of the answer went to the client are retried (connection refused or reset,
-/// timeout while waiting for the answer's headers); the body of a retriable request is buffered so it can be sent again.</para>
+/// timeout while waiting for the answer's headers); the body of a retriable request is buffered so it can be sent again.
+/// Each coordinator is tried at most once (see <see cref="RetryDestinations"/>), and a timeout ends the retries unless it
+/// was the first failure.</para>
 /// </remarks>
 internal sealed partial class GatewayDispatch(GatewayMetrics metrics, ILogger<GatewayDispatch> logger)
 {
@@ -45,46 +47,73 @@ internal sealed partial class GatewayDispatch(GatewayMetrics metrics, ILogger<Ga
 
         proxy.AvailableDestinations = candidates;
         await next(context);
-        var failed = proxy.ProxiedDestination;
-        bool transportFailure = MaxFailsHealthPolicy.IsTransportFailure(context);
-        if (transportFailure)
+        var tried = new List<DestinationState>();
+        while (true)
         {
-            metrics.TransportFailed(failed);
-        }
+            var failed = proxy.ProxiedDestination;
+            bool transportFailure = MaxFailsHealthPolicy.IsTransportFailure(context);
+            if (transportFailure)
+            {
+                metrics.TransportFailed(failed);
+            }
 
-        if (!retriable || failed is null || !transportFailure || context.Response.HasStarted)
-        {
-            await ExplainFailureAsync(context, failed);
-            return;
-        }
+            if (!retriable || failed is null || !transportFailure || context.Response.HasStarted)
+            {
+                break;
+            }
 
-        // The second try goes to a healthy peer (a healthy backup when no other primary is); failing that, to any peer
-        // serving this kind, since health can lag a crash.
-        var others = Candidates(available.Where(d => d != failed).ToList(), needed);
-        if (others.Count == 0)
-        {
-            others = Candidates(proxy.AllDestinations, needed, includeBackups: true).Where(d => d != failed).ToList();
-        }
+            var error = context.Features.Get<IForwarderErrorFeature>()?.Error;
+            // A timeout has spent the client's time already: it earns one retry as the first failure, not one per coordinator.
+            if (error == ForwarderError.RequestTimedOut && tried.Count > 0)
+            {
+                break;
+            }
 
-        if (others.Count == 0)
-        {
-            await ExplainFailureAsync(context, failed);
-            return;
-        }
+            tried.Add(failed);
+            var retry = RetryDestinations(proxy, available, needed, tried, failed, error);
+            if (retry.Count == 0)
+            {
+                break;
+            }
 
-        LogRetry(context.Request.Method, context.Request.Path.Value, failed.DestinationId, context.Features.Get<IForwarderErrorFeature>()?.Error);
-        metrics.Retried();
-        context.Response.Clear();
-        context.Features.Set<IForwarderErrorFeature>(null);
-        context.Request.Body.Position = 0;
-        proxy.AvailableDestinations = others;
-        await next(context);
-        if (MaxFailsHealthPolicy.IsTransportFailure(context))
-        {
-            metrics.TransportFailed(proxy.ProxiedDestination);
+            LogRetry(context.Request.Method, context.Request.Path.Value, failed.DestinationId, error);
+            metrics.Retried();
+            context.Response.Clear();
+            context.Features.Set<IForwarderErrorFeature>(null);
+            context.Request.Body.Position = 0;
+            proxy.AvailableDestinations = retry;
+            await next(context);
         }
 
         await ExplainFailureAsync(context, proxy.ProxiedDestination);
+    }
+
+    /// <summary>
+    /// Where to send a repeat of a request that failed at the transport level on <paramref name="failed"/>: a healthy peer
+    /// not tried yet (a healthy backup when no other primary is); failing that, any untried peer serving this kind, since
+    /// health can lag a crash (kill -9 of both primaries: the first retry may find the other one dead as well); failing
+    /// that, once, the same backend again.
+    /// </summary>
+    /// <remarks>
+    /// The same backend again is for a connection reset or refused with no one else to ask (a keep-alive connection the
+    /// backend closed as the request went out, or one process behind a gateway): the handler never reuses a connection
+    /// that failed, so the repeat goes out on another one. Not after a timeout: that backend already had its chance.
+    /// </remarks>
+    private static List<DestinationState> RetryDestinations(
+        IReverseProxyFeature proxy, IReadOnlyList<DestinationState> available, Serves needed, List<DestinationState> tried, DestinationState failed, ForwarderError? error)
+    {
+        var others = Candidates(available.Where(d => !tried.Contains(d)).ToList(), needed);
+        if (others.Count == 0)
+        {
+            others = Candidates(proxy.AllDestinations, needed, includeBackups: true).Where(d => !tried.Contains(d)).ToList();
+        }
+
+        if (others.Count == 0 && error != ForwarderError.RequestTimedOut && tried.Count(d => d == failed) == 1)
+        {
+            others = [failed];
+        }
+
+        return others;
     }
 
     /// <summary>Primaries serving <paramref name="needed"/>, or the backups serving it when no primary does.</summary>
@@ -132,6 +161,6 @@ internal sealed partial class GatewayDispatch(GatewayMetrics metrics, ILogger<Ga
         return GatewayErrors.WriteAsync(context, status, code, $"coordinator {destination?.DestinationId ?? "?"}: {error.Error} ({error.Exception?.GetBaseException().Message})");
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path} failed on {Backend} ({Error}); retrying once on another coordinator")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path} failed on {Backend} ({Error}); retrying")]
     private partial void LogRetry(string method, string? path, string backend, ForwarderError? error);
 }
