@@ -5,8 +5,13 @@ using Mosaic.Core.Documents;
 
 namespace Mosaic.Worker.Shards;
 
-/// <summary>A shard replica's durable part: one SQLite file with the documents, an FTS5 table for BM25, and the applied seqs.</summary>
+/// <summary>A shard replica's durable part: one SQLite file with the documents (text in a plain column) and the applied seqs.</summary>
 /// <remarks>
+/// The text is stored, not indexed: ranking is the keyword index's (Mosaic.Index), so the file needs no FTS5 table (it
+/// cost every write a tokenization and every payload read a join). Files written with one are migrated on open
+/// (<see cref="ShardFileMigration"/>). <c>vector</c> is the last column so that a large vector's overflow pages are only
+/// read when it is asked for.
+/// 
 /// The applied sequence of each slot is written in the same transaction as the documents it covers, so after any crash
 /// the file says exactly where to resume tailing. The file is derived data (rebuildable from the store), so commits use
 /// synchronous=NORMAL: a lost tail after power loss is re-applied from the log.
@@ -15,6 +20,10 @@ internal sealed class ShardFile : IDisposable
 {
     /// <summary>Idle readers kept for reuse; more than the cores that can use them at once would only hold memory.</summary>
     private static readonly int MaxIdleReaders = Math.Max(2, Environment.ProcessorCount);
+
+    /// <summary>The columns of the <c>docs</c> table (a migration creates the same table).</summary>
+    internal const string DocsColumns =
+        "rowid INTEGER PRIMARY KEY, doc_id TEXT NOT NULL UNIQUE, slot INTEGER NOT NULL, seq INTEGER NOT NULL, fields TEXT, text TEXT, vector BLOB";
 
     private readonly string _connectionString;
     private readonly ConcurrentBag<ShardReader> _readers = [];
@@ -26,16 +35,9 @@ internal sealed class ShardFile : IDisposable
         Path = path;
         _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
         using var connection = Open();
-        Execute(connection, """
+        Execute(connection, $"""
             PRAGMA journal_mode = WAL;
-            CREATE TABLE IF NOT EXISTS docs (
-                rowid INTEGER PRIMARY KEY,
-                doc_id TEXT NOT NULL UNIQUE,
-                slot INTEGER NOT NULL,
-                seq INTEGER NOT NULL,
-                vector BLOB,
-                fields TEXT);
-            CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+            CREATE TABLE IF NOT EXISTS docs ({DocsColumns});
             CREATE TABLE IF NOT EXISTS applied (slot INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
             """);
     }
@@ -151,7 +153,7 @@ internal sealed class ShardFile : IDisposable
         SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
     }
 
-    private static void Execute(SqliteConnection connection, string sql)
+    internal static void Execute(SqliteConnection connection, string sql)
     {
         using var command = connection.CreateCommand();
         command.CommandText = sql;

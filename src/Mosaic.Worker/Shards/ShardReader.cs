@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.Data.Sqlite;
 using Mosaic.Core.Documents;
 using Mosaic.Core.Search;
@@ -13,39 +14,42 @@ namespace Mosaic.Worker.Shards;
 internal sealed class ShardReader : IDisposable
 {
     private readonly SqliteConnection _connection;
-    private readonly SqliteCommand _withText;
-    private readonly SqliteParameter _withTextId;
-    private readonly SqliteCommand _withoutText;
-    private readonly SqliteParameter _withoutTextId;
+    private readonly SqliteCommand _fetch;
+    private readonly SqliteParameter _fetchIds;
+    private readonly StringBuilder _json = new();
 
     public ShardReader(SqliteConnection connection)
     {
         _connection = connection;
-        (_withText, _withTextId) = Prepare("SELECT d.fields, d.vector, f.text FROM docs d LEFT JOIN fts f ON f.rowid = d.rowid WHERE d.doc_id = $id");
-        (_withoutText, _withoutTextId) = Prepare("SELECT d.fields, d.vector, NULL FROM docs d WHERE d.doc_id = $id");
+        // One statement for all the ids, passed as one JSON array: cheaper than a statement per id, and than `IN ($1, ...)`
+        // with a parameter per id (bench/README.md, "Shard file: text column"). CROSS JOIN keeps the ids as the outer loop,
+        // so each is one look-up in the doc_id index. Columns not asked for are never copied out of SQLite.
+        _fetch = connection.CreateCommand();
+        _fetch.CommandText = "SELECT d.doc_id, d.fields, d.text, d.vector FROM json_each($ids) j CROSS JOIN docs d ON d.doc_id = j.value";
+        _fetchIds = _fetch.Parameters.Add("$ids", SqliteType.Text);
+        _fetch.Prepare();
     }
 
     public SqliteConnection Connection => _connection;
 
-    /// <summary>Payloads of the ids this file holds, in the order asked; absent ids are skipped.</summary>
+    /// <summary>Payloads of the ids this file holds, in one statement; absent ids (deleted since the search) are left out.</summary>
     public List<DocPayload> Fetch(IReadOnlyList<string> ids, bool text, bool fields, bool vector)
     {
-        var (command, id) = text ? (_withText, _withTextId) : (_withoutText, _withoutTextId);
         var found = new List<DocPayload>(ids.Count);
-        foreach (string docId in ids)
+        if (ids.Count == 0)
         {
-            id.Value = docId;
-            using var reader = command.ExecuteReader();
-            if (!reader.Read())
-            {
-                continue;
-            }
+            return found;
+        }
 
+        _fetchIds.Value = JsonArray(ids);
+        using var reader = _fetch.ExecuteReader();
+        while (reader.Read())
+        {
             found.Add(new DocPayload(
-                docId,
+                reader.GetString(0),
                 text && !reader.IsDBNull(2) ? reader.GetString(2) : null,
-                fields && !reader.IsDBNull(0) ? reader.GetString(0) : null,
-                vector && !reader.IsDBNull(1) ? VectorCodec.FromBytes((byte[])reader.GetValue(1)) : null));
+                fields && !reader.IsDBNull(1) ? reader.GetString(1) : null,
+                vector && !reader.IsDBNull(3) ? VectorCodec.FromBytes((byte[])reader.GetValue(3)) : null));
         }
 
         return found;
@@ -53,17 +57,30 @@ internal sealed class ShardReader : IDisposable
 
     public void Dispose()
     {
-        _withText.Dispose();
-        _withoutText.Dispose();
+        _fetch.Dispose();
         _connection.Dispose();
     }
 
-    private (SqliteCommand Command, SqliteParameter Id) Prepare(string sql)
+    /// <summary>The ids as a JSON array of strings: only <c>"</c>, <c>\</c> and control characters need escaping.</summary>
+    private string JsonArray(IReadOnlyList<string> ids)
     {
-        var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        var id = command.Parameters.Add("$id", SqliteType.Text);
-        command.Prepare();
-        return (command, id);
+        var json = _json.Clear().Append('[');
+        foreach (string id in ids)
+        {
+            json.Append(json.Length > 1 ? ",\"" : "\"");
+            foreach (char c in id)
+            {
+                _ = c switch
+                {
+                    '"' or '\\' => json.Append('\\').Append(c),
+                    < ' ' => json.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture)),
+                    _ => json.Append(c),
+                };
+            }
+
+            json.Append('"');
+        }
+
+        return json.Append(']').ToString();
     }
 }

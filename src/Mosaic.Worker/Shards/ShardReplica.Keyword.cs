@@ -10,7 +10,7 @@ namespace Mosaic.Worker.Shards;
 
 /// <summary>The keyword side of a replica: the BM25 index over row ids, its statistics, snapshot and repair.</summary>
 /// <remarks>
-/// FTS5 keeps the text (payloads, repair, rebuild); ranking is <see cref="KeywordIndex"/>'s alone. The snapshot
+/// The shard file keeps the text in <c>docs.text</c> (payloads, repair, rebuild); ranking is <see cref="KeywordIndex"/>'s alone. The snapshot
 /// (<c>shard_NNN.kw</c>) holds the seq of every row at the time it was written, so that an open after a kill -9
 /// re-indexes only rows whose seq moved since, like the graph snapshot.
 /// </remarks>
@@ -134,14 +134,11 @@ public sealed partial class ShardReplica
         }
 
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT rowid, text FROM fts";
+        command.CommandText = "SELECT rowid, text FROM docs WHERE text IS NOT NULL";
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            if (!reader.IsDBNull(1))
-            {
-                _keywords.Add(reader.GetInt64(0), reader.GetString(1));
-            }
+            _keywords.Add(reader.GetInt64(0), reader.GetString(1));
         }
 
         _keywordChangesSinceSnapshot = _keywords.Count;
@@ -151,7 +148,7 @@ public sealed partial class ShardReplica
     private static string? ReadText(SqliteConnection connection, long row)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT text FROM fts WHERE rowid = $r";
+        command.CommandText = "SELECT text FROM docs WHERE rowid = $r";
         command.Parameters.AddWithValue("$r", row);
         return command.ExecuteScalar() as string;
     }

@@ -13,6 +13,7 @@ public sealed partial class ShardReplica
     private void Open()
     {
         long started = Stopwatch.GetTimestamp();
+        ShardFileMigration.Run(_file, _logger, Collection.Name, Shard);
         _applied = _file.ReadApplied();
         _rows.DeferNumberIndex();
         var spec = Collection.Spec;

@@ -9,37 +9,34 @@ internal sealed class ShardWriter : IDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand[] _all;
-    private readonly SqliteCommand _find, _insert, _update, _delete, _ftsDelete, _ftsInsert, _mark;
-    private readonly SqliteParameter _fId, _iId, _iSlot, _iSeq, _iV, _iF, _uSlot, _uSeq, _uV, _uF, _uR, _dR, _fdR, _fiR, _fiT, _mS, _mQ;
+    private readonly SqliteCommand _find, _insert, _update, _delete, _mark;
+    private readonly SqliteParameter _fId, _iId, _iSlot, _iSeq, _iF, _iT, _iV, _uSlot, _uSeq, _uF, _uT, _uV, _uR, _dR, _mS, _mQ;
 
     public ShardWriter(SqliteConnection connection)
     {
         _connection = connection;
         _find = Create("SELECT rowid, slot FROM docs WHERE doc_id = $id");
         _fId = _find.Parameters.Add("$id", SqliteType.Text);
-        _insert = Create("INSERT INTO docs(doc_id, slot, seq, vector, fields) VALUES ($id, $slot, $seq, $v, $f) RETURNING rowid");
+        _insert = Create("INSERT INTO docs(doc_id, slot, seq, fields, text, vector) VALUES ($id, $slot, $seq, $f, $t, $v) RETURNING rowid");
         _iId = _insert.Parameters.Add("$id", SqliteType.Text);
         _iSlot = _insert.Parameters.Add("$slot", SqliteType.Integer);
         _iSeq = _insert.Parameters.Add("$seq", SqliteType.Integer);
-        _iV = _insert.Parameters.Add("$v", SqliteType.Blob);
         _iF = _insert.Parameters.Add("$f", SqliteType.Text);
-        _update = Create("UPDATE docs SET slot = $slot, seq = $seq, vector = $v, fields = $f WHERE rowid = $r");
+        _iT = _insert.Parameters.Add("$t", SqliteType.Text);
+        _iV = _insert.Parameters.Add("$v", SqliteType.Blob);
+        _update = Create("UPDATE docs SET slot = $slot, seq = $seq, fields = $f, text = $t, vector = $v WHERE rowid = $r");
         _uSlot = _update.Parameters.Add("$slot", SqliteType.Integer);
         _uSeq = _update.Parameters.Add("$seq", SqliteType.Integer);
-        _uV = _update.Parameters.Add("$v", SqliteType.Blob);
         _uF = _update.Parameters.Add("$f", SqliteType.Text);
+        _uT = _update.Parameters.Add("$t", SqliteType.Text);
+        _uV = _update.Parameters.Add("$v", SqliteType.Blob);
         _uR = _update.Parameters.Add("$r", SqliteType.Integer);
         _delete = Create("DELETE FROM docs WHERE rowid = $r");
         _dR = _delete.Parameters.Add("$r", SqliteType.Integer);
-        _ftsDelete = Create("DELETE FROM fts WHERE rowid = $r");
-        _fdR = _ftsDelete.Parameters.Add("$r", SqliteType.Integer);
-        _ftsInsert = Create("INSERT INTO fts(rowid, text) VALUES ($r, $t)");
-        _fiR = _ftsInsert.Parameters.Add("$r", SqliteType.Integer);
-        _fiT = _ftsInsert.Parameters.Add("$t", SqliteType.Text);
         _mark = Create("INSERT INTO applied(slot, seq) VALUES ($s, $q) ON CONFLICT(slot) DO UPDATE SET seq = excluded.seq");
         _mS = _mark.Parameters.Add("$s", SqliteType.Integer);
         _mQ = _mark.Parameters.Add("$q", SqliteType.Integer);
-        _all = [_find, _insert, _update, _delete, _ftsDelete, _ftsInsert, _mark];
+        _all = [_find, _insert, _update, _delete, _mark];
     }
 
     /// <inheritdoc cref="ShardFile.Apply"/>
@@ -75,8 +72,6 @@ internal sealed class ShardWriter : IDisposable
                 {
                     _dR.Value = existing;
                     _delete.ExecuteNonQuery();
-                    _fdR.Value = existing;
-                    _ftsDelete.ExecuteNonQuery();
                     applied.Add(new AppliedChange(existing, change.DocId, change.Seq, Deleted: true, null, null));
                 }
             }
@@ -85,25 +80,19 @@ internal sealed class ShardWriter : IDisposable
                 var doc = change.Document;
                 object vector = doc.Vector is null ? DBNull.Value : VectorCodec.ToBytes(doc.Vector);
                 object fields = (object?)doc.FieldsJson ?? DBNull.Value;
+                // An empty text is stored as NULL: a payload then has no text, as it had when FTS5 held the texts.
+                object text = string.IsNullOrEmpty(doc.Text) ? DBNull.Value : doc.Text;
                 long target;
                 if (rowid is long existing)
                 {
-                    (_uSlot.Value, _uSeq.Value, _uV.Value, _uF.Value, _uR.Value) = (change.Slot, change.Seq, vector, fields, existing);
+                    (_uSlot.Value, _uSeq.Value, _uF.Value, _uT.Value, _uV.Value, _uR.Value) = (change.Slot, change.Seq, fields, text, vector, existing);
                     _update.ExecuteNonQuery();
-                    _fdR.Value = existing;
-                    _ftsDelete.ExecuteNonQuery();
                     target = existing;
                 }
                 else
                 {
-                    (_iId.Value, _iSlot.Value, _iSeq.Value, _iV.Value, _iF.Value) = (change.DocId, change.Slot, change.Seq, vector, fields);
+                    (_iId.Value, _iSlot.Value, _iSeq.Value, _iF.Value, _iT.Value, _iV.Value) = (change.DocId, change.Slot, change.Seq, fields, text, vector);
                     target = (long)_insert.ExecuteScalar()!;
-                }
-
-                if (!string.IsNullOrEmpty(doc.Text))
-                {
-                    (_fiR.Value, _fiT.Value) = (target, doc.Text);
-                    _ftsInsert.ExecuteNonQuery();
                 }
 
                 applied.Add(new AppliedChange(target, change.DocId, change.Seq, Deleted: false, doc.Vector, doc.FieldsJson, doc.Text));

@@ -1,0 +1,197 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.Data.Sqlite;
+using Mosaic.Testing;
+using Xunit;
+using Xunit.Abstractions;
+using static Mosaic.Testing.DocJson;
+
+namespace Mosaic.IntegrationTests;
+
+/// <summary>
+/// Shard files written by the previous layout (text in an FTS5 table <c>fts</c>, no text column) are migrated when a
+/// replica opens them: the test writes through HTTP, stops the server, turns each shard file back into the old layout
+/// with plain SQLite, and restarts. Every search then answers exactly as before (ids, scores, text, fields, vectors),
+/// the keyword index rebuilds from the migrated text, updates and deletes apply, the fts table is gone, and the next
+/// start migrates nothing.
+/// </summary>
+public sealed partial class ShardFileMigrationTests(ITestOutputHelper output) : IDisposable
+{
+    private const int Count = 60;
+    private readonly TempDirectory _dir = new("mosaic-shard-migration");
+
+    [Fact]
+    public async Task OldLayoutShardFiles_AreMigratedOnOpen_AndAnswerAsBefore()
+    {
+        var dataDir = _dir.Combine("data");
+        // Doc 5 has no text and doc 6 an empty one: neither has text in a payload, before or after.
+        string? TextOf(int i) => i == 5 ? null : i == 6 ? "" : $"alpha word{i % 7} doc{i}";
+        var searches = new List<JsonObject>
+        {
+            Search("keyword", query: "alpha"),
+            Search("keyword", query: "word3 doc10"),
+            Search("vector", vector: [1, 0.5f, 0]),
+            Search("hybrid", query: "word2", vector: [0, 1, 0.2f]),
+        };
+
+        var before = new List<string>();
+        await using (var writer = await StartAsync(dataDir, "write"))
+        {
+            using var http = new MosaicHttp(writer.BaseUrl);
+            await http.CreateCollectionAsync("mig", new JsonObject { ["dimension"] = 3, ["metric"] = "l2", ["shards"] = 2, ["fields"] = new JsonObject { ["category"] = "keyword" } });
+            await http.BulkOkAsync("mig", Enumerable.Range(0, Count).Select(i => Line(
+                Doc(TextOf(i), [i % 5, i % 3, i * 0.1f], new JsonObject { ["category"] = $"c{i % 3}", ["i"] = i }, $"d{i}"))));
+            await WaitAppliedAsync(http, Count);
+            foreach (var search in searches)
+            {
+                before.Add(Hits(await http.SearchAsync("mig", search)));
+            }
+
+            writer.Kill();
+        }
+
+        Assert.Contains("\"text\":\"alpha word3 doc10\"", before[1], StringComparison.Ordinal);
+        var files = Directory.GetFiles(dataDir, "shard_*.db", SearchOption.AllDirectories);
+        Assert.Equal(2, files.Length);
+        foreach (var file in files)
+        {
+            ToOldLayout(file);
+            // Without a keyword snapshot the index is rebuilt from every text of the file: the migrated column.
+            File.Delete(Path.ChangeExtension(file, ".kw"));
+        }
+
+        await using (var migrated = await StartAsync(dataDir, "migrate"))
+        {
+            using var http = new MosaicHttp(migrated.BaseUrl);
+            await WaitReadyAsync(http);
+            var lines = MigratedLine().Matches(migrated.LogText());
+            Assert.Equal(2, lines.Count);
+            Assert.Equal(Count, lines.Sum(m => int.Parse(m.Groups["rows"].Value, System.Globalization.CultureInfo.InvariantCulture)));
+            var built = KeywordBuiltLine().Matches(migrated.LogText());
+            Assert.Equal(Count - 2, built.Sum(m => int.Parse(m.Groups["texts"].Value, System.Globalization.CultureInfo.InvariantCulture)));
+            foreach (var file in files)
+            {
+                Assert.Equal((false, true), Layout(file));
+            }
+
+            for (int s = 0; s < searches.Count; s++)
+            {
+                Assert.Equal(before[s], Hits(await http.SearchAsync("mig", searches[s])));
+            }
+
+            // Writes after the migration: an update moves d1's text and fields, a delete removes d2.
+            var (_, token) = await http.BulkOkAsync("mig", [Line(Doc("omega changed", [9, 9, 9], new JsonObject { ["category"] = "c9" }, "d1")), DeleteLine("d2")]);
+            var omega = await http.SearchAsync("mig", Search("keyword", query: "omega", after: token));
+            Assert.Equal(["d1"], MosaicHttp.HitIds(omega));
+            Assert.Equal("omega changed", omega["hits"]![0]!["text"]!.GetValue<string>());
+            Assert.Equal("c9", omega["hits"]![0]!["fields"]!["category"]!.GetValue<string>());
+            var alpha = MosaicHttp.HitIds(await http.SearchAsync("mig", Search("keyword", query: "alpha", after: token)));
+            Assert.Equal(Count - 4, alpha.Count);
+            Assert.DoesNotContain("d1", alpha);
+            Assert.DoesNotContain("d2", alpha);
+            Assert.Equal(Count - 1, await http.DocCountAsync("mig"));
+            migrated.Kill();
+        }
+
+        // A second start finds nothing to migrate and still holds the changes made after the migration.
+        await using var again = await StartAsync(dataDir, "again");
+        using var http2 = new MosaicHttp(again.BaseUrl);
+        await WaitReadyAsync(http2);
+        Assert.Empty(MigratedLine().Matches(again.LogText()));
+        var after = await http2.SearchAsync("mig", Search("keyword", query: "omega"));
+        Assert.Equal(["d1"], MosaicHttp.HitIds(after));
+        Assert.Equal("omega changed", after["hits"]![0]!["text"]!.GetValue<string>());
+        Assert.Equal(Count - 1, await http2.DocCountAsync("mig"));
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    private static JsonObject Search(string mode, string? query = null, float[]? vector = null, string? after = null)
+    {
+        var search = new JsonObject { ["mode"] = mode, ["top_k"] = 100, ["include"] = Array("text", "fields", "vector") };
+        if (query is not null)
+        {
+            search["query"] = query;
+        }
+
+        if (vector is not null)
+        {
+            search["vector"] = Vector(vector);
+        }
+
+        if (after is not null)
+        {
+            search["consistency"] = new JsonObject { ["after"] = after };
+        }
+
+        return search;
+    }
+
+    private static string Hits(JsonObject answer)
+    {
+        Assert.False(answer["partial"]!.GetValue<bool>(), answer.ToJsonString());
+        return answer["hits"]!.ToJsonString();
+    }
+
+    /// <summary>The previous version's layout: text in an FTS5 table keyed by row id, none in <c>docs</c>.</summary>
+    private static void ToOldLayout(string file)
+    {
+        using var connection = Open(file, SqliteOpenMode.ReadWrite);
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            BEGIN;
+            CREATE VIRTUAL TABLE fts USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+            INSERT INTO fts(rowid, text) SELECT rowid, text FROM docs WHERE text IS NOT NULL AND text <> '';
+            CREATE TABLE docs_old (rowid INTEGER PRIMARY KEY, doc_id TEXT NOT NULL UNIQUE, slot INTEGER NOT NULL, seq INTEGER NOT NULL, vector BLOB, fields TEXT);
+            INSERT INTO docs_old (rowid, doc_id, slot, seq, vector, fields) SELECT rowid, doc_id, slot, seq, vector, fields FROM docs;
+            DROP TABLE docs;
+            ALTER TABLE docs_old RENAME TO docs;
+            COMMIT;
+            """;
+        command.ExecuteNonQuery();
+        Assert.Equal((true, false), Layout(file));
+    }
+
+    /// <summary>(has an fts table, has a docs.text column).</summary>
+    private static (bool Fts, bool TextColumn) Layout(string file)
+    {
+        using var connection = Open(file, SqliteOpenMode.ReadOnly);
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT (SELECT count(*) FROM sqlite_master WHERE name = 'fts'),
+                   (SELECT count(*) FROM pragma_table_info('docs') WHERE name = 'text')
+            """;
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0) > 0, reader.GetInt64(1) > 0);
+    }
+
+    private static SqliteConnection Open(string file, SqliteOpenMode mode)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Mode = mode, Pooling = false }.ToString());
+        connection.Open();
+        return connection;
+    }
+
+    private static async Task WaitAppliedAsync(MosaicHttp http, int count) => await Wait.WaitUntilAsync(
+        async () => (await http.GetAsync("collections/mig")).Object["shard_stats"] is JsonArray { Count: 2 } stats
+            && stats.All(s => s!["lag"]!.GetValue<long>() == 0) && stats.Sum(s => s!["doc_count"]!.GetValue<long>()) == count,
+        TimeSpan.FromSeconds(60),
+        $"the shards hold all {count} documents");
+
+    private static async Task WaitReadyAsync(MosaicHttp http) =>
+        await Wait.WaitUntilAsync(async () => (await http.GetAsync("ready")).StatusCode == 200, TimeSpan.FromSeconds(60), "GET /ready == 200");
+
+    private async Task<MosaicProcess> StartAsync(string dataDir, string name)
+    {
+        var process = await MosaicProcess.StartServeAsync(dataDir, _dir.Combine($"{name}.log"));
+        output.WriteLine($"started {name}: pid {process.Id} at {process.BaseUrl}, log {process.LogPath}");
+        return process;
+    }
+
+    [GeneratedRegex(@"Shard mig/\d+: shard file migrated from its FTS5 table to a text column, (?<rows>\d+) rows")]
+    private static partial Regex MigratedLine();
+
+    [GeneratedRegex(@"Shard mig/\d+ opened: .*keyword index built from (?<texts>\d+) texts")]
+    private static partial Regex KeywordBuiltLine();
+}
