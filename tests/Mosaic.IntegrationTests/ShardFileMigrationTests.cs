@@ -104,6 +104,65 @@ public sealed partial class ShardFileMigrationTests(ITestOutputHelper output) : 
         Assert.Equal(Count - 1, await http2.DocCountAsync("mig"));
     }
 
+    [Fact]
+    public async Task KilledMidMigration_LeavesTheOldLayout_AndTheNextOpenMigratesAgain()
+    {
+        var dataDir = _dir.Combine("data");
+        // 40 MB of text (each a 20k-letter run, one cut token for the keyword index), so that the migration's copy spills
+        // to the WAL for long enough to be killed in the middle of it.
+        const int docs = 2_000;
+        string TextOf(int i) => $"w{i} " + new string((char)('a' + (i % 26)), 20_000);
+        await using (var writer = await StartAsync(dataDir, "write"))
+        {
+            using var http = new MosaicHttp(writer.BaseUrl, TimeSpan.FromMinutes(2));
+            await http.CreateCollectionAsync("mig", new JsonObject { ["dimension"] = 0, ["shards"] = 1 });
+            foreach (var chunk in Enumerable.Range(0, docs).Chunk(200))
+            {
+                await http.BulkOkAsync("mig", chunk.Select(i => Line(Doc(TextOf(i), id: $"d{i}"))));
+            }
+
+            await WaitAppliedAsync(http, docs, shards: 1);
+            writer.Kill();
+        }
+
+        var file = Directory.GetFiles(dataDir, "shard_*.db", SearchOption.AllDirectories).Single();
+        ToOldLayout(file);
+        File.Delete(Path.ChangeExtension(file, ".kw"));
+        var wal = new FileInfo(file + "-wal");
+        // Not StartServeAsync: it returns once /health answers, and the migration may be over by then.
+        await using (var killed = MosaicProcess.Start(["serve", "--port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture), "--data", dataDir], _dir.Combine("killed.log")))
+        {
+            // The migration is the first write of the open; the whole copy is ~80 MB of WAL. Killed at 8 MB: mid-transaction.
+            await Wait.WaitUntilAsync(
+                () =>
+                {
+                    wal.Refresh();
+                    return wal.Exists && wal.Length >= 8 << 20;
+                },
+                TimeSpan.FromSeconds(60),
+                "the migration writing to the WAL",
+                TimeSpan.FromMilliseconds(2));
+            killed.Kill();
+            Assert.Empty(MigratedLine().Matches(killed.LogText()));
+        }
+
+        Assert.Equal((true, false), Layout(file));
+        await using var again = await StartAsync(dataDir, "again");
+        using var http2 = new MosaicHttp(again.BaseUrl);
+        await WaitReadyAsync(http2);
+        var migrated = MigratedLine().Match(again.LogText());
+        output.WriteLine(migrated.Value);
+        Assert.Equal(docs, int.Parse(migrated.Groups["rows"].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal((false, true), Layout(file));
+        Assert.Equal(docs, await http2.DocCountAsync("mig"));
+        foreach (int i in new[] { 0, 17, docs - 1 })
+        {
+            var answer = await http2.SearchAsync("mig", new JsonObject { ["mode"] = "keyword", ["query"] = $"w{i}" });
+            Assert.Equal([$"d{i}"], MosaicHttp.HitIds(answer));
+            Assert.Equal(TextOf(i), answer["hits"]![0]!["text"]!.GetValue<string>());
+        }
+    }
+
     public void Dispose() => _dir.Dispose();
 
     private static JsonObject Search(string mode, string? query = null, float[]? vector = null, string? after = null)
@@ -173,8 +232,8 @@ public sealed partial class ShardFileMigrationTests(ITestOutputHelper output) : 
         return connection;
     }
 
-    private static async Task WaitAppliedAsync(MosaicHttp http, int count) => await Wait.WaitUntilAsync(
-        async () => (await http.GetAsync("collections/mig")).Object["shard_stats"] is JsonArray { Count: 2 } stats
+    private static async Task WaitAppliedAsync(MosaicHttp http, int count, int shards = 2) => await Wait.WaitUntilAsync(
+        async () => (await http.GetAsync("collections/mig")).Object["shard_stats"] is JsonArray stats && stats.Count == shards
             && stats.All(s => s!["lag"]!.GetValue<long>() == 0) && stats.Sum(s => s!["doc_count"]!.GetValue<long>()) == count,
         TimeSpan.FromSeconds(60),
         $"the shards hold all {count} documents");
@@ -189,7 +248,7 @@ public sealed partial class ShardFileMigrationTests(ITestOutputHelper output) : 
         return process;
     }
 
-    [GeneratedRegex(@"Shard mig/\d+: shard file migrated from its FTS5 table to a text column, (?<rows>\d+) rows")]
+    [GeneratedRegex(@"Shard mig/\d+: shard file migrated from its FTS5 table to a text column, (?<rows>\d+) rows, \d+ ms")]
     private static partial Regex MigratedLine();
 
     [GeneratedRegex(@"Shard mig/\d+ opened: .*keyword index built from (?<texts>\d+) texts")]
