@@ -108,6 +108,10 @@ public sealed partial class ShardReplica
         if (TryLoadKeywordSnapshot(out var index, out var seqs))
         {
             int repaired = 0;
+            // After a kill -9 in a bulk load every row written since the snapshot is repaired: one prepared statement for all.
+            using var text = connection.CreateCommand();
+            text.CommandText = "SELECT text FROM docs WHERE rowid = $r";
+            var textRow = text.Parameters.Add("$r", SqliteType.Integer);
             for (long row = 0; row < _rows.RowLimit; row++)
             {
                 if (_rows.IdOf(row) is null)
@@ -117,7 +121,8 @@ public sealed partial class ShardReplica
 
                 if (!seqs.Remove(row, out long seq) || seq != _rows.SeqOf(row))
                 {
-                    index.Add(row, ReadText(connection, row));
+                    textRow.Value = row;
+                    index.Add(row, text.ExecuteScalar() as string);
                     repaired++;
                 }
             }
@@ -143,14 +148,6 @@ public sealed partial class ShardReplica
 
         _keywordChangesSinceSnapshot = _keywords.Count;
         return $"keyword index built from {_keywords.Count} texts";
-    }
-
-    private static string? ReadText(SqliteConnection connection, long row)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT text FROM docs WHERE rowid = $r";
-        command.Parameters.AddWithValue("$r", row);
-        return command.ExecuteScalar() as string;
     }
 
     private bool TryLoadKeywordSnapshot(out KeywordIndex index, out Dictionary<long, long> seqs)
