@@ -50,8 +50,6 @@ if (dq != d || ngt != nq || kgt < k)
 
 // MOSAIC_BENCH_SPLIT=0: int8 in one record per node (code, header, links) instead of three dense arrays (A/B).
 HnswIndex.SplitLayout = Environment.GetEnvironmentVariable("MOSAIC_BENCH_SPLIT") != "0";
-HnswIndex.PrefetchEarly = Environment.GetEnvironmentVariable("MOSAIC_BENCH_EARLY") != "0";
-HnswIndex.VectorInsert = Environment.GetEnvironmentVariable("MOSAIC_BENCH_VINSERT") != "0";
 var settings = new HnswSettings(m, efc, Quantization: quantization);
 // MOSAIC_BENCH_RESCORE=0: quantized searches get no source, so the time without rescoring shows (scores approximate).
 IVectorSource? source = Environment.GetEnvironmentVariable("MOSAIC_BENCH_RESCORE") == "0" ? null : new RowSource(baseVectors, d);
@@ -134,7 +132,7 @@ if (!string.IsNullOrEmpty(compare))
     var builtByKind = new Dictionary<string, HnswIndex>();
     foreach (string name in compare.Split(','))
     {
-        // NAME/switch/...: the same index searched with a search-time switch off (noearly, novinsert).
+        // NAME/switch/...: the same index searched with a search-time switch off (novinsert: the pool's binary search; norescore: no rescoring source).
         string v = name.Split('/')[0];
         if (builtByKind.TryGetValue(v, out var same))
         {
@@ -163,12 +161,12 @@ if (!string.IsNullOrEmpty(compare))
     foreach (int ef in efs)
     {
         var best = new Result[variants.Count];
+        var peekRate = new double[variants.Count];
         for (int run = 0; run < runs; run++)
         {
             for (int i = 0; i < variants.Count; i++)
             {
                 string[] off = variants[i].Name.Split('/');
-                HnswIndex.PrefetchEarly = !off.Contains("noearly");
                 HnswIndex.VectorInsert = !off.Contains("novinsert");
                 // Reload this index's lines into the caches first (the one measured before evicted them), so the
                 // order of the variants does not favour those that follow a variant of the same index.
@@ -178,7 +176,9 @@ if (!string.IsNullOrEmpty(compare))
                     variants[i].Index.Search(queries.AsSpan(w * d, d), k, ef, warmHits, null, source);
                 }
 
-                var r = Measure(variants[i].Index, ef, 1);
+                long peeks = (source as RowSource)?.Peeks ?? 0;
+                var r = Measure(variants[i].Index, ef, 1, rescore: !off.Contains("norescore"));
+                peekRate[i] = (double)(((source as RowSource)?.Peeks ?? 0) - peeks) / nq;
                 if (run == 0 || r.CpuUs < best[i].CpuUs)
                 {
                     best[i] = r;
@@ -188,7 +188,7 @@ if (!string.IsNullOrEmpty(compare))
 
         for (int i = 0; i < variants.Count; i++)
         {
-            Console.WriteLine($"[{variants[i].Name}] ef={ef,4} recall@{k}={best[i].Recall:F4} {best[i].CpuUs:F2} CPU-us/query");
+            Console.WriteLine($"[{variants[i].Name}] ef={ef,4} recall@{k}={best[i].Recall:F4} {best[i].CpuUs:F2} CPU-us/query, {peekRate[i]:F1} row peeks/query");
         }
     }
 
@@ -262,8 +262,9 @@ File.WriteAllText(outPath, JsonSerializer.Serialize(doc, new JsonSerializerOptio
 index.Dispose();
 return 0;
 
-Result Measure(HnswIndex idx, int ef, int loops)
+Result Measure(HnswIndex idx, int ef, int loops, bool rescore = true)
 {
+    var rows = rescore ? source : null;
     var hits = new VectorHit[k];
     var lat = new double[nq];
     var best = new double[nq];
@@ -278,7 +279,7 @@ Result Measure(HnswIndex idx, int ef, int loops)
         for (int i = 0; i < nq; i++)
         {
             long t = Stopwatch.GetTimestamp();
-            int c = idx.Search(queries.AsSpan(i * d, d), k, ef, hits, null, source);
+            int c = idx.Search(queries.AsSpan(i * d, d), k, ef, hits, null, rows);
             lat[i] = Stopwatch.GetElapsedTime(t).TotalMicroseconds;
             var truth = groundTruth.AsSpan(i * kgt, k);
             for (int j = 0; j < c; j++)
@@ -352,6 +353,9 @@ internal static partial class ThreadCpu
 /// <summary>The loaded base vectors as the quantized index's rescoring source (row i is label i).</summary>
 internal sealed class RowSource(float[] rows, int dimension) : IVectorSource
 {
+    /// <summary>Rows lent (rescored rows plus the prefetches that ask for their address).</summary>
+    public long Peeks { get; set; }
+
     public bool TryRead(long label, Span<float> destination)
     {
         rows.AsSpan((int)label * dimension, dimension).CopyTo(destination);
@@ -360,6 +364,7 @@ internal sealed class RowSource(float[] rows, int dimension) : IVectorSource
 
     public bool TryPeek(long label, out ReadOnlySpan<float> vector)
     {
+        Peeks++;
         vector = rows.AsSpan((int)label * dimension, dimension);
         return true;
     }

@@ -25,9 +25,7 @@ public sealed unsafe partial class HnswIndex
     /// <summary>Off: use the two-heap search everywhere (the tests check both give the same answers).</summary>
     internal static bool UsePool { get; set; } = true;
 
-    /// <summary>Off: a level-0 expansion's links are prefetched only once the node is chosen (the bench's A/B switch).</summary>
-    internal static bool PrefetchEarly { get; set; } = true;
-
+    /// <summary>Off: the pool's insertion position by binary search (the tests compare both; the bench's A/B switch).</summary>
     internal static bool VectorInsert { get; set; } = true;
 
     /// <summary>
@@ -175,12 +173,6 @@ public sealed unsafe partial class HnswIndex
                 if (lo < nextCursor)
                 {
                     nextCursor = lo;
-                    if (level == 0 && PrefetchEarly)
-                    {
-                        // The next node to expand, unless a closer one turns up: start loading its links now, while
-                        // the rest of this node's neighbours are scored (hnswlib does the same).
-                        PrefetchLinks(nb);
-                    }
                 }
             }
 
