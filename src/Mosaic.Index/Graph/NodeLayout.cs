@@ -5,7 +5,9 @@ namespace Mosaic.Index.Graph;
 /// <summary>Byte layout of one node record: the padded vector or code, a 16-byte header, then the level-0 links.</summary>
 /// <remarks>
 /// <para>Like hnswlib's data_level0, vector and level-0 neighbour list share one record, so expanding a node whose
-/// distance was just computed reads links that sit right after the lines already fetched.</para>
+/// distance was just computed reads links that sit right after the lines already fetched. int8 graphs instead keep
+/// the three parts in dense arrays of their own (HnswIndex.SplitLayout: a header array of 16-byte strides), so its
+/// codes start on cache lines without padding.</para>
 /// <para>Header: count of level-0 links (ushort; at most 2M ≤ 2048), spin lock (byte), flags (byte: level in the low
 /// 5 bits, deleted bit), offset of the upper-level blocks (int, -1 when level 0), label (long, 8-aligned because
 /// every record's stride is a multiple of 8, so a reader never sees a torn label). 16 bytes instead of 24 (an int
