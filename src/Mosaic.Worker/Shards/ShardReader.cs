@@ -14,8 +14,7 @@ namespace Mosaic.Worker.Shards;
 internal sealed class ShardReader : IDisposable
 {
     private readonly SqliteConnection _connection;
-    private readonly SqliteCommand _fetch;
-    private readonly SqliteParameter _fetchIds;
+    private readonly SqliteCommand _fetch, _fetchWithVector;
     private readonly StringBuilder _json = new();
 
     public ShardReader(SqliteConnection connection)
@@ -23,11 +22,19 @@ internal sealed class ShardReader : IDisposable
         _connection = connection;
         // One statement for all the ids, passed as one JSON array: cheaper than a statement per id, and than `IN ($1, ...)`
         // with a parameter per id (bench/README.md, "Shard file: text column"). CROSS JOIN keeps the ids as the outer loop,
-        // so each is one look-up in the doc_id index. Columns not asked for are never copied out of SQLite.
-        _fetch = connection.CreateCommand();
-        _fetch.CommandText = "SELECT d.doc_id, d.fields, d.text, d.vector FROM json_each($ids) j CROSS JOIN docs d ON d.doc_id = j.value";
-        _fetchIds = _fetch.Parameters.Add("$ids", SqliteType.Text);
-        _fetch.Prepare();
+        // so each is one look-up in the doc_id index. The vector (the row's last column, so a large one sits in overflow
+        // pages) is selected only when asked for: SQLite reads every selected column of a row it steps to.
+        _fetch = Prepare(connection, "d.doc_id, d.fields, d.text");
+        _fetchWithVector = Prepare(connection, "d.doc_id, d.fields, d.text, d.vector");
+    }
+
+    private static SqliteCommand Prepare(SqliteConnection connection, string columns)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {columns} FROM json_each($ids) j CROSS JOIN docs d ON d.doc_id = j.value";
+        command.Parameters.Add("$ids", SqliteType.Text);
+        command.Prepare();
+        return command;
     }
 
     public SqliteConnection Connection => _connection;
@@ -41,8 +48,9 @@ internal sealed class ShardReader : IDisposable
             return found;
         }
 
-        _fetchIds.Value = JsonArray(ids);
-        using var reader = _fetch.ExecuteReader();
+        var command = vector ? _fetchWithVector : _fetch;
+        command.Parameters[0].Value = JsonArray(ids);
+        using var reader = command.ExecuteReader();
         while (reader.Read())
         {
             found.Add(new DocPayload(
@@ -58,6 +66,7 @@ internal sealed class ShardReader : IDisposable
     public void Dispose()
     {
         _fetch.Dispose();
+        _fetchWithVector.Dispose();
         _connection.Dispose();
     }
 
