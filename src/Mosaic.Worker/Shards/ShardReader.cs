@@ -16,6 +16,7 @@ internal sealed class ShardReader : IDisposable
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand _fetch, _fetchWithVector;
     private readonly StringBuilder _json = new();
+    private ShardVectorSource? _vectors;
 
     public ShardReader(SqliteConnection connection)
     {
@@ -37,7 +38,8 @@ internal sealed class ShardReader : IDisposable
         return command;
     }
 
-    public SqliteConnection Connection => _connection;
+    /// <summary>The float vectors of this file by rowid, for rescoring a quantized graph's candidates (prepared on first use).</summary>
+    public ShardVectorSource Vectors => _vectors ??= new ShardVectorSource(_connection);
 
     /// <summary>Payloads of the ids this file holds, in one statement; absent ids (deleted since the search) are left out.</summary>
     public List<DocPayload> Fetch(IReadOnlyList<string> ids, bool text, bool fields, bool vector)
@@ -65,6 +67,7 @@ internal sealed class ShardReader : IDisposable
 
     public void Dispose()
     {
+        _vectors?.Dispose();
         _fetch.Dispose();
         _fetchWithVector.Dispose();
         _connection.Dispose();

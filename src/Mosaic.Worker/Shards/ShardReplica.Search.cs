@@ -79,8 +79,16 @@ public sealed partial class ShardReplica
         }
 
         // A quantized graph rescores its candidates on the float vectors of the shard file.
-        using var source = new ShardVectorSource((reader ??= _file.Rent()).Connection);
-        return VectorSearch(index, query, k, ef, filter, source);
+        var source = (reader ??= _file.Rent()).Vectors;
+        source.ReadTogether();
+        try
+        {
+            return VectorSearch(index, query, k, ef, filter, source);
+        }
+        finally
+        {
+            source.ReadApart();
+        }
     }
 
     private List<VectorHit> VectorSearch(HnswIndex index, float[] query, int k, int ef, RowFilter? filter, IVectorSource? source)
