@@ -44,6 +44,11 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
         // payloads with them and the fetch round is skipped (Elasticsearch does this for one shard); else query-then-fetch.
         bool payloads = query.IncludeText || query.IncludeFields || query.IncludeVector;
         bool oneRound = payloads && QueryAndFetch.Applies(routes.Count, query.TopK, query.Mode, _options.QueryAndFetchMaxRows);
+        // One deadline token for every shard call and the payload fetch (they share the request's deadline): one timer per
+        // request instead of one per shard call and fetch (each a timer, two token sources and their registrations).
+        using var timer = new CancellationTokenSource(remaining, time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
+        var deadlineUtc = time.GetUtcNow().UtcDateTime + remaining;
         var calls = new Task<ShardOutcome>[routes.Count];
         for (int i = 0; i < routes.Count; i++)
         {
@@ -61,21 +66,34 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
                 after?.Where(p => shard.Range.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value))
             {
                 KeywordStats = keywordStats,
-                Deadline = time.GetUtcNow().UtcDateTime + remaining,
+                Deadline = deadlineUtc,
             };
-            calls[i] = CallShardAsync(info, shard.Id, routes[i].Replicas, request, remaining, ct);
+            calls[i] = CallShardAsync(info, shard.Id, routes[i].Replicas, request, deadline, ct);
         }
 
         var outcomes = await Task.WhenAll(calls).ConfigureAwait(false);
-        var answered = outcomes.Where(o => o.Result is not null).ToList();
-        var failures = outcomes.Where(o => o.Failure is not null).Select(o => o.Failure!).ToList();
+        var answered = new List<ShardOutcome>(outcomes.Length);
+        var failures = new List<ShardFailure>();
+        foreach (var outcome in outcomes)
+        {
+            if (outcome.Result is not null)
+            {
+                answered.Add(outcome);
+            }
+            else if (outcome.Failure is not null)
+            {
+                failures.Add(outcome.Failure);
+            }
+        }
+
         if (failures.Count > 0)
         {
             await ThrowIfDroppedAsync(info, timeout / 4, ct).ConfigureAwait(false);
         }
 
-        var vector = ResultMerger.MergeTopK(answered.Select(o => o.Result!.VectorHits), query.TopK);
-        var keyword = ResultMerger.MergeTopK(answered.Select(o => o.Result!.KeywordHits), query.TopK);
+        // A vector search has no keyword lists to merge, and a keyword search no vector lists.
+        var vector = query.Mode == SearchMode.Keyword ? [] : ResultMerger.MergeTopK(answered.Select(o => o.Result!.VectorHits), query.TopK);
+        var keyword = query.Mode == SearchMode.Vector ? [] : ResultMerger.MergeTopK(answered.Select(o => o.Result!.KeywordHits), query.TopK);
         var hits = query.Mode switch
         {
             SearchMode.Vector => vector,
@@ -84,10 +102,13 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
         };
         if (payloads && !oneRound && hits.Count > 0)
         {
-            var fetched = await FetchPayloadsAsync(info, hits, answered, query, timeout - time.GetElapsedTime(started), ct).ConfigureAwait(false);
+            var fetched = await FetchPayloadsAsync(info, hits, answered, query, deadlineUtc, deadline.Token, ct).ConfigureAwait(false);
             hits = fetched.Hits;
-            failures.AddRange(fetched.Failures);
-            answered.RemoveAll(o => fetched.Failures.Any(f => f.Shard == o.Shard));
+            if (fetched.Failures.Count > 0)
+            {
+                failures.AddRange(fetched.Failures);
+                answered.RemoveAll(o => fetched.Failures.Any(f => f.Shard == o.Shard));
+            }
         }
 
         var ranges = routes.ToDictionary(r => r.Shard.Id, r => r.Shard.Range);
@@ -221,25 +242,52 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
 
     /// <summary>
     /// One shard's answer: ask the least-loaded replica; if it is slower than the hedge delay ask the next one too
-    /// (first answer wins); if one fails, try the next at once. All within the shard's deadline.
+    /// (first answer wins); if one fails, try the next at once. All within the request's <paramref name="deadline"/>.
     /// </summary>
-    private async Task<ShardOutcome> CallShardAsync(CollectionInfo info, int shard, IReadOnlyList<IShardClient> replicas, ShardSearchRequest request, TimeSpan timeout, CancellationToken ct)
+    private async Task<ShardOutcome> CallShardAsync(CollectionInfo info, int shard, IReadOnlyList<IShardClient> replicas, ShardSearchRequest request, CancellationTokenSource deadline, CancellationToken ct)
     {
-        var outcome = await CallReplicasAsync(info, shard, replicas, request, timeout, ct).ConfigureAwait(false);
+        var outcome = replicas.Count == 1
+            ? await CallOnlyReplicaAsync(shard, replicas[0], replicas, request, deadline, ct).ConfigureAwait(false)
+            : await CallReplicasAsync(info, shard, replicas, request, deadline, ct).ConfigureAwait(false);
         metrics.RecordShardRequest(info.Name, shard, outcome.Failure?.Reason ?? "hit");
         return outcome;
     }
 
-    private async Task<ShardOutcome> CallReplicasAsync(CollectionInfo info, int shard, IReadOnlyList<IShardClient> replicas, ShardSearchRequest request, TimeSpan timeout, CancellationToken ct)
+    /// <summary>A shard with one replica: nothing to hedge or retry, so no per-call token source, queue or timer.</summary>
+    private async Task<ShardOutcome> CallOnlyReplicaAsync(int shard, IShardClient replica, IReadOnlyList<IShardClient> replicas, ShardSearchRequest request, CancellationTokenSource deadline, CancellationToken ct)
+    {
+        long started = time.GetTimestamp();
+        using var lease = selector.Begin(replica);
+        try
+        {
+            var result = await replica.SearchAsync(request, deadline.Token).ConfigureAwait(false);
+            // Recorded even though nothing is hedged now: a replica added later starts with the shard's p95.
+            latencies.Record(request.CollectionId, shard, time.GetElapsedTime(started));
+            return new ShardOutcome(shard, result, null, replica, replicas);
+        }
+        catch (Exception ex)
+        {
+            ct.ThrowIfCancellationRequested();
+            return new ShardOutcome(shard, null, new ShardFailure(shard, deadline.IsCancellationRequested ? "timeout" : ReasonOf(ex)));
+        }
+    }
+
+    private static string ReasonOf(Exception? failure) => failure switch
+    {
+        ShardUnavailableException => "unavailable",
+        TimeoutException or OperationCanceledException => "timeout",
+        _ => "error",
+    };
+
+    private async Task<ShardOutcome> CallReplicasAsync(CollectionInfo info, int shard, IReadOnlyList<IShardClient> replicas, ShardSearchRequest request, CancellationTokenSource requestDeadline, CancellationToken ct)
     {
         if (replicas.Count == 0)
         {
             return new ShardOutcome(shard, null, new ShardFailure(shard, "unavailable"));
         }
 
-        // The deadline's timer runs on the injected clock, so tests can move time instead of waiting.
-        using var timer = new CancellationTokenSource(timeout, time);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
+        // The shard's own token: cancelled when the shard is done, so that a hedge's loser stops using its replica.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(requestDeadline.Token);
         var queue = new Queue<IShardClient>(selector.Order(replicas));
         var running = new List<Task<ShardSearchResult>>();
         var askedOf = new Dictionary<Task<ShardSearchResult>, IShardClient>();
@@ -296,17 +344,12 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
                     return new ShardOutcome(shard, call.Result, null, askedOf[call], replicas);
                 }
 
-                if (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+                if (requestDeadline.IsCancellationRequested && !ct.IsCancellationRequested)
                 {
                     return new ShardOutcome(shard, null, new ShardFailure(shard, "timeout"));
                 }
 
-                reason = call.Exception?.InnerException switch
-                {
-                    ShardUnavailableException => "unavailable",
-                    TimeoutException or OperationCanceledException => "timeout",
-                    _ => "error",
-                };
+                reason = ReasonOf(call.Exception?.InnerException);
                 if (running.Count == 0 && queue.Count > 0)
                 {
                     Launch();
@@ -314,7 +357,7 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
             }
 
             ct.ThrowIfCancellationRequested();
-            return new ShardOutcome(shard, null, new ShardFailure(shard, deadline.IsCancellationRequested ? "timeout" : reason));
+            return new ShardOutcome(shard, null, new ShardFailure(shard, requestDeadline.IsCancellationRequested ? "timeout" : reason));
         }
         finally
         {
@@ -338,30 +381,37 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
     /// fetched from is dropped and its shard reported; a hit deleted since the search is dropped.
     /// </summary>
     private async Task<(List<ScoredDoc> Hits, List<ShardFailure> Failures)> FetchPayloadsAsync(
-        CollectionInfo info, IReadOnlyList<ScoredDoc> hits, IReadOnlyList<ShardOutcome> answered, SearchQuery query, TimeSpan remaining, CancellationToken ct)
+        CollectionInfo info, List<ScoredDoc> hits, IReadOnlyList<ShardOutcome> answered, SearchQuery query, DateTime deadlineUtc, CancellationToken deadline, CancellationToken ct)
     {
-        var wanted = hits.Select(h => h.Id).ToHashSet(StringComparer.Ordinal);
-        var idsByShard = new Dictionary<ShardOutcome, List<string>>();
-        var claimed = new HashSet<string>(StringComparer.Ordinal);
+        // Each hit's shard: the first that listed it (an id is in one shard's lists, barring a hedge during a routing change).
+        var wanted = new HashSet<string>(hits.Count, StringComparer.Ordinal);
+        foreach (var hit in hits)
+        {
+            wanted.Add(hit.Id);
+        }
+
+        var idsByShard = new List<(ShardOutcome Outcome, List<string> Ids)>(answered.Count);
         foreach (var outcome in answered)
         {
-            foreach (var hit in outcome.Result!.VectorHits.Concat(outcome.Result.KeywordHits))
+            List<string>? ids = null;
+            Claim(outcome.Result!.VectorHits, wanted, ref ids);
+            Claim(outcome.Result.KeywordHits, wanted, ref ids);
+            if (ids is not null)
             {
-                if (wanted.Contains(hit.Id) && claimed.Add(hit.Id))
-                {
-                    (idsByShard.TryGetValue(outcome, out var ids) ? ids : idsByShard[outcome] = []).Add(hit.Id);
-                }
+                idsByShard.Add((outcome, ids));
             }
         }
 
-        using var timer = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, time);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
-        var deadlineUtc = time.GetUtcNow().UtcDateTime + remaining;
-        var fetches = idsByShard.Select(p => FetchFromShardAsync(info, p.Key, p.Value, query, deadlineUtc, deadline.Token)).ToList();
+        var fetches = new Task<(IReadOnlyList<DocPayload>? Docs, ShardFailure? Failure)>[idsByShard.Count];
+        for (int i = 0; i < fetches.Length; i++)
+        {
+            fetches[i] = FetchFromShardAsync(info, idsByShard[i].Outcome, idsByShard[i].Ids, query, deadlineUtc, deadline);
+        }
+
         var results = await Task.WhenAll(fetches).ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
 
-        var payloads = new Dictionary<string, DocPayload>(StringComparer.Ordinal);
+        var payloads = new Dictionary<string, DocPayload>(hits.Count, StringComparer.Ordinal);
         var failures = new List<ShardFailure>();
         foreach (var (docs, failure) in results)
         {
@@ -389,13 +439,33 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
         return (complete, failures);
     }
 
+    /// <summary>Moves the ids of <paramref name="list"/> that are still wanted into <paramref name="ids"/>.</summary>
+    private static void Claim(IReadOnlyList<ScoredDoc> list, HashSet<string> wanted, ref List<string>? ids)
+    {
+        foreach (var hit in list)
+        {
+            if (wanted.Remove(hit.Id))
+            {
+                (ids ??= []).Add(hit.Id);
+            }
+        }
+    }
+
     private static async Task<(IReadOnlyList<DocPayload>? Docs, ShardFailure? Failure)> FetchFromShardAsync(
         CollectionInfo info, ShardOutcome outcome, List<string> ids, SearchQuery query, DateTime deadlineUtc, CancellationToken deadline)
     {
         var request = new ShardFetchRequest(info.Id, outcome.Shard, ids, query.IncludeText, query.IncludeFields, query.IncludeVector) { Deadline = deadlineUtc };
         string reason = "unavailable";
-        foreach (var replica in outcome.Replicas!.OrderBy(r => r == outcome.Replica ? 0 : 1))
+        var replicas = outcome.Replicas!;
+        // The replica that answered the search first (it holds those rows), then the others.
+        for (int i = -1; i < replicas.Count; i++)
         {
+            var replica = i < 0 ? outcome.Replica : replicas[i];
+            if (replica is null || (i >= 0 && replica == outcome.Replica))
+            {
+                continue;
+            }
+
             try
             {
                 return (await replica.FetchAsync(request, deadline).ConfigureAwait(false), null);

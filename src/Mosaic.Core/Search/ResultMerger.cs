@@ -10,29 +10,66 @@ public static class ResultMerger
     /// <summary>The reciprocal rank fusion constant; 60 is the value from Cormack et al. (2009) that API.md fixes.</summary>
     public const int RrfK = 60;
 
+    /// <summary>The best <paramref name="k"/> of the lists by score (then id), each id once with its best score.</summary>
+    /// <remarks>
+    /// All hits sorted, then taken in order while skipping ids already taken: no dictionary per merge (its entries were
+    /// ~6 % of an embedded vector search's allocations). Ids taken are compared one by one while there are few of them,
+    /// then through a set.
+    /// </remarks>
     public static List<ScoredDoc> MergeTopK(IEnumerable<IReadOnlyList<ScoredDoc>> lists, int k)
     {
-        var best = new Dictionary<string, ScoredDoc>(StringComparer.Ordinal);
+        var all = new List<ScoredDoc>();
         foreach (var list in lists)
         {
-            foreach (var hit in list)
+            all.AddRange(list);
+        }
+
+        all.Sort(static (a, b) => b.Score.CompareTo(a.Score) is var byScore and not 0 ? byScore : string.CompareOrdinal(a.Id, b.Id));
+        var merged = new List<ScoredDoc>(Math.Min(k, all.Count));
+        HashSet<string>? taken = null;
+        foreach (var hit in all)
+        {
+            if (merged.Count >= k)
             {
-                if (!best.TryGetValue(hit.Id, out var seen) || seen.Score < hit.Score)
-                {
-                    best[hit.Id] = hit;
-                }
+                break;
+            }
+
+            if (!Taken(merged, hit.Id, ref taken))
+            {
+                merged.Add(hit);
             }
         }
 
-        // A sort of the (few) values in place: the LINQ chain it replaces cost ~2 % of an embedded vector search.
-        var merged = new List<ScoredDoc>(best.Values);
-        merged.Sort(static (a, b) => b.Score.CompareTo(a.Score) is var byScore and not 0 ? byScore : string.CompareOrdinal(a.Id, b.Id));
-        if (merged.Count > k)
+        return merged;
+    }
+
+    /// <summary>Whether <paramref name="id"/> is among <paramref name="merged"/>; if not, it is recorded as taken.</summary>
+    private static bool Taken(List<ScoredDoc> merged, string id, ref HashSet<string>? taken)
+    {
+        const int ScanUpTo = 16;
+        if (taken is null && merged.Count < ScanUpTo)
         {
-            merged.RemoveRange(k, merged.Count - k);
+            foreach (var doc in merged)
+            {
+                if (string.Equals(doc.Id, id, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
-        return merged;
+        if (taken is null)
+        {
+            taken = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var doc in merged)
+            {
+                taken.Add(doc.Id);
+            }
+        }
+
+        return !taken.Add(id);
     }
 
     /// <summary>RRF: score(d) = Σ 1 / (k + rank(d)) over the lists, rank starting at 1.</summary>

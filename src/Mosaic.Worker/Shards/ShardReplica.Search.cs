@@ -127,7 +127,9 @@ public sealed partial class ShardReplica
                 }
             }
 
-            return buffer.AsSpan(0, found).ToArray().ToList();
+            var hits = new List<VectorHit>(found);
+            hits.AddRange(buffer.AsSpan(0, found));
+            return hits;
         }
         finally
         {
