@@ -26,7 +26,7 @@ internal static class SearchEndpoints
 
     private static async Task<IResult> SearchAsync(string name, HttpRequest request, CachedReadPath reads)
     {
-        var body = await RequestBody.ReadJsonAsync(request, MosaicJson.Api.SearchRequest, MaxSearchBytes, "body");
+        var body = await RequestBody.ReadJsonAsync(request, MosaicJson.Api.SearchRequest, MaxSearchBytes, "body", SearchRequestReader.TryRead);
         var query = ContractMapping.ToQuery(body);
         var answer = await reads.SearchAsync(name, query, reads.Enabled ? CacheKey(body) : null, request.HttpContext.RequestAborted);
         return Unacceptable(answer, query) is { } failure

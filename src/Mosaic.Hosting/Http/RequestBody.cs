@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
@@ -9,7 +10,11 @@ namespace Mosaic.Hosting.Http;
 /// <summary>Reads request bodies with a size limit and turns JSON errors into messages that name the field.</summary>
 internal static class RequestBody
 {
-    public static async Task<T> ReadJsonAsync<T>(HttpRequest request, JsonTypeInfo<T> type, long maxBytes, string what)
+    /// <summary>Reads a body that the serializer would read from its bytes alone, or returns false to leave it to the serializer.</summary>
+    public delegate bool FastReader<T>(ReadOnlySpan<byte> json, [NotNullWhen(true)] out T? value);
+
+    /// <param name="fast">A reader of the body's common shape, tried first (<see cref="SearchRequestReader"/>).</param>
+    public static async Task<T> ReadJsonAsync<T>(HttpRequest request, JsonTypeInfo<T> type, long maxBytes, string what, FastReader<T>? fast = null)
     {
         using var body = await ReadAllAsync(request, maxBytes, what);
         if (body.Length == 0)
@@ -17,7 +22,7 @@ internal static class RequestBody
             throw new MosaicException(ErrorKind.InvalidArgument, "invalid_json", "body: empty; expected a JSON object");
         }
 
-        return Parse(body.Span, type, "");
+        return fast is not null && fast(body.Span, out var read) ? read : Parse(body.Span, type, "");
     }
 
     public static T Parse<T>(ReadOnlySpan<byte> json, JsonTypeInfo<T> type, string where)
