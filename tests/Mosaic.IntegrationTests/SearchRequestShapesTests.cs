@@ -23,17 +23,17 @@ public sealed class SearchRequestShapesTests(ServerFixture fixture) : IClassFixt
         var (_, token) = await _http.BulkOkAsync(c, vectors.Select((v, i) => Line(Doc($"shape text {i}", v, new JsonObject { ["category"] = i % 2 == 0 ? "even" : "odd" }, id: $"s{i}"))));
 
         const string Filter = """{"field": "category", "eq": "even"}""";
-        string plain = $$"""{"mode": "vector", "vector": [0.9, 0.1, 0.2], "top_k": 3, "filter": {{Filter}}, "consistency": {"after": "{{token}}"}}""";
+        string plain = $$$"""{"mode": "vector", "vector": [0.9, 0.1, 0.2], "top_k": 3, "filter": {{{Filter}}}, "consistency": {"after": "{{{token}}}"}}""";
         string[] sameSearch =
         [
             // Another order, spacing, exponents, escaped names and string characters, and every optional field at its default.
-            $$"""
-            { "consistency" : { "after" : "{{token}}" }, "filter" : {{Filter}}, "top\u005fk" : 3,
+            $$$"""
+            { "consistency" : { "after" : "{{{token}}}" }, "filter" : {{{Filter}}}, "top\u005fk" : 3,
               "vector" : [ 9e-1, 1.0E-1, 0.20 ], "mod\u0065" : "vec\u0074or", "include" : [ "text", "fields" ],
               "allow_partial" : true, "timeout_ms" : 5000, "ef_search" : 64 }
             """,
             // Nulls and no mode: read by the serializer, the mode implied by the vector.
-            $$"""{"mode": null, "query": null, "vector": [0.9, 0.1, 0.2], "top_k": 3, "filter": {{Filter}}, "consistency": {"after": "{{token}}"}, "include": null, "ef_search": null}""",
+            $$$"""{"mode": null, "query": null, "vector": [0.9, 0.1, 0.2], "top_k": 3, "filter": {{{Filter}}}, "consistency": {"after": "{{{token}}}"}, "include": null, "ef_search": null}""",
         ];
 
         var expected = await HitsAsync(c, plain);

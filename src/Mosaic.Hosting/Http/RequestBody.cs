@@ -97,7 +97,9 @@ internal static class RequestBody
             int open = message.IndexOf('\'');
             int close = open >= 0 ? message.IndexOf('\'', open + 1) : -1;
             string name = close > open ? message[(open + 1)..close] : "?";
-            return $"{(path == "body" ? "" : path + ".")}{name}: unknown property";
+            // The serializer's path may already end with the unknown name ("$.bogus"): name it once.
+            bool named = path == name || path.EndsWith("." + name, StringComparison.Ordinal);
+            return $"{(path == "body" ? name : named ? path : path + "." + name)}: unknown property";
         }
 
         int cut = message.IndexOf(" Path:", StringComparison.Ordinal);
