@@ -39,7 +39,7 @@ internal sealed class ShardReader : IDisposable
     }
 
     /// <summary>The float vectors of this file by rowid, for rescoring a quantized graph's candidates (prepared on first use).</summary>
-    public ShardVectorSource Vectors => _vectors ??= new ShardVectorSource(_connection);
+    public ShardVectorSource Vectors => _vectors ??= new ShardVectorSource(_db);
 
     /// <summary>Payloads of the ids this file holds, in one statement; absent ids (deleted since the search) are left out.</summary>
     /// <remarks>
@@ -91,13 +91,7 @@ internal sealed class ShardReader : IDisposable
     private static string? TextOrNull(sqlite3_stmt statement, int column) =>
         raw.sqlite3_column_type(statement, column) == raw.SQLITE_NULL ? null : raw.sqlite3_column_text(statement, column).utf8_to_string();
 
-    private void Check(int rc, string what)
-    {
-        if (rc is not (raw.SQLITE_OK or raw.SQLITE_ROW or raw.SQLITE_DONE))
-        {
-            throw new SqliteException($"{what} failed: {raw.sqlite3_errmsg(_db).utf8_to_string()}", rc);
-        }
-    }
+    private void Check(int rc, string what) => SqliteResult.Check(_db, rc, what);
 
     /// <summary>The ids as a JSON array of strings: only <c>"</c>, <c>\</c> and control characters need escaping.</summary>
     private string JsonArray(IReadOnlyList<string> ids)

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Microsoft.Data.Sqlite;
 using Mosaic.Index;
 using SQLitePCL;
 
@@ -20,9 +19,10 @@ internal sealed class ShardVectorSource : IVectorSource, IDisposable
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
 
-    public ShardVectorSource(SqliteConnection connection)
+    /// <param name="db">The open connection of the <see cref="ShardReader"/> that owns this source.</param>
+    public ShardVectorSource(sqlite3 db)
     {
-        _db = connection.Handle ?? throw new InvalidOperationException("the shard file connection is not open");
+        _db = db;
         Check(raw.sqlite3_prepare_v2(_db, "SELECT vector FROM docs WHERE rowid = ?1", out _statement), "preparing the vector read");
     }
 
@@ -78,11 +78,5 @@ internal sealed class ShardVectorSource : IVectorSource, IDisposable
 
     public void Dispose() => _statement.Dispose();
 
-    private void Check(int rc, string what)
-    {
-        if (rc is not (raw.SQLITE_OK or raw.SQLITE_ROW or raw.SQLITE_DONE))
-        {
-            throw new SqliteException($"{what} failed: {raw.sqlite3_errmsg(_db).utf8_to_string()}", rc);
-        }
-    }
+    private void Check(int rc, string what) => SqliteResult.Check(_db, rc, what);
 }
