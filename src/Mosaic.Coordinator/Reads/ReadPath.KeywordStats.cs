@@ -30,9 +30,11 @@ public sealed partial class ReadPath
             return (null, null);
         }
 
-        using var timer = new CancellationTokenSource(timeout > TimeSpan.Zero ? timeout : TimeSpan.FromMilliseconds(1), time);
+        var phase = timeout > TimeSpan.Zero ? timeout : TimeSpan.FromMilliseconds(1);
+        using var timer = new CancellationTokenSource(phase, time);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
-        var calls = routes.Select(route => StatsOfShardAsync(info, route, query, after, deadline.Token)).ToList();
+        var deadlineUtc = time.GetUtcNow().UtcDateTime + phase;
+        var calls = routes.Select(route => StatsOfShardAsync(info, route, query, after, deadlineUtc, deadline.Token)).ToList();
         var parts = await Task.WhenAll(calls).ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
 
@@ -56,12 +58,15 @@ public sealed partial class ReadPath
 
     /// <summary>One shard's statistics: every replica asked at once, the first answer taken, so a hung replica (which the search hedges around) costs nothing here.</summary>
     private static async Task<(KeywordStats? Stats, string Reason)> StatsOfShardAsync(
-        CollectionInfo info, ShardRoute route, SearchQuery query, IReadOnlyDictionary<int, long>? after, CancellationToken deadline)
+        CollectionInfo info, ShardRoute route, SearchQuery query, IReadOnlyDictionary<int, long>? after, DateTime deadlineUtc, CancellationToken deadline)
     {
         var range = route.Shard.Range;
         var request = new ShardSearchRequest(
             info.Id, route.Shard.Id, SearchMode.Keyword, null, query.Query, null, 1, null, false, false, false,
-            after?.Where(p => range.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value));
+            after?.Where(p => range.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value))
+        {
+            Deadline = deadlineUtc,
+        };
         using var race = CancellationTokenSource.CreateLinkedTokenSource(deadline);
         var asks = route.Replicas.Select(replica => replica.GetKeywordStatsAsync(request, race.Token)).ToList();
         string reason = "unavailable";

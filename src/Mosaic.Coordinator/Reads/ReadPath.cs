@@ -133,9 +133,10 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
             {
                 using var timer = new CancellationTokenSource(_options.DefaultSearchTimeout, time);
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
+                var deadlineUtc = time.GetUtcNow().UtcDateTime + _options.DefaultSearchTimeout;
                 try
                 {
-                    return (route.Shard, (ShardStats?)await replica.GetStatsAsync(info.Id, route.Shard.Id, deadline.Token).ConfigureAwait(false));
+                    return (route.Shard, (ShardStats?)await replica.GetStatsAsync(info.Id, route.Shard.Id, deadlineUtc, deadline.Token).ConfigureAwait(false));
                 }
                 catch (Exception) when (!ct.IsCancellationRequested)
                 {

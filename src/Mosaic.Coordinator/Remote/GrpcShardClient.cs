@@ -8,7 +8,10 @@ using Mosaic.Core.Seams;
 namespace Mosaic.Coordinator.Remote;
 
 /// <summary>The remote <see cref="IShardClient"/>: one shard replica on a worker, over gRPC.</summary>
-/// <remarks>Cancellation is the deadline: cancelling the token cancels the call on the worker too.</remarks>
+/// <remarks>
+/// Every call carries the request's deadline (grpc-timeout), which the worker requires, and cancelling the token cancels
+/// the call on the worker too.
+/// </remarks>
 public sealed class GrpcShardClient(GrpcChannel channel, string node) : IShardClient
 {
     private readonly ShardService.ShardServiceClient _client = new(channel);
@@ -57,9 +60,9 @@ public sealed class GrpcShardClient(GrpcChannel channel, string node) : IShardCl
         return new ShardSearchResult(answer.VectorHits.Select(ToDoc).ToList(), answer.KeywordHits.Select(ToDoc).ToList());
     }
 
-    public async Task<ShardStats> GetStatsAsync(long collectionId, int shard, CancellationToken ct)
+    public async Task<ShardStats> GetStatsAsync(long collectionId, int shard, DateTime deadline, CancellationToken ct)
     {
-        var s = await CallAsync(() => _client.StatsAsync(new ShardStatsQuery { CollectionId = collectionId, Shard = shard }, cancellationToken: ct).ResponseAsync, ct).ConfigureAwait(false);
+        var s = await CallAsync(() => _client.StatsAsync(new ShardStatsQuery { CollectionId = collectionId, Shard = shard }, deadline: deadline, cancellationToken: ct).ResponseAsync, ct).ConfigureAwait(false);
         return new ShardStats(s.Shard, s.Range, s.State, s.DocCount, s.VectorCount, s.Bytes, s.AppliedChanges, s.Lag);
     }
 
@@ -71,7 +74,7 @@ public sealed class GrpcShardClient(GrpcChannel channel, string node) : IShardCl
             message.After.Add(request.AfterSeqs.ToDictionary(p => p.Key, p => p.Value));
         }
 
-        var s = await CallAsync(() => _client.KeywordStatsAsync(message, cancellationToken: ct).ResponseAsync, ct).ConfigureAwait(false);
+        var s = await CallAsync(() => _client.KeywordStatsAsync(message, deadline: request.Deadline, cancellationToken: ct).ResponseAsync, ct).ConfigureAwait(false);
         return new KeywordStats(s.DocCount, s.TotalLength, s.DocFreqs.ToDictionary(StringComparer.Ordinal));
     }
 

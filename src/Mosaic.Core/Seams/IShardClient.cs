@@ -13,7 +13,8 @@ public interface IShardClient
     /// <summary>Answers the shard query; throws <see cref="TimeoutException"/> or <see cref="OperationCanceledException"/> past the deadline.</summary>
     Task<ShardSearchResult> SearchAsync(ShardSearchRequest request, CancellationToken ct);
 
-    Task<ShardStats> GetStatsAsync(long collectionId, int shard, CancellationToken ct);
+    /// <summary>The replica's statistics; a remote replica is told <paramref name="deadline"/> (UTC) and stops there.</summary>
+    Task<ShardStats> GetStatsAsync(long collectionId, int shard, DateTime deadline, CancellationToken ct);
 
     /// <summary>This replica's part of the collection-wide keyword statistics of <see cref="ShardSearchRequest.Query"/>
     /// (live documents, their tokens, and per analyzed term the documents holding it), once the request's

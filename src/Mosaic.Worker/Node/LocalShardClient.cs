@@ -21,7 +21,7 @@ public sealed class LocalShardClient(ShardReplica replica, string node) : IShard
     public Task<KeywordStats> GetKeywordStatsAsync(ShardSearchRequest request, CancellationToken ct) =>
         replica.KeywordStatsAsync(request, ct);
 
-    public Task<ShardStats> GetStatsAsync(long collectionId, int shard, CancellationToken ct) => Task.FromResult(replica.Stats());
+    public Task<ShardStats> GetStatsAsync(long collectionId, int shard, DateTime deadline, CancellationToken ct) => Task.FromResult(replica.Stats());
 
     /// <summary>Runs inline: a fetch is a few indexed row reads, cheaper than a hop to the pool.</summary>
     public Task<IReadOnlyList<DocPayload>> FetchAsync(ShardFetchRequest request, CancellationToken ct)

@@ -10,8 +10,7 @@ public sealed partial class ShardGrpcService
     /// <summary>The dfs phase of a keyword search: this shard's part of the collection-wide BM25 statistics.</summary>
     public override async Task<KeywordStatsMessage> KeywordStats(KeywordStatsQuery request, ServerCallContext context)
     {
-        var replica = node.Find(request.CollectionId, request.Shard)
-            ?? throw new RpcException(new Status(StatusCode.Unavailable, $"shard {request.Shard} of collection {request.CollectionId} is not held by {node.NodeName}"));
+        var replica = Held(request.CollectionId, request.Shard, context);
         var query = new ShardSearchRequest(
             request.CollectionId, request.Shard, SearchMode.Keyword, null, request.Query, null, 1, null, false, false, false,
             request.After.Count > 0 ? request.After.ToDictionary(p => p.Key, p => p.Value) : null);

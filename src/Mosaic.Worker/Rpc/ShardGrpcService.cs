@@ -3,17 +3,22 @@ using Mosaic.Contracts.Rpc;
 using Mosaic.Core.Errors;
 using Mosaic.Core.Search;
 using Mosaic.Worker.Node;
+using Mosaic.Worker.Shards;
 
 namespace Mosaic.Worker.Rpc;
 
 /// <summary>The worker's gRPC face: shard queries and statistics for remote coordinators.</summary>
-/// <remarks>A shard this node does not hold (moved, or not yet placed) answers Unavailable, so the coordinator tries another replica.</remarks>
+/// <remarks>
+/// A shard this node does not hold (moved, or not yet placed) answers Unavailable, so the coordinator tries another replica.
+/// Every call must carry a deadline (grpc-timeout): the worker stops work the caller no longer waits for at that time
+/// even when the caller's cancellation never arrives (a partitioned or killed coordinator), and a bounded wait for
+/// read-your-writes seqs ends with it.
+/// </remarks>
 public sealed partial class ShardGrpcService(WorkerNode node) : ShardService.ShardServiceBase
 {
     public override async Task<ShardResultMessage> Search(ShardSearchMessage request, ServerCallContext context)
     {
-        var replica = node.Find(request.CollectionId, request.Shard)
-            ?? throw new RpcException(new Status(StatusCode.Unavailable, $"shard {request.Shard} of collection {request.CollectionId} is not held by {node.NodeName}"));
+        var replica = Held(request.CollectionId, request.Shard, context);
         Filter? filter;
         try
         {
@@ -60,8 +65,7 @@ public sealed partial class ShardGrpcService(WorkerNode node) : ShardService.Sha
 
     public override Task<ShardStatsMessage> Stats(ShardStatsQuery request, ServerCallContext context)
     {
-        var replica = node.Find(request.CollectionId, request.Shard)
-            ?? throw new RpcException(new Status(StatusCode.Unavailable, $"shard {request.Shard} of collection {request.CollectionId} is not held by {node.NodeName}"));
+        var replica = Held(request.CollectionId, request.Shard, context);
         var s = replica.Stats();
         return Task.FromResult(new ShardStatsMessage
         {
@@ -72,8 +76,7 @@ public sealed partial class ShardGrpcService(WorkerNode node) : ShardService.Sha
 
     public override Task<ShardFetchResultMessage> Fetch(ShardFetchMessage request, ServerCallContext context)
     {
-        var replica = node.Find(request.CollectionId, request.Shard)
-            ?? throw new RpcException(new Status(StatusCode.Unavailable, $"shard {request.Shard} of collection {request.CollectionId} is not held by {node.NodeName}"));
+        var replica = Held(request.CollectionId, request.Shard, context);
         try
         {
             var docs = replica.Fetch(new ShardFetchRequest(request.CollectionId, request.Shard, request.Ids, request.IncludeText, request.IncludeFields, request.IncludeVector));
@@ -85,6 +88,18 @@ public sealed partial class ShardGrpcService(WorkerNode node) : ShardService.Sha
         {
             throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
         }
+    }
+
+    /// <summary>The replica a call addresses, once the call is known to carry a deadline.</summary>
+    private ShardReplica Held(long collectionId, int shard, ServerCallContext context)
+    {
+        if (context.Deadline == DateTime.MaxValue)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "a shard call must carry a deadline (grpc-timeout)"));
+        }
+
+        return node.Find(collectionId, shard)
+            ?? throw new RpcException(new Status(StatusCode.Unavailable, $"shard {shard} of collection {collectionId} is not held by {node.NodeName}"));
     }
 
     private static ScoredDocMessage ToMessage(ScoredDoc doc)

@@ -1,4 +1,6 @@
+using System.Net;
 using System.Text.Json.Nodes;
+using Grpc.Core;
 using Mosaic.Testing;
 using Xunit;
 using Xunit.Abstractions;
@@ -6,7 +8,10 @@ using static Mosaic.Testing.DocJson;
 
 namespace Mosaic.ClusterTests.Cluster;
 
-/// <summary>The dfs phase over gRPC: shards on other processes score with the summed statistics, so placement changes nothing.</summary>
+/// <summary>
+/// The dfs phase over gRPC: shards on other processes score with the summed statistics, so placement changes nothing; and
+/// every shard call carries a deadline, which the worker requires.
+/// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class KeywordStatsClusterTests(ClusterPostgres postgres, ITestOutputHelper output)
 {
@@ -50,5 +55,23 @@ public sealed class KeywordStatsClusterTests(ClusterPostgres postgres, ITestOutp
                     }
                 }
             }
+
+            // The collection view asks every remote shard for its statistics (the Stats call, with a deadline): all six
+            // answer, and their counts add up to the collection's.
+            var stats = Assert.IsType<JsonArray>((await http.GetAsync("collections/kw-six")).AssertStatus(HttpStatusCode.OK).Object["shard_stats"]);
+            Assert.Equal(6, stats.Count);
+            Assert.All(stats, s => Assert.NotNull(s!["doc_count"]));
+            Assert.Equal(docs.Count, stats.Sum(s => s!["doc_count"]!.GetValue<long>()));
+
+            // Every shard call must carry a deadline: the same Stats call without one is refused, with one it answers.
+            var view = await cluster.ViewAsync();
+            var worker = cluster.Workers.First(w => view.ShardsOn("kw-six", w.Name).Count > 0);
+            int held = view.ShardsOn("kw-six", worker.Name)[0];
+            long collectionId = ReplicaProbe.CollectionIdOf(six);
+            using var probe = new ReplicaProbe(worker.Url);
+            var refused = await Assert.ThrowsAsync<RpcException>(() => probe.StatsWithoutDeadlineAsync(collectionId, held, CancellationToken.None));
+            Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+            Assert.Contains("deadline", refused.Status.Detail, StringComparison.Ordinal);
+            Assert.Equal(held, (await probe.StatsAsync(collectionId, held, TimeSpan.FromSeconds(10))).Shard);
         });
 }

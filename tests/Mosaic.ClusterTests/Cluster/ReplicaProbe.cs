@@ -28,6 +28,10 @@ public sealed class ReplicaProbe : IDisposable
     public async Task<ShardStatsMessage> StatsAsync(long collectionId, int shard, TimeSpan timeout) =>
         await _client.StatsAsync(new ShardStatsQuery { CollectionId = collectionId, Shard = shard }, deadline: DateTime.UtcNow + timeout);
 
+    /// <summary>The same Stats call with no deadline at all (no grpc-timeout), which a worker refuses.</summary>
+    public async Task<ShardStatsMessage> StatsWithoutDeadlineAsync(long collectionId, int shard, CancellationToken ct) =>
+        await _client.StatsAsync(new ShardStatsQuery { CollectionId = collectionId, Shard = shard }, cancellationToken: ct);
+
     /// <summary>A keyword search on this replica alone: (id, text) of up to <paramref name="topK"/> hits.</summary>
     public async Task<IReadOnlyList<(string Id, string? Text)>> KeywordAsync(long collectionId, int shard, string query, int topK, TimeSpan timeout)
     {

@@ -338,7 +338,7 @@ public sealed class ReadPathTests
             return answer is not null ? Task.FromResult(answer) : _pending.Task.WaitAsync(ct);
         }
 
-        public Task<ShardStats> GetStatsAsync(long collectionId, int shard, CancellationToken ct) => throw new NotSupportedException();
+        public Task<ShardStats> GetStatsAsync(long collectionId, int shard, DateTime deadline, CancellationToken ct) => throw new NotSupportedException();
 
         /// <summary>Statistics calls never answer (until cancelled), as from a hung worker.</summary>
         public bool StatsHang { get; init; }
