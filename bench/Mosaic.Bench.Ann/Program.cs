@@ -12,6 +12,8 @@ using Mosaic.Index;
 // Extra: a second build with AddParallel on all cores (MOSAIC_BENCH_PARALLEL=0 skips it);
 // MOSAIC_BENCH_PARALLEL_PAIRS=N instead times N interleaved pairs of AddParallel on 1 thread and on all cores;
 // MOSAIC_BENCH_UPDATE_ROUNDS=R then re-adds every vector R times and reports node count, RSS and recall after.
+// MOSAIC_BENCH_BUILD_THREADS=N builds the timed index and the compared variants with AddParallel on N threads (for
+// sets of a million vectors, where serial builds take most of an hour); the build time is then not the serial one.
 if (args.Length < 8)
 {
     Console.Error.WriteLine("usage: bench/ann DATA_DIR ip|l2 M EF_CONSTRUCTION EF_LIST K RUNS OUT_JSON [LABEL [float|int8|binary]]");
@@ -97,13 +99,25 @@ else if (Environment.GetEnvironmentVariable("MOSAIC_BENCH_PARALLEL") != "0")
     Console.WriteLine($"[{label}] parallel build {parallelSeconds:F1}s on {threads} threads ({parallelCpuSeconds / parallelSeconds:F2} cores busy on average), recall@{k} at ef=64: {parallelRecall:F4}");
 }
 
+int buildThreads = int.TryParse(Environment.GetEnvironmentVariable("MOSAIC_BENCH_BUILD_THREADS"), out int bt) ? bt : 1;
+void Build(HnswIndex target)
+{
+    if (buildThreads > 1)
+    {
+        target.AddParallel(labels, baseVectors, buildThreads);
+        return;
+    }
+
+    for (int i = 0; i < n; i++)
+    {
+        target.Add(i, baseVectors.AsSpan(i * d, d));
+    }
+}
+
 var index = new HnswIndex(d, metric, settings, n);
 var buildCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
 var sw = Stopwatch.StartNew();
-for (int i = 0; i < n; i++)
-{
-    index.Add(i, baseVectors.AsSpan(i * d, d));
-}
+Build(index);
 
 double build = sw.Elapsed.TotalSeconds;
 double buildCpu = (Process.GetCurrentProcess().TotalProcessorTime - buildCpu0).TotalSeconds;
@@ -130,11 +144,13 @@ if (!string.IsNullOrEmpty(compare))
 {
     var variants = new List<(string Name, HnswIndex Index)>();
     var builtByKind = new Dictionary<string, HnswIndex>();
+    // The timed index is one of the variants when it has the same kind (and layout), rather than a second build.
+    string mainKind = quantization == VectorQuantization.Int8 && !HnswIndex.SplitLayout ? "int8-record" : quantization.ToString().ToLowerInvariant();
     foreach (string name in compare.Split(','))
     {
         // NAME/switch/...: the same index searched with a search-time switch off (novinsert: the pool's binary search; norescore: no rescoring source).
         string v = name.Split('/')[0];
-        if (builtByKind.TryGetValue(v, out var same))
+        if (builtByKind.TryGetValue(v, out var same) || (v == mainKind && (same = index) is not null))
         {
             variants.Add((name, same));
             continue;
@@ -143,10 +159,7 @@ if (!string.IsNullOrEmpty(compare))
         HnswIndex.SplitLayout = v != "int8-record";
         var q = v.StartsWith("int8", StringComparison.Ordinal) ? VectorQuantization.Int8 : v == "binary" ? VectorQuantization.Binary : VectorQuantization.Float;
         var built = new HnswIndex(d, metric, new HnswSettings(m, efc, Quantization: q), n);
-        for (int i = 0; i < n; i++)
-        {
-            built.Add(i, baseVectors.AsSpan(i * d, d));
-        }
+        Build(built);
 
         Console.WriteLine($"[{v}] {(double)built.MemoryBytes / n:F1} B/vector");
         for (int w = 0; w < 3; w++)
