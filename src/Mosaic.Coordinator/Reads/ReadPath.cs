@@ -391,10 +391,10 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
             wanted.Add(hit.Id);
         }
 
-        var idsByShard = new List<(ShardOutcome Outcome, List<string> Ids)>(answered.Count);
+        var idsByShard = new List<(ShardOutcome Outcome, Claimed Ids)>(answered.Count);
         foreach (var outcome in answered)
         {
-            List<string>? ids = null;
+            Claimed? ids = null;
             Claim(outcome.Result!.VectorHits, wanted, ref ids);
             Claim(outcome.Result.KeywordHits, wanted, ref ids);
             if (ids is not null)
@@ -440,22 +440,24 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
         return (complete, failures);
     }
 
-    /// <summary>Moves the ids of <paramref name="list"/> that are still wanted into <paramref name="ids"/>.</summary>
-    private static void Claim(IReadOnlyList<ScoredDoc> list, HashSet<string> wanted, ref List<string>? ids)
+    /// <summary>Moves the ids of <paramref name="list"/> that are still wanted, with their rows, into <paramref name="claimed"/>.</summary>
+    private static void Claim(IReadOnlyList<ScoredDoc> list, HashSet<string> wanted, ref Claimed? claimed)
     {
         foreach (var hit in list)
         {
             if (wanted.Remove(hit.Id))
             {
-                (ids ??= []).Add(hit.Id);
+                claimed ??= new Claimed([], []);
+                claimed.Ids.Add(hit.Id);
+                claimed.Rows.Add(hit.Row);
             }
         }
     }
 
     private static async Task<(IReadOnlyList<DocPayload>? Docs, ShardFailure? Failure)> FetchFromShardAsync(
-        CollectionInfo info, ShardOutcome outcome, List<string> ids, SearchQuery query, DateTime deadlineUtc, CancellationToken deadline)
+        CollectionInfo info, ShardOutcome outcome, Claimed ids, SearchQuery query, DateTime deadlineUtc, CancellationToken deadline)
     {
-        var request = new ShardFetchRequest(info.Id, outcome.Shard, ids, query.IncludeText, query.IncludeFields, query.IncludeVector) { Deadline = deadlineUtc };
+        var request = new ShardFetchRequest(info.Id, outcome.Shard, ids.Ids, query.IncludeText, query.IncludeFields, query.IncludeVector) { Deadline = deadlineUtc, Rows = ids.Rows };
         string reason = "unavailable";
         var replicas = outcome.Replicas!;
         // The replica that answered the search first (it holds those rows), then the others.
@@ -469,7 +471,8 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
 
             try
             {
-                return (await replica.FetchAsync(request, deadline).ConfigureAwait(false), null);
+                // The rows are the answering replica's: another replica's file numbers its rows its own way.
+                return (await replica.FetchAsync(i < 0 ? request : request with { Rows = null }, deadline).ConfigureAwait(false), null);
             }
             catch (Exception ex) when (!deadline.IsCancellationRequested)
             {
@@ -483,6 +486,9 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
 
         return (null, new ShardFailure(outcome.Shard, reason));
     }
+
+    /// <summary>The hits one shard is asked to fetch: ids and, index for index, the rows its search reported.</summary>
+    private sealed record Claimed(List<string> Ids, List<long> Rows);
 
     private sealed record ShardOutcome(int Shard, ShardSearchResult? Result, ShardFailure? Failure, IShardClient? Replica = null, IReadOnlyList<IShardClient>? Replicas = null);
 }

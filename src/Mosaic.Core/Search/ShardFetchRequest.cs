@@ -9,6 +9,12 @@ public sealed record ShardFetchRequest(long CollectionId, int Shard, IReadOnlyLi
 {
     /// <summary>When the coordinator stops waiting (UTC); remote calls carry it as their gRPC deadline.</summary>
     public DateTime? Deadline { get; init; }
+
+    /// <summary>
+    /// Each id's row as the shard's search reported it (<see cref="ScoredDoc.Row"/>, -1 unknown), index for index with
+    /// <see cref="Ids"/>, or null: a hint that saves the id look-up; a row that no longer holds its id is looked up by id.
+    /// </summary>
+    public IReadOnlyList<long>? Rows { get; init; }
 }
 
 /// <summary>One document's payload as a fetch returns it; a requested id that is gone (deleted since the search) is absent.</summary>

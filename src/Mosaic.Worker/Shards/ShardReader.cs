@@ -16,7 +16,7 @@ internal sealed class ShardReader : IDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly sqlite3 _db;
-    private readonly sqlite3_stmt _fetch, _fetchWithVector;
+    private readonly sqlite3_stmt _fetch, _fetchWithVector, _fetchRow, _fetchRowWithVector;
     private readonly StringBuilder _json = new();
     private ShardVectorSource? _vectors;
 
@@ -30,11 +30,15 @@ internal sealed class ShardReader : IDisposable
         // pages) is selected only when asked for: SQLite reads every selected column of a row it steps to.
         _fetch = Prepare("d.doc_id, d.fields, d.text");
         _fetchWithVector = Prepare("d.doc_id, d.fields, d.text, d.vector");
+        // By row (the search's hint): a table look-up per id, no descent of the doc_id index (SQLite's page reads were most
+        // of a fetch, and half of them the index's). j.key is the id's index in the request, to check the row still holds it.
+        _fetchRow = Prepare("d.doc_id, d.fields, d.text, NULL, j.key", "json_each(?1) j CROSS JOIN docs d ON d.rowid = j.value");
+        _fetchRowWithVector = Prepare("d.doc_id, d.fields, d.text, d.vector, j.key", "json_each(?1) j CROSS JOIN docs d ON d.rowid = j.value");
     }
 
-    private sqlite3_stmt Prepare(string columns)
+    private sqlite3_stmt Prepare(string columns, string from = "json_each(?1) j CROSS JOIN docs d ON d.doc_id = j.value")
     {
-        Check(raw.sqlite3_prepare_v2(_db, $"SELECT {columns} FROM json_each(?1) j CROSS JOIN docs d ON d.doc_id = j.value", out var statement), "preparing the payload fetch");
+        Check(raw.sqlite3_prepare_v2(_db, $"SELECT {columns} FROM {from}", out var statement), "preparing the payload fetch");
         return statement;
     }
 
@@ -47,7 +51,8 @@ internal sealed class ShardReader : IDisposable
     /// statement enumerator and parameter binder cost more per fetch of ten rows than SQLite's look-ups (perf of an
     /// embedded vector search at 100k: 3.3 % of its CPU in ExecuteReader and NextResult, the look-ups 1.5 %).
     /// </remarks>
-    public List<DocPayload> Fetch(IReadOnlyList<string> ids, bool text, bool fields, bool vector)
+    /// <param name="rows">Each id's row as a search reported it (-1 unknown), or null: see <see cref="ShardFetchRequest.Rows"/>.</param>
+    public List<DocPayload> Fetch(IReadOnlyList<string> ids, IReadOnlyList<long>? rows, bool text, bool fields, bool vector)
     {
         var found = new List<DocPayload>(ids.Count);
         if (ids.Count == 0)
@@ -55,6 +60,61 @@ internal sealed class ShardReader : IDisposable
             return found;
         }
 
+        if (rows is null || rows.Count != ids.Count)
+        {
+            FetchByIds(ids, text, fields, vector, found);
+            return found;
+        }
+
+        var statement = vector ? _fetchRowWithVector : _fetchRow;
+        // Which ids a row answered for; the rest (unknown rows, rows that hold another document now: deleted and their
+        // row id reused, or re-added under another row) are looked up by id.
+        Span<bool> answered = ids.Count <= 256 ? stackalloc bool[ids.Count] : new bool[ids.Count];
+        int missing = ids.Count;
+        try
+        {
+            Check(raw.sqlite3_bind_text(statement, 1, RowArray(rows)), "binding the payload fetch");
+            int rc;
+            while ((rc = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
+            {
+                long i = raw.sqlite3_column_int64(statement, 4);
+                if (i >= 0 && i < ids.Count && !answered[(int)i] && HoldsId(raw.sqlite3_column_blob(statement, 0), ids[(int)i]))
+                {
+                    answered[(int)i] = true;
+                    missing--;
+                    found.Add(Payload(statement, ids[(int)i], text, fields, vector));
+                }
+            }
+
+            Check(rc, "fetching payloads");
+        }
+        finally
+        {
+            raw.sqlite3_reset(statement);
+        }
+
+        if (missing > 0)
+        {
+            var byId = new List<string>(missing);
+            for (int i = 0; i < ids.Count; i++)
+            {
+                if (!answered[i])
+                {
+                    byId.Add(ids[i]);
+                }
+            }
+
+            FetchByIds(byId, text, fields, vector, found);
+        }
+
+        return found;
+    }
+
+    /// <inheritdoc cref="Fetch(IReadOnlyList{string}, IReadOnlyList{long}?, bool, bool, bool)"/>
+    public List<DocPayload> Fetch(IReadOnlyList<string> ids, bool text, bool fields, bool vector) => Fetch(ids, null, text, fields, vector);
+
+    private void FetchByIds(IReadOnlyList<string> ids, bool text, bool fields, bool vector, List<DocPayload> found)
+    {
         var statement = vector ? _fetchWithVector : _fetch;
         try
         {
@@ -62,11 +122,7 @@ internal sealed class ShardReader : IDisposable
             int rc;
             while ((rc = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
             {
-                found.Add(new DocPayload(
-                    raw.sqlite3_column_text(statement, 0).utf8_to_string(),
-                    text ? TextOrNull(statement, 2) : null,
-                    fields ? TextOrNull(statement, 1) : null,
-                    vector && raw.sqlite3_column_type(statement, 3) != raw.SQLITE_NULL ? VectorCodec.FromBytes(raw.sqlite3_column_blob(statement, 3)) : null));
+                found.Add(Payload(statement, raw.sqlite3_column_text(statement, 0).utf8_to_string(), text, fields, vector));
             }
 
             Check(rc, "fetching payloads");
@@ -76,15 +132,32 @@ internal sealed class ShardReader : IDisposable
             // A statement left stepped holds its read snapshot open, which would keep the WAL from being checkpointed.
             raw.sqlite3_reset(statement);
         }
-
-        return found;
     }
+
+    /// <summary>Whether the stored doc_id (UTF-8) is <paramref name="id"/>, without making a string of it.</summary>
+    private static bool HoldsId(ReadOnlySpan<byte> stored, string id)
+    {
+        const int StackBytes = 256;
+        int most = Encoding.UTF8.GetMaxByteCount(id.Length);
+        Span<byte> utf8 = most <= StackBytes ? stackalloc byte[StackBytes] : new byte[most];
+        int length = Encoding.UTF8.GetBytes(id, utf8);
+        return stored.SequenceEqual(utf8[..length]);
+    }
+
+    /// <summary>The payload of the row <paramref name="statement"/> is on (columns: doc_id, fields, text, vector).</summary>
+    private static DocPayload Payload(sqlite3_stmt statement, string id, bool text, bool fields, bool vector) => new(
+        id,
+        text ? TextOrNull(statement, 2) : null,
+        fields ? TextOrNull(statement, 1) : null,
+        vector && raw.sqlite3_column_type(statement, 3) != raw.SQLITE_NULL ? VectorCodec.FromBytes(raw.sqlite3_column_blob(statement, 3)) : null);
 
     public void Dispose()
     {
         _vectors?.Dispose();
         _fetch.Dispose();
         _fetchWithVector.Dispose();
+        _fetchRow.Dispose();
+        _fetchRowWithVector.Dispose();
         _connection.Dispose();
     }
 
@@ -111,6 +184,18 @@ internal sealed class ShardReader : IDisposable
             }
 
             json.Append('"');
+        }
+
+        return json.Append(']').ToString();
+    }
+
+    /// <summary>The rows as a JSON array of integers (-1, unknown, matches no row).</summary>
+    private string RowArray(IReadOnlyList<long> rows)
+    {
+        var json = _json.Clear().Append('[');
+        for (int i = 0; i < rows.Count; i++)
+        {
+            json.Append(i > 0 ? "," : "").Append(rows[i]);
         }
 
         return json.Append(']').ToString();

@@ -26,7 +26,7 @@ public sealed partial class ShardReplica
             var reader = _file.Rent();
             try
             {
-                return reader.Fetch(request.Ids, request.IncludeText, request.IncludeFields, request.IncludeVector);
+                return reader.Fetch(request.Ids, request.Rows, request.IncludeText, request.IncludeFields, request.IncludeVector);
             }
             finally
             {

@@ -145,7 +145,8 @@ public sealed partial class ShardReplica
         {
             if (_rows.IdOf(hit.Label) is { } id)
             {
-                docs.Add(new ScoredDoc(id, hit.Score));
+                // The row rides along so that the payload fetch reads it without looking the id up.
+                docs.Add(new ScoredDoc(id, hit.Score) { Row = hit.Label });
             }
         }
 
@@ -155,7 +156,7 @@ public sealed partial class ShardReplica
         }
 
         var payloads = (reader ??= _file.Rent())
-            .Fetch(docs.ConvertAll(d => d.Id), request.IncludeText, request.IncludeFields, request.IncludeVector)
+            .Fetch(docs.ConvertAll(d => d.Id), docs.ConvertAll(d => d.Row), request.IncludeText, request.IncludeFields, request.IncludeVector)
             .ToDictionary(p => p.Id, StringComparer.Ordinal);
         var withPayload = new List<ScoredDoc>(docs.Count);
         foreach (var doc in docs)

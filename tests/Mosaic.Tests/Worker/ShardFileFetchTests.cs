@@ -61,5 +61,52 @@ public sealed class ShardFileFetchTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// By row (the search's hint): a row that still holds its id answers from the row; a row that holds another document
+    /// now (its document deleted and the row id reused), a deleted row and an unknown row (-1) fall back to the id, so the
+    /// answer is what the fetch by id gives, never another document's payload.
+    /// </summary>
+    [Fact]
+    public void Fetch_ByRow_ChecksTheRowStillHoldsTheId_AndFallsBackToTheId()
+    {
+        using var file = new ShardFile(_dir.Combine("shard_001.db"));
+        Document Doc(string id) => new(id, $"text of {id}", [id.Length, 1f], $"{{\"id\":\"{id}\"}}");
+        var rows = file.Apply([.. new[] { "a", "b", "c", "moved" }.Select((id, i) => new ChangeRecord(1, i + 1, id, ChangeKind.Upsert, Doc(id), i + 1))])
+            .ToDictionary(a => a.DocId, a => a.RowId, StringComparer.Ordinal);
+        // "moved" had the highest row: deleted, its row id goes to "new"; then "moved" comes back under a new row.
+        var later = file.Apply([
+            new ChangeRecord(1, 5, "moved", ChangeKind.Delete, null, 5),
+            new ChangeRecord(1, 6, "new", ChangeKind.Upsert, Doc("new"), 6),
+            new ChangeRecord(1, 7, "moved", ChangeKind.Upsert, Doc("moved"), 7),
+            new ChangeRecord(1, 8, "c", ChangeKind.Delete, null, 8),
+        ]).Where(a => !a.Deleted).ToDictionary(a => a.DocId, a => a.RowId, StringComparer.Ordinal);
+        Assert.Equal(rows["moved"], later["new"]);
+        Assert.NotEqual(rows["moved"], later["moved"]);
+
+        var reader = file.Rent();
+        try
+        {
+            string[] ids = ["a", "moved", "c", "b", "new", "gone"];
+            long[] hints = [rows["a"], rows["moved"], rows["c"], -1, later["new"], rows["b"]];
+            var byRow = reader.Fetch(ids, hints, text: true, fields: true, vector: true).ToDictionary(p => p.Id, StringComparer.Ordinal);
+            Assert.Equal(["a", "b", "moved", "new"], byRow.Keys.Order(StringComparer.Ordinal));
+            foreach (var (id, payload) in byRow)
+            {
+                var doc = Doc(id);
+                Assert.Equal(doc.Text, payload.Text);
+                Assert.Equal(doc.FieldsJson, payload.FieldsJson);
+                Assert.Equal(doc.Vector, payload.Vector);
+            }
+
+            var byId = reader.Fetch(ids, text: true, fields: false, vector: false).OrderBy(p => p.Id, StringComparer.Ordinal).ToList();
+            var byRowTextOnly = reader.Fetch(ids, hints, text: true, fields: false, vector: false).OrderBy(p => p.Id, StringComparer.Ordinal).ToList();
+            Assert.Equal(byId, byRowTextOnly);
+        }
+        finally
+        {
+            file.Return(reader);
+        }
+    }
+
     public void Dispose() => _dir.Dispose();
 }
