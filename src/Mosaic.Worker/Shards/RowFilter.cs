@@ -1,4 +1,3 @@
-using System.Buffers;
 using Mosaic.Core.Search;
 using Mosaic.Index;
 
@@ -19,25 +18,29 @@ internal sealed class RowFilter : ILabelFilter
     /// </summary>
     private const int ScanCostRatio = 4;
 
-    /// <summary>
-    /// Another indexed condition of an <c>and</c> is marked in a bitmap when it has at most this many times the driving
-    /// condition's candidates: marking is a sequential read and a bit set in a small bitmap, where checking a candidate
-    /// against it is a random read into a large column (~50x dearer once the table outgrows the cache).
-    /// </summary>
-    private const int SieveRatio = 16;
+    /// <summary>Candidates checked per round: small enough that a few wanted rows stop early, large enough that each
+    /// condition's loop runs long.</summary>
+    private const int ProbeBatch = 1024;
+
+    /// <summary>A thread's candidate list, kept between searches up to this many rows (8 bytes each): listing a driver's
+    /// 25k rows then allocates nothing, and a rare huge list is not held for ever.</summary>
+    private const int KeptCandidates = 1 << 18;
+
+    [ThreadStatic]
+    private static List<long>? t_candidates;
 
     private readonly RowTable _rows;
     private readonly Func<long, bool> _predicate;
     private readonly Plan? _plan;
-    private readonly Plan[] _sieves;
+    private readonly RowProbe[] _probes;
     private readonly bool _exact;
 
-    private RowFilter(RowTable rows, Func<long, bool> predicate, Plan? plan, Plan[] sieves, bool exact)
+    private RowFilter(RowTable rows, Func<long, bool> predicate, Plan? plan, RowProbe[] probes, bool exact)
     {
         _rows = rows;
         _predicate = predicate;
         _plan = plan;
-        _sieves = sieves;
+        _probes = probes;
         _exact = exact;
     }
 
@@ -55,21 +58,39 @@ internal sealed class RowFilter : ILabelFilter
             return new(rows, Build(rows, filter), plan, [], plan is { Exact: true });
         }
 
-        // An and is driven by its most selective indexed condition; its other selective indexed conditions sieve the
-        // driver's candidates through bitmaps before each survivor is checked against the whole filter.
-        long cap = rows.RowLimit / ScanCostRatio + 1;
+        // An and is driven by its most selective indexed condition; its other conditions then keep the driver's
+        // candidates they allow (RowProbe): a range by its bitmap, built once and reused until the column changes, other
+        // conditions by the table's columns. At 1M rows (2 shards) this replaced marking a 20 % price range and the
+        // driver's 5 % posting list in fresh bitmaps per search and walking their intersection, ~30 % of a filtered
+        // search's CPU (bench/README.md, sixth sitting).
+        var predicates = and.Items.Select(i => Build(rows, i)).ToArray();
         var plans = and.Items.Select(i => PlanFor(rows, i)).ToArray();
-        var parts = plans.OfType<Plan>().ToList();
-        var driver = parts.MinBy(p => p.Estimate);
-        var sieves = driver is null
-            ? []
-            : parts.Where(p => !ReferenceEquals(p, driver) && p.Estimate < cap && p.Estimate <= SieveRatio * driver.Estimate).ToArray();
-        bool exact = driver is not null && Array.TrueForAll(plans, p => p is { Exact: true } && (ReferenceEquals(p, driver) || Array.Exists(sieves, s => ReferenceEquals(s, p))));
-        return new(rows, Build(rows, filter), driver, sieves, exact);
+        int driver = -1;
+        for (int i = 0; i < plans.Length; i++)
+        {
+            if (plans[i] is { } p && (driver < 0 || p.Estimate < plans[driver]!.Estimate))
+            {
+                driver = i;
+            }
+        }
+
+        if (driver < 0)
+        {
+            return new(rows, AllOf(predicates), null, [], false);
+        }
+
+        long cap = rows.RowLimit / ScanCostRatio + 1;
+        var probes = and.Items
+            .Select((item, i) => (item, i))
+            .Where(x => x.i != driver)
+            .Select(x => RowProbe.For(rows, x.item, predicates[x.i], plans[x.i] is { } p && p.Estimate < cap))
+            .ToArray();
+        // The probes read the table itself, so only the driver's index decides whether rows need a check of their own.
+        return new(rows, AllOf(predicates), plans[driver], probes, plans[driver]!.Exact);
     }
 
-    /// <summary>How many conditions besides the driving one sieve its candidates through bitmaps (for tests).</summary>
-    public int Sieves => _sieves.Length;
+    /// <summary>How many conditions besides the driving one check its candidates (for tests).</summary>
+    public int Probes => _probes.Length;
 
     /// <summary>How many rows the index plan would visit, or null when only a scan can answer (for tests and logs).</summary>
     public long? EstimatedCandidates => _plan?.Estimate;
@@ -92,16 +113,16 @@ internal sealed class RowFilter : ILabelFilter
 
     /// <summary>Allowed row ids in ascending order, at most <paramref name="stopAfter"/>, by the cheaper plan.</summary>
     /// <param name="stopAfter">The most rows wanted.</param>
-    /// <param name="checkEach">False lets a plan whose indexes answer every condition exactly skip checking each row
-    /// against the row table; the caller then checks its final answers with <see cref="AllowsAll"/> and asks again with
-    /// true when one fails. The indexes and the table agree except for a row whose change is being applied while the
-    /// search reads them, so the one check of the top k replaces thousands of random reads into the table's columns.</param>
+    /// <param name="checkEach">False lets a plan whose driving index answers its condition exactly skip checking each row
+    /// for liveness and that condition (the other conditions are read from the table anyway); the caller then checks its
+    /// final answers with <see cref="AllowsAll"/> and asks again with true when one fails. The indexes and the table agree
+    /// except for a row whose change is being applied while the search reads them, so the one check of the top k replaces
+    /// thousands of random reads into the table's columns.</param>
     public List<long> AllowedRows(int stopAfter, bool checkEach = true)
     {
         if (_plan is { } plan && plan.Estimate * ScanCostRatio < _rows.RowLimit)
         {
-            bool check = checkEach || !_exact;
-            return _sieves.Length == 0 ? FromCandidates(plan, stopAfter, check) : FromBitmaps(plan, stopAfter, check);
+            return FromCandidates(plan, stopAfter, checkEach || !_exact);
         }
 
         var allowed = new List<long>();
@@ -117,88 +138,68 @@ internal sealed class RowFilter : ILabelFilter
         return allowed;
     }
 
-    /// <summary>The driver's candidates listed, each checked against the whole filter.</summary>
+    /// <summary>
+    /// The driver's candidates listed in row order, then a batch at a time either checked against the whole filter
+    /// (<paramref name="check"/>) or kept by each other condition's probe.
+    /// </summary>
     private List<long> FromCandidates(Plan plan, int stopAfter, bool check)
     {
-        var candidates = new List<long>((int)Math.Min(plan.Estimate, 1 << 20));
-        plan.AddTo(candidates);
-        if (plan.Unordered)
-        {
-            candidates.Sort();
-        }
-
-        var matching = new List<long>(Math.Min(candidates.Count, stopAfter));
-        long previous = -1;
-        foreach (long r in candidates)
-        {
-            if (r != previous && (!check || Allows(r)))
-            {
-                matching.Add(r);
-                if (matching.Count >= stopAfter)
-                {
-                    break;
-                }
-            }
-
-            previous = r;
-        }
-
-        return matching;
-    }
-
-    /// <summary>
-    /// The driver's and the sieves' candidates marked in bitmaps and intersected a word at a time; only the rows left are
-    /// checked against the whole filter (in row order, so no sort). A row added after the bitmaps were sized is missed,
-    /// as a change that had not finished when the search began may be.
-    /// </summary>
-    private List<long> FromBitmaps(Plan plan, int stopAfter, bool check)
-    {
-        int words = (int)((_rows.RowLimit + 63) >> 6);
-        var bitmaps = new ulong[_sieves.Length + 1][];
+        var candidates = t_candidates ?? new List<long>();
+        t_candidates = null;
         try
         {
-            for (int i = 0; i < bitmaps.Length; i++)
+            candidates.Clear();
+            plan.AddTo(candidates);
+            var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(candidates);
+            int count = span.Length;
+            if (plan.Unordered)
             {
-                bitmaps[i] = ArrayPool<ulong>.Shared.Rent(words);
-                Array.Clear(bitmaps[i], 0, words);
-                (i == 0 ? plan : _sieves[i - 1]).Mark(bitmaps[i]);
+                // Several lists interleave (and an or's parts may overlap): sort, then drop repeats.
+                span.Sort();
+                count = span.IsEmpty ? 0 : 1;
+                for (int i = 1; i < span.Length; i++)
+                {
+                    if (span[i] != span[count - 1])
+                    {
+                        span[count++] = span[i];
+                    }
+                }
             }
 
-            var matching = new List<long>((int)Math.Min(stopAfter, Math.Min(plan.Estimate, 1 << 20)));
-            var driver = bitmaps[0];
-            for (int w = 0; w < words; w++)
+            var matching = new List<long>(Math.Min(count, stopAfter));
+            for (int start = 0; start < count && matching.Count < stopAfter; start += ProbeBatch)
             {
-                ulong word = driver[w];
-                for (int i = 1; i < bitmaps.Length && word != 0; i++)
+                var batch = span.Slice(start, Math.Min(ProbeBatch, count - start));
+                int kept = batch.Length;
+                if (check)
                 {
-                    word &= bitmaps[i][w];
-                }
-
-                while (word != 0)
-                {
-                    long r = ((long)w << 6) + System.Numerics.BitOperations.TrailingZeroCount(word);
-                    word &= word - 1;
-                    if (!check || Allows(r))
+                    kept = 0;
+                    foreach (long r in batch)
                     {
-                        matching.Add(r);
-                        if (matching.Count >= stopAfter)
+                        if (Allows(r))
                         {
-                            return matching;
+                            batch[kept++] = r;
                         }
                     }
                 }
+                else
+                {
+                    for (int p = 0; p < _probes.Length && kept > 0; p++)
+                    {
+                        kept = _probes[p].Keep(batch[..kept]);
+                    }
+                }
+
+                matching.AddRange(batch[..Math.Min(kept, stopAfter - matching.Count)]);
             }
 
             return matching;
         }
         finally
         {
-            foreach (var bits in bitmaps)
+            if (candidates.Capacity <= KeptCandidates)
             {
-                if (bits is not null)
-                {
-                    ArrayPool<ulong>.Shared.Return(bits);
-                }
+                t_candidates = candidates;
             }
         }
     }
@@ -216,8 +217,7 @@ internal sealed class RowFilter : ILabelFilter
                     column.CountWithin(r.Min, r.MinInclusive, r.Max, r.MaxInclusive, cap),
                     true, // value order, not row order
                     true,
-                    list => column.AddWithin(r.Min, r.MinInclusive, r.Max, r.MaxInclusive, list),
-                    bits => column.MarkWithin(r.Min, r.MinInclusive, r.Max, r.MaxInclusive, bits));
+                    list => column.AddWithin(r.Min, r.MinInclusive, r.Max, r.MaxInclusive, list));
             case Filter.NumberIn n:
                 var sorted = rows.Sorted(rows.NumberIndex(n.Field));
                 var values = n.Values.Distinct().ToArray();
@@ -226,8 +226,7 @@ internal sealed class RowFilter : ILabelFilter
                     estimate,
                     true,
                     true,
-                    list => Array.ForEach(values, v => sorted.AddWithin(v, true, v, true, list)),
-                    bits => Array.ForEach(values, v => sorted.MarkWithin(v, true, v, true, bits)));
+                    list => Array.ForEach(values, v => sorted.AddWithin(v, true, v, true, list)));
             case Filter.KeywordIn k:
                 int field = rows.KeywordIndex(k.Field);
                 var postings = k.Values.Select(v => rows.Postings(field, rows.KeywordCode(field, v))).OfType<RowPostings>().Distinct().ToArray();
@@ -236,8 +235,7 @@ internal sealed class RowFilter : ILabelFilter
                     postings.Sum(p => (long)p.Count),
                     postings.Length > 1,
                     true,
-                    list => Array.ForEach(postings, p => p.AddTo(list)),
-                    bits => Array.ForEach(postings, p => p.MarkIn(bits)));
+                    list => Array.ForEach(postings, p => p.AddTo(list)));
             case Filter.And and:
                 // Its smallest child only: a superset of the and's rows.
                 return and.Items.Select(i => PlanFor(rows, i)).OfType<Plan>().MinBy(p => p.Estimate) is { } smallest
@@ -247,16 +245,16 @@ internal sealed class RowFilter : ILabelFilter
                 var parts = or.Items.Select(i => PlanFor(rows, i)).ToArray();
                 return Array.Exists(parts, p => p is null)
                     ? null
-                    : new Plan(parts.Sum(p => p!.Estimate), true, Array.TrueForAll(parts, p => p!.Exact), list => Array.ForEach(parts, p => p!.AddTo(list)), bits => Array.ForEach(parts, p => p!.Mark(bits)));
+                    : new Plan(parts.Sum(p => p!.Estimate), true, Array.TrueForAll(parts, p => p!.Exact), list => Array.ForEach(parts, p => p!.AddTo(list)));
             default:
                 return null;
         }
     }
 
-    /// <summary>Candidate rows from posting lists or sorted columns: a superset of the allowed rows, with its size; listed
-    /// (<c>AddTo</c>) or marked in a bitmap indexed by row (<c>Mark</c>). <c>Exact</c> when the candidates are exactly the
+    /// <summary>Candidate rows from posting lists or sorted columns: a superset of the allowed rows, with its size, listed by
+    /// <c>AddTo</c>. <c>Exact</c> when the candidates are exactly the
     /// rows the condition allows, as of the indexes (a posting list, a sorted column's range, an or of exact parts).</summary>
-    private sealed record Plan(long Estimate, bool Unordered, bool Exact, Action<List<long>> AddTo, Action<ulong[]> Mark);
+    private sealed record Plan(long Estimate, bool Unordered, bool Exact, Action<List<long>> AddTo);
 
     private static Func<long, bool> Build(RowTable rows, Filter filter)
     {
@@ -265,19 +263,7 @@ internal sealed class RowFilter : ILabelFilter
             // Plain loops: a lambda over the row inside these (Array.TrueForAll(all, p => p(r))) allocated a closure and a
             // delegate per row tested, thousands per filtered search.
             case Filter.And and:
-                var all = and.Items.Select(f => Build(rows, f)).ToArray();
-                return r =>
-                {
-                    foreach (var p in all)
-                    {
-                        if (!p(r))
-                        {
-                            return false;
-                        }
-                    }
-
-                    return true;
-                };
+                return AllOf(and.Items.Select(f => Build(rows, f)).ToArray());
             case Filter.Or or:
                 var any = or.Items.Select(f => Build(rows, f)).ToArray();
                 return r =>
@@ -326,4 +312,17 @@ internal sealed class RowFilter : ILabelFilter
                 throw new ArgumentOutOfRangeException(nameof(filter), filter.GetType().Name);
         }
     }
+
+    private static Func<long, bool> AllOf(Func<long, bool>[] all) => r =>
+    {
+        foreach (var p in all)
+        {
+            if (!p(r))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    };
 }

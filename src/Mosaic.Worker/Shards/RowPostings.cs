@@ -49,16 +49,6 @@ internal sealed class RowPostings
         }
     }
 
-    /// <summary>Sets the bit of every row (rows beyond <paramref name="bits"/> are skipped).</summary>
-    public void MarkIn(ulong[] bits)
-    {
-        var directory = _directory;
-        for (int i = 0; i < directory.Keys.Length; i++)
-        {
-            directory.Blocks[i].MarkIn(directory.Keys[i] << BlockBits, bits);
-        }
-    }
-
     private Block? BlockFor(long key, bool create)
     {
         var directory = _directory;
@@ -166,31 +156,6 @@ internal sealed class RowPostings
             return true;
         }
 
-        public void MarkIn(long first, ulong[] bits)
-        {
-            // A block is 4096 rows, 64 whole words of the caller's bitmap.
-            long firstWord = first >> 6;
-            if (_bits is { } mine)
-            {
-                int words = (int)Math.Clamp(bits.Length - firstWord, 0, mine.Length);
-                for (int w = 0; w < words; w++)
-                {
-                    bits[firstWord + w] |= mine[w];
-                }
-
-                return;
-            }
-
-            foreach (ushort o in _items)
-            {
-                long row = first + o;
-                if ((ulong)(row >> 6) < (ulong)bits.Length)
-                {
-                    bits[row >> 6] |= 1UL << (int)(row & 63);
-                }
-            }
-        }
-
         public void AddTo(long first, List<long> rows)
         {
             if (_bits is { } bits)
@@ -208,9 +173,14 @@ internal sealed class RowPostings
                 return;
             }
 
-            foreach (ushort o in _items)
+            // Written through a span: List.Add's checks per row were half the cost of listing a 25k-row value.
+            var items = _items;
+            int at = rows.Count;
+            System.Runtime.InteropServices.CollectionsMarshal.SetCount(rows, at + items.Length);
+            var into = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(rows).Slice(at, items.Length);
+            for (int i = 0; i < items.Length; i++)
             {
-                rows.Add(first + o);
+                into[i] = first + items[i];
             }
         }
     }

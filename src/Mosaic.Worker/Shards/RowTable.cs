@@ -14,7 +14,8 @@ namespace Mosaic.Worker.Shards;
 /// </remarks>
 internal sealed class RowTable
 {
-    private const int ChunkBits = 12;
+    /// <summary>Rows per chunk, as a shift: a chunk's columns hold rows [c &lt;&lt; ChunkBits, (c + 1) &lt;&lt; ChunkBits).</summary>
+    public const int ChunkBits = 12;
     private const int ChunkSize = 1 << ChunkBits;
 
     private readonly string[] _keywordFields;
@@ -96,6 +97,14 @@ internal sealed class RowTable
     public int Keyword(long rowid, int field) => ChunkOf(rowid)?.Keywords[field][rowid & (ChunkSize - 1)] ?? 0;
 
     public double Number(long rowid, int field) => ChunkOf(rowid)?.Numbers[field][rowid & (ChunkSize - 1)] ?? double.NaN;
+
+    /// <summary>Number field <paramref name="field"/> of chunk <paramref name="chunk"/>'s rows (NaN: missing), or null when
+    /// the chunk was never written: a filter checking many rows of one chunk reads the column once, not the directory per row.</summary>
+    public double[]? NumberChunk(long chunk, int field) => ChunkAt(chunk)?.Numbers[field];
+
+    /// <summary>Keyword codes of field <paramref name="field"/> for chunk <paramref name="chunk"/>'s rows (0: missing), or null
+    /// when the chunk was never written.</summary>
+    public int[]? KeywordChunk(long chunk, int field) => ChunkAt(chunk)?.Keywords[field];
 
     public long SeqOf(long rowid) => ChunkOf(rowid)?.Seqs[rowid & (ChunkSize - 1)] ?? 0;
 
@@ -213,11 +222,12 @@ internal sealed class RowTable
         return byCode[code] ??= new RowPostings();
     }
 
-    private Chunk? ChunkOf(long rowid)
+    private Chunk? ChunkOf(long rowid) => rowid >= 0 ? ChunkAt(rowid >> ChunkBits) : null;
+
+    private Chunk? ChunkAt(long c)
     {
         var chunks = Volatile.Read(ref _chunks);
-        long c = rowid >> ChunkBits;
-        return rowid >= 0 && c < chunks.Length ? chunks[c] : null;
+        return (ulong)c < (ulong)chunks.Length ? chunks[c] : null;
     }
 
     private Chunk EnsureChunk(long rowid)

@@ -98,4 +98,69 @@ public sealed class RowNumbersTests
         Assert.Equal(Expected(p => p > 0), wide.AllowedRows(int.MaxValue));
         Assert.Equal(3, wide.AllowedRows(3).Count);
     }
+
+    [Fact]
+    public void A_ranges_bitmap_is_reused_until_the_column_changes_and_filters_follow_every_change()
+    {
+        var table = new RowTable(new Dictionary<string, FieldType> { ["tag"] = FieldType.Keyword, ["price"] = FieldType.Number });
+        const int Rows = 12_000;
+        var tag = new string?[Rows];
+        var price = new double?[Rows];
+        void Write(long r, string t, double? p)
+        {
+            tag[r] = t;
+            price[r] = p;
+            string fields = p is double v ? $$"""{"tag": "{{t}}", "price": {{v}}}""" : $$"""{"tag": "{{t}}"}""";
+            table.Set(r, $"d{r}", 1, fields);
+        }
+
+        for (long r = 0; r < Rows; r++)
+        {
+            Write(r, "t" + (r % 10), r % 7 == 0 ? null : r * 37 % 1000);
+        }
+
+        var column = table.Sorted(table.NumberIndex("price"));
+        var first = column.Bitmap(null, false, 200, false, table.RowLimit, build: true);
+        Assert.NotNull(first);
+        Assert.Same(first, column.Bitmap(null, false, 200, false, table.RowLimit, build: false));
+        Assert.Null(column.Bitmap(null, false, 300, true, table.RowLimit, build: false));
+        for (long r = 0; r < Rows; r++)
+        {
+            Assert.Equal(price[r] < 200, (first![r >> 6] & (1UL << (int)(r & 63))) != 0);
+        }
+
+        List<long> Expected() => Enumerable.Range(0, Rows).Where(r => tag[r] == "t3" && price[r] < 200).Select(r => (long)r).ToList();
+        List<long> Allowed() => RowFilter
+            .Compile(table, new Filter.And([new Filter.KeywordIn("tag", ["t3"]), new Filter.NumberRange("price", null, false, 200, false)]))
+            .AllowedRows(int.MaxValue, checkEach: false);
+        Assert.Equal(Expected(), Allowed());
+
+        // Into the range, out of it, a value removed, a value added, a row deleted: each change is seen by the next search.
+        long inside = Expected()[0];
+        long outside = Enumerable.Range(0, Rows).First(r => tag[r] == "t3" && price[r] >= 200);
+        long missing = Enumerable.Range(0, Rows).First(r => tag[r] == "t3" && price[r] is null);
+        Write(outside, "t3", 150);
+        Assert.Equal(Expected(), Allowed());
+        Assert.NotSame(first, column.Bitmap(null, false, 200, false, table.RowLimit, build: false));
+        Write(inside, "t3", 250);
+        Assert.Equal(Expected(), Allowed());
+        Write(outside, "t3", null);
+        Assert.Equal(Expected(), Allowed());
+        Write(missing, "t3", 10);
+        Assert.Equal(Expected(), Allowed());
+        long deleted = Expected()[^1];
+        table.Clear(deleted);
+        tag[deleted] = null;
+        Assert.Equal(Expected(), Allowed());
+        Assert.DoesNotContain(deleted, Allowed());
+
+        // A narrow range drives; a keyword value checks its rows by the code column (no rows for a value never seen).
+        var byRange = RowFilter.Compile(table, new Filter.And([new Filter.NumberRange("price", 10, true, 30, true), new Filter.KeywordIn("tag", ["t3"])]));
+        Assert.Equal(1, byRange.Probes);
+        Assert.Equal(
+            Enumerable.Range(0, Rows).Where(r => tag[r] == "t3" && price[r] >= 10 && price[r] <= 30).Select(r => (long)r).ToList(),
+            byRange.AllowedRows(int.MaxValue, checkEach: false));
+        Assert.Empty(RowFilter.Compile(table, new Filter.And([new Filter.NumberRange("price", 10, true, 30, true), new Filter.KeywordIn("tag", ["never"])]))
+            .AllowedRows(int.MaxValue, checkEach: false));
+    }
 }

@@ -92,7 +92,7 @@ public sealed class RowPostingsTests
     [Theory]
     [InlineData(3)]
     [InlineData(11)]
-    public void An_and_sieves_the_drivers_candidates_through_its_other_selective_conditions_and_answers_exactly(int seed)
+    public void An_and_checks_the_drivers_candidates_against_its_other_conditions_columns_and_answers_exactly(int seed)
     {
         var table = new RowTable(new Dictionary<string, FieldType> { ["tag"] = FieldType.Keyword, ["color"] = FieldType.Keyword, ["price"] = FieldType.Number });
         var random = new Random(seed);
@@ -117,32 +117,32 @@ public sealed class RowPostingsTests
 
         bool Live(int r) => tag[r] is not null;
 
-        // Driven by tag (~1/20 of the rows, more in block 0); price < 150 and the two colours are selective enough to sieve.
+        // Driven by tag (~1/20 of the rows, more in block 0); price < 150 and the two colours check its candidates.
         var filter = new Filter.And([
             new Filter.KeywordIn("tag", ["t0"]),
             new Filter.NumberRange("price", null, false, 150, false),
             new Filter.KeywordIn("color", ["c1", "c6"]),
         ]);
         var compiled = RowFilter.Compile(table, filter);
-        Assert.Equal(2, compiled.Sieves);
+        Assert.Equal(2, compiled.Probes);
         var expected = Enumerable.Range(0, Rows).Where(r => Live(r) && tag[r] == "t0" && price[r] < 150 && color[r] is "c1" or "c6").Select(r => (long)r).ToList();
         Assert.NotEmpty(expected);
         Assert.Equal(expected, compiled.AllowedRows(int.MaxValue));
         Assert.Equal(expected.Take(3), compiled.AllowedRows(3));
 
-        // A range that holds most rows is not worth marking; the answer is the same either way.
+        // A range that holds most rows checks the driver's candidates all the same.
         var wide = RowFilter.Compile(table, new Filter.And([new Filter.KeywordIn("tag", ["t7"]), new Filter.NumberRange("price", null, false, 900, false)]));
-        Assert.Equal(0, wide.Sieves);
+        Assert.Equal(1, wide.Probes);
         Assert.Equal(
             Enumerable.Range(0, Rows).Where(r => Live(r) && tag[r] == "t7" && price[r] < 900).Select(r => (long)r).ToList(),
             wide.AllowedRows(int.MaxValue));
 
-        // Or inside an and sieves through the union of its parts.
+        // An or inside an and is checked through its predicate.
         var either = RowFilter.Compile(table, new Filter.And([
             new Filter.KeywordIn("tag", ["t3"]),
             new Filter.Or([new Filter.NumberRange("price", 100, true, 120, false), new Filter.KeywordIn("color", ["c2"])]),
         ]));
-        Assert.Equal(1, either.Sieves);
+        Assert.Equal(1, either.Probes);
         Assert.Equal(
             Enumerable.Range(0, Rows).Where(r => Live(r) && tag[r] == "t3" && ((price[r] >= 100 && price[r] < 120) || color[r] == "c2")).Select(r => (long)r).ToList(),
             either.AllowedRows(int.MaxValue));
@@ -183,18 +183,18 @@ public sealed class RowPostingsTests
         List<long> Expected(Func<int, bool> allowed) =>
             Enumerable.Range(0, Rows).Where(r => tag[r] is not null && allowed(r)).Select(r => (long)r).ToList();
 
-        var sieved = RowFilter.Compile(table, new Filter.And([new Filter.KeywordIn("tag", ["t4"]), new Filter.NumberRange("price", null, false, 200, false)]));
-        Assert.Equal(1, sieved.Sieves);
-        Assert.Equal(Expected(r => tag[r] == "t4" && price[r] < 200), sieved.AllowedRows(int.MaxValue, checkEach: false));
+        var probed = RowFilter.Compile(table, new Filter.And([new Filter.KeywordIn("tag", ["t4"]), new Filter.NumberRange("price", null, false, 200, false)]));
+        Assert.Equal(1, probed.Probes);
+        Assert.Equal(Expected(r => tag[r] == "t4" && price[r] < 200), probed.AllowedRows(int.MaxValue, checkEach: false));
         var single = RowFilter.Compile(table, new Filter.NumberIn("price", [17, 400]));
         Assert.Equal(Expected(r => price[r] is 17 or 400), single.AllowedRows(int.MaxValue, checkEach: false));
 
-        // Conditions no index answers (a not; a range too wide to sieve) are checked row by row even when the caller
-        // would let the plan skip it.
+        // Conditions no index answers (a not) and wide ranges are read from the table for each candidate even when the
+        // caller lets the plan skip its own check.
         var negated = RowFilter.Compile(table, new Filter.And([new Filter.KeywordIn("tag", ["t4"]), new Filter.Not(new Filter.NumberRange("price", null, false, 500, false))]));
         Assert.Equal(Expected(r => tag[r] == "t4" && price[r] >= 500), negated.AllowedRows(int.MaxValue, checkEach: false));
         var wide = RowFilter.Compile(table, new Filter.And([new Filter.KeywordIn("tag", ["t2"]), new Filter.NumberRange("price", null, false, 990, false)]));
-        Assert.Equal(0, wide.Sieves);
+        Assert.Equal(1, wide.Probes);
         Assert.Equal(Expected(r => tag[r] == "t2" && price[r] < 990), wide.AllowedRows(int.MaxValue, checkEach: false));
         var nested = RowFilter.Compile(table, new Filter.And([
             new Filter.KeywordIn("tag", ["t1"]),
@@ -202,7 +202,7 @@ public sealed class RowPostingsTests
         ]));
         Assert.Equal(Expected(r => tag[r] == "t1" && price[r] >= 100 && price[r] < 200), nested.AllowedRows(int.MaxValue, checkEach: false));
 
-        Assert.True(sieved.AllowsAll([new VectorHit(Expected(r => tag[r] == "t4" && price[r] < 200)[0], 0.5f)]));
-        Assert.False(sieved.AllowsAll([new VectorHit(3, 0.5f)]));
+        Assert.True(probed.AllowsAll([new VectorHit(Expected(r => tag[r] == "t4" && price[r] < 200)[0], 0.5f)]));
+        Assert.False(probed.AllowsAll([new VectorHit(3, 0.5f)]));
     }
 }
