@@ -22,7 +22,7 @@ public sealed partial class ReadPath
     /// partial) instead of using the whole deadline up here. The shards wait for the request's read-your-writes seqs
     /// first, so the statistics cover the writes the answer must show.
     /// </remarks>
-    private async Task<(KeywordStats? Stats, IReadOnlyDictionary<int, ShardFailure>? Missing)> KeywordStatsAsync(
+    private async ValueTask<(KeywordStats? Stats, IReadOnlyDictionary<int, ShardFailure>? Missing)> KeywordStatsAsync(
         CollectionInfo info, IReadOnlyList<ShardRoute> routes, SearchQuery query, IReadOnlyDictionary<int, long>? after, TimeSpan timeout, CancellationToken ct)
     {
         if (routes.Count < 2 || query.Mode == SearchMode.Vector || string.IsNullOrWhiteSpace(query.Query))

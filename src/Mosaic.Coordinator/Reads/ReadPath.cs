@@ -6,6 +6,7 @@ using Mosaic.Core.Observability;
 using Mosaic.Core.Search;
 using Mosaic.Core.Seams;
 using Mosaic.Core.Sharding;
+using Mosaic.Core.Slots;
 
 namespace Mosaic.Coordinator.Reads;
 
@@ -63,7 +64,7 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
             var request = new ShardSearchRequest(
                 info.Id, shard.Id, query.Mode, query.Vector, query.Query, filter, query.TopK, query.EfSearch,
                 IncludeText: oneRound && query.IncludeText, IncludeFields: oneRound && query.IncludeFields, IncludeVector: oneRound && query.IncludeVector,
-                after?.Where(p => shard.Range.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value))
+                after is null ? null : SeqsIn(after, shard.Range))
             {
                 KeywordStats = keywordStats,
                 Deadline = deadlineUtc,
@@ -71,7 +72,7 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
             calls[i] = CallShardAsync(info, shard.Id, routes[i].Replicas, request, deadline, ct);
         }
 
-        var outcomes = await Task.WhenAll(calls).ConfigureAwait(false);
+        var outcomes = await Gather.AllAsync(calls).ConfigureAwait(false);
         var answered = new List<ShardOutcome>(outcomes.Length);
         var failures = new List<ShardFailure>();
         foreach (var outcome in outcomes)
@@ -92,8 +93,8 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
         }
 
         // A vector search has no keyword lists to merge, and a keyword search no vector lists.
-        var vector = query.Mode == SearchMode.Keyword ? [] : ResultMerger.MergeTopK(answered.Select(o => o.Result!.VectorHits), query.TopK);
-        var keyword = query.Mode == SearchMode.Vector ? [] : ResultMerger.MergeTopK(answered.Select(o => o.Result!.KeywordHits), query.TopK);
+        var vector = query.Mode == SearchMode.Keyword ? [] : ResultMerger.MergeTopK(Lists(answered, keyword: false), query.TopK);
+        var keyword = query.Mode == SearchMode.Vector ? [] : ResultMerger.MergeTopK(Lists(answered, keyword: true), query.TopK);
         var hits = query.Mode switch
         {
             SearchMode.Vector => vector,
@@ -107,11 +108,10 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
             if (fetched.Failures.Count > 0)
             {
                 failures.AddRange(fetched.Failures);
-                answered.RemoveAll(o => fetched.Failures.Any(f => f.Shard == o.Shard));
+                RemoveFailed(answered, fetched.Failures);
             }
         }
 
-        var ranges = routes.ToDictionary(r => r.Shard.Id, r => r.Shard.Range);
         metrics.RecordSearch(info.Name, answered.Count == routes.Count ? "complete" : answered.Count == 0 ? "failed" : "partial", time.GetElapsedTime(started));
         return new SearchAnswer(
             hits,
@@ -119,7 +119,64 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
             routes.Count,
             answered.Count,
             failures,
-            selection.Coverage(answered.Select(o => ranges[o.Shard])));
+            selection.Coverage(AnsweredRanges(routes, answered)));
+    }
+
+    /// <summary>Takes the shards whose fetch failed out of the answered ones.</summary>
+    /// <remarks>A method, not a lambda: capturing the fetch's result allocated a closure on every search that fetched.</remarks>
+    private static void RemoveFailed(List<ShardOutcome> answered, List<ShardFailure> failed)
+    {
+        foreach (var failure in failed)
+        {
+            answered.RemoveAll(o => o.Shard == failure.Shard);
+        }
+    }
+
+    /// <summary>The read-your-writes seqs of the slots in <paramref name="range"/>.</summary>
+    /// <remarks>A method, not a lambda in the shard loop: the loop's closure was allocated per shard even without a token.</remarks>
+    private static Dictionary<int, long> SeqsIn(IReadOnlyDictionary<int, long> after, SlotRange range)
+    {
+        var seqs = new Dictionary<int, long>();
+        foreach (var (slot, seq) in after)
+        {
+            if (range.Contains(slot))
+            {
+                seqs[slot] = seq;
+            }
+        }
+
+        return seqs;
+    }
+
+    /// <summary>One list of each answered shard: its vector hits, or its keyword hits.</summary>
+    private static IReadOnlyList<ScoredDoc>[] Lists(List<ShardOutcome> answered, bool keyword)
+    {
+        var lists = new IReadOnlyList<ScoredDoc>[answered.Count];
+        for (int i = 0; i < lists.Length; i++)
+        {
+            lists[i] = keyword ? answered[i].Result!.KeywordHits : answered[i].Result!.VectorHits;
+        }
+
+        return lists;
+    }
+
+    /// <summary>The slot ranges of the shards that answered (a shard is in <paramref name="routes"/> once).</summary>
+    private static List<SlotRange> AnsweredRanges(IReadOnlyList<ShardRoute> routes, List<ShardOutcome> answered)
+    {
+        var ranges = new List<SlotRange>(answered.Count);
+        foreach (var outcome in answered)
+        {
+            foreach (var route in routes)
+            {
+                if (route.Shard.Id == outcome.Shard)
+                {
+                    ranges.Add(route.Shard.Range);
+                    break;
+                }
+            }
+        }
+
+        return ranges;
     }
 
     /// <summary>Statistics of every serving shard from one of its replicas; null stats for a shard none of whose replicas answered.</summary>
@@ -149,7 +206,7 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
         return await Task.WhenAll(calls).ConfigureAwait(false);
     }
 
-    private async Task<(Filter? Filter, IReadOnlyDictionary<int, long>? After, TimeSpan Timeout)> ValidateAsync(CollectionInfo info, SearchQuery query, CancellationToken ct)
+    private async ValueTask<(Filter? Filter, IReadOnlyDictionary<int, long>? After, TimeSpan Timeout)> ValidateAsync(CollectionInfo info, SearchQuery query, CancellationToken ct)
     {
         var spec = info.Spec;
         if (query.TopK is < 1 or > 1000)
@@ -245,32 +302,42 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
     /// One shard's answer: ask the least-loaded replica; if it is slower than the hedge delay ask the next one too
     /// (first answer wins); if one fails, try the next at once. All within the request's <paramref name="deadline"/>.
     /// </summary>
-    private async Task<ShardOutcome> CallShardAsync(CollectionInfo info, int shard, IReadOnlyList<IShardClient> replicas, ShardSearchRequest request, CancellationTokenSource deadline, CancellationToken ct)
+    private Task<ShardOutcome> CallShardAsync(CollectionInfo info, int shard, IReadOnlyList<IShardClient> replicas, ShardSearchRequest request, CancellationTokenSource deadline, CancellationToken ct) =>
+        // The common case (one replica) without a wrapping async level: one state machine and task per shard call fewer.
+        replicas.Count == 1
+            ? CallOnlyReplicaAsync(info, shard, replicas[0], replicas, request, deadline, ct)
+            : CallReplicasAndRecordAsync(info, shard, replicas, request, deadline, ct);
+
+    private async Task<ShardOutcome> CallReplicasAndRecordAsync(CollectionInfo info, int shard, IReadOnlyList<IShardClient> replicas, ShardSearchRequest request, CancellationTokenSource deadline, CancellationToken ct)
     {
-        var outcome = replicas.Count == 1
-            ? await CallOnlyReplicaAsync(shard, replicas[0], replicas, request, deadline, ct).ConfigureAwait(false)
-            : await CallReplicasAsync(info, shard, replicas, request, deadline, ct).ConfigureAwait(false);
+        var outcome = await CallReplicasAsync(info, shard, replicas, request, deadline, ct).ConfigureAwait(false);
         metrics.RecordShardRequest(info.Name, shard, outcome.Failure?.Reason ?? "hit");
         return outcome;
     }
 
     /// <summary>A shard with one replica: nothing to hedge or retry, so no per-call token source, queue or timer.</summary>
-    private async Task<ShardOutcome> CallOnlyReplicaAsync(int shard, IShardClient replica, IReadOnlyList<IShardClient> replicas, ShardSearchRequest request, CancellationTokenSource deadline, CancellationToken ct)
+    private async Task<ShardOutcome> CallOnlyReplicaAsync(CollectionInfo info, int shard, IShardClient replica, IReadOnlyList<IShardClient> replicas, ShardSearchRequest request, CancellationTokenSource deadline, CancellationToken ct)
     {
         long started = time.GetTimestamp();
-        using var lease = selector.Begin(replica);
-        try
+        ShardOutcome outcome;
+        using (selector.Begin(replica))
         {
-            var result = await replica.SearchAsync(request, deadline.Token).ConfigureAwait(false);
-            // Recorded even though nothing is hedged now: a replica added later starts with the shard's p95.
-            latencies.Record(request.CollectionId, shard, time.GetElapsedTime(started));
-            return new ShardOutcome(shard, result, null, replica, replicas);
+            try
+            {
+                var result = await replica.SearchAsync(request, deadline.Token).ConfigureAwait(false);
+                // Recorded even though nothing is hedged now: a replica added later starts with the shard's p95.
+                latencies.Record(request.CollectionId, shard, time.GetElapsedTime(started));
+                outcome = new ShardOutcome(shard, result, null, replica, replicas);
+            }
+            catch (Exception ex)
+            {
+                ct.ThrowIfCancellationRequested();
+                outcome = new ShardOutcome(shard, null, new ShardFailure(shard, deadline.IsCancellationRequested ? "timeout" : ReasonOf(ex)));
+            }
         }
-        catch (Exception ex)
-        {
-            ct.ThrowIfCancellationRequested();
-            return new ShardOutcome(shard, null, new ShardFailure(shard, deadline.IsCancellationRequested ? "timeout" : ReasonOf(ex)));
-        }
+
+        metrics.RecordShardRequest(info.Name, shard, outcome.Failure?.Reason ?? "hit");
+        return outcome;
     }
 
     private static string ReasonOf(Exception? failure) => failure switch
@@ -292,7 +359,7 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
         var queue = new Queue<IShardClient>(selector.Order(replicas));
         var running = new List<Task<ShardSearchResult>>();
         var askedOf = new Dictionary<Task<ShardSearchResult>, IShardClient>();
-        var leases = new List<IDisposable>();
+        var leases = new List<ReplicaSelector.Lease>();
         long started = time.GetTimestamp();
         string reason = "unavailable";
         var hedgeDelay = _options.HedgeDelay ?? latencies.P95(request.CollectionId, shard) ?? TimeSpan.FromMilliseconds(50);
@@ -381,7 +448,7 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
     /// replica that answered the search first (it holds those rows), then to the others. A hit whose shard cannot be
     /// fetched from is dropped and its shard reported; a hit deleted since the search is dropped.
     /// </summary>
-    private async Task<(List<ScoredDoc> Hits, List<ShardFailure> Failures)> FetchPayloadsAsync(
+    private async ValueTask<(List<ScoredDoc> Hits, List<ShardFailure> Failures)> FetchPayloadsAsync(
         CollectionInfo info, List<ScoredDoc> hits, IReadOnlyList<ShardOutcome> answered, SearchQuery query, DateTime deadlineUtc, CancellationToken deadline, CancellationToken ct)
     {
         // Each hit's shard: the first that listed it (an id is in one shard's lists, barring a hedge during a routing change).
@@ -409,7 +476,7 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
             fetches[i] = FetchFromShardAsync(info, idsByShard[i].Outcome, idsByShard[i].Ids, query, deadlineUtc, deadline);
         }
 
-        var results = await Task.WhenAll(fetches).ConfigureAwait(false);
+        var results = await Gather.AllAsync(fetches).ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
 
         var payloads = new Dictionary<string, DocPayload>(hits.Count, StringComparer.Ordinal);

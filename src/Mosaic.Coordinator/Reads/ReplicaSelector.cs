@@ -11,28 +11,26 @@ public sealed class ReplicaSelector
     public IEnumerable<IShardClient> Order(IReadOnlyList<IShardClient> replicas) =>
         replicas.Count == 1 ? replicas : replicas.OrderBy(r => _outstanding.GetOrAdd(r, _ => new Counter()).Value);
 
-    public IDisposable Begin(IShardClient replica)
+    /// <summary>Counts a request to <paramref name="replica"/> as outstanding until the lease is disposed (once).</summary>
+    public Lease Begin(IShardClient replica)
     {
-        var counter = _outstanding.GetOrAdd(replica, _ => new Counter());
+        var counter = _outstanding.GetOrAdd(replica, static _ => new Counter());
         Interlocked.Increment(ref counter.Value);
         return new Lease(counter);
     }
 
-    private sealed class Counter
+    /// <summary>One outstanding request; a struct, so a shard call allocates nothing for it. Dispose it exactly once.</summary>
+    public readonly struct Lease : IDisposable
     {
-        public int Value;
+        private readonly Counter _counter;
+
+        internal Lease(Counter counter) => _counter = counter;
+
+        public void Dispose() => Interlocked.Decrement(ref _counter.Value);
     }
 
-    private sealed class Lease(Counter counter) : IDisposable
+    internal sealed class Counter
     {
-        private int _done;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _done, 1) == 0)
-            {
-                Interlocked.Decrement(ref counter.Value);
-            }
-        }
+        public int Value;
     }
 }

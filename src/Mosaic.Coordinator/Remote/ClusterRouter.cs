@@ -106,8 +106,9 @@ public sealed partial class ClusterRouter(
         var routes = new List<ShardRoute>(map.Serving.Count);
         foreach (var shard in map.Serving)
         {
-            var clients = new List<IShardClient>();
-            foreach (var a in routing.ReplicasOf(collection.Id, shard.Id))
+            var assignments = routing.ReplicasOf(collection.Id, shard.Id);
+            var clients = new List<IShardClient>(assignments.Length);
+            foreach (var a in assignments)
             {
                 if (a.State != ReplicaState.Serving || !routing.LiveNodes.TryGetValue(a.NodeId, out var node))
                 {
@@ -211,7 +212,9 @@ public sealed partial class ClusterRouter(
     /// <summary>A snapshot with its lookups built once.</summary>
     private sealed class Routing(RoutingSnapshot snapshot, long version)
     {
-        private readonly ILookup<(long, int), ReplicaAssignment> _replicas = snapshot.Placement.Assignments.ToLookup(a => (a.CollectionId, a.Shard));
+        // Arrays, not a lookup's groupings: every search walks its shards' replicas, and an array's foreach allocates nothing.
+        private readonly Dictionary<(long, int), ReplicaAssignment[]> _replicas = snapshot.Placement.Assignments
+            .GroupBy(a => (a.CollectionId, a.Shard)).ToDictionary(g => g.Key, g => g.ToArray());
 
         public RoutingSnapshot Snapshot { get; } = snapshot;
 
@@ -224,7 +227,7 @@ public sealed partial class ClusterRouter(
 
         public Dictionary<string, NodeInfo> LiveNodes { get; } = snapshot.Nodes.Where(n => n.Live).ToDictionary(n => n.NodeId, StringComparer.Ordinal);
 
-        public IEnumerable<ReplicaAssignment> ReplicasOf(long collection, int shard) => _replicas[(collection, shard)];
+        public ReplicaAssignment[] ReplicasOf(long collection, int shard) => _replicas.TryGetValue((collection, shard), out var replicas) ? replicas : [];
     }
 
     /// <summary>One HTTP/2 channel per worker address, shared by all its shard clients.</summary>

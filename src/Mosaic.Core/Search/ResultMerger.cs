@@ -18,7 +18,17 @@ public static class ResultMerger
     /// </remarks>
     public static List<ScoredDoc> MergeTopK(IEnumerable<IReadOnlyList<ScoredDoc>> lists, int k)
     {
-        var all = new List<ScoredDoc>();
+        int total = 0;
+        if (lists is IReadOnlyList<IReadOnlyList<ScoredDoc>> known)
+        {
+            // Sized once: the lists are short, and growing the list cost more than summing their counts.
+            foreach (var list in known)
+            {
+                total += list.Count;
+            }
+        }
+
+        var all = new List<ScoredDoc>(total);
         foreach (var list in lists)
         {
             all.AddRange(list);

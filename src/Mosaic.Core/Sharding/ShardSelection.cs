@@ -25,7 +25,12 @@ public sealed record ShardSelection(IReadOnlyList<ShardRoute> Routes, SlotSet? S
     public double Coverage(IEnumerable<SlotRange> answered)
     {
         int total = Slots?.Count ?? SlotHasher.SlotCount;
-        int covered = answered.Sum(range => Slots?.CountIn(range) ?? range.Count);
+        int covered = 0;
+        foreach (var range in answered)
+        {
+            covered += Slots?.CountIn(range) ?? range.Count;
+        }
+
         return total == 0 ? 1.0 : (double)covered / total;
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Mosaic.Contracts;
 using Mosaic.Coordinator.Caching;
 using Mosaic.Coordinator.Reads;
@@ -18,7 +19,11 @@ internal static class SearchEndpoints
     public static void MapSearch(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/collections/{name}").WithTags("search");
-        group.MapPost("/search", SearchAsync)
+        // The read path is a singleton taken from the root provider once, not a parameter the handler resolves: resolving
+        // it per request made every search create (and dispose) a request services scope (perf, allocation ticks).
+        var services = app.ServiceProvider;
+        CachedReadPath? reads = null;
+        group.MapPost("/search", (string name, HttpRequest request) => SearchAsync(name, request, reads ??= services.GetRequiredService<CachedReadPath>()))
             .Body<SearchRequest, RouteHandlerBuilder>("application/json").Produces<SearchResponse>().Produces<ErrorResponse>(400).Produces<ErrorResponse>(404).Produces<PartialFailureResponse>(503);
         group.MapPost("/search:batch", BatchAsync)
             .Body<BatchSearchRequest, RouteHandlerBuilder>("application/json").Produces<BatchSearchResponse>().Produces<ErrorResponse>(400).Produces<PartialFailureResponse>(503);

@@ -17,21 +17,10 @@ internal static class SearchAnswerJson
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = MosaicJson.Api.Options.Encoder, SkipValidation = true };
 
     /// <summary>One answer as a 200 response.</summary>
-    public static IResult Result(SearchAnswer answer) => new Written(w => Write(w, answer));
+    public static IResult Result(SearchAnswer answer) => new One(answer);
 
     /// <summary>A batch's answers as a 200 <see cref="BatchSearchResponse"/>.</summary>
-    public static IResult Batch(IReadOnlyList<SearchAnswer> answers) => new Written(w =>
-    {
-        w.WriteStartObject();
-        w.WriteStartArray("results");
-        foreach (var answer in answers)
-        {
-            Write(w, answer);
-        }
-
-        w.WriteEndArray();
-        w.WriteEndObject();
-    });
+    public static IResult Batch(IReadOnlyList<SearchAnswer> answers) => new Many(answers);
 
     public static void Write(Utf8JsonWriter w, SearchAnswer answer)
     {
@@ -92,9 +81,10 @@ internal static class SearchAnswerJson
         w.WriteEndObject();
     }
 
-    private sealed class Written(Action<Utf8JsonWriter> write) : IResult
+    /// <summary>A 200 JSON body written by <see cref="WriteBody"/> (a result per shape rather than a closure per request).</summary>
+    private abstract class Written : IResult
     {
-        public async Task ExecuteAsync(HttpContext context)
+        public Task ExecuteAsync(HttpContext context)
         {
             var response = context.Response;
             response.StatusCode = StatusCodes.Status200OK;
@@ -102,10 +92,42 @@ internal static class SearchAnswerJson
             // Into the response's pipe, whose buffers Kestrel sends from: no intermediate string or array.
             using (var writer = new Utf8JsonWriter(response.BodyWriter, WriterOptions))
             {
-                write(writer);
+                WriteBody(writer);
             }
 
-            await response.BodyWriter.FlushAsync(context.RequestAborted);
+            // Usually completes at once (the body fits the pipe's threshold): no state machine then. Its result is still
+            // read, so that a pooled source behind the ValueTask is released as awaiting it would.
+            var flush = response.BodyWriter.FlushAsync(context.RequestAborted);
+            if (flush.IsCompletedSuccessfully)
+            {
+                _ = flush.Result;
+                return Task.CompletedTask;
+            }
+
+            return flush.AsTask();
+        }
+
+        protected abstract void WriteBody(Utf8JsonWriter writer);
+    }
+
+    private sealed class One(SearchAnswer answer) : Written
+    {
+        protected override void WriteBody(Utf8JsonWriter writer) => Write(writer, answer);
+    }
+
+    private sealed class Many(IReadOnlyList<SearchAnswer> answers) : Written
+    {
+        protected override void WriteBody(Utf8JsonWriter writer)
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("results");
+            foreach (var answer in answers)
+            {
+                Write(writer, answer);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
         }
     }
 }
