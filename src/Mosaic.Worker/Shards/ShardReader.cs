@@ -18,6 +18,7 @@ internal sealed class ShardReader : IDisposable
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _fetch, _fetchWithVector, _fetchRow, _fetchRowWithVector;
     private readonly StringBuilder _json = new();
+    private readonly System.Buffers.ArrayBufferWriter<byte> _bind = new(256);
     private ShardVectorSource? _vectors;
 
     public ShardReader(SqliteConnection connection)
@@ -189,15 +190,20 @@ internal sealed class ShardReader : IDisposable
         return json.Append(']').ToString();
     }
 
-    /// <summary>The rows as a JSON array of integers (-1, unknown, matches no row).</summary>
-    private string RowArray(IReadOnlyList<long> rows)
+    /// <summary>The rows as a JSON array of integers (-1, unknown, matches no row), as UTF-8 in a buffer this reader reuses.</summary>
+    /// <remarks>Bound as bytes: a string would be made and then converted to UTF-8 by the binding, two arrays per fetch.</remarks>
+    private ReadOnlySpan<byte> RowArray(IReadOnlyList<long> rows)
     {
-        var json = _json.Clear().Append('[');
+        _bind.ResetWrittenCount();
         for (int i = 0; i < rows.Count; i++)
         {
-            json.Append(i > 0 ? "," : "").Append(rows[i]);
+            var span = _bind.GetSpan(21);
+            span[0] = i == 0 ? (byte)'[' : (byte)',';
+            System.Buffers.Text.Utf8Formatter.TryFormat(rows[i], span[1..], out int written);
+            _bind.Advance(1 + written);
         }
 
-        return json.Append(']').ToString();
-    }
-}
+        _bind.GetSpan(1)[0] = (byte)']';
+        _bind.Advance(1);
+        return _bind.WrittenSpan;
+    }}
