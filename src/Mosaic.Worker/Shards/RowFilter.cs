@@ -166,8 +166,9 @@ internal sealed class RowFilter : ILabelFilter
                 }
             }
 
-            var matching = new List<long>(Math.Min(count, stopAfter));
-            for (int start = 0; start < count && matching.Count < stopAfter; start += ProbeBatch)
+            // Survivors are moved to the front of the candidates (never past the batch being checked), then copied once.
+            int matched = 0;
+            for (int start = 0; start < count && matched < stopAfter; start += ProbeBatch)
             {
                 var batch = span.Slice(start, Math.Min(ProbeBatch, count - start));
                 int kept = batch.Length;
@@ -190,9 +191,13 @@ internal sealed class RowFilter : ILabelFilter
                     }
                 }
 
-                matching.AddRange(batch[..Math.Min(kept, stopAfter - matching.Count)]);
+                kept = Math.Min(kept, stopAfter - matched);
+                batch[..kept].CopyTo(span[matched..]);
+                matched += kept;
             }
 
+            var matching = new List<long>(matched);
+            matching.AddRange(span[..matched]);
             return matching;
         }
         finally

@@ -137,6 +137,12 @@ internal sealed class RowNumbers
     /// <summary>Rows with a value within the bounds (null: open), counted up to <paramref name="cap"/> (then <paramref name="cap"/>).</summary>
     public long CountWithin(double? min, bool minInclusive, double? max, bool maxInclusive, long cap)
     {
+        // A current bitmap of the range knows its count: planning a repeated filter then visits no leaves.
+        if (Current(min, minInclusive, max, maxInclusive, 0) is { } bitmap)
+        {
+            return Math.Min(bitmap.Count, cap);
+        }
+
         long count = 0;
         Visit(min, minInclusive, max, maxInclusive, (leaf, from, to) =>
         {
@@ -173,14 +179,9 @@ internal sealed class RowNumbers
     public ulong[]? Bitmap(double? min, bool minInclusive, double? max, bool maxInclusive, long rowLimit, bool build)
     {
         long version = Volatile.Read(ref _version);
-        var kept = _bitmaps;
-        foreach (var b in kept)
+        if (Current(min, minInclusive, max, maxInclusive, rowLimit) is { } current)
         {
-            if (b.Version == version && b.Min == min && b.MinInclusive == minInclusive && b.Max == max && b.MaxInclusive == maxInclusive
-                && (long)b.Bits.Length << 6 >= rowLimit)
-            {
-                return b.Bits;
-            }
+            return current.Bits;
         }
 
         if (!build)
@@ -189,6 +190,7 @@ internal sealed class RowNumbers
         }
 
         var bits = new ulong[(rowLimit + 63) >> 6];
+        long count = 0;
         Visit(min, minInclusive, max, maxInclusive, (leaf, from, to) =>
         {
             var rows = leaf.Rows;
@@ -198,6 +200,7 @@ internal sealed class RowNumbers
                 if ((ulong)(row >> 6) < (ulong)bits.Length)
                 {
                     bits[row >> 6] |= 1UL << (int)(row & 63);
+                    count++;
                 }
             }
 
@@ -206,13 +209,30 @@ internal sealed class RowNumbers
 
         // Copy-on-write, the stale and the same bounds' entries dropped, the oldest beyond KeptBitmaps too; two searches
         // storing at once may lose one entry, which the next search of those bounds builds again.
-        var entry = new RangeBitmap(min, minInclusive, max, maxInclusive, version, bits);
+        var kept = _bitmaps;
+        var entry = new RangeBitmap(min, minInclusive, max, maxInclusive, version, bits, count);
         _bitmaps = kept
             .Where(b => b.Version == version && !(b.Min == min && b.MinInclusive == minInclusive && b.Max == max && b.MaxInclusive == maxInclusive))
             .Take(KeptBitmaps - 1)
             .Prepend(entry)
             .ToArray();
         return bits;
+    }
+
+    /// <summary>The bitmap of these bounds built at the current version and covering <paramref name="rowLimit"/> rows, if any.</summary>
+    private RangeBitmap? Current(double? min, bool minInclusive, double? max, bool maxInclusive, long rowLimit)
+    {
+        long version = Volatile.Read(ref _version);
+        foreach (var b in _bitmaps)
+        {
+            if (b.Version == version && b.Min == min && b.MinInclusive == minInclusive && b.Max == max && b.MaxInclusive == maxInclusive
+                && (long)b.Bits.Length << 6 >= rowLimit)
+            {
+                return b;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Calls <paramref name="visit"/> with each leaf's run [from, to) of pairs within the bounds, in order, while it returns true.</summary>
@@ -304,7 +324,7 @@ internal sealed class RowNumbers
         return a;
     }
 
-    private sealed record RangeBitmap(double? Min, bool MinInclusive, double? Max, bool MaxInclusive, long Version, ulong[] Bits);
+    private sealed record RangeBitmap(double? Min, bool MinInclusive, double? Max, bool MaxInclusive, long Version, ulong[] Bits, long Count);
 
     private static int Compare(double v1, long r1, double v2, long r2) => v1 < v2 ? -1 : v1 > v2 ? 1 : r1.CompareTo(r2);
 

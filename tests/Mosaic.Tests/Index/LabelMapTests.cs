@@ -89,4 +89,58 @@ public sealed class LabelMapTests
         Assert.True(map.TryGetValue(42, out int last));
         Assert.Equal(1_000, last);
     }
+
+    [Fact]
+    public void RowIdsInAnyOrderAreFoundAndEndMostlyInTheDenseArray()
+    {
+        const int N = 50_000;
+        var labels = Enumerable.Range(0, N).Select(i => (long)i).ToArray();
+        new Random(3).Shuffle(labels);
+        // Ids are positions in arrival order; a few far labels stay in the hash beside them.
+        var records = labels.Concat([long.MaxValue - 1, 1L << 40]).ToList();
+        var map = new LabelMap(id => records[id]);
+        for (int id = 0; id < records.Count; id++)
+        {
+            Assert.True(map.TryAdd(records[id], id));
+        }
+
+        Assert.Equal(records.Count, map.Count);
+        for (int id = 0; id < records.Count; id++)
+        {
+            Assert.True(map.TryGetValue(records[id], out int got));
+            Assert.Equal(id, got);
+        }
+
+        Assert.False(map.TryGetValue(N, out _));
+        Assert.False(map.AllDense);
+        Assert.False(map.TryAdd(labels[7], 12345));
+
+        // Dense: a label's look-up reads no record (no home id) and the whole map is ~4 bytes a label.
+        Assert.True(Enumerable.Range(0, N).Count(l => map.HomeId(l) == -1) > N * 9 / 10);
+        Assert.InRange(map.Bytes, 4L * N, 6L * N);
+
+        // Removing and re-adding dense labels, and replacing one, keeps the answers.
+        for (long l = 0; l < N; l += 3)
+        {
+            Assert.True(map.Remove(l));
+        }
+
+        for (long l = 0; l < N; l++)
+        {
+            Assert.Equal(l % 3 != 0, map.ContainsKey(l));
+        }
+
+        records.Add(0);
+        map.Set(0, records.Count - 1);
+        records.Add(1);
+        map.Set(1, records.Count - 1);
+        Assert.True(map.TryGetValue(0, out int zero));
+        Assert.Equal(records.Count - 2, zero);
+        Assert.True(map.TryGetValue(1, out int one));
+        Assert.Equal(records.Count - 1, one);
+        Assert.Equal(N - ((N + 2) / 3) + 2 + 1, map.Count);
+        Assert.True(map.Remove(long.MaxValue - 1));
+        Assert.True(map.Remove(1L << 40));
+        Assert.True(map.AllDense);
+    }
 }

@@ -124,6 +124,8 @@ public sealed class RowNumbersTests
         Assert.NotNull(first);
         Assert.Same(first, column.Bitmap(null, false, 200, false, table.RowLimit, build: false));
         Assert.Null(column.Bitmap(null, false, 300, true, table.RowLimit, build: false));
+        Assert.Equal(price.Count(p => p < 200), column.CountWithin(null, false, 200, false, long.MaxValue));
+        Assert.Equal(10, column.CountWithin(null, false, 200, false, 10));
         for (long r = 0; r < Rows; r++)
         {
             Assert.Equal(price[r] < 200, (first![r >> 6] & (1UL << (int)(r & 63))) != 0);
