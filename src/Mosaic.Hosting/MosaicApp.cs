@@ -171,6 +171,7 @@ public static partial class MosaicApp
 
         app.UseNodeHeader(nodeId);
         app.UseApiErrors();
+        app.UseNoDotSegments();
         app.UseApiKeys(auth);
         app.UseRateLimits(auth);
         app.UseETags();
@@ -191,7 +192,9 @@ public static partial class MosaicApp
                     .ExecuteAsync(context.HttpContext);
             }
         });
-        app.MapOpenApi();
+        // Only the one document there is: with {documentName} open, any other name got a text/plain 404 from the OpenAPI
+        // endpoint itself instead of the API's JSON error.
+        app.MapOpenApi("/openapi/{documentName:regex(^v1$)}.json");
         app.MapCollections();
         app.MapDocuments();
         app.MapSearch();

@@ -63,9 +63,113 @@ public sealed class BadInputTests(SmallLimitsServerFixture fixture) : IClassFixt
         ["search-negative-timeout"] = (c => new(HttpMethod.Post, Search(c), """{"mode": "keyword", "query": "t", "timeout_ms": -5}"""), HttpStatusCode.BadRequest, ["timeout_ms"]),
         ["batch-not-array"] = (c => new(HttpMethod.Post, $"collections/{c}/search:batch", """{"searches": {"mode": "keyword"}}"""), HttpStatusCode.BadRequest, ["searches"]),
         ["collection-huge-dimension"] = (c => new(HttpMethod.Put, $"collections/{c}-huge", """{"dimension": 1000000, "metric": "cosine"}"""), HttpStatusCode.BadRequest, ["dimension"]),
+        // Found by RequestFuzzTests: an escaped lone surrogate inside a JsonElement (filter, fields) was read as a string later, a 500.
+        ["lone-surrogate-in-filter-value"] = (c => new(HttpMethod.Post, Search(c), """{"mode": "keyword", "query": "t", "filter": {"field": "category", "eq": "\ud800"}}"""), HttpStatusCode.BadRequest, ["surrogate"]),
+        ["lone-surrogate-in-filter-name"] = (c => new(HttpMethod.Post, Search(c), """{"mode": "keyword", "query": "t", "filter": {"field": "price", "\udc00": 1}}"""), HttpStatusCode.BadRequest, ["surrogate"]),
+        ["lone-surrogate-in-fields"] = (c => new(HttpMethod.Put, Put(c), """{"text": "t", "fields": {"category": "a\udc00b"}}"""), HttpStatusCode.BadRequest, ["surrogate"]),
+        ["lone-surrogate-in-bulk-fields"] = (c => new(HttpMethod.Post, $"collections/{c}/docs:bulk", "{\"id\": \"x\", \"text\": \"t\", \"fields\": {\"\\ud83d\": 1}}\n", "application/x-ndjson"), HttpStatusCode.BadRequest, ["line 1"]),
+        ["filter-bound-1e309"] = (c => new(HttpMethod.Post, Search(c), """{"mode": "keyword", "query": "t", "filter": {"field": "price", "gte": 1e309}}"""), HttpStatusCode.BadRequest, ["price"]),
+        ["number-field-1e309"] = (c => new(HttpMethod.Put, Put(c), """{"text": "t", "fields": {"price": 1e309}}"""), HttpStatusCode.BadRequest, ["out of range"]),
+        // Found by the fuzz run's follow-up: finite components whose products overflow float32 made every search that reached
+        // the document a 500 (dot, l2) or stored it unnormalized (cosine); a length that underflows left it unnormalized too.
+        ["vector-component-overflows-scores"] = (c => new(HttpMethod.Put, Put(c), """{"text": "t", "vector": [3e38, 3e38, 0, 1]}"""), HttpStatusCode.BadRequest, ["vector[0]"]),
+        ["vector-too-short-to-normalize"] = (c => new(HttpMethod.Put, Put(c), """{"text": "t", "vector": [1e-40, 0, 1e-41, 0]}"""), HttpStatusCode.BadRequest, ["vector"]),
+        ["search-vector-component-overflows-scores"] = (c => new(HttpMethod.Post, Search(c), """{"mode": "vector", "vector": [-3e38, 1, 0, 0]}"""), HttpStatusCode.BadRequest, ["vector[0]"]),
+        ["search-zero-vector-cosine"] = (c => new(HttpMethod.Post, Search(c), """{"mode": "vector", "vector": [0, 0, 0, 0]}"""), HttpStatusCode.BadRequest, ["vector"]),
+        ["search-vector-too-short-to-normalize"] = (c => new(HttpMethod.Post, Search(c), """{"mode": "vector", "vector": [1e-45, 0, 0, 0]}"""), HttpStatusCode.BadRequest, ["vector"]),
     };
 
     public static TheoryData<string> CaseNames() => [.. Cases.Keys];
+
+    private sealed record WireBad(string Method, string Path, byte[]? Body, string ContentType = "application/json");
+
+    /// <summary>Bad input a string body or a client's normalized URL cannot carry: raw bytes, and dot segments sent as written.</summary>
+    /// <remarks>Found by RequestFuzzTests. Before: invalid UTF-8 inside a filter or fields was a 500, and a dot segment named
+    /// another resource (DELETE of the document ".." deleted the collection).</remarks>
+    private static readonly Dictionary<string, (Func<string, WireBad> Make, HttpStatusCode Status, string[] Mentions)> WireCases = new()
+    {
+        ["invalid-utf8-in-filter-name"] = (c => new("POST", Search(c), [.. "{\"mode\": \"keyword\", \"query\": \"t\", \"filter\": {\"field\": \"price\", \""u8, 0xE2, 0x82, .. "lte\": 5}}"u8]), HttpStatusCode.BadRequest, ["UTF-8"]),
+        ["invalid-utf8-in-fields"] = (c => new("PUT", Put(c), [.. "{\"text\": \"t\", \"fields\": {\"category\": \""u8, 0xFF, .. "\"}}"u8]), HttpStatusCode.BadRequest, ["UTF-8"]),
+        ["overlong-utf8-in-text"] = (c => new("PUT", Put(c), [.. "{\"text\": \""u8, 0xC0, 0xAF, .. "\"}"u8]), HttpStatusCode.BadRequest, ["UTF-8"]),
+        ["invalid-utf8-in-bulk-line-2"] = (c => new("POST", $"collections/{c}/docs:bulk", [.. "{\"id\": \"x\", \"text\": \"t\"}\n{\"id\": \"y\", \"text\": \""u8, 0xED, 0xA0, 0x80, .. "\"}\n"u8], "application/x-ndjson"), HttpStatusCode.BadRequest, ["line 2"]),
+        ["dot-dot-doc-id-delete"] = (c => new("DELETE", Put(c, "%2E%2E"), null), HttpStatusCode.BadRequest, ["path"]),
+        ["dot-dot-doc-id-put"] = (c => new("PUT", Put(c, ".."), "{}"u8.ToArray()), HttpStatusCode.BadRequest, ["path"]),
+        ["dot-doc-id-get"] = (c => new("GET", Put(c, "%2e"), null), HttpStatusCode.BadRequest, ["path"]),
+        ["dot-dot-into-the-collection"] = (c => new("DELETE", $"collections/{c}-other/../{c}", null), HttpStatusCode.BadRequest, ["path"]),
+    };
+
+    public static TheoryData<string> WireCaseNames() => [.. WireCases.Keys];
+
+    [Theory]
+    [MemberData(nameof(WireCaseNames))]
+    public async Task BadRequestOnTheWire_Gets4xxNamingIt_AndChangesNothing(string caseName)
+    {
+        var c = await SeededCollectionAsync();
+        var (make, status, mentions) = WireCases[caseName];
+        var bad = make(c);
+
+        (await SendAsWrittenAsync(bad)).AssertError(status, mentions);
+
+        await AssertIntactAsync(c);
+    }
+
+    [Fact]
+    public async Task ABodyStartingWithAByteOrderMark_IsRead()
+    {
+        var c = await SeededCollectionAsync();
+        (await SendAsWrittenAsync(new("PUT", Put(c, "bom"), [0xEF, 0xBB, 0xBF, .. """{"text": "t bom", "vector": [0, 0, 1, 1]}"""u8]))).AssertStatus(HttpStatusCode.OK);
+        Assert.Equal("t bom", (await _http.GetAsync(Put(c, "bom"))).AssertStatus(HttpStatusCode.OK).Object["text"]!.GetValue<string>());
+        await AssertIntactAsync(c, expectedCount: 6);
+    }
+
+    [Fact]
+    public async Task ADocumentIdOfDots_IsWrittenAndDeletedByBulkLines()
+    {
+        var c = await SeededCollectionAsync();
+        var (written, token) = await _http.BulkOkAsync(c, [Line(Doc("t dots", [1, 1, 1, 1], id: "..")), Line(Doc("t dot", [1, 1, 1, 0], id: "."))]);
+        Assert.Equal(2, written);
+        var hits = MosaicHttp.HitIds(await _http.SearchAsync(c, new JsonObject { ["mode"] = "keyword", ["query"] = "dots dot", ["consistency"] = new JsonObject { ["after"] = token } }));
+        Assert.Equal([".", ".."], hits.Order(StringComparer.Ordinal));
+        (await _http.BulkAsync(c, [DeleteLine(".."), DeleteLine(".")])).AssertStatus(HttpStatusCode.OK);
+        await AssertIntactAsync(c);
+    }
+
+    [Fact]
+    public async Task OpenApi_OfAnUnknownDocument_IsAJsonNotFound()
+    {
+        (await _http.GetAsync("openapi/v1.json")).AssertStatus(HttpStatusCode.OK);
+        (await _http.GetAsync("openapi/v2.json")).AssertError(HttpStatusCode.NotFound);
+    }
+
+    [Theory]
+    [InlineData("/proc/mosaic-no-such-dir")]
+    [InlineData("/dev/null/backup")]
+    [InlineData("{temp}/a{nul}b")]
+    [InlineData("{temp}/{long}")]
+    public async Task Backup_IntoADirectoryTheNodeCannotMake_Is400NamingTo(string to)
+    {
+        using var dir = new TempDirectory("mosaic-badbackup");
+        to = to.Replace("{temp}", dir.Path, StringComparison.Ordinal).Replace("{long}", new string('d', 5000), StringComparison.Ordinal).Replace("{nul}", "\0", StringComparison.Ordinal);
+        var r = await _http.PostAsync("admin/backup", new JsonObject { ["to"] = to });
+        r.AssertError(HttpStatusCode.BadRequest, "to:");
+        Assert.True(r.Body.Length < 2000, $"the detail should not echo a 5000-character path in full: {r.Describe()}");
+    }
+
+    /// <summary>Sends the target exactly as written (no dot-segment resolution or unescaping by the client) and the body as bytes.</summary>
+    private async Task<ApiResponse> SendAsWrittenAsync(WireBad bad)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var uri = new Uri($"{fixture.Server.BaseUrl}/{bad.Path}", new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+        using var request = new HttpRequestMessage(new HttpMethod(bad.Method), uri);
+        if (bad.Body is not null)
+        {
+            request.Content = new ByteArrayContent(bad.Body);
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(bad.ContentType);
+        }
+
+        using var response = await client.SendAsync(request);
+        return new ApiResponse(bad.Method, "/" + bad.Path, response.StatusCode, await response.Content.ReadAsStringAsync(), response.Content.Headers.ContentType?.MediaType);
+    }
 
     [Theory]
     [MemberData(nameof(CaseNames))]

@@ -54,16 +54,27 @@ internal static class ImportVerb
             await Console.Error.WriteLineAsync($"mosaic import: {ex.Detail}");
             return 2;
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (Unreachable(ex, url, ct) is { } why)
         {
-            await Console.Error.WriteLineAsync($"mosaic import: cannot reach {url}: {ex.Message}");
+            await Console.Error.WriteLineAsync($"mosaic import: {why}");
             return 2;
         }
 
         var started = Stopwatch.GetTimestamp();
         long written = 0;
         string? error = null;
-        await AnsiConsole.Progress()
+        try
+        {
+            await ImportLinesAsync();
+        }
+        catch (Exception ex) when (Unreachable(ex, url, ct) is { } why)
+        {
+            // The server went away (or the file could not be read) mid-import: say so and how far it got, no stack trace.
+            await Console.Error.WriteLineAsync($"mosaic import: {why} ({written} documents written before; the batch in flight may or may not have been)");
+            return 1;
+        }
+
+        async Task ImportLinesAsync() => await AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .StartAsync(async progress =>
             {
@@ -123,13 +134,32 @@ internal static class ImportVerb
         Console.WriteLine($"imported {written} documents in {seconds:F1} s ({written / Math.Max(seconds, 1e-9):F0} docs/s acknowledged)");
         if (wait)
         {
-            await WaitSearchableAsync(client, collection, ct);
+            try
+            {
+                await WaitSearchableAsync(client, collection, ct);
+            }
+            catch (Exception ex) when (Unreachable(ex, url, ct) is { } why)
+            {
+                await Console.Error.WriteLineAsync($"mosaic import: every document was written, but waiting for them to be searchable failed: {why}");
+                return 1;
+            }
+
             double total = Stopwatch.GetElapsedTime(started).TotalSeconds;
             Console.WriteLine($"searchable after {total:F1} s ({written / Math.Max(total, 1e-9):F0} docs/s indexed)");
         }
 
         return 0;
     }
+
+    /// <summary>What went wrong for a failure that is the network's, the server's answer's or the file's; null for any other.</summary>
+    private static string? Unreachable(Exception ex, Uri url, CancellationToken ct) => ex switch
+    {
+        HttpRequestException => $"cannot reach {url}: {ex.Message}",
+        TaskCanceledException when !ct.IsCancellationRequested => $"{url} did not answer in time",
+        System.Text.Json.JsonException => $"{url} answered with something that is not Mosaic's JSON; is --url a Mosaic server?",
+        IOException or UnauthorizedAccessException => $"cannot read the file: {ex.Message}",
+        _ => null,
+    };
 
     /// <summary>The server names the line within the batch ("line 3: ..."); say which line of the file that is.</summary>
     private static string ToFileLine(string detail, List<int> fileLines)

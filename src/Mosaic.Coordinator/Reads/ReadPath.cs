@@ -244,11 +244,7 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
                 throw MosaicException.Invalid($"vector: has {vector.Length} dimensions, collection '{spec.Name}' expects {spec.Dimension}");
             }
 
-            int bad = Array.FindIndex(vector, v => !float.IsFinite(v));
-            if (bad >= 0)
-            {
-                throw MosaicException.Invalid($"vector[{bad}]: must be a finite number");
-            }
+            VectorLimits.Check(vector, spec.Metric);
         }
 
         if (query.Query is { Length: > 4096 })

@@ -30,18 +30,7 @@ public static class DocumentValidator
                 throw MosaicException.Invalid($"{where}vector: has {vector.Length} dimensions, collection '{spec.Name}' expects {spec.Dimension}");
             }
 
-            for (int i = 0; i < vector.Length; i++)
-            {
-                if (!float.IsFinite(vector[i]))
-                {
-                    throw MosaicException.Invalid($"{where}vector[{i}]: must be a finite number (NaN and Infinity are not allowed)");
-                }
-            }
-
-            if (spec.Metric == VectorMetric.Cosine && vector.All(v => v == 0))
-            {
-                throw MosaicException.Invalid($"{where}vector: an all-zero vector has no direction, so cosine similarity is undefined");
-            }
+            VectorLimits.Check(vector, spec.Metric, where);
         }
 
         if (doc.FieldsJson is not null)
@@ -90,7 +79,7 @@ public static class DocumentValidator
     private static string Describe(JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
+        JsonValueKind.Number => double.IsFinite(value.GetDouble()) ? "a number" : $"{value.GetRawText()}, which is out of range (finite numbers only)",
         JsonValueKind.True or JsonValueKind.False => "a boolean",
         JsonValueKind.Array => "an array",
         JsonValueKind.Object => "an object",

@@ -70,7 +70,7 @@ public sealed partial class KeyRateLimiter(IOptions<RateLimitOptions> options, T
                 var wait = (long)await _redis.GetDatabase()
                     .ScriptEvaluateAsync(Script, [new RedisKey($"{RedisRegistration.KeyPrefix}rl:{{{key.Id}}}")], [rate, capacity])
                     .WaitAsync(options.Value.RedisTimeout, time, ct).ConfigureAwait(false);
-                return (wait == 0, TimeSpan.FromMilliseconds(wait));
+                return (wait == 0, TimeSpan.FromMilliseconds(Math.Clamp(wait, 0, TokenBucket.MaxRetryAfterMs)));
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {

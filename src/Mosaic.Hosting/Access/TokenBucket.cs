@@ -8,6 +8,10 @@ internal sealed class TokenBucket(double rate, double capacity, long nowMs)
     private double _tokens = capacity;
     private long _updatedMs = nowMs;
 
+    /// <summary>The longest wait a refusal names: Retry-After is whole seconds in an int.</summary>
+    /// <remarks>A key may have any positive rate; at 1e-300 a second the next token is 1e300 s away, past what a TimeSpan holds.</remarks>
+    public const long MaxRetryAfterMs = int.MaxValue * 1000L;
+
     public double Rate { get; } = rate;
 
     public double Capacity { get; } = capacity;
@@ -25,7 +29,7 @@ internal sealed class TokenBucket(double rate, double capacity, long nowMs)
                 return (true, TimeSpan.Zero);
             }
 
-            return (false, TimeSpan.FromMilliseconds(Math.Ceiling((1 - _tokens) * 1000 / Rate)));
+            return (false, TimeSpan.FromMilliseconds(Math.Min(Math.Ceiling((1 - _tokens) * 1000 / Rate), MaxRetryAfterMs)));
         }
     }
 

@@ -38,15 +38,28 @@ public sealed class StoreBackups
     {
         if (string.IsNullOrWhiteSpace(directory) || !Path.IsPathFullyQualified(directory))
         {
-            throw MosaicException.Invalid($"to: must be an absolute directory path on the node, got '{directory}'");
+            throw MosaicException.Invalid($"to: must be an absolute directory path on the node, got '{Shown(directory)}'");
         }
 
-        if (File.Exists(directory) || (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any()))
+        if (directory.Contains('\0', StringComparison.Ordinal))
         {
-            throw new MosaicException(ErrorKind.Conflict, "conflict", $"to: {directory} exists and is not an empty directory; a backup goes into a new one");
+            throw MosaicException.Invalid($"to: a path cannot hold a NUL character, got '{Shown(directory)}'");
         }
 
-        Directory.CreateDirectory(directory);
+        try
+        {
+            if (File.Exists(directory) || (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any()))
+            {
+                throw new MosaicException(ErrorKind.Conflict, "conflict", $"to: {Shown(directory)} exists and is not an empty directory; a backup goes into a new one");
+            }
+
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            // A path the node cannot make (under a file, in /proc, too long, no permission) is the caller's to change.
+            throw MosaicException.Invalid($"to: cannot create the directory '{Shown(directory)}' on this node: {Shown(ex.Message)}");
+        }
         string file = _sqlitePath is not null ? SqliteFile : PostgresFile;
         var census = _sqlitePath is not null
             ? await SqliteBackup.CopyAsync(_sqlitePath, Path.Combine(directory, file), ct).ConfigureAwait(false)
@@ -55,6 +68,9 @@ public sealed class StoreBackups
         await File.WriteAllBytesAsync(Path.Combine(directory, ManifestFile), JsonSerializer.SerializeToUtf8Bytes(manifest, MosaicJson.Api.BackupManifest), ct).ConfigureAwait(false);
         return manifest;
     }
+
+    /// <summary>A path as an error message shows it: at most 200 characters.</summary>
+    private static string? Shown(string? path) => path is { Length: > 200 } ? path[..200] + "…" : path;
 
     /// <summary>Reads the manifest of the backup in <paramref name="directory"/>.</summary>
     public static BackupManifest ReadManifest(string directory)

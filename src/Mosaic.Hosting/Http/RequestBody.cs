@@ -22,10 +22,14 @@ internal static class RequestBody
             throw new MosaicException(ErrorKind.InvalidArgument, "invalid_json", "body: empty; expected a JSON object");
         }
 
-        return fast is not null && fast(body.Span, out var read) ? read : Parse(body.Span, type, "");
+        var json = JsonText.Checked(body.Span, "");
+        return fast is not null && fast(json, out var read) ? read : Deserialize(json, type, "");
     }
 
-    public static T Parse<T>(ReadOnlySpan<byte> json, JsonTypeInfo<T> type, string where)
+    /// <summary>One JSON value (a bulk line): its text checked (<see cref="JsonText"/>), then read with the contract's serializer.</summary>
+    public static T Parse<T>(ReadOnlySpan<byte> json, JsonTypeInfo<T> type, string where) => Deserialize(JsonText.Checked(json, where), type, where);
+
+    private static T Deserialize<T>(ReadOnlySpan<byte> json, JsonTypeInfo<T> type, string where)
     {
         try
         {

@@ -30,7 +30,7 @@ internal static class SearchAnswerJson
         {
             w.WriteStartObject();
             w.WriteString("id", hit.Id);
-            w.WriteNumber("score", hit.Score);
+            w.WriteNumber("score", Finite(hit.Score));
             if (hit.Text is not null)
             {
                 w.WriteString("text", hit.Text);
@@ -82,6 +82,13 @@ internal static class SearchAnswerJson
     }
 
     /// <summary>A 200 JSON body written by <see cref="WriteBody"/> (a result per shape rather than a closure per request).</summary>
+    /// <summary>A score JSON can carry: writing infinity or NaN throws mid-answer (a 500 for the whole search).</summary>
+    /// <remarks>
+    /// New vectors are bounded so scores stay finite (<see cref="Core.Collections.VectorLimits"/>); a vector stored before
+    /// that check could still overflow one, and its search should rank it last or first, not fail.
+    /// </remarks>
+    private static float Finite(float score) => float.IsFinite(score) ? score : float.IsNaN(score) ? float.MinValue : Math.Clamp(score, float.MinValue, float.MaxValue);
+
     private abstract class Written : IResult
     {
         public Task ExecuteAsync(HttpContext context)

@@ -50,6 +50,27 @@ public sealed class RateLimitTests : IAsyncLifetime
         Assert.All(unlimited, a => Assert.Equal(HttpStatusCode.OK, a.Status));
     }
 
+    [Fact]
+    public async Task KeyWithAVanishinglySmallRate_IsRefusedWith429_NotA500()
+    {
+        // Found by the fuzz run's follow-up: at 1e-300 requests/s the next token is 1e300 s away, past what a TimeSpan holds,
+        // and every request after the first was a 500.
+        using var dir = new TempDirectory("mosaic-rate-tiny");
+        string admin = await OfflineKeys.CreateAsync(_server.DataDir, dir);
+        using var client = new HttpClient { BaseAddress = new Uri(_server.BaseUrl + "/"), Timeout = TimeSpan.FromSeconds(30) };
+        using var create = new HttpRequestMessage(HttpMethod.Post, "keys") { Content = new StringContent("""{"role": "read", "rate": 1e-300}""", System.Text.Encoding.UTF8, "application/json") };
+        create.Headers.Authorization = new("Bearer", admin);
+        using var created = await client.SendAsync(create);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        string limited = JsonNode.Parse(await created.Content.ReadAsStringAsync())!["key"]!.GetValue<string>();
+
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(client, limited)).Status);
+        var refused = await GetAsync(client, limited);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.Status);
+        Assert.Contains("rate_limited", refused.Body, StringComparison.Ordinal);
+        Assert.True(refused.RetryAfter >= 1, $"Retry-After should be a positive number of seconds, got {refused.RetryAfter}");
+    }
+
     private static async Task<(HttpStatusCode Status, string Body, int? RetryAfter)> GetAsync(HttpClient client, string key)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "collections");
