@@ -28,11 +28,7 @@ public sealed class RateLimitTests : IAsyncLifetime
         string admin = await OfflineKeys.CreateAsync(_server.DataDir, dir);
         using var client = new HttpClient { BaseAddress = new Uri(_server.BaseUrl + "/"), Timeout = TimeSpan.FromSeconds(30) };
 
-        using var create = new HttpRequestMessage(HttpMethod.Post, "keys") { Content = new StringContent("""{"role": "read", "rate": 0.1}""", System.Text.Encoding.UTF8, "application/json") };
-        create.Headers.Authorization = new("Bearer", admin);
-        using var created = await client.SendAsync(create);
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        string limited = JsonNode.Parse(await created.Content.ReadAsStringAsync())!["key"]!.GetValue<string>();
+        string limited = await CreateReadKeyAsync(client, admin, "0.1");
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => GetAsync(client, limited)));
         Assert.Equal(6, answers.Count(a => a.Status == HttpStatusCode.OK));
@@ -58,17 +54,23 @@ public sealed class RateLimitTests : IAsyncLifetime
         using var dir = new TempDirectory("mosaic-rate-tiny");
         string admin = await OfflineKeys.CreateAsync(_server.DataDir, dir);
         using var client = new HttpClient { BaseAddress = new Uri(_server.BaseUrl + "/"), Timeout = TimeSpan.FromSeconds(30) };
-        using var create = new HttpRequestMessage(HttpMethod.Post, "keys") { Content = new StringContent("""{"role": "read", "rate": 1e-300}""", System.Text.Encoding.UTF8, "application/json") };
-        create.Headers.Authorization = new("Bearer", admin);
-        using var created = await client.SendAsync(create);
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        string limited = JsonNode.Parse(await created.Content.ReadAsStringAsync())!["key"]!.GetValue<string>();
+        string limited = await CreateReadKeyAsync(client, admin, "1e-300");
 
         Assert.Equal(HttpStatusCode.OK, (await GetAsync(client, limited)).Status);
         var refused = await GetAsync(client, limited);
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.Status);
         Assert.Contains("rate_limited", refused.Body, StringComparison.Ordinal);
         Assert.True(refused.RetryAfter >= 1, $"Retry-After should be a positive number of seconds, got {refused.RetryAfter}");
+    }
+
+    /// <summary>A read key with the given rate (JSON number text), made with the admin key.</summary>
+    private static async Task<string> CreateReadKeyAsync(HttpClient client, string admin, string rate)
+    {
+        using var create = new HttpRequestMessage(HttpMethod.Post, "keys") { Content = new StringContent($$"""{"role": "read", "rate": {{rate}}}""", System.Text.Encoding.UTF8, "application/json") };
+        create.Headers.Authorization = new("Bearer", admin);
+        using var created = await client.SendAsync(create);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return JsonNode.Parse(await created.Content.ReadAsStringAsync())!["key"]!.GetValue<string>();
     }
 
     private static async Task<(HttpStatusCode Status, string Body, int? RetryAfter)> GetAsync(HttpClient client, string key)
