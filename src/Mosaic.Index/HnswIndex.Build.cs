@@ -401,6 +401,13 @@ public sealed unsafe partial class HnswIndex
             }
 
             // Full: choose maxLinks among the current links plus the new one, by distance to the target.
+            // The links are random nodes, mostly cache misses once the graph outgrows the caches: fetch all their
+            // lines first so the misses overlap instead of coming one distance at a time.
+            for (int j = 0; j < n; j++)
+            {
+                PrefetchLines(Vector(links[j]), _prefetchBytes);
+            }
+
             Candidate[] work = scratch.Work;
             byte* tv = Vector(target);
             work[0] = new Candidate(distance, newId);

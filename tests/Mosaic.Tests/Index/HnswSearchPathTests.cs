@@ -46,12 +46,13 @@ public sealed class HnswSearchPathTests
     [Fact]
     public void VectorInsertPositionEqualsBinarySearch()
     {
-        // Pools of every size up to past the vector path's 64 (ties, negative distances, expanded ids), with slack
-        // after size as the search keeps it; the position is the count of entries not farther than d.
+        // Pools of every size up to past the vector path's 64 and construction's ef 200 (ties, negative distances,
+        // expanded ids), with slack after size as the search keeps it; the position is the count of entries not
+        // farther than d.
         var random = new Random(IndexTestData.DefaultSeed(33));
-        var pool = new Candidate[80];
+        var pool = new Candidate[270];
         int checks = 0;
-        for (int size = 0; size <= 70; size++)
+        for (int size = 0; size <= 260; size++)
         {
             for (int trial = 0; trial < 20; trial++)
             {
@@ -78,6 +79,6 @@ public sealed class HnswSearchPathTests
             }
         }
 
-        Assert.Equal(71 * 20, checks);
+        Assert.Equal(261 * 20, checks);
     }
 }
