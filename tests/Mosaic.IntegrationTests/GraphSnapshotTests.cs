@@ -26,8 +26,8 @@ public sealed partial class GraphSnapshotTests(ITestOutputHelper output) : IDisp
         var docs = Enumerable.Range(0, Count).ToDictionary(i => $"d{i}", _ => vectors.Next());
         var queries = Enumerable.Range(0, 20).Select(_ => vectors.Next()).ToList();
 
-        // A snapshot after every 5 changes.
-        string[] args = ["--Mosaic:Worker:SnapshotAfterChanges=5"];
+        // A snapshot after every 5 changes (not a tenth of the rows).
+        string[] args = ["--Mosaic:Worker:SnapshotAfterChanges=5", "--Mosaic:Worker:SnapshotGraphFraction=0"];
         await using (var loader = await StartAsync(dataDir, "load", args))
         {
             using var http = new MosaicHttp(loader.BaseUrl);
@@ -98,6 +98,61 @@ public sealed partial class GraphSnapshotTests(ITestOutputHelper output) : IDisp
             var answer = await http2.SearchAsync("snap", new JsonObject { ["mode"] = "vector", ["vector"] = Vector(queries[i]), ["top_k"] = 10 });
             Assert.Equal(before[i].Ids, MosaicHttp.HitIds(answer));
             Assert.Equal(before[i].Scores, MosaicHttp.HitScores(answer));
+        }
+    });
+
+    [Fact]
+    public Task Snapshots_WaitForAFractionOfTheRows_AndKill9RepairsTheRest() => Seeds.RunAsync(output.WriteLine, async seed =>
+    {
+        var dataDir = _dir.Combine("data-fraction");
+        var vectors = new ClusteredVectors(seed, Dimension, clusters: 12);
+        var docs = Enumerable.Range(0, 1_000).ToDictionary(i => $"f{i}", _ => vectors.Next());
+
+        // At least 50 changes and half the rows: each snapshot after the first needs the rows to have doubled since the
+        // one before, so 1,000 inserts give at most 5 (at 50, 100, 200, 400, 800 rows), however the batches coalesce;
+        // at 50 changes alone, 10 batches of 100 that each wait until applied would give 10.
+        string[] args = ["--Mosaic:Worker:SnapshotAfterChanges=50", "--Mosaic:Worker:SnapshotGraphFraction=0.5"];
+        await using (var first = await StartAsync(dataDir, "fraction-first", args))
+        {
+            using var http = new MosaicHttp(first.BaseUrl);
+            await http.CreateCollectionAsync("snap", new JsonObject { ["dimension"] = Dimension, ["metric"] = "cosine", ["shards"] = 1 });
+            int sent = 0;
+            foreach (var chunk in docs.Chunk(100))
+            {
+                await http.BulkOkAsync("snap", chunk.Select(d => Line(Doc(vector: d.Value, id: d.Key))));
+                sent += chunk.Length;
+                await Wait.WaitUntilAsync(
+                    async () => (await http.GetAsync("collections/snap")).Object["shard_stats"] is JsonArray { Count: 1 } stats
+                        && stats[0]!["lag"]!.GetValue<long>() == 0 && stats[0]!["doc_count"]!.GetValue<long>() == sent,
+                    TimeSpan.FromSeconds(60),
+                    $"{sent} documents applied by the shard");
+            }
+
+            // The last batch's snapshot (if due) is written after the apply that the wait saw: give it time to show.
+            await Wait.WaitUntilAsync(() => Snapshots(first).Count >= 1, TimeSpan.FromSeconds(60), "a snapshot");
+            var written = Snapshots(first);
+            foreach (var snapshot in written)
+            {
+                output.WriteLine(snapshot.Line);
+            }
+
+            Assert.InRange(written.Count, 1, 5);
+            first.Kill();
+        }
+
+        // kill -9: the rows after the last snapshot are repaired from the shard file, none lost. (Fewer than half of them
+        // once the last due snapshot landed; one due at the very end may still be in flight at the kill.)
+        await using var second = await StartAsync(dataDir, "fraction-second", args);
+        using var http2 = new MosaicHttp(second.BaseUrl);
+        await Wait.WaitUntilAsync(async () => (await http2.GetAsync("ready")).StatusCode == 200, TimeSpan.FromSeconds(60), "GET /ready == 200 after restart");
+        var repaired = Regex.Match(await OpenedAsync(second), "opened: 1000 rows, graph snapshot loaded, (?<n>[0-9]+) rows repaired");
+        Assert.True(repaired.Success, "the shard opened from its snapshot with all 1000 rows");
+        Assert.InRange(int.Parse(repaired.Groups["n"].Value, System.Globalization.CultureInfo.InvariantCulture), 0, docs.Count - 50);
+        Assert.Equal(docs.Count, await http2.DocCountAsync("snap"));
+        foreach (var (id, vector) in docs.Where((_, i) => i % 50 == 0))
+        {
+            var answer = await http2.SearchAsync("snap", new JsonObject { ["mode"] = "vector", ["vector"] = Vector(vector), ["top_k"] = 1 });
+            Assert.Equal([id], MosaicHttp.HitIds(answer));
         }
     });
 

@@ -33,6 +33,10 @@ public sealed partial class ShardReplica
 
     private string DeltaPath(int number) => $"{_snapshotPath}.d{number}";
 
+    /// <summary>Changes after which a caught-up replica writes a snapshot: the configured count, or a fraction of its rows
+    /// when that is more, so the bytes written per change do not grow with the graph (see WorkerOptions).</summary>
+    private long SnapshotThreshold => Math.Max(_options.SnapshotAfterChanges, (long)(_options.SnapshotGraphFraction * _rows.Count));
+
     private bool TryLoadSnapshot(out HnswIndex index, out Dictionary<long, long> seqs)
     {
         index = null!;

@@ -98,7 +98,7 @@ public sealed partial class ShardReplica : IDisposable
                 {
                     State = ReplicaState.Serving;
                     _serving.TrySetResult();
-                    if (_vectorChangesSinceSnapshot >= _options.SnapshotAfterChanges)
+                    if (_vectorChangesSinceSnapshot >= SnapshotThreshold)
                     {
                         WriteSnapshot();
                     }
