@@ -69,6 +69,11 @@ public sealed record MosaicOptions
             yield return $"Mosaic:Store (--store) is required for the {Role.ToString().ToLowerInvariant()} role: give a PostgreSQL connection string";
         }
 
+        if (!Embedded && global::Mosaic.Store.Postgres.PostgresStoreOptions.Problem(Store!) is { } storeError)
+        {
+            yield return $"Mosaic:Store (--store) is not a valid PostgreSQL connection string: {storeError}";
+        }
+
         if (Advertise is not null && !Uri.TryCreate(Advertise.Contains("://", StringComparison.Ordinal) ? Advertise : "http://" + Advertise, UriKind.Absolute, out _))
         {
             yield return $"Mosaic:Advertise must be host:port or a URL, got '{Advertise}'";

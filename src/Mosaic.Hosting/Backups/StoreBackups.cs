@@ -81,8 +81,12 @@ public sealed class StoreBackups
             throw new FileNotFoundException($"{directory} holds no {ManifestFile}: not a Mosaic backup", path);
         }
 
-        return JsonSerializer.Deserialize(File.ReadAllBytes(path), MosaicJson.Api.BackupManifest)
+        var manifest = JsonSerializer.Deserialize(File.ReadAllBytes(path), MosaicJson.Api.BackupManifest)
             ?? throw new InvalidDataException($"{path} is empty");
+        // The file it names is read from this directory: a bare file name, never a path (or nothing, from a damaged manifest).
+        return manifest.File is { Length: > 0 } file && Path.GetFileName(file) == file && manifest.Store is "sqlite" or "postgresql"
+            ? manifest
+            : throw new InvalidDataException($"{path} is not a Mosaic backup manifest: it needs \"store\" (sqlite or postgresql) and \"file\" (a file name in {directory})");
     }
 
     /// <summary>

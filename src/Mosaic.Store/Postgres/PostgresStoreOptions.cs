@@ -26,7 +26,7 @@ public sealed record PostgresStoreOptions(string ConnectionString)
     {
         get
         {
-            var builder = new NpgsqlConnectionStringBuilder(ConnectionString);
+            var builder = Read(ConnectionString);
             if (builder.Host is not { } host || !host.Contains(',', StringComparison.Ordinal))
             {
                 return ConnectionString;
@@ -41,6 +41,26 @@ public sealed record PostgresStoreOptions(string ConnectionString)
             return builder.ConnectionString;
         }
     }
+
+    /// <summary>What is wrong with <paramref name="connectionString"/> as Npgsql reads it; null when it reads.</summary>
+    public static string? Problem(string connectionString)
+    {
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(connectionString);
+            return null;
+        }
+        catch (Exception ex) when (ex is ArgumentException or KeyNotFoundException or FormatException or InvalidCastException or OverflowException)
+        {
+            // Npgsql answers an unknown setting ("garbage=1") with a bare KeyNotFoundException, which says nothing.
+            return ex is KeyNotFoundException ? "it has a setting that Npgsql does not know" : ex.InnerException is { } inner ? $"{ex.Message}: {inner.Message}" : ex.Message;
+        }
+    }
+
+    /// <summary>The settings of <paramref name="connectionString"/>; an <see cref="ArgumentException"/> saying what is wrong when Npgsql cannot read it.</summary>
+    public static NpgsqlConnectionStringBuilder Read(string connectionString) => Problem(connectionString) is { } problem
+        ? throw new ArgumentException($"the store connection string is not valid: {problem}", nameof(connectionString))
+        : new NpgsqlConnectionStringBuilder(connectionString);
 
     private bool Mentions(string key) => ConnectionString.Contains(key, StringComparison.OrdinalIgnoreCase);
 }

@@ -9,11 +9,12 @@ using static Mosaic.Testing.DocJson;
 namespace Mosaic.IntegrationTests.Fuzz;
 
 /// <summary>
-/// <c>mosaic import</c> given bad input: files with a mutated line (the request fuzzer's mutations, fixed seed), missing
-/// files, bad URLs and flags, and a server that dies mid-import. Each ends with a clear message and a non-zero exit code,
-/// never a stack trace; a file with a bad line writes nothing of the batch holding it.
+/// The CLI given bad input: <c>mosaic import</c> with files with a mutated line (the request fuzzer's mutations, fixed
+/// seed), missing files, bad URLs and flags, and a server that dies mid-import; other verbs with a store connection string
+/// Npgsql cannot read or a damaged backup. Each ends with a clear message and a non-zero exit code, never a stack trace; a
+/// file with a bad line writes nothing of the batch holding it.
 /// </summary>
-public sealed partial class CliImportFuzzTests(ServerFixture fixture, ITestOutputHelper output) : IClassFixture<ServerFixture>, IDisposable
+public sealed partial class CliBadInputTests(ServerFixture fixture, ITestOutputHelper output) : IClassFixture<ServerFixture>, IDisposable
 {
     private const int Dimension = 4;
     private const int Seed = 20261130;
@@ -72,6 +73,12 @@ public sealed partial class CliImportFuzzTests(ServerFixture fixture, ITestOutpu
         { "no-collection", ["import", "{file}", "--url", "{url}"], "--collection" },
         { "no-file", ["import", "--collection", "{c}", "--url", "{url}"], "file" },
         { "unknown-flag", ["import", "{file}", "--collection", "{c}", "--url", "{url}", "--bogus"], "--bogus" },
+        // Found by this table: Npgsql answers an unknown setting with a bare KeyNotFoundException, printed as a stack trace.
+        { "keys-store-unknown-setting", ["keys", "create", "--role", "read", "--store", "garbage=1"], "connection string" },
+        { "keys-store-bad-port", ["keys", "create", "--role", "read", "--store", "Host=127.0.0.1;Port=abc"], "connection string" },
+        { "serve-store-unknown-setting", ["serve", "--store", "garbage=1", "--port", "0", "--data", "{dir}/never"], "Mosaic:Store" },
+        { "restore-damaged-manifest", ["restore", "--from", "{dir}/damaged", "--data", "{dir}/restored"], "manifest" },
+        { "restore-manifest-names-a-path", ["restore", "--from", "{dir}/escaping", "--data", "{dir}/restored"], "manifest" },
     };
 
     [Theory]
@@ -82,6 +89,10 @@ public sealed partial class CliImportFuzzTests(ServerFixture fixture, ITestOutpu
         await _http.CreateCollectionAsync(c, new JsonObject { ["dimension"] = Dimension });
         string file = _dir.Combine($"{name}.jsonl");
         await File.WriteAllLinesAsync(file, [Line(Doc("fine", [1f, 1f, 1f, 1f], id: "f1"))]);
+        Directory.CreateDirectory(_dir.Combine("damaged"));
+        await File.WriteAllTextAsync(_dir.Combine("damaged", "manifest.json"), "{}");
+        Directory.CreateDirectory(_dir.Combine("escaping"));
+        await File.WriteAllTextAsync(_dir.Combine("escaping", "manifest.json"), """{"format": 1, "store": "sqlite", "file": "../escaping/manifest.json", "doc_count": 0, "log_head": 0, "collections": []}""");
         var expanded = args.Select(a => a.Replace("{dir}", _dir.Path, StringComparison.Ordinal).Replace("{file}", file, StringComparison.Ordinal)
             .Replace("{c}", c, StringComparison.Ordinal).Replace("{url}", fixture.Server.BaseUrl, StringComparison.Ordinal)).ToList();
 
