@@ -11,7 +11,7 @@ namespace Mosaic.Index;
 /// reaches it). Until then the vectors stay as floats in <c>_pending</c> and searches are exact over them; then the
 /// codec is trained on all of them, they are inserted as codes and the float copies are dropped. Later vectors
 /// outside the learned range are clamped; rescoring keeps the final order exact anyway.</para>
-/// <para>Rescoring: int8 rescores the best <see cref="RescoreWindow"/> candidates of the walk (2k, at least k+8);
+/// <para>Rescoring: int8 rescores the best <see cref="RescoreWindow"/> candidates of the walk (1.5k, at least k+5);
 /// binary, whose order is coarser, walks a pool of ef and rescores its best max(<see cref="BinaryOversampling"/>·k,
 /// ef/4), so ef is the oversampling knob; candidates whose error bound rules them out are not read (see
 /// <c>Rescore</c>).</para>
@@ -67,12 +67,13 @@ public sealed unsafe partial class HnswIndex
     /// best 4k of a pool of 64 kept recall@10 at 0.97 against 0.98 for the whole pool. Each rescored row costs
     /// about five walk distances (1.5 KB of floats at 384-d against an 80-byte code), but 3k was too few where
     /// clusters are tight (600 x 384 in 12 clusters through HTTP: recall@10 0.86; their codes barely differ).
-    /// int8: 2k rows gave recall@10 equal to 4k's at every ef of 12-64 on 100k x 128 ip, 10k x 384 ip and fashion-mnist
-    /// (784-d l2), and k alone lost up to 0.016; in the server each row is a shard-file read (bench/README.md).
+    /// int8: k + k/2 rows (at least k + 5) gave recall@10 equal to 2k's (and 4k's) at every ef on 1M and 100k x 128 ip,
+    /// 20k x 128 l2, 10k x 384 ip and fashion-mnist (784-d l2), where k alone lost up to 0.016; each row is a shard-file
+    /// read in the server and 8-9 cache misses in memory (at 1M x 128 the 20 rows of 2k were a tenth of a query).
     /// </remarks>
     private int RescoreWindow(int k, int ef) => Quantization == VectorQuantization.Binary
         ? Math.Max(BinaryOversampling * k, ef / 4)
-        : Math.Max(2 * k, k + 8);
+        : k + Math.Max(k / 2, 5);
 
     /// <summary>While untrained, buffers the vector and trains once enough arrived; false when the index is float or trained.</summary>
     private bool AddPending(long label, ReadOnlySpan<float> vector)

@@ -499,16 +499,20 @@ public sealed unsafe partial class HnswIndex
         return kept;
     }
 
-    /// <summary>Starts loading the first lines of a candidate's row while the next candidates are collected (a hint: nothing is read).</summary>
+    /// <summary>Starts loading the lines of a candidate's row (the first 512 bytes) while the next candidates are collected (a hint: nothing is read).</summary>
+    /// <remarks>
+    /// Every line the bytes touch: a row need not start on a line (a managed array's rows sit 16 bytes past one), and
+    /// then 512 bytes span nine lines, the last of which a loop over the row's own offsets never asked for.
+    /// </remarks>
     private void PrefetchRow(IVectorSource source, long label)
     {
         if (Sse.IsSupported && Metric != VectorMetric.Cosine && source.TryPeek(label, out var row) && !row.IsEmpty)
         {
             byte* p = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(row));
-            int bytes = Math.Min(row.Length * sizeof(float), 512);
-            for (int line = 0; line < bytes; line += 64)
+            byte* end = p + Math.Min(row.Length * sizeof(float), 512);
+            for (byte* line = (byte*)((nint)p & ~(nint)63); line < end; line += 64)
             {
-                Sse.Prefetch0(p + line);
+                Sse.Prefetch0(line);
             }
         }
     }
