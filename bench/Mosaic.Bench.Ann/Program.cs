@@ -100,6 +100,35 @@ else if (Environment.GetEnvironmentVariable("MOSAIC_BENCH_PARALLEL") != "0")
 }
 
 int buildThreads = int.TryParse(Environment.GetEnvironmentVariable("MOSAIC_BENCH_BUILD_THREADS"), out int bt) ? bt : 1;
+
+// MOSAIC_BENCH_GRAPH_CACHE=DIR: the compared variants are loaded from DIR when a graph of the same data set, metric,
+// M, efConstruction and kind was saved there before, and saved after their build otherwise (a 1M build takes minutes;
+// search-time experiments need the graph, not its build).
+string? graphCache = Environment.GetEnvironmentVariable("MOSAIC_BENCH_GRAPH_CACHE");
+HnswIndex BuildOrLoad(string kind, HnswSettings variantSettings)
+{
+    string? file = string.IsNullOrEmpty(graphCache) ? null : Path.Combine(graphCache, $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(dir))}-{args[1]}-M{m}-efc{efc}-{kind}.hnsw");
+    if (file is not null && File.Exists(file))
+    {
+        using var input = File.OpenRead(file);
+        Console.WriteLine($"[{kind}] loaded {file}");
+        return HnswIndex.Load(input);
+    }
+
+    var built = new HnswIndex(d, metric, variantSettings, n);
+    Build(built);
+    if (file is not null)
+    {
+        Directory.CreateDirectory(graphCache!);
+        using var output = File.Create(file + ".tmp");
+        built.Save(output);
+        output.Close();
+        File.Move(file + ".tmp", file, overwrite: true);
+    }
+
+    return built;
+}
+
 void Build(HnswIndex target)
 {
     if (buildThreads > 1)
@@ -114,10 +143,11 @@ void Build(HnswIndex target)
     }
 }
 
-var index = new HnswIndex(d, metric, settings, n);
+// The timed index is one of the compared variants when it has the same kind (and layout), rather than a second build.
+string mainKind = quantization == VectorQuantization.Int8 && !HnswIndex.SplitLayout ? "int8-record" : quantization.ToString().ToLowerInvariant();
 var buildCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
 var sw = Stopwatch.StartNew();
-Build(index);
+var index = BuildOrLoad(mainKind, settings);
 
 double build = sw.Elapsed.TotalSeconds;
 double buildCpu = (Process.GetCurrentProcess().TotalProcessorTime - buildCpu0).TotalSeconds;
@@ -144,8 +174,6 @@ if (!string.IsNullOrEmpty(compare))
 {
     var variants = new List<(string Name, HnswIndex Index)>();
     var builtByKind = new Dictionary<string, HnswIndex>();
-    // The timed index is one of the variants when it has the same kind (and layout), rather than a second build.
-    string mainKind = quantization == VectorQuantization.Int8 && !HnswIndex.SplitLayout ? "int8-record" : quantization.ToString().ToLowerInvariant();
     foreach (string name in compare.Split(','))
     {
         // NAME/switch/...: the same index searched with a search-time switch off (novinsert: the pool's binary search; norescore: no rescoring source).
@@ -158,8 +186,7 @@ if (!string.IsNullOrEmpty(compare))
 
         HnswIndex.SplitLayout = v != "int8-record";
         var q = v.StartsWith("int8", StringComparison.Ordinal) ? VectorQuantization.Int8 : v == "binary" ? VectorQuantization.Binary : VectorQuantization.Float;
-        var built = new HnswIndex(d, metric, new HnswSettings(m, efc, Quantization: q), n);
-        Build(built);
+        var built = BuildOrLoad(v, new HnswSettings(m, efc, Quantization: q));
 
         Console.WriteLine($"[{v}] {(double)built.MemoryBytes / n:F1} B/vector");
         for (int w = 0; w < 3; w++)
@@ -175,12 +202,19 @@ if (!string.IsNullOrEmpty(compare))
     {
         var best = new Result[variants.Count];
         var peekRate = new double[variants.Count];
+        var p50Best = new double[variants.Count];
         for (int run = 0; run < runs; run++)
         {
             for (int i = 0; i < variants.Count; i++)
             {
                 string[] off = variants[i].Name.Split('/');
                 HnswIndex.VectorInsert = !off.Contains("novinsert");
+                if (source is RowSource rowSource)
+                {
+                    // gcrows: the rows lent from the managed array (4 KiB pages), as before.
+                    rowSource.FromManagedArray = off.Contains("gcrows");
+                }
+
                 // Reload this index's lines into the caches first (the one measured before evicted them), so the
                 // order of the variants does not favour those that follow a variant of the same index.
                 var warmHits = new VectorHit[k];
@@ -191,6 +225,7 @@ if (!string.IsNullOrEmpty(compare))
 
                 long peeks = (source as RowSource)?.Peeks ?? 0;
                 var r = Measure(variants[i].Index, ef, 1, rescore: !off.Contains("norescore"));
+                p50Best[i] = run == 0 ? r.P50 : Math.Min(p50Best[i], r.P50);
                 peekRate[i] = (double)(((source as RowSource)?.Peeks ?? 0) - peeks) / nq;
                 if (run == 0 || r.CpuUs < best[i].CpuUs)
                 {
@@ -201,7 +236,7 @@ if (!string.IsNullOrEmpty(compare))
 
         for (int i = 0; i < variants.Count; i++)
         {
-            Console.WriteLine($"[{variants[i].Name}] ef={ef,4} recall@{k}={best[i].Recall:F4} {best[i].CpuUs:F2} CPU-us/query, {peekRate[i]:F1} row peeks/query");
+            Console.WriteLine($"[{variants[i].Name}] ef={ef,4} recall@{k}={best[i].Recall:F4} {best[i].CpuUs:F2} CPU-us/query, p50 {p50Best[i]:F1} us, {peekRate[i]:F1} row peeks/query");
         }
     }
 
@@ -364,21 +399,49 @@ internal static partial class ThreadCpu
 }
 
 /// <summary>The loaded base vectors as the quantized index's rescoring source (row i is label i).</summary>
-internal sealed class RowSource(float[] rows, int dimension) : IVectorSource
+/// <remarks>
+/// Lent from a copy made on first use, line-aligned on 2 MiB pages as a graph's own segments are (an in-memory float
+/// column would be allocated the same way): in the managed array a 512-byte row need not start on a line (nine lines
+/// then) and sits on 4 KiB pages, a page walk per row; that cost ~1.4 of the ~4.3 us that rescoring 20 rows took per
+/// query at 1M x 128 (bench/README.md, "int8 at 1M, rescoring, seventh sitting"). <see cref="FromManagedArray"/> lends
+/// the array itself.
+/// </remarks>
+internal sealed unsafe class RowSource(float[] rows, int dimension) : IVectorSource
 {
+    private float* _copy;
+
     /// <summary>Rows lent (rescored rows plus the prefetches that ask for their address).</summary>
     public long Peeks { get; set; }
 
+    /// <summary>Lend the rows from the loaded managed array instead of the aligned copy (the A/B switch `gcrows`).</summary>
+    public bool FromManagedArray { get; set; }
+
     public bool TryRead(long label, Span<float> destination)
     {
-        rows.AsSpan((int)label * dimension, dimension).CopyTo(destination);
+        Row(label).CopyTo(destination);
         return true;
     }
 
     public bool TryPeek(long label, out ReadOnlySpan<float> vector)
     {
         Peeks++;
-        vector = rows.AsSpan((int)label * dimension, dimension);
+        vector = Row(label);
         return true;
+    }
+
+    private ReadOnlySpan<float> Row(long label)
+    {
+        if (FromManagedArray)
+        {
+            return rows.AsSpan((int)label * dimension, dimension);
+        }
+
+        if (_copy is null)
+        {
+            _copy = (float*)Mosaic.Index.Storage.HugePages.Allocate((nuint)rows.LongLength * sizeof(float), out _);
+            rows.AsSpan().CopyTo(new Span<float>(_copy, rows.Length));
+        }
+
+        return new ReadOnlySpan<float>(_copy + (label * dimension), dimension);
     }
 }
