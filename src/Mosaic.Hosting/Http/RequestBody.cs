@@ -93,7 +93,8 @@ internal static class RequestBody
         string message = ex.Message;
         if (message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal))
         {
-            return $"{path}: has the wrong JSON type or an out-of-range value";
+            // Every body is an object: at the root the only wrong type is "not an object".
+            return path == "body" ? "body: must be a JSON object" : $"{path}: has the wrong JSON type or an out-of-range value";
         }
 
         if (message.StartsWith("The JSON property", StringComparison.Ordinal) && message.Contains("could not be mapped", StringComparison.Ordinal))

@@ -26,6 +26,58 @@ internal sealed class JsonMutator(Random random)
         "[]", "{}", "[null]", "[1]", "[1,2,3]", "[\"x\"]", "[[1]]", "{\"a\":1}", "{\"\":null}", "[{}]",
     ];
 
+    /// <summary>Values of another JSON type, or an extreme number, for the sweep over every path (<see cref="EveryPath"/>).</summary>
+    public static readonly string[] SweepValues = ["null", "true", "\"x\"", "1.5", "-1", "0", "1e309", "2147483648", "[]", "{}"];
+
+    /// <summary>Every node of <paramref name="body"/> (and the body itself) replaced by each of <see cref="SweepValues"/>, and dropped.</summary>
+    public static IEnumerable<(string Mutation, byte[] Body)> EveryPath(JsonNode body)
+    {
+        var places = new List<(JsonNode Parent, string? Key, int Index)>();
+        Collect(body, places);
+        for (int p = -1; p < places.Count; p++)
+        {
+            foreach (string value in SweepValues.Append("drop"))
+            {
+                if (p < 0)
+                {
+                    if (value != "drop")
+                    {
+                        yield return ($"body = {value}", Encoding.UTF8.GetBytes(value));
+                    }
+
+                    continue;
+                }
+
+                var root = body.DeepClone();
+                var copies = new List<(JsonNode Parent, string? Key, int Index)>();
+                Collect(root, copies);
+                var (parent, key, index) = copies[p];
+                string where = Path(places[p]);
+                var raws = new List<string>();
+                if (value == "drop")
+                {
+                    if (parent is JsonObject o)
+                    {
+                        o.Remove(key!);
+                    }
+                    else
+                    {
+                        ((JsonArray)parent).RemoveAt(index);
+                    }
+                }
+                else
+                {
+                    Set(parent, key, index, Splice(raws, value));
+                }
+
+                yield return ($"{where} = {value}", Encoding.UTF8.GetBytes(Render(root, raws)));
+            }
+        }
+    }
+
+    private static string Path((JsonNode Parent, string? Key, int Index) place) =>
+        place.Parent.GetPath().TrimStart('$').TrimStart('.') + (place.Key is { } key ? "." + key : $"[{place.Index}]");
+
     /// <summary>The body as text, mutated once; <paramref name="mutation"/> says how.</summary>
     public byte[] Mutate(JsonNode body, out string mutation)
     {
@@ -88,13 +140,19 @@ internal sealed class JsonMutator(Random random)
             mutation = $"{where} = {Short(raw)}";
         }
 
+        return Encoding.UTF8.GetBytes(Render(root, raws));
+    }
+
+    /// <summary>The tree as JSON text with the spliced raw values in place of their markers.</summary>
+    private static string Render(JsonNode root, List<string> raws)
+    {
         string text = root.ToJsonString();
         for (int i = 0; i < raws.Count; i++)
         {
             text = text.Replace($"\"{Marker}{i}\"", raws[i], StringComparison.Ordinal);
         }
 
-        return Encoding.UTF8.GetBytes(text);
+        return text;
     }
 
     /// <summary>The body's text broken.</summary>

@@ -49,6 +49,7 @@ public sealed class RequestFuzzTests(ServerFixture fixture, ITestOutputHelper ou
         var run = new Run(seed, verbose, bases, client, output);
         // First one client, in order (a failure replays exactly), then several at once: the same kinds of requests racing
         // each other on the same scratch names (each client's requests are fixed by the seed, their interleaving is not).
+        await run.SweepAsync();
         await run.CasesAsync(new Random(seed), cases, "");
         await Task.WhenAll(Enumerable.Range(1, ConcurrentClients).Select(w => run.CasesAsync(new Random(seed + w), cases / 2 / ConcurrentClients, $"client {w} ")));
         var (failures, statuses) = (run.Failures, run.Statuses);
@@ -72,38 +73,61 @@ public sealed class RequestFuzzTests(ServerFixture fixture, ITestOutputHelper ou
 
         public SortedDictionary<int, int> Statuses { get; } = [];
 
+        /// <summary>No randomness: every path of every base's body given each other JSON type or an extreme number, and dropped.</summary>
+        public async Task SweepAsync()
+        {
+            int i = 0;
+            foreach (var start in bases.DistinctBy(b => b.Name))
+            {
+                var bodies = start.Lines is { } lines
+                    ? lines.SelectMany((line, n) => JsonMutator.EveryPath(line).Select(m => ($"line {n + 1}: {m.Mutation}", Join(lines, n, m.Body))))
+                    : start.Body is { } body ? JsonMutator.EveryPath(body) : [];
+                foreach (var (mutation, bytes) in bodies)
+                {
+                    await OneAsync(start, new FuzzRequest(start.Method, start.Target, bytes, start.Lines is null ? "application/json" : "application/x-ndjson", [], false, mutation), i++, "sweep ");
+                }
+            }
+        }
+
+        private static byte[] Join(IReadOnlyList<JsonObject> lines, int replaced, byte[] line) =>
+            [.. lines.SelectMany((l, n) => (byte[])[.. n == replaced ? line : Encoding.UTF8.GetBytes(l.ToJsonString()), (byte)'\n'])];
+
         public async Task CasesAsync(Random random, int cases, string who)
         {
             var mutator = new JsonMutator(random);
             for (int i = 0; i < cases && Failures.Count < 25; i++)
             {
                 var start = bases[random.Next(bases.Count)];
-                var request = Mutate(start, random, mutator, i);
-                string? problem;
-                try
-                {
-                    var answer = await client.SendAsync(request);
-                    problem = Check(request, answer);
-                    lock (_lock)
-                    {
-                        Statuses[answer.Status] = Statuses.GetValueOrDefault(answer.Status) + 1;
-                        if (verbose)
-                        {
-                            output.WriteLine($"{who}{i} {answer.Status} {start.Name} [{Short(request.Mutation)}] {Short(answer.Body)}");
-                        }
-                    }
-                }
-                catch (Exception ex) when (ex is TimeoutException or HttpRequestException or IOException)
-                {
-                    problem = $"{ex.GetType().Name}: {ex.Message}";
-                }
+                await OneAsync(start, Mutate(start, random, mutator, i), i, who);
+            }
+        }
 
-                if (problem is not null)
+        private async Task OneAsync(FuzzBase start, FuzzRequest request, int i, string who)
+        {
+            string? problem;
+            try
+            {
+                var answer = await client.SendAsync(request);
+                problem = Check(request, answer);
+                lock (_lock)
                 {
-                    lock (_lock)
+                    Statuses[answer.Status] = Statuses.GetValueOrDefault(answer.Status) + 1;
+                    if (verbose)
                     {
-                        Failures.Add($"{who}case {i} (seed {seed}, from '{start.Name}'): {problem}\n  {request.Describe()}");
+                        output.WriteLine($"{who}{i} {answer.Status} {start.Name} [{Short(request.Mutation)}] {Short(answer.Body)}");
                     }
+                }
+            }
+            catch (Exception ex) when (ex is TimeoutException or HttpRequestException or IOException)
+            {
+                problem = $"{ex.GetType().Name}: {ex.Message}";
+            }
+
+            if (problem is not null)
+            {
+                lock (_lock)
+                {
+                    Failures.Add($"{who}case {i} (seed {seed}, from '{start.Name}'): {problem}\n  {request.Describe()}");
                 }
             }
         }
