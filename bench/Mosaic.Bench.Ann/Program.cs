@@ -240,6 +240,13 @@ if (!string.IsNullOrEmpty(compare))
         }
     }
 
+    // The timed index below runs with every switch back on.
+    HnswIndex.VectorInsert = true;
+    if (source is RowSource lent)
+    {
+        lent.FromManagedArray = false;
+    }
+
     foreach (var built in builtByKind.Values)
     {
         built.Dispose();
