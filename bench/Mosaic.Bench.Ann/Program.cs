@@ -211,8 +211,8 @@ if (!string.IsNullOrEmpty(compare))
                 HnswIndex.VectorInsert = !off.Contains("novinsert");
                 if (source is RowSource rowSource)
                 {
-                    // gcrows: the rows lent from the managed array (4 KiB pages), as before.
-                    rowSource.FromManagedArray = off.Contains("gcrows");
+                    // alignedrows: the rows lent from a line-aligned copy on 2 MiB pages instead of the managed array.
+                    rowSource.Aligned = off.Contains("alignedrows");
                 }
 
                 // Reload this index's lines into the caches first (the one measured before evicted them), so the
@@ -244,7 +244,7 @@ if (!string.IsNullOrEmpty(compare))
     HnswIndex.VectorInsert = true;
     if (source is RowSource lent)
     {
-        lent.FromManagedArray = false;
+        lent.Aligned = false;
     }
 
     foreach (var built in builtByKind.Values)
@@ -407,11 +407,11 @@ internal static partial class ThreadCpu
 
 /// <summary>The loaded base vectors as the quantized index's rescoring source (row i is label i).</summary>
 /// <remarks>
-/// Lent from a copy made on first use, line-aligned on 2 MiB pages as a graph's own segments are (an in-memory float
-/// column would be allocated the same way): in the managed array a 512-byte row need not start on a line (nine lines
-/// then) and sits on 4 KiB pages, a page walk per row; that cost ~1.4 of the ~4.3 us that rescoring 20 rows took per
-/// query at 1M x 128 (bench/README.md, "int8 at 1M, rescoring, seventh sitting"). <see cref="FromManagedArray"/> lends
-/// the array itself.
+/// Lent from the loaded managed array (4 KiB pages, a 512-byte row not always on a line boundary), which is closer to
+/// what the server reads (shard-file pages mapped on 4 KiB pages) than a copy laid out for the purpose.
+/// <see cref="Aligned"/> lends a copy made on first use, line-aligned on 2 MiB pages as a graph's own segments are
+/// instead: at 1M x 128 that saved ~1.4 of the ~4.3 us that rescoring 20 rows took per query (bench/README.md, "int8
+/// at 1M, rescoring, seventh sitting"), a figure for an in-memory float column, which Mosaic does not keep.
 /// </remarks>
 internal sealed unsafe class RowSource(float[] rows, int dimension) : IVectorSource
 {
@@ -420,8 +420,8 @@ internal sealed unsafe class RowSource(float[] rows, int dimension) : IVectorSou
     /// <summary>Rows lent (rescored rows plus the prefetches that ask for their address).</summary>
     public long Peeks { get; set; }
 
-    /// <summary>Lend the rows from the loaded managed array instead of the aligned copy (the A/B switch `gcrows`).</summary>
-    public bool FromManagedArray { get; set; }
+    /// <summary>Lend the rows from a line-aligned copy on 2 MiB pages instead of the managed array (the A/B switch `alignedrows`).</summary>
+    public bool Aligned { get; set; }
 
     public bool TryRead(long label, Span<float> destination)
     {
@@ -438,7 +438,7 @@ internal sealed unsafe class RowSource(float[] rows, int dimension) : IVectorSou
 
     private ReadOnlySpan<float> Row(long label)
     {
-        if (FromManagedArray)
+        if (!Aligned)
         {
             return rows.AsSpan((int)label * dimension, dimension);
         }
