@@ -157,6 +157,12 @@ internal sealed partial class GatewayDispatch(GatewayMetrics metrics, ILogger<Ga
         }
 
         int status = context.Response.StatusCode;
+        // YARP answers 400 when the client's own body failed (cut short, too slow): the client's mistake, not a coordinator's.
+        if (status is >= 400 and < 500)
+        {
+            return GatewayErrors.WriteAsync(context, status, "bad_request", $"body: the request body could not be read from the client ({error.Error}: {error.Exception?.GetBaseException().Message})");
+        }
+
         string code = status == StatusCodes.Status504GatewayTimeout ? "gateway_timeout" : "bad_gateway";
         return GatewayErrors.WriteAsync(context, status, code, $"coordinator {destination?.DestinationId ?? "?"}: {error.Error} ({error.Exception?.GetBaseException().Message})");
     }

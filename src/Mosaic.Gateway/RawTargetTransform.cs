@@ -20,6 +20,8 @@ internal static class RawTargetTransform
             return;
         }
 
-        context.ProxyRequest.RequestUri = new Uri(context.DestinationPrefix.TrimEnd('/') + raw, UriKind.Absolute);
+        // Not canonicalized: System.Uri would unescape %2E and resolve dot segments, turning DELETE .../docs/%2E%2E (the
+        // document "..") into DELETE of the collection; the coordinator refuses such a target instead.
+        context.ProxyRequest.RequestUri = new Uri(context.DestinationPrefix.TrimEnd('/') + raw, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Mosaic.Coordinator;
 using Mosaic.Gateway;
+using Mosaic.Hosting.Http;
 
 namespace Mosaic.Hosting;
 
@@ -64,6 +65,8 @@ public static partial class MosaicApp
 
         var app = builder.Build();
         LogGatewayStarting(app.Logger, discover ? "the store's node registry" : gateway.Backends!, gateway.ToString());
+        // Before YARP: the gateway's own routing sees the resolved path, and a target naming another resource stops here.
+        app.UseNoDotSegments();
         app.MapMosaicGateway();
         return app;
     }
