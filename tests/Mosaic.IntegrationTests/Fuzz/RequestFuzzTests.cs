@@ -189,6 +189,13 @@ public sealed class RequestFuzzTests(ServerFixture fixture, ITestOutputHelper ou
             return null;
         }
 
+        // A search given a deadline too short for any shard (timeout_ms: 1) answers 503 with its shard report: API.md's
+        // "coverage 0" rule, the caller's choice and not a failure of Mosaic's.
+        if (answer.Status == 503 && answer.Body.Contains("\"shards\"", StringComparison.Ordinal) && HasShortDeadline(request.Body))
+        {
+            return null;
+        }
+
         if (answer.Status >= 500)
         {
             return $"answered {answer.Status}: {Short(answer.Body)}";
@@ -211,6 +218,27 @@ public sealed class RequestFuzzTests(ServerFixture fixture, ITestOutputHelper ou
         bool shaped = body?["error"] is JsonValue e && e.TryGetValue<string>(out var code) && code.Length > 0
             && body["detail"] is JsonValue d && d.TryGetValue<string>(out var detail) && detail.Length > 0;
         return shaped ? null : $"answered {answer.Status} without an {{error, detail}} body: '{Short(answer.Body)}'";
+    }
+
+    /// <summary>The body names a timeout_ms under a second (at any depth: a batch's searches too).</summary>
+    private static bool HasShortDeadline(byte[]? body)
+    {
+        try
+        {
+            return body is not null && JsonNode.Parse(body) is { } json && Nodes(json).Any(n =>
+                n is JsonObject o && o["timeout_ms"] is JsonValue v && v.TryGetValue<double>(out double ms) && ms < 1000);
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or ArgumentException)
+        {
+            return false;
+        }
+
+        static IEnumerable<JsonNode> Nodes(JsonNode node) => node switch
+        {
+            JsonObject o => o.Select(p => p.Value).OfType<JsonNode>().SelectMany(Nodes).Prepend(node),
+            JsonArray a => a.OfType<JsonNode>().SelectMany(Nodes).Prepend(node),
+            _ => [node],
+        };
     }
 
     private static FuzzRequest Mutate(FuzzBase start, Random random, JsonMutator mutator, int i)
@@ -381,6 +409,7 @@ public sealed class RequestFuzzTests(ServerFixture fixture, ITestOutputHelper ou
             FuzzBase.Read("search hybrid", "POST", $"collections/{keep}/search", search),
             FuzzBase.Read("search vector", "POST", $"collections/{keep}/search", vectorSearch),
             FuzzBase.Read("search keyword", "POST", $"collections/{keep}/search", keywordSearch),
+            FuzzBase.Read("search tiny deadline", "POST", $"collections/{keep}/search", new JsonObject { ["vector"] = Vector([1f, 1f, 0f, 0f]), ["query"] = "seed", ["timeout_ms"] = 1, ["allow_partial"] = false }),
             FuzzBase.Read("search keyword-only", "POST", $"collections/{words}/search", new JsonObject { ["query"] = "alpha", ["top_k"] = 2 }),
             FuzzBase.Read("search batch", "POST", $"collections/{keep}/search:batch", new JsonObject { ["searches"] = new JsonArray(vectorSearch.DeepClone(), keywordSearch.DeepClone()) }),
             FuzzBase.Read("search batch", "POST", $"collections/{keep}/search:batch", new JsonObject { ["searches"] = new JsonArray(search.DeepClone()) }),
