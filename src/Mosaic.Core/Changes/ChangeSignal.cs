@@ -48,15 +48,11 @@ public sealed class ChangeSignal
             wait = _next.Task;
         }
 
-        try
-        {
-            await wait.WaitAsync(timeout, time, ct).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            // The polling fallback: the caller checks the log anyway.
-        }
-
+        // The timeout is the polling fallback (the caller checks the log anyway), so it must not throw: every idle
+        // replica, router and leader waits here, and a TimeoutException per wait was hundreds of exceptions a second on
+        // an idle node with a few hundred shards. Cancellation still throws.
+        await wait.WaitAsync(timeout, time, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        ct.ThrowIfCancellationRequested();
         return Generation;
     }
 }
