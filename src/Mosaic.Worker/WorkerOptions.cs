@@ -17,10 +17,11 @@ public sealed record WorkerOptions
 
     /// <summary>
     /// A replica also waits for changes amounting to this fraction of its rows before it snapshots (0 = off). A snapshot
-    /// during bulk inserts rewrites nearly the whole graph (each insert re-links ~20 random nodes, so a delta touches
-    /// 50-95 % of the chunks); at a fixed 5,000 changes that was 13 KB written per document at 150k rows per shard and
-    /// ~70 KB at 500k, growing with the graph. With a tenth it stays near 7 KB per 128-d document at any size, and a
-    /// kill -9 leaves at most a tenth of the rows (or SnapshotAfterChanges) to repair from the shard file at the next open.
+    /// during bulk inserts rewrites much of the graph (each insert re-links ~20 random nodes, so a delta touched 50-95 %
+    /// of the chunks at 150k rows per shard, 25 % at 500k); at a fixed 5,000 changes a 1M x 128-d import wrote 139
+    /// snapshots, 8.9 GB, with a tenth 41, 2.7 GB (bench/README.md, seventh sitting). A snapshot writes at most the
+    /// graph, so this bounds the bytes per change at any size; a kill -9 leaves at most a tenth of the rows (or
+    /// SnapshotAfterChanges) to repair from the shard file at the next open.
     /// </summary>
     public double SnapshotGraphFraction { get; init; } = 0.1;
 
