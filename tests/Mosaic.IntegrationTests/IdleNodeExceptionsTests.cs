@@ -12,33 +12,17 @@ namespace Mosaic.IntegrationTests;
 /// shards, in <c>dotnet_exceptions_total</c>). Here 24 shards polling every 50 ms would throw ~500 in the window.
 /// </summary>
 /// <remarks>A real <c>mosaic serve</c> process: the runtime's exception counter is per process.</remarks>
-public sealed partial class IdleNodeExceptionsTests : IAsyncLifetime
+public sealed partial class IdleNodeExceptionsTests() : ServeProcessTest("mosaic-idle", "--Mosaic:Worker:PollInterval=00:00:00.050")
 {
     private const int Shards = 24;
-    private readonly TempDirectory _dir = new("mosaic-idle");
-    private MosaicProcess _server = null!;
-    private MosaicHttp _http = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await MosaicProcess.StartServeAsync(_dir.Combine("data"), _dir.Combine("serve.log"), null, "--Mosaic:Worker:PollInterval=00:00:00.050");
-        _http = new MosaicHttp(_server.BaseUrl, TimeSpan.FromSeconds(60));
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _server.DisposeAsync();
-        _dir.Dispose();
-    }
 
     [Fact]
     public async Task Replicas_waiting_for_changes_throw_no_exceptions()
     {
-        await _http.CreateCollectionAsync("idle", new JsonObject { ["dimension"] = 4, ["metric"] = "cosine", ["shards"] = Shards });
-        await _http.BulkOkAsync("idle", [DocJson.Line(DocJson.Doc("one document", [1, 0, 0, 0], id: "d1"))]);
-        await Wait.WaitUntilAsync(async () => await _http.DocCountAsync("idle") == 1, TimeSpan.FromSeconds(30), "doc_count == 1");
-        await Wait.WaitUntilAsync(async () => (await _http.GetAsync("ready")).Status == System.Net.HttpStatusCode.OK, TimeSpan.FromSeconds(30), "ready");
+        await Http.CreateCollectionAsync("idle", new JsonObject { ["dimension"] = 4, ["metric"] = "cosine", ["shards"] = Shards });
+        await Http.BulkOkAsync("idle", [DocJson.Line(DocJson.Doc("one document", [1, 0, 0, 0], id: "d1"))]);
+        await Wait.WaitUntilAsync(async () => await Http.DocCountAsync("idle") == 1, TimeSpan.FromSeconds(30), "doc_count == 1");
+        await Wait.WaitUntilAsync(async () => (await Http.GetAsync("ready")).Status == System.Net.HttpStatusCode.OK, TimeSpan.FromSeconds(30), "ready");
 
         // Every replica has opened and is now polling; count what the process throws over 2 s of idling (the metrics
         // scrapes themselves throw nothing).
@@ -48,13 +32,13 @@ public sealed partial class IdleNodeExceptionsTests : IAsyncLifetime
 
         // 24 replicas x 20 polls a second x 2 s: ~960 with a throw per poll; a few are allowed for anything unrelated.
         Assert.True(after - before < 20, $"{after - before} exceptions thrown by an idle node in 2 s");
-        Assert.Equal(1, await _http.DocCountAsync("idle"));
+        Assert.Equal(1, await Http.DocCountAsync("idle"));
     }
 
     /// <summary>dotnet_exceptions_total summed over its error types (0 before the first exception).</summary>
     private async Task<long> ExceptionsAsync()
     {
-        string metrics = (await _http.GetAsync("metrics")).Body;
+        string metrics = (await Http.GetAsync("metrics")).Body;
         Assert.Contains("dotnet_", metrics, StringComparison.Ordinal);
         return Exceptions().Matches(metrics).Sum(m => long.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture));
     }

@@ -19,30 +19,14 @@ namespace Mosaic.IntegrationTests;
 /// another server's replicas instead of its own (failed in CI and in a full run, never alone). One server per process is
 /// how Mosaic runs anyway.
 /// </remarks>
-public sealed partial class ReplicaSearchCountTests : IAsyncLifetime
+public sealed partial class ReplicaSearchCountTests() : ServeProcessTest("mosaic-counted")
 {
     private const string C = "counted";
-    private readonly TempDirectory _dir = new("mosaic-counted");
-    private MosaicProcess _server = null!;
-    private MosaicHttp _http = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await MosaicProcess.StartServeAsync(_dir.Combine("data"), _dir.Combine("serve.log"));
-        _http = new MosaicHttp(_server.BaseUrl, TimeSpan.FromSeconds(60));
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _server.DisposeAsync();
-        _dir.Dispose();
-    }
 
     [Fact]
     public async Task Each_replica_counts_one_search_per_search_not_its_dfs_or_fetch_calls()
     {
-        var http = _http;
+        var http = Http;
         await http.CreateCollectionAsync(C, new JsonObject { ["dimension"] = 4, ["metric"] = "cosine", ["shards"] = 2 });
         var docs = Enumerable.Range(0, 40).Select(i => Line(Doc($"common word{i} tag{i % 5}", [1, i, i % 3, 1], id: $"r{i}"))).ToList();
         await http.BulkOkAsync(C, docs);
