@@ -81,7 +81,6 @@ internal static class SearchAnswerJson
         w.WriteEndObject();
     }
 
-    /// <summary>A 200 JSON body written by <see cref="WriteBody"/> (a result per shape rather than a closure per request).</summary>
     /// <summary>A score JSON can carry: writing infinity or NaN throws mid-answer (a 500 for the whole search).</summary>
     /// <remarks>
     /// New vectors are bounded so scores stay finite (<see cref="Core.Collections.VectorLimits"/>); a vector stored before
@@ -89,6 +88,7 @@ internal static class SearchAnswerJson
     /// </remarks>
     private static float Finite(float score) => float.IsFinite(score) ? score : float.IsNaN(score) ? float.MinValue : Math.Clamp(score, float.MinValue, float.MaxValue);
 
+    /// <summary>A 200 JSON body written by <see cref="WriteBody"/> (a result per shape rather than a closure per request).</summary>
     private abstract class Written : IResult
     {
         public Task ExecuteAsync(HttpContext context)
