@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Mosaic.Testing;
+using Mosaic.Testing.Fuzz;
 using Xunit;
 using Xunit.Abstractions;
 using static Mosaic.Testing.DocJson;

@@ -1,15 +1,15 @@
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace Mosaic.IntegrationTests.Fuzz;
+namespace Mosaic.Testing.Fuzz;
 
 /// <summary>Mutates a valid JSON body into one hostile variant, driven by a seeded <see cref="Random"/>.</summary>
 /// <remarks>
 /// A mutation either changes one node of the tree (drop it, give it another JSON type or an extreme value, add an unknown
-/// property, nest it deeply) or breaks the text (truncate, invalid UTF-8, BOM, duplicate keys, trailing garbage, comments).
+/// property, rename a property to a hostile name, nest it deeply) or breaks the text (truncate, invalid UTF-8, BOM, duplicate keys, trailing garbage, comments).
 /// Values that <see cref="JsonNode"/> cannot hold (1e309, lone surrogates, 10,000 nested arrays) are spliced in as text.
 /// </remarks>
-internal sealed class JsonMutator(Random random)
+public sealed class JsonMutator(Random random)
 {
     private const string Marker = "@@fuzz-raw@@";
 
@@ -26,17 +26,24 @@ internal sealed class JsonMutator(Random random)
         "[]", "{}", "[null]", "[1]", "[1,2,3]", "[\"x\"]", "[[1]]", "{\"a\":1}", "{\"\":null}", "[{}]",
     ];
 
+    /// <summary>Hostile property names, as JSON text: the string values of <see cref="Values"/> and a long one.</summary>
+    private static readonly string[] Names = [.. Values.Where(v => v.StartsWith('"')), "\"" + new string('n', 5000) + "\""];
+
     /// <summary>Values of another JSON type, or an extreme number, for the sweep over every path (<see cref="EveryPath"/>).</summary>
     public static readonly string[] SweepValues = ["null", "true", "\"x\"", "1.5", "-1", "0", "1e309", "2147483648", "[]", "{}"];
 
     /// <summary>Every node of <paramref name="body"/> (and the body itself) replaced by each of <see cref="SweepValues"/>, and dropped.</summary>
-    public static IEnumerable<(string Mutation, byte[] Body)> EveryPath(JsonNode body)
+    /// <param name="perPath">At most this many of those for each node below the root, taken in turn (node i starts at the
+    /// i-th), so a shorter sweep still gives every node several and every value to many nodes; null for all.</param>
+    public static IEnumerable<(string Mutation, byte[] Body)> EveryPath(JsonNode body, int? perPath = null)
     {
+        string[] all = [.. SweepValues, "drop"];
         var places = new List<(JsonNode Parent, string? Key, int Index)>();
         Collect(body, places);
         for (int p = -1; p < places.Count; p++)
         {
-            foreach (string value in SweepValues.Append("drop"))
+            var values = p < 0 || perPath is null ? all : Enumerable.Range(p, Math.Min(perPath.Value, all.Length)).Select(k => all[k % all.Length]);
+            foreach (string value in values)
             {
                 if (p < 0)
                 {
@@ -120,6 +127,17 @@ internal sealed class JsonMutator(Random random)
             }
 
             mutation = $"drop {where}";
+        }
+        else if (what < 3 && parent is JsonObject renamed && random.Next(2) == 0)
+        {
+            // A hostile name for a property the server knows by name (a declared field, a filter's field): NUL, lone
+            // surrogates, empty, long, unicode.
+            var value = renamed[key!];
+            renamed.Remove(key!);
+            string name = Names[random.Next(Names.Length)];
+            raws.Add(name);
+            renamed[$"{Marker}{raws.Count - 1}"] = value;
+            mutation = $"property {where} renamed to {Short(name)}";
         }
         else if (what < 3 && parent is JsonObject unknown)
         {

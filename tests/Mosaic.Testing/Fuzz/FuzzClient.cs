@@ -2,19 +2,25 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Mosaic.IntegrationTests.Fuzz;
+namespace Mosaic.Testing.Fuzz;
 
 /// <summary>The answer to one fuzz request: status, content type and body text.</summary>
-internal sealed record FuzzAnswer(int Status, string? ContentType, string Body);
+public sealed record FuzzAnswer(int Status, string? ContentType, string Body);
 
 /// <summary>Sends <see cref="FuzzRequest"/>s with HttpClient, or over a plain socket when the target must arrive unnormalized.</summary>
 /// <remarks>Every request has a deadline: no answer within it is reported as a hang, not waited out.</remarks>
-internal sealed class FuzzClient(Uri baseUri, TimeSpan deadline) : IDisposable
+/// <param name="always">Headers every request carries unless it names the same header itself (e.g. a valid API key).</param>
+public sealed class FuzzClient(Uri baseUri, TimeSpan deadline, IReadOnlyList<KeyValuePair<string, string>>? always = null) : IDisposable
 {
     private readonly HttpClient _client = new(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = baseUri, Timeout = Timeout.InfiniteTimeSpan };
 
     public async Task<FuzzAnswer> SendAsync(FuzzRequest request)
     {
+        if (always is { Count: > 0 })
+        {
+            request = request with { Headers = [.. request.Headers, .. always.Where(a => !request.Headers.Any(h => string.Equals(h.Key, a.Key, StringComparison.OrdinalIgnoreCase)))] };
+        }
+
         using var cts = new CancellationTokenSource(deadline);
         try
         {

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Mosaic.IntegrationTests.Fuzz;
+namespace Mosaic.Testing.Fuzz;
 
 /// <summary>A valid request the fuzz run starts from.</summary>
 /// <param name="Writes">
@@ -8,7 +8,7 @@ namespace Mosaic.IntegrationTests.Fuzz;
 /// their method is never turned into PUT or DELETE); true for requests that may write, which address only scratch names.
 /// </param>
 /// <param name="Lines">For NDJSON bulk bodies: the lines (each mutated alone); <paramref name="Body"/> is null then.</param>
-internal sealed record FuzzBase(string Name, bool Writes, string Method, string Target, JsonNode? Body = null, IReadOnlyList<JsonObject>? Lines = null)
+public sealed record FuzzBase(string Name, bool Writes, string Method, string Target, JsonNode? Body = null, IReadOnlyList<JsonObject>? Lines = null)
 {
     public static FuzzBase Read(string name, string method, string target, JsonNode? body = null) => new(name, false, method, target, body);
 

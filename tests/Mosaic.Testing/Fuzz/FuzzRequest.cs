@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Mosaic.IntegrationTests.Fuzz;
+namespace Mosaic.Testing.Fuzz;
 
 /// <summary>One request of the fuzz run, exactly as it goes over the wire.</summary>
 /// <param name="Raw">Sent over a plain socket instead of HttpClient, so the target reaches the server unnormalized (dot segments, odd bytes).</param>
@@ -9,7 +9,7 @@ namespace Mosaic.IntegrationTests.Fuzz;
 /// The request line itself is malformed HTTP (a NUL or a raw space in the target, a fragment, a target past Kestrel's
 /// line limit): Kestrel refuses it before any of Mosaic runs, with a bare 4xx that no middleware can give a body.
 /// </param>
-internal sealed record FuzzRequest(
+public sealed record FuzzRequest(
     string Method,
     string Target,
     byte[]? Body,
