@@ -8,6 +8,8 @@ namespace Mosaic.Core.Access;
 /// (PUT/DELETE <c>/collections/{name}/docs/{id}</c>, <c>docs:bulk</c>) need <see cref="ApiRole.Write"/>; everything
 /// else — collections, cluster administration, <c>/admin</c>, <c>/keys</c> (even a GET) — needs <see cref="ApiRole.Admin"/>.
 /// A request the rule does not know is admin, so a new endpoint is never opened to a lower role by mistake.
+/// Paths compare ignoring case, as ASP.NET Core's routing matches them: <c>GET /KEYS</c> reaches the keys endpoint, so it
+/// must need what <c>GET /keys</c> needs (a case-sensitive rule once let a read key list every key that way).
 /// </remarks>
 public static class AccessRules
 {
@@ -18,7 +20,7 @@ public static class AccessRules
     /// <c>/dashboard/data</c>, which stays protected.</summary>
     public static ApiRole? RequiredRole(string method, string path)
     {
-        if (path is "/health" or "/ready" or "/signals" || (path == "/dashboard" && method is "GET" or "HEAD"))
+        if (Is(path, "/health") || Is(path, "/ready") || Is(path, "/signals") || (Is(path, "/dashboard") && (Is(method, "GET") || Is(method, "HEAD"))))
         {
             return null;
         }
@@ -34,10 +36,12 @@ public static class AccessRules
         }
 
         var segments = path.Trim('/').Split('/');
-        bool document = segments.Length >= 3 && segments[0] == "collections" && segments[2] is "docs" or "docs:bulk";
+        bool document = segments.Length >= 3 && Is(segments[0], "collections") && (Is(segments[2], "docs") || Is(segments[2], "docs:bulk"));
         return document ? ApiRole.Write : ApiRole.Admin;
     }
 
     private static bool Under(string path, string prefix) =>
-        path.StartsWith(prefix, StringComparison.Ordinal) && (path.Length == prefix.Length || path[prefix.Length] == '/');
+        path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && (path.Length == prefix.Length || path[prefix.Length] == '/');
+
+    private static bool Is(string value, string name) => string.Equals(value, name, StringComparison.OrdinalIgnoreCase);
 }

@@ -4,7 +4,8 @@ namespace Mosaic.Core.Requests;
 /// <remarks>
 /// Searches are POSTs yet read-only, so the method alone does not decide; a POST is a read only when its last path
 /// segment is a search (<c>search</c>, <c>search:batch</c>) or it asks for embeddings. Anything not known to be a read is
-/// a write, so a new endpoint is never sent to a read-only coordinator by mistake.
+/// a write, so a new endpoint is never sent to a read-only coordinator by mistake. Paths compare ignoring case, as
+/// ASP.NET Core's routing matches them.
 /// </remarks>
 public static class ApiRequests
 {
@@ -21,7 +22,7 @@ public static class ApiRequests
         {
             string trimmed = path.TrimEnd('/');
             string last = trimmed[(trimmed.LastIndexOf('/') + 1)..];
-            if (last is "search" or "search:batch" || trimmed == "/v1/embeddings")
+            if (Is(last, "search") || Is(last, "search:batch") || Is(trimmed, "/v1/embeddings"))
             {
                 return ApiRequestKind.Read;
             }
@@ -34,7 +35,7 @@ public static class ApiRequests
     {
         foreach (var prefix in OperationsPaths)
         {
-            if (path.StartsWith(prefix, StringComparison.Ordinal) && (path.Length == prefix.Length || path[prefix.Length] is '/' or '?'))
+            if (path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && (path.Length == prefix.Length || path[prefix.Length] is '/' or '?'))
             {
                 return true;
             }

@@ -45,6 +45,9 @@ public sealed class ClusterHarness : IAsyncDisposable
     /// <summary>The PostgreSQL connection string of this cluster's store.</summary>
     public string Store => _store;
 
+    /// <summary>With <see cref="ClusterSpec.ApiKeys"/>: the store's first admin key, which <see cref="Http(int)"/> sends; else null.</summary>
+    public string? AdminKey { get; private set; }
+
     /// <summary>Starts a cluster as <paramref name="spec"/> says, runs <paramref name="body"/> with it and the seed, and always tears it down.</summary>
     /// <param name="prepare">Runs on the fresh database's connection string (and the seed) before any node starts, e.g. to fill the store.</param>
     public static async Task RunAsync(ClusterPostgres postgres, ITestOutputHelper output, ClusterSpec spec, Func<ClusterHarness, int, Task> body, Func<string, int, Task>? prepare = null) =>
@@ -97,7 +100,7 @@ public sealed class ClusterHarness : IAsyncDisposable
         {
             if (!_http.TryGetValue(coordinator, out var http))
             {
-                http = new MosaicHttp(coordinator.Url, TimeSpan.FromSeconds(30));
+                http = new MosaicHttp(coordinator.Url, TimeSpan.FromSeconds(30), AdminKey);
                 _http[coordinator] = http;
             }
 
@@ -223,7 +226,7 @@ public sealed class ClusterHarness : IAsyncDisposable
         {
             try
             {
-                using var http = new MosaicHttp(coordinator.Url, TimeSpan.FromSeconds(5));
+                using var http = new MosaicHttp(coordinator.Url, TimeSpan.FromSeconds(5), AdminKey);
                 var r = await http.GetAsync("cluster");
                 text.Append(CultureInfo.InvariantCulture, $"\n--- GET /cluster from {coordinator}: {r.StatusCode}\n");
                 var view = r.Json is JsonObject o ? ClusterView.Parse(o) : null;
@@ -262,6 +265,15 @@ public sealed class ClusterHarness : IAsyncDisposable
 
     private async Task StartAsync()
     {
+        string[] auth = [];
+        if (_spec.ApiKeys)
+        {
+            // Offline against the store, before any coordinator could refuse the request for want of a key.
+            var created = await CliRun.RunAsync(["keys", "create", "--role", "admin", "--store", _store], _dir.Combine("keys-admin.log"), StartTimeout);
+            AdminKey = created.ExitCode == 0 && created.Stdout.Count == 1 ? created.Stdout[0] : throw new InvalidOperationException(created.Describe());
+            auth = ["--Mosaic:Auth:Enabled=true"];
+        }
+
         for (int i = 0; i < _spec.Workers; i++)
         {
             NewWorker(_spec.WorkerLease?.Invoke(i), []);
@@ -278,6 +290,7 @@ public sealed class ClusterHarness : IAsyncDisposable
                 "serve", "--store", _store, "--data", data, "--port", Invariant(port), $"--Mosaic:GrpcPort={Invariant(FreePort.Next())}",
                 $"--Mosaic:NodeLease={_spec.NodeLease:c}",
                 $"--Mosaic:Placement:Interval={_spec.PlacementInterval:c}",
+                .. auth,
                 .. _spec.CoordinatorArgs,
             ]));
         }
@@ -290,6 +303,7 @@ public sealed class ClusterHarness : IAsyncDisposable
                 "coordinator", "--store", _store, "--port", Invariant(port),
                 $"--Mosaic:NodeLease={_spec.NodeLease:c}",
                 $"--Mosaic:Placement:Interval={_spec.PlacementInterval:c}",
+                .. auth,
                 .. _spec.CoordinatorArgs,
                 .. _spec.CoordinatorArgsAt?.Invoke(i) ?? [],
             ]));
@@ -357,6 +371,10 @@ public sealed record ClusterSpec
     public Func<int, IReadOnlyList<string>>? CoordinatorArgsAt { get; init; }
 
     public IReadOnlyList<string> WorkerArgs { get; init; } = [];
+
+    /// <summary>Keys on: coordinators run with <c>Mosaic:Auth:Enabled</c>, and the harness makes the store's first admin
+    /// key offline before any node starts (<see cref="ClusterHarness.AdminKey"/>) and sends it on its own requests.</summary>
+    public bool ApiKeys { get; init; }
 }
 
 /// <summary>A cluster scenario's failure with the cluster's state and logs in its message.</summary>
