@@ -50,6 +50,7 @@ internal static class HostedVerb
                 return 2;
             }
 
+            using var fileSizeSignal = FileSizeSignal.Handle();
             await app.StartAsync(ct);
             var options = app.Services.GetRequiredService<IOptions<MosaicOptions>>().Value;
             Console.WriteLine($"Mosaic {name} listening on {string.Join(", ", app.Urls)} ({(options.Embedded ? "data: " + Path.GetFullPath(options.DataDir) : "store: PostgreSQL")})");

@@ -115,14 +115,19 @@ public sealed partial class CachedReadPath(
         public async ValueTask<CachedAnswer> ComputeAsync(CancellationToken ct)
         {
             Computed = true;
-            // Exactly the version's writes: the heads are the token, so a lagging replica is waited for, not cached.
-            var exact = version.Heads.Count == 0 ? query : query with { After = new ConsistencyToken(version.CollectionId, version.Heads).Encode() };
+            // Exactly the version's writes, or not cached: the heads pin the search, so a lagging replica is waited for a
+            // while, and one that cannot catch up (a full disk) answers with what it has, for this request only. A reader's
+            // own token (which the version covers) stays strict: its writes must be in the answer.
+            var exact = version.Heads.Count == 0
+                ? query
+                : query with { After = new ConsistencyToken(version.CollectionId, version.Heads).Encode(), PinnedByCache = query.After is null };
             var answer = await owner._reads.SearchAsync(collection, exact, ct).ConfigureAwait(false);
-            return answer.Partial ? throw new IncompleteAnswerException(answer) : new CachedAnswer(answer);
+            return answer.Partial || answer.Behind ? throw new IncompleteAnswerException(answer) : new CachedAnswer(answer);
         }
     }
 
-    /// <summary>Carries a partial answer out of the cache's factory, so that it reaches the caller without being stored.</summary>
+    /// <summary>Carries a partial answer, or one behind its version, out of the cache's factory, so that it reaches the
+    /// caller without being stored.</summary>
     private sealed class IncompleteAnswerException(SearchAnswer answer) : Exception("partial answer, not cached")
     {
         public SearchAnswer Answer { get; } = answer;

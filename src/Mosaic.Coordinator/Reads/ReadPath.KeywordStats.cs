@@ -34,7 +34,8 @@ public sealed partial class ReadPath
         using var timer = new CancellationTokenSource(phase, time);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
         var deadlineUtc = time.GetUtcNow().UtcDateTime + phase;
-        var calls = routes.Select(route => StatsOfShardAsync(info, route, query, after, deadlineUtc, deadline.Token)).ToList();
+        var afterWait = AfterWait(query, phase);
+        var calls = routes.Select(route => StatsOfShardAsync(info, route, query, after, afterWait, deadlineUtc, deadline.Token)).ToList();
         var parts = await Task.WhenAll(calls).ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
 
@@ -58,7 +59,7 @@ public sealed partial class ReadPath
 
     /// <summary>One shard's statistics: every replica asked at once, the first answer taken, so a hung replica (which the search hedges around) costs nothing here.</summary>
     private static async Task<(KeywordStats? Stats, string Reason)> StatsOfShardAsync(
-        CollectionInfo info, ShardRoute route, SearchQuery query, IReadOnlyDictionary<int, long>? after, DateTime deadlineUtc, CancellationToken deadline)
+        CollectionInfo info, ShardRoute route, SearchQuery query, IReadOnlyDictionary<int, long>? after, TimeSpan? afterWait, DateTime deadlineUtc, CancellationToken deadline)
     {
         var range = route.Shard.Range;
         var request = new ShardSearchRequest(
@@ -66,6 +67,7 @@ public sealed partial class ReadPath
             after?.Where(p => range.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value))
         {
             Deadline = deadlineUtc,
+            AfterWait = afterWait,
         };
         using var race = CancellationTokenSource.CreateLinkedTokenSource(deadline);
         var asks = route.Replicas.Select(replica => replica.GetKeywordStatsAsync(request, race.Token)).ToList();

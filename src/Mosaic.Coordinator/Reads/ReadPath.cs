@@ -34,6 +34,7 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
         // They get at most half of what is left of the deadline (a stats call is a term lookup per shard, the search is the
         // work), so a shard that hangs here leaves the search phase its time; the shards that gave none are missing.
         var (keywordStats, noStats) = await KeywordStatsAsync(info, routes, query, after, (timeout - time.GetElapsedTime(started)) / 2, ct).ConfigureAwait(false);
+        bool behind = keywordStats?.Behind == true;
         // One deadline for the whole request, counted from its start: shard calls and the payload fetch share it.
         var remaining = timeout - time.GetElapsedTime(started);
         if (remaining < TimeSpan.Zero)
@@ -68,6 +69,7 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
             {
                 KeywordStats = keywordStats,
                 Deadline = deadlineUtc,
+                AfterWait = AfterWait(query, remaining),
             };
             calls[i] = CallShardAsync(info, shard.Id, routes[i].Replicas, request, deadline, ct);
         }
@@ -80,6 +82,7 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
             if (outcome.Result is not null)
             {
                 answered.Add(outcome);
+                behind |= outcome.Result.Behind;
             }
             else if (outcome.Failure is not null)
             {
@@ -119,8 +122,14 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
             routes.Count,
             answered.Count,
             failures,
-            selection.Coverage(AnsweredRanges(routes, answered)));
+            selection.Coverage(AnsweredRanges(routes, answered)))
+        {
+            Behind = behind,
+        };
     }
+
+    /// <summary>How long shards may wait for a cache-pinned version (half of what is left); null for a reader's token.</summary>
+    private static TimeSpan? AfterWait(SearchQuery query, TimeSpan remaining) => query.PinnedByCache && query.After is not null ? remaining / 2 : null;
 
     /// <summary>Takes the shards whose fetch failed out of the answered ones.</summary>
     /// <remarks>A method, not a lambda: capturing the fetch's result allocated a closure on every search that fetched.</remarks>

@@ -22,7 +22,13 @@ public sealed record SearchQuery(
     bool IncludeText = false,
     bool IncludeFields = false,
     bool IncludeVector = false,
-    bool ModeImplied = false);
+    bool ModeImplied = false)
+{
+    /// <summary><see cref="After"/> is the result cache's version, not a reader's token: a replica that has not applied it
+    /// within half the deadline (or is failing to apply) answers with what it has, and the answer says so
+    /// (<see cref="SearchAnswer.Behind"/>) instead of failing.</summary>
+    public bool PinnedByCache { get; init; }
+}
 
 /// <summary>One shard that did not answer, and why (timeout, unavailable, error).</summary>
 public sealed record ShardFailure(int Shard, string Reason);
@@ -37,6 +43,10 @@ public sealed record SearchAnswer(
     double Coverage)
 {
     public bool Partial => Failures.Count > 0;
+
+    /// <summary>Some replica answered without the writes of a <see cref="SearchQuery.PinnedByCache"/> version (never for a
+    /// reader's token): right for this request, not to be cached under that version.</summary>
+    public bool Behind { get; init; }
 
     /// <summary>True when the answer came from the result cache rather than from the shards.</summary>
     public bool Cached { get; init; }

@@ -51,14 +51,22 @@ public sealed class GrpcShardClient(GrpcChannel channel, string node) : IShardCl
             message.After.Add(request.AfterSeqs.ToDictionary(p => p.Key, p => p.Value));
         }
 
+        if (AfterWaitMs(request) is int waitMs)
+        {
+            message.AfterWaitMs = waitMs;
+        }
+
         if (request.KeywordStats is { } stats)
         {
             message.KeywordStats = new KeywordStatsMessage { DocCount = stats.DocCount, TotalLength = stats.TotalLength, DocFreqs = { stats.DocFrequencies.ToDictionary() } };
         }
 
         var answer = await CallAsync(() => _client.SearchAsync(message, deadline: request.Deadline, cancellationToken: ct).ResponseAsync, ct).ConfigureAwait(false);
-        return new ShardSearchResult(answer.VectorHits.Select(ToDoc).ToList(), answer.KeywordHits.Select(ToDoc).ToList());
+        return new ShardSearchResult(answer.VectorHits.Select(ToDoc).ToList(), answer.KeywordHits.Select(ToDoc).ToList()) { Behind = answer.Behind };
     }
+
+    private static int? AfterWaitMs(ShardSearchRequest request) =>
+        request.AfterWait is { } wait ? (int)Math.Clamp(Math.Ceiling(wait.TotalMilliseconds), 0, int.MaxValue) : null;
 
     public async Task<ShardStats> GetStatsAsync(long collectionId, int shard, DateTime deadline, CancellationToken ct)
     {
@@ -74,8 +82,13 @@ public sealed class GrpcShardClient(GrpcChannel channel, string node) : IShardCl
             message.After.Add(request.AfterSeqs.ToDictionary(p => p.Key, p => p.Value));
         }
 
+        if (AfterWaitMs(request) is int waitMs)
+        {
+            message.AfterWaitMs = waitMs;
+        }
+
         var s = await CallAsync(() => _client.KeywordStatsAsync(message, deadline: request.Deadline, cancellationToken: ct).ResponseAsync, ct).ConfigureAwait(false);
-        return new KeywordStats(s.DocCount, s.TotalLength, s.DocFreqs.ToDictionary(StringComparer.Ordinal));
+        return new KeywordStats(s.DocCount, s.TotalLength, s.DocFreqs.ToDictionary(StringComparer.Ordinal)) { Behind = s.Behind };
     }
 
     public async Task<IReadOnlyList<DocPayload>> FetchAsync(ShardFetchRequest request, CancellationToken ct)

@@ -11,23 +11,29 @@ public sealed record KeywordStats(long DocCount, long TotalLength, IReadOnlyDict
 {
     public static KeywordStats Empty { get; } = new(0, 0, new Dictionary<string, long>(StringComparer.Ordinal));
 
+    /// <summary>A part from a replica that had not applied the request's read-your-writes seqs (see
+    /// <see cref="ShardSearchRequest.AfterWait"/>); a sum is behind when any of its parts is.</summary>
+    public bool Behind { get; init; }
+
     /// <summary>Adds the parts of several shards term by term.</summary>
     public static KeywordStats Sum(IEnumerable<KeywordStats> parts)
     {
         ArgumentNullException.ThrowIfNull(parts);
         long docs = 0;
         long length = 0;
+        bool behind = false;
         var df = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var part in parts)
         {
             docs += part.DocCount;
             length += part.TotalLength;
+            behind |= part.Behind;
             foreach (var (term, count) in part.DocFrequencies)
             {
                 df[term] = df.GetValueOrDefault(term) + count;
             }
         }
 
-        return new KeywordStats(docs, length, df);
+        return new KeywordStats(docs, length, df) { Behind = behind };
     }
 }

@@ -24,10 +24,24 @@ public sealed record ShardSearchRequest(
 
     /// <summary>When the coordinator stops waiting (UTC); remote calls carry it as their gRPC deadline.</summary>
     public DateTime? Deadline { get; init; }
+
+    /// <summary>
+    /// How long the replica waits for <see cref="AfterSeqs"/> before it answers with what it has applied and says so
+    /// (<see cref="ShardSearchResult.Behind"/>); a replica that is failing to apply answers at once. Null: it waits
+    /// until the deadline and fails rather than answer without them (a reader's consistency token).
+    /// </summary>
+    /// <remarks>The result cache pins a search to the store's heads only so that it may store the answer under them; a
+    /// replica that cannot reach them must not turn every search into a timeout.</remarks>
+    public TimeSpan? AfterWait { get; init; }
 }
 
 /// <summary>One shard's answer: the top-k of each list it was asked for, best first.</summary>
-public sealed record ShardSearchResult(IReadOnlyList<ScoredDoc> VectorHits, IReadOnlyList<ScoredDoc> KeywordHits);
+public sealed record ShardSearchResult(IReadOnlyList<ScoredDoc> VectorHits, IReadOnlyList<ScoredDoc> KeywordHits)
+{
+    /// <summary>The replica answered without having applied the request's <see cref="ShardSearchRequest.AfterSeqs"/>
+    /// (only when the request allowed it, <see cref="ShardSearchRequest.AfterWait"/>).</summary>
+    public bool Behind { get; init; }
+}
 
 /// <summary>Per-shard statistics for the collection view and scaling signals.</summary>
 public sealed record ShardStats(int Shard, string Range, string State, long DocCount, long VectorCount, long Bytes, long AppliedChanges, long Lag);

@@ -54,6 +54,10 @@ internal static class ApiErrors
             {
                 return;
             }
+            catch (Exception ex) when (Store.StoreFailures.IsOutOfSpace(ex))
+            {
+                failure = Error(StatusCodes.Status507InsufficientStorage, "insufficient_storage", "the store's disk is full: nothing of this request was written; free space, then retry");
+            }
             catch (Exception ex) when (Store.StoreFailures.IsUnavailable(ex))
             {
                 // The store is down or overloaded and the write was not acknowledged: a retry is safe (an upsert repeats;

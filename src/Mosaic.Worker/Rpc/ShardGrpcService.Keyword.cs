@@ -13,11 +13,14 @@ public sealed partial class ShardGrpcService
         var replica = Held(request.CollectionId, request.Shard, context);
         var query = new ShardSearchRequest(
             request.CollectionId, request.Shard, SearchMode.Keyword, null, request.Query, null, 1, null, false, false, false,
-            request.After.Count > 0 ? request.After.ToDictionary(p => p.Key, p => p.Value) : null);
+            request.After.Count > 0 ? request.After.ToDictionary(p => p.Key, p => p.Value) : null)
+        {
+            AfterWait = request.HasAfterWaitMs ? TimeSpan.FromMilliseconds(request.AfterWaitMs) : null,
+        };
         try
         {
             var stats = await replica.KeywordStatsAsync(query, context.CancellationToken).ConfigureAwait(false);
-            return new KeywordStatsMessage { DocCount = stats.DocCount, TotalLength = stats.TotalLength, DocFreqs = { stats.DocFrequencies.ToDictionary() } };
+            return new KeywordStatsMessage { DocCount = stats.DocCount, TotalLength = stats.TotalLength, DocFreqs = { stats.DocFrequencies.ToDictionary() }, Behind = stats.Behind };
         }
         catch (ShardUnavailableException ex)
         {

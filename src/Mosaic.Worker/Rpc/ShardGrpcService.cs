@@ -44,11 +44,12 @@ public sealed partial class ShardGrpcService(WorkerNode node) : ShardService.Sha
             request.After.Count > 0 ? request.After.ToDictionary(p => p.Key, p => p.Value) : null)
         {
             KeywordStats = request.KeywordStats is { } stats ? new KeywordStats(stats.DocCount, stats.TotalLength, stats.DocFreqs.ToDictionary(StringComparer.Ordinal)) : null,
+            AfterWait = request.HasAfterWaitMs ? TimeSpan.FromMilliseconds(request.AfterWaitMs) : null,
         };
         try
         {
             var result = await replica.SearchAsync(query, context.CancellationToken).ConfigureAwait(false);
-            var answer = new ShardResultMessage();
+            var answer = new ShardResultMessage { Behind = result.Behind };
             answer.VectorHits.AddRange(result.VectorHits.Select(ToMessage));
             answer.KeywordHits.AddRange(result.KeywordHits.Select(ToMessage));
             return answer;

@@ -35,13 +35,13 @@ public sealed partial class ShardReplica
     /// <summary>This shard's part of the collection-wide statistics for the request's query text.</summary>
     public async Task<KeywordStats> KeywordStatsAsync(ShardSearchRequest request, CancellationToken ct)
     {
-        await WaitUntilServingAsync(request, ct).ConfigureAwait(false);
+        bool behind = await WaitUntilServingAsync(request, ct).ConfigureAwait(false);
         Interlocked.Increment(ref _searchesInFlight);
         try
         {
             return _closed
                 ? throw new ShardUnavailableException($"shard {Shard} of '{Collection.Name}' was closed")
-                : _keywords.Statistics(KeywordQuery.Parse(request.Query));
+                : _keywords.Statistics(KeywordQuery.Parse(request.Query)) with { Behind = behind };
         }
         finally
         {

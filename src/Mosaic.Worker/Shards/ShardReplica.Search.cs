@@ -10,7 +10,7 @@ public sealed partial class ShardReplica
 {
     public async Task<ShardSearchResult> SearchAsync(ShardSearchRequest request, CancellationToken ct)
     {
-        await WaitUntilServingAsync(request, ct).ConfigureAwait(false);
+        bool behind = await WaitUntilServingAsync(request, ct).ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
         Interlocked.Increment(ref _searchCount);
         // The graph lives in native memory: a search must never run on a disposed index (see Close).
@@ -35,7 +35,7 @@ public sealed partial class ShardReplica
                 var keywordHits = request.Mode != SearchMode.Vector && !string.IsNullOrWhiteSpace(request.Query)
                     ? KeywordSearch(request.Query, request.KeywordStats, request.TopK, filter)
                     : [];
-                return new ShardSearchResult(ToDocs(ref reader, vectorHits, request), ToDocs(ref reader, keywordHits, request));
+                return new ShardSearchResult(ToDocs(ref reader, vectorHits, request), ToDocs(ref reader, keywordHits, request)) { Behind = behind };
             }
             finally
             {
@@ -52,7 +52,8 @@ public sealed partial class ShardReplica
     }
 
     /// <summary>Waits for the replica to open and to apply the request's read-your-writes seqs; throws if it cannot serve.</summary>
-    private async Task WaitUntilServingAsync(ShardSearchRequest request, CancellationToken ct)
+    /// <returns>True when it is to answer without the seqs, as <see cref="ShardSearchRequest.AfterWait"/> allows.</returns>
+    private async Task<bool> WaitUntilServingAsync(ShardSearchRequest request, CancellationToken ct)
     {
         if (State == ReplicaState.Building)
         {
@@ -65,10 +66,18 @@ public sealed partial class ShardReplica
             throw new ShardUnavailableException($"shard {Shard} of '{Collection.Name}' is {State.ToString().ToLowerInvariant()}");
         }
 
-        if (request.AfterSeqs is { Count: > 0 } after)
+        if (request.AfterSeqs is not { Count: > 0 } after)
         {
-            await WaitForAsync(after, ct).ConfigureAwait(false);
+            return false;
         }
+
+        if (request.AfterWait is { } limit)
+        {
+            return !await TryWaitForAsync(after, limit, ct).ConfigureAwait(false);
+        }
+
+        await WaitForAsync(after, ct).ConfigureAwait(false);
+        return false;
     }
 
     private List<VectorHit> VectorSearch(HnswIndex index, ref ShardReader? reader, float[] query, int k, int ef, RowFilter? filter)

@@ -16,6 +16,8 @@ namespace Mosaic.Worker.Shards;
 /// </remarks>
 public sealed partial class ShardReplica : IDisposable
 {
+    private static readonly TimeSpan AppliedRecheck = TimeSpan.FromMilliseconds(250);
+
     private readonly IChangeLog _log;
     private readonly ChangeSignal _storeSignal;
     private readonly ChangeSignal _appliedSignal = new();
@@ -33,6 +35,10 @@ public sealed partial class ShardReplica : IDisposable
     private long _searchCount;
     private long _searchCountTaken;
     private volatile bool _closed;
+
+    // The last attempt to read or apply the log failed (a full disk, the store unreachable): a bounded wait for
+    // read-your-writes seqs gives up at once instead of waiting for what cannot come (see TryWaitForAsync).
+    private volatile bool _applyFailing;
     private int _vectorChangesSinceSnapshot;
 
     public ShardReplica(CollectionInfo collection, ShardInfo shard, string directory, IChangeLog log, ChangeSignal storeSignal, WorkerOptions options, ILogger logger, TimeProvider time)
@@ -91,10 +97,13 @@ public sealed partial class ShardReplica : IDisposable
             {
                 if (_applied.Count == 0 && await BootstrapAsync(ct).ConfigureAwait(false))
                 {
+                    _applyFailing = false;
                     continue;
                 }
 
-                if (await CatchUpOnceAsync(ct).ConfigureAwait(false))
+                bool caughtUp = await CatchUpOnceAsync(ct).ConfigureAwait(false);
+                _applyFailing = false;
+                if (caughtUp)
                 {
                     State = ReplicaState.Serving;
                     _serving.TrySetResult();
@@ -119,6 +128,7 @@ public sealed partial class ShardReplica : IDisposable
             }
             catch (Exception ex)
             {
+                _applyFailing = true;
                 LogApplyFailed(ex, Collection.Name, Shard);
                 await Task.Delay(_options.PollInterval, _time, ct).ConfigureAwait(false);
             }
@@ -295,15 +305,52 @@ public sealed partial class ShardReplica : IDisposable
         while (true)
         {
             long generation = _appliedSignal.Generation;
-            var applied = _applied;
-            if (after.All(p => applied.GetValueOrDefault(p.Key) >= p.Value))
+            if (HasApplied(after))
             {
                 return;
             }
 
             ct.ThrowIfCancellationRequested();
-            await _appliedSignal.WaitAsync(generation, TimeSpan.FromMilliseconds(250), _time, ct).ConfigureAwait(false);
+            await _appliedSignal.WaitAsync(generation, AppliedRecheck, _time, ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Waits at most <paramref name="limit"/> for <paramref name="after"/>; false when they are not applied by then,
+    /// and at once while this replica is failing to apply (a full disk: waiting would only use up the caller's deadline).</summary>
+    private async Task<bool> TryWaitForAsync(IReadOnlyDictionary<int, long> after, TimeSpan limit, CancellationToken ct)
+    {
+        long started = _time.GetTimestamp();
+        while (true)
+        {
+            long generation = _appliedSignal.Generation;
+            if (HasApplied(after))
+            {
+                return true;
+            }
+
+            var left = limit - _time.GetElapsedTime(started);
+            if (_applyFailing || left <= TimeSpan.Zero)
+            {
+                return false;
+            }
+
+            ct.ThrowIfCancellationRequested();
+            await _appliedSignal.WaitAsync(generation, left < AppliedRecheck ? left : AppliedRecheck, _time, ct).ConfigureAwait(false);
+        }
+    }
+
+    private bool HasApplied(IReadOnlyDictionary<int, long> after)
+    {
+        var applied = _applied;
+        foreach (var (slot, seq) in after)
+        {
+            if (applied.GetValueOrDefault(slot) < seq)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Searches this replica has served since it opened: one per shard search call, never the keyword-statistics
