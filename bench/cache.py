@@ -16,8 +16,8 @@ def call(base, method, path, body=None, ctype="application/json"):
     with urllib.request.urlopen(req, timeout=30) as r:
         return json.loads(r.read() or b"null")
 
-def start(dll, extra):
-    port, data = free_port(), tempfile.mkdtemp(prefix="mosaic-cache-bench-")
+def start(dll, extra, prefix="mosaic-cache-bench-"):
+    port, data = free_port(), tempfile.mkdtemp(prefix=prefix)
     proc = subprocess.Popen(["dotnet", dll, "serve", "--port", str(port), "--data", data, *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -81,4 +81,5 @@ def main():
         finally:
             proc.terminate(); proc.wait()
 
-main()
+if __name__ == "__main__":
+    main()

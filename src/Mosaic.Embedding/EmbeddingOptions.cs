@@ -1,3 +1,5 @@
+using Mosaic.Embedding.Onnx;
+
 namespace Mosaic.Embedding;
 
 /// <summary>Settings of text embedding, section "Mosaic:Embedder".</summary>
@@ -24,8 +26,26 @@ public sealed record EmbeddingOptions
     /// <remarks>32: throughput per text stops improving past ~32 on one core (bench/README.md, Embeddings).</remarks>
     public int MaxBatchSize { get; init; } = 32;
 
+    /// <summary>Most tokens in one model run (a run always takes one text, however long).</summary>
+    /// <remarks>
+    /// A request that arrives while a run is busy waits for it, so this bounds that wait: 2,048 is four texts at the
+    /// model's 512-token window, about 2 s on one shared core, while texts that long gain nothing from batching (0.41 s
+    /// each alone, 0.33-0.60 s each in batches of 32 and 128; bench/README.md, Embeddings, "Fairness, eighth sitting").
+    /// Short texts still fill <see cref="MaxBatchSize"/>.
+    /// </remarks>
+    public int MaxBatchTokens { get; init; } = 2048;
+
     /// <summary>How long a model run may wait for more texts to join it once it has one.</summary>
     public TimeSpan MaxBatchWait { get; init; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>Most characters of input in one POST /v1/embeddings request, all its texts together (UTF-16 code units, as .NET counts).</summary>
+    /// <remarks>
+    /// Characters, not tokens: they are counted before any model is involved, wherever the embedding then runs. One
+    /// million is about 250k word pieces of English, under OpenAI's 300k-token limit per request; a request over it is
+    /// answered 413 before anything is embedded. With at most 2,048 inputs per request (OpenAI's limit too). At least
+/// <see cref="MiniLmModel.MaxChars"/>, so that a coordinator's calls to embedder nodes (cut to fit this) always can.
+    /// </remarks>
+    public int MaxRequestCharacters { get; init; } = 1_000_000;
 
     /// <summary>Embeddings kept in this process (L1), about 1.6 KB each for minilm.</summary>
     public int CacheEntries { get; init; } = 20_000;
@@ -59,6 +79,16 @@ public sealed record EmbeddingOptions
         if (MaxBatchSize is < 1 or > 1024)
         {
             yield return $"Mosaic:Embedder:MaxBatchSize must be within 1..1024, got {MaxBatchSize}";
+        }
+
+        if (MaxBatchTokens is < 1 or > 1_000_000)
+        {
+            yield return $"Mosaic:Embedder:MaxBatchTokens must be within 1..1000000, got {MaxBatchTokens}";
+        }
+
+        if (MaxRequestCharacters < MiniLmModel.MaxChars)
+        {
+            yield return $"Mosaic:Embedder:MaxRequestCharacters must be at least {MiniLmModel.MaxChars} (the most of one text the model reads), got {MaxRequestCharacters}";
         }
 
         if (MaxBatchWait < TimeSpan.Zero || MaxBatchWait > TimeSpan.FromSeconds(1))

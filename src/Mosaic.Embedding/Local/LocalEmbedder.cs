@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Mosaic.Core.Embedding;
 using Mosaic.Core.Errors;
@@ -7,23 +6,26 @@ using Mosaic.Embedding.Onnx;
 
 namespace Mosaic.Embedding.Local;
 
-/// <summary>Embeds in this process: every text joins a queue, and model runs take whatever is queued as one batch.</summary>
+/// <summary>Embeds in this process: every request joins a queue, and model runs take texts from the requests waiting as one batch.</summary>
 /// <remarks>
 /// <para>
-/// Dynamic batching: a run takes up to <see cref="EmbeddingOptions.MaxBatchSize"/> texts, waiting at most
-/// <see cref="EmbeddingOptions.MaxBatchWait"/> for more once it has one; texts arriving while a run is busy form the next
-/// batch. Concurrent requests therefore share runs (cheaper per text) without any request waiting long for company.
+/// Dynamic batching: a run takes up to <see cref="EmbeddingOptions.MaxBatchSize"/> texts and
+/// <see cref="EmbeddingOptions.MaxBatchTokens"/> tokens, waiting at most <see cref="EmbeddingOptions.MaxBatchWait"/> for
+/// more once it has one; texts arriving while a run is busy form the next batch. Concurrent requests therefore share runs
+/// (cheaper per text) without any request waiting long for company. Batches draw from the waiting requests round-robin
+/// (<see cref="FairQueue"/>), so a search's one query text is not queued behind a large request's thousands.
 /// Within a batch, texts are sorted by length and cut where the padding would double the work, so one long document
 /// does not make every short query in its batch pay for its length.
 /// </para>
 /// <para>
 /// <see cref="EmbeddingOptions.Threads"/> dedicated threads run the model, one run each at a time: that is all the CPU
-/// embedding ever takes here. The model loads on first use (about a second), so roles that never embed never pay.
+/// the model ever takes here (the caller's thread tokenizes its own texts, a small fraction of a model run, so that batches
+/// can be cut by tokens). The model loads on first use (about a second), so roles that never embed never pay.
 /// </para>
 /// </remarks>
 public sealed partial class LocalEmbedder : IEmbedder, IDisposable
 {
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleWriter = false });
+    private readonly FairQueue _queue;
     private readonly Lazy<MiniLmModel> _model;
     private readonly EmbeddingOptions _options;
     private readonly EmbeddingStats _stats;
@@ -37,6 +39,7 @@ public sealed partial class LocalEmbedder : IEmbedder, IDisposable
         _time = time;
         _stats = stats;
         _logger = logger;
+        _queue = new FairQueue(time);
         _model = new Lazy<MiniLmModel>(LoadModel, LazyThreadSafetyMode.ExecutionAndPublication);
         _threads = new Thread[options.Threads];
         for (int i = 0; i < _threads.Length; i++)
@@ -57,31 +60,19 @@ public sealed partial class LocalEmbedder : IEmbedder, IDisposable
             return new EmbeddingResult([], 0);
         }
 
-        var pending = new Pending[texts.Count];
-        for (int i = 0; i < texts.Count; i++)
+        var loaded = Model();
+        var job = new EmbedJob(texts.Select(loaded.Tokenize).ToList(), ct);
+        if (!_queue.TryAdd(job))
         {
-            pending[i] = new Pending(texts[i], ct);
-            if (!_queue.Writer.TryWrite(pending[i]))
-            {
-                throw new MosaicException(ErrorKind.Unavailable, "embedder_unavailable", "the embedder is shutting down") { RetryAfter = TimeSpan.FromSeconds(1) };
-            }
+            throw new MosaicException(ErrorKind.Unavailable, "embedder_unavailable", "the embedder is shutting down") { RetryAfter = TimeSpan.FromSeconds(1) };
         }
 
-        var vectors = new float[texts.Count][];
-        int tokens = 0;
-        for (int i = 0; i < pending.Length; i++)
-        {
-            var (vector, count) = await pending[i].Done.Task.WaitAsync(ct).ConfigureAwait(false);
-            vectors[i] = vector;
-            tokens += count;
-        }
-
-        return new EmbeddingResult(vectors, tokens);
+        return await job.Done.WaitAsync(ct).ConfigureAwait(false);
     }
 
     public void Dispose()
     {
-        _queue.Writer.TryComplete();
+        _queue.Close();
         foreach (var thread in _threads)
         {
             thread.Join(TimeSpan.FromSeconds(5));
@@ -101,10 +92,26 @@ public sealed partial class LocalEmbedder : IEmbedder, IDisposable
         return model;
     }
 
+    /// <summary>The model, loaded on first use; a model that cannot load is the embedder's failure (503), not the caller's.</summary>
+    private MiniLmModel Model()
+    {
+        try
+        {
+            return _model.Value;
+        }
+        catch (Exception ex) when (ex is not MosaicException)
+        {
+            throw Failed(ex);
+        }
+    }
+
+    private static MosaicException Failed(Exception ex) =>
+        new(ErrorKind.Unavailable, "embedder_failed", "the embedding model failed: " + ex.Message) { RetryAfter = TimeSpan.FromSeconds(1) };
+
     private void RunLoop()
     {
-        var batch = new List<Pending>(_options.MaxBatchSize);
-        while (Take(batch))
+        var batch = new List<EmbedSlot>(_options.MaxBatchSize);
+        while (_queue.Take(batch, _options.MaxBatchSize, _options.MaxBatchTokens, _options.MaxBatchWait))
         {
             try
             {
@@ -113,10 +120,10 @@ public sealed partial class LocalEmbedder : IEmbedder, IDisposable
             catch (Exception ex)
             {
                 LogRunFailed(_logger, ex, batch.Count);
-                var failure = new MosaicException(ErrorKind.Unavailable, "embedder_failed", "the embedding model failed: " + ex.Message) { RetryAfter = TimeSpan.FromSeconds(1) };
-                foreach (var item in batch)
+                var failure = Failed(ex);
+                foreach (var slot in batch)
                 {
-                    item.Done.TrySetException(failure);
+                    slot.Job.Fail(failure);
                 }
             }
 
@@ -124,63 +131,23 @@ public sealed partial class LocalEmbedder : IEmbedder, IDisposable
         }
     }
 
-    /// <summary>Blocks for the first text, then gathers what is queued (waiting up to MaxBatchWait for more); false once closed.</summary>
-    private bool Take(List<Pending> batch)
-    {
-        var reader = _queue.Reader;
-        while (batch.Count == 0)
-        {
-            if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
-            {
-                return false;
-            }
-
-            Drain(batch);
-        }
-
-        long since = _time.GetTimestamp();
-        while (batch.Count < _options.MaxBatchSize)
-        {
-            var left = _options.MaxBatchWait - _time.GetElapsedTime(since);
-            if (left <= TimeSpan.Zero || !reader.WaitToReadAsync().AsTask().Wait(left))
-            {
-                break;
-            }
-
-            Drain(batch);
-        }
-
-        return true;
-    }
-
-    private void Drain(List<Pending> batch)
-    {
-        while (batch.Count < _options.MaxBatchSize && _queue.Reader.TryRead(out var item))
-        {
-            // A caller that gave up does not cost a model run.
-            if (!item.Cancellation.IsCancellationRequested)
-            {
-                batch.Add(item);
-            }
-        }
-    }
-
-    private void Run(List<Pending> batch)
+    private void Run(List<EmbedSlot> batch)
     {
         var model = _model.Value;
-        var byLength = batch.Select(p => (Item: p, Length: p.Text.Length)).OrderBy(p => p.Length).ToList();
+        // A caller that gave up does not cost a model run.
+        var byLength = batch.Where(s => !s.Job.Abandoned).OrderBy(s => s.Ids.Count).ToList();
         int start = 0;
         for (int i = 1; i <= byLength.Count; i++)
         {
-            // Characters stand in for tokens here: cut when the next text is more than twice the first of this run.
-            if (i == byLength.Count || byLength[i].Length > (2 * byLength[start].Length) + 32)
+            // Cut when the next text is more than twice the first of this run (8 tokens of slack, so short texts stay together).
+            if (i == byLength.Count || byLength[i].Ids.Count > (2 * byLength[start].Ids.Count) + 8)
             {
                 var part = byLength.GetRange(start, i - start);
-                var (vectors, tokens) = model.Embed(part.Select(p => p.Item.Text).ToList());
+                var (vectors, tokens) = model.Embed(part.Select(s => s.Ids).ToList());
                 _stats.ModelRun(part.Count, tokens.Sum());
                 for (int j = 0; j < part.Count; j++)
                 {
-                    part[j].Item.Done.TrySetResult((vectors[j], tokens[j]));
+                    part[j].Job.Complete(part[j].Index, vectors[j]);
                 }
 
                 start = i;
@@ -193,13 +160,4 @@ public sealed partial class LocalEmbedder : IEmbedder, IDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Embedding model run of {Count} text(s) failed")]
     private static partial void LogRunFailed(ILogger logger, Exception ex, int count);
-
-    private sealed class Pending(string text, CancellationToken cancellation)
-    {
-        public string Text { get; } = text;
-
-        public CancellationToken Cancellation { get; } = cancellation;
-
-        public TaskCompletionSource<(float[] Vector, int Tokens)> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
 }

@@ -92,14 +92,15 @@ public sealed class MiniLmModel : IDisposable
     }
 
     /// <summary>Embeds the texts in one model run (padded to the longest); returns unit vectors and each text's token count.</summary>
-    public (float[][] Vectors, int[] Tokens) Embed(IReadOnlyList<string> texts)
+    public (float[][] Vectors, int[] Tokens) Embed(IReadOnlyList<string> texts) => Embed(texts.Select(Tokenize).ToList());
+
+    /// <summary>Embeds texts already tokenized by <see cref="Tokenize"/> in one model run (padded to the longest).</summary>
+    public (float[][] Vectors, int[] Tokens) Embed(IReadOnlyList<IReadOnlyList<int>> ids)
     {
-        int n = texts.Count;
-        var ids = new IReadOnlyList<int>[n];
+        int n = ids.Count;
         int width = 1;
         for (int i = 0; i < n; i++)
         {
-            ids[i] = Tokenize(texts[i]);
             width = Math.Max(width, ids[i].Count);
         }
 

@@ -4,6 +4,7 @@ using Mosaic.Core.Embedding;
 using Mosaic.Core.Errors;
 using Mosaic.Core.Placement;
 using Mosaic.Core.Seams;
+using Mosaic.Embedding.Onnx;
 
 namespace Mosaic.Embedding.Remote;
 
@@ -19,7 +20,8 @@ namespace Mosaic.Embedding.Remote;
 /// Each call goes to the live node with the fewest calls in flight from this process, with
 /// <see cref="EmbeddingOptions.Timeout"/> as its deadline. A failure (refused, timed out, 5xx) puts that node aside for
 /// <see cref="EmbeddingOptions.FailedNodeCooldown"/> and retries at once on the next node, until every live node was
-/// tried once. Long lists are split into chunks of <see cref="EmbeddingOptions.RemoteChunk"/> sent in parallel.
+/// tried once. Long lists are split into chunks of <see cref="EmbeddingOptions.RemoteChunk"/> texts (and at most
+/// <see cref="EmbeddingOptions.MaxRequestCharacters"/> characters) sent in parallel.
 /// </para>
 /// </remarks>
 public sealed partial class EmbedderPool(
@@ -42,13 +44,13 @@ public sealed partial class EmbedderPool(
             return await local.EmbedAsync(model, texts, ct).ConfigureAwait(false);
         }
 
-        if (texts.Count <= options.RemoteChunk)
+        var chunks = Chunks(texts);
+        if (chunks.Count == 1)
         {
-            return await CallAsync(model, texts, nodes, ct).ConfigureAwait(false);
+            return await CallAsync(model, chunks[0], nodes, ct).ConfigureAwait(false);
         }
 
-        var chunks = texts.Chunk(options.RemoteChunk).Select(c => CallAsync(model, c, nodes, ct)).ToList();
-        var results = await Task.WhenAll(chunks).ConfigureAwait(false);
+        var results = await Task.WhenAll(chunks.Select(c => CallAsync(model, c, nodes, ct))).ConfigureAwait(false);
         return new EmbeddingResult(results.SelectMany(r => r.Vectors).ToList(), results.Sum(r => r.Tokens));
     }
 
@@ -91,6 +93,34 @@ public sealed partial class EmbedderPool(
                 endpoint.End();
             }
         }
+    }
+
+    /// <summary>
+    /// The texts in calls of at most <see cref="EmbeddingOptions.RemoteChunk"/> texts and
+    /// <see cref="EmbeddingOptions.MaxRequestCharacters"/> characters: a node answers 413 past its limit (the same setting).
+    /// </summary>
+    private List<IReadOnlyList<string>> Chunks(IReadOnlyList<string> texts)
+    {
+        var chunks = new List<IReadOnlyList<string>>();
+        var current = new List<string>();
+        long characters = 0;
+        foreach (var whole in texts)
+        {
+            // The nodes' model reads no further, so nothing is lost, and one text so cut always fits a call (the limit is at least that).
+            string text = whole.Length <= MiniLmModel.MaxChars ? whole : whole[..MiniLmModel.MaxChars];
+            if (current.Count == options.RemoteChunk || (current.Count > 0 && characters + text.Length > options.MaxRequestCharacters))
+            {
+                chunks.Add(current);
+                current = [];
+                characters = 0;
+            }
+
+            current.Add(text);
+            characters += text.Length;
+        }
+
+        chunks.Add(current);
+        return chunks;
     }
 
     /// <summary>Registered embedder nodes, live or not (an empty list means: embed in-process).</summary>

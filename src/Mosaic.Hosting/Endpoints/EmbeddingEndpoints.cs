@@ -3,10 +3,12 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 using Mosaic.Contracts;
 using Mosaic.Core.Embedding;
 using Mosaic.Core.Errors;
 using Mosaic.Core.Seams;
+using Mosaic.Embedding;
 using Mosaic.Hosting.Http;
 
 namespace Mosaic.Hosting.Endpoints;
@@ -14,7 +16,9 @@ namespace Mosaic.Hosting.Endpoints;
 /// <summary>OpenAI-compatible POST /v1/embeddings and GET /v1/models, so OpenAI client libraries work against Mosaic unchanged.</summary>
 /// <remarks>
 /// <c>encoding_format</c> base64 (what the official clients ask for by default) is the vector's float32 values,
-/// little-endian, base64-encoded, exactly as OpenAI sends them.
+/// little-endian, base64-encoded, exactly as OpenAI sends them. A request holds at most 2,048 inputs (400 past that) and
+/// <see cref="EmbeddingOptions.MaxRequestCharacters"/> characters in all (413 past that), checked before anything is
+/// embedded.
 /// </remarks>
 internal static class EmbeddingEndpoints
 {
@@ -26,13 +30,14 @@ internal static class EmbeddingEndpoints
     {
         var group = app.MapGroup("/v1").WithTags("embeddings");
         group.MapPost("/embeddings", EmbedAsync)
-            .Body<EmbeddingsRequest, RouteHandlerBuilder>("application/json").Produces<EmbeddingsResponse<float[]>>().Produces<ErrorResponse>(400).Produces<ErrorResponse>(503);
+            .Body<EmbeddingsRequest, RouteHandlerBuilder>("application/json").Produces<EmbeddingsResponse<float[]>>()
+            .Produces<ErrorResponse>(400).Produces<ErrorResponse>(413).Produces<ErrorResponse>(503);
         group.MapGet("/models", () => Results.Json(
             new ModelListResponse("list", EmbeddingModel.Known.Select(m => new ModelResponse(m.Name, "model", 0, "mosaic")).ToList()),
             MosaicJson.Api.ModelListResponse)).Produces<ModelListResponse>();
     }
 
-    private static async Task<IResult> EmbedAsync(HttpRequest request, IEmbedder embedder)
+    private static async Task<IResult> EmbedAsync(HttpRequest request, IEmbedder embedder, IOptions<EmbeddingOptions> options)
     {
         var body = await RequestBody.ReadJsonAsync(request, MosaicJson.Api.EmbeddingsRequest, MaxBodyBytes, "body");
         var model = EmbeddingModel.Get(body.Model ?? throw MosaicException.Invalid("model: required (GET /v1/models lists them)"), "model");
@@ -48,6 +53,7 @@ internal static class EmbeddingEndpoints
         }
 
         var texts = Inputs(body.Input);
+        CheckSize(texts, options.Value.MaxRequestCharacters);
         var result = await embedder.EmbedAsync(model.Name, texts, request.HttpContext.RequestAborted);
         var usage = new EmbeddingsUsage(result.Tokens, result.Tokens);
         return base64
@@ -57,6 +63,18 @@ internal static class EmbeddingEndpoints
             : Results.Json(
                 new EmbeddingsResponse<float[]>("list", result.Vectors.Select((v, i) => new EmbeddingData<float[]>("embedding", i, v)).ToList(), model.Name, usage),
                 MosaicJson.Api.EmbeddingsResponseSingleArray);
+    }
+
+    private static void CheckSize(List<string> texts, int maxCharacters)
+    {
+        long characters = texts.Sum(t => (long)t.Length);
+        if (characters > maxCharacters)
+        {
+            throw new MosaicException(
+                ErrorKind.TooLarge,
+                "payload_too_large",
+                $"input: {characters} characters in all, the limit is {maxCharacters} per request (Mosaic:Embedder:MaxRequestCharacters); split the inputs over several requests");
+        }
     }
 
     private static List<string> Inputs(JsonElement? input)
