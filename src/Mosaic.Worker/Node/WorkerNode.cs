@@ -117,6 +117,16 @@ public sealed partial class WorkerNode : BackgroundService
                 return;
             }
 
+            foreach (var key in failed)
+            {
+                // Its files may be what failed (corrupt, half-written): stop it and delete them before its successor
+                // opens the same paths, so that the successor starts over from the store.
+                var gone = current[key];
+                await gone.StopAsync(keepFiles: false).ConfigureAwait(false);
+                DeleteFiles(gone.Replica);
+                LogRestarted(gone.Replica.Collection.Name, key.Item2, _failures[key].Failures);
+            }
+
             var next = new Dictionary<(long, int), Held>();
             foreach (var (key, (info, shard)) in wanted)
             {
@@ -124,14 +134,6 @@ public sealed partial class WorkerNode : BackgroundService
             }
 
             _held = next;
-            foreach (var key in failed)
-            {
-                // Its files may be what failed (corrupt, half-written): start over from the store.
-                var gone = current[key];
-                await gone.StopAsync(keepFiles: false).ConfigureAwait(false);
-                DeleteFiles(gone.Replica);
-                LogRestarted(gone.Replica.Collection.Name, key.Item2, _failures[key].Failures);
-            }
 
             foreach (var (key, gone) in current.Where(h => !wanted.ContainsKey(h.Key)))
             {
