@@ -67,6 +67,12 @@ internal static class ContractMapping
                 throw MosaicException.Invalid("fields: field names must be 1..128 characters");
             }
 
+            // PostgreSQL (the cluster's store) cannot hold U+0000 in the collection's settings; refused on every store alike.
+            if (field.Contains('\0', StringComparison.Ordinal))
+            {
+                throw MosaicException.Invalid("fields: field names must not contain the NUL character (\\u0000)");
+            }
+
             fields[field] = type switch
             {
                 "keyword" => FieldType.Keyword,

@@ -32,7 +32,11 @@ public sealed class JsonMutator(Random random)
     /// <summary>Values of another JSON type, or an extreme number, for the sweep over every path (<see cref="EveryPath"/>).</summary>
     public static readonly string[] SweepValues = ["null", "true", "\"x\"", "1.5", "-1", "0", "1e309", "2147483648", "[]", "{}"];
 
-    /// <summary>Every node of <paramref name="body"/> (and the body itself) replaced by each of <see cref="SweepValues"/>, and dropped.</summary>
+    /// <summary>Names every property is renamed to in the sweep: one a store may not hold (NUL), and none at all.</summary>
+    private static readonly string[] SweepNames = ["\"a\\u0000\"", "\"\""];
+
+    /// <summary>Every node of <paramref name="body"/> (and the body itself) replaced by each of <see cref="SweepValues"/>, and
+    /// dropped; every property also renamed to each of <see cref="SweepNames"/>.</summary>
     /// <param name="perPath">At most this many of those for each node below the root, taken in turn (node i starts at the
     /// i-th), so a shorter sweep still gives every node several and every value to many nodes; null for all.</param>
     public static IEnumerable<(string Mutation, byte[] Body)> EveryPath(JsonNode body, int? perPath = null)
@@ -43,6 +47,11 @@ public sealed class JsonMutator(Random random)
         for (int p = -1; p < places.Count; p++)
         {
             var values = p < 0 || perPath is null ? all : Enumerable.Range(p, Math.Min(perPath.Value, all.Length)).Select(k => all[k % all.Length]);
+            if (p >= 0 && places[p].Parent is JsonObject)
+            {
+                values = values.Concat(SweepNames.Select(n => "rename " + n));
+            }
+
             foreach (string value in values)
             {
                 if (p < 0)
@@ -71,6 +80,12 @@ public sealed class JsonMutator(Random random)
                     {
                         ((JsonArray)parent).RemoveAt(index);
                     }
+                }
+                else if (value.StartsWith("rename ", StringComparison.Ordinal))
+                {
+                    Rename((JsonObject)parent, key!, value["rename ".Length..], raws);
+                    yield return ($"{where} renamed to {value["rename ".Length..]}", Encoding.UTF8.GetBytes(Render(root, raws)));
+                    continue;
                 }
                 else
                 {
@@ -132,11 +147,8 @@ public sealed class JsonMutator(Random random)
         {
             // A hostile name for a property the server knows by name (a declared field, a filter's field): NUL, lone
             // surrogates, empty, long, unicode.
-            var value = renamed[key!];
-            renamed.Remove(key!);
             string name = Names[random.Next(Names.Length)];
-            raws.Add(name);
-            renamed[$"{Marker}{raws.Count - 1}"] = value;
+            Rename(renamed, key!, name, raws);
             mutation = $"property {where} renamed to {Short(name)}";
         }
         else if (what < 3 && parent is JsonObject unknown)
@@ -249,6 +261,15 @@ public sealed class JsonMutator(Random random)
     {
         raws.Add(raw);
         return JsonValue.Create($"{Marker}{raws.Count - 1}");
+    }
+
+    /// <summary>The property <paramref name="key"/> of <paramref name="parent"/> under the name <paramref name="name"/> (JSON text, spliced in as it is).</summary>
+    private static void Rename(JsonObject parent, string key, string name, List<string> raws)
+    {
+        var value = parent[key];
+        parent.Remove(key);
+        raws.Add(name);
+        parent[$"{Marker}{raws.Count - 1}"] = value;
     }
 
     private static void Set(JsonNode parent, string? key, int index, JsonNode value)
