@@ -242,6 +242,9 @@ public sealed partial class ClusterRouter(
                 KeepAlivePingDelay = TimeSpan.FromSeconds(20),
                 ConnectTimeout = TimeSpan.FromSeconds(2),
             },
+            // A fetch answers up to top_k documents of up to MaxDocumentBytes each: gRPC's default 4 MiB cap turned a
+            // healthy shard's payloads (1,000 hits of 5 KB, five of 900 KB) into a failed shard and a partial answer.
+            MaxReceiveMessageSize = null,
         });
 
         private readonly ConcurrentDictionary<string, GrpcShardClient> _clients = new();

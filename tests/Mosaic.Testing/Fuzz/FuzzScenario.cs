@@ -108,9 +108,9 @@ public sealed class FuzzScenario(MosaicHttp http, ITestOutputHelper output, stri
         }
 
         int p = 0;
-        foreach (var (start, request) in Probes())
+        foreach (var (start, request, expect) in Probes())
         {
-            await run.OneAsync(start, request, p++, "probe ");
+            await run.OneAsync(start, request, p++, "probe ", expect);
         }
 
         await run.CasesAsync(new Random(seed), cases, "");
@@ -138,15 +138,36 @@ public sealed class FuzzScenario(MosaicHttp http, ITestOutputHelper output, stri
         await AssertScratchConsistentAsync();
     }
 
-    /// <summary>Requests no mutation of a base can make: searches after consistency tokens that parse but lie (<see cref="ForgedTokens"/>).</summary>
-    private IEnumerable<(FuzzBase Start, FuzzRequest Request)> Probes()
+    /// <summary>
+    /// Requests no mutation of a base can make, each with what it must answer: searches after consistency tokens that parse
+    /// but lie (<see cref="ForgedTokens"/>), and an answer bigger than a gRPC message may be by default (4 MiB): documents
+    /// of ~900 KB written to the scratch collection, then searched for with their text, which must come back whole.
+    /// </summary>
+    private IEnumerable<(FuzzBase Start, FuzzRequest Request, Func<FuzzAnswer, string?>? Expect)> Probes()
     {
         foreach (var (name, token) in ForgedTokens.From(_keepToken!))
         {
             var search = new JsonObject { ["mode"] = "keyword", ["query"] = "seed", ["consistency"] = new JsonObject { ["after"] = token } };
             var start = FuzzBase.Read($"search after a forged token: {name}", "POST", $"collections/{Keep}/search", search);
-            yield return (start, FuzzRequest.Json(start.Method, start.Target, search.ToJsonString(), start.Name));
+            yield return (start, FuzzRequest.Json(start.Method, start.Target, search.ToJsonString(), start.Name), null);
         }
+
+        const int BigDocs = 5;
+        string text = "bigpayload " + new string('x', 900_000);
+        var lines = Enumerable.Range(0, BigDocs).Select(i => Doc(text, [1f, 0f, 0f, i], new JsonObject { ["category"] = "big" }, id: $"big{i}")).ToList();
+        var bulk = new FuzzBase("bulk of big documents", true, "POST", $"collections/{Scratch}/docs:bulk", Lines: lines);
+        string? written = null;
+        yield return (bulk, new FuzzRequest(bulk.Method, bulk.Target, FuzzMutations.Valid(bulk), "application/x-ndjson", [], false, bulk.Name), a =>
+        {
+            written = a.Status == 200 ? JsonNode.Parse(a.Body)?["token"]?.GetValue<string>() : null;
+            return written is null ? $"the bulk of big documents answered {a.Status}: {FuzzRun.Short(a.Body)}" : null;
+        });
+        var big = new JsonObject { ["mode"] = "keyword", ["query"] = "bigpayload", ["top_k"] = 10, ["include"] = new JsonArray("text"), ["timeout_ms"] = 30_000, ["consistency"] = new JsonObject { ["after"] = written } };
+        var bigSearch = FuzzBase.Write("search for big documents", "POST", $"collections/{Scratch}/search", big);
+        yield return (bigSearch, FuzzRequest.Json(bigSearch.Method, bigSearch.Target, big.ToJsonString(), bigSearch.Name), a =>
+            a.Status == 200 && JsonNode.Parse(a.Body)!["hits"]!.AsArray().Count(h => h!["text"]?.GetValue<string>() == text) == BigDocs
+                ? null
+                : $"a search for the {BigDocs} big documents with their text answered {a.Status}, not all {BigDocs} whole: {FuzzRun.Short(a.Body)}");
     }
 
     private static string Unique(string prefix) => $"{prefix}-{Interlocked.Increment(ref _names)}-{Guid.NewGuid():N}"[..(prefix.Length + 14)];
