@@ -249,7 +249,7 @@ public sealed partial class ClusterRouter(
 
         private readonly ConcurrentDictionary<string, GrpcShardClient> _clients = new();
 
-        public GrpcShardClient Client(string node) => _clients.GetOrAdd(node, n => new GrpcShardClient(_channel, n));
+        public GrpcShardClient Client(string node) => _clients.GetOrAdd(node, static (n, channel) => new GrpcShardClient(channel, n), _channel);
 
         public void Dispose() => _channel.Dispose();
     }

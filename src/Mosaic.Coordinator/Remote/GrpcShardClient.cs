@@ -1,3 +1,4 @@
+using Google.Protobuf.Collections;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Mosaic.Contracts.Rpc;
@@ -19,6 +20,24 @@ public sealed class GrpcShardClient(GrpcChannel channel, string node) : IShardCl
     public string Node { get; } = node;
 
     public async Task<ShardSearchResult> SearchAsync(ShardSearchRequest request, CancellationToken ct)
+    {
+        var message = ToMessage(request);
+        ShardResultMessage answer;
+        // Awaited here, not through CallAsync: a search is the one call per shard on every query, and the wrapper's
+        // closure, delegate and second state machine were paid on each.
+        try
+        {
+            answer = await _client.SearchAsync(message, deadline: request.Deadline, cancellationToken: ct).ResponseAsync.ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (Translated(ex, ct) is { } translated)
+        {
+            throw translated;
+        }
+
+        return new ShardSearchResult(ToDocs(answer.VectorHits), ToDocs(answer.KeywordHits)) { Behind = answer.Behind };
+    }
+
+    private static ShardSearchMessage ToMessage(ShardSearchRequest request)
     {
         var message = new ShardSearchMessage
         {
@@ -61,8 +80,7 @@ public sealed class GrpcShardClient(GrpcChannel channel, string node) : IShardCl
             message.KeywordStats = new KeywordStatsMessage { DocCount = stats.DocCount, TotalLength = stats.TotalLength, DocFreqs = { stats.DocFrequencies.ToDictionary() } };
         }
 
-        var answer = await CallAsync(() => _client.SearchAsync(message, deadline: request.Deadline, cancellationToken: ct).ResponseAsync, ct).ConfigureAwait(false);
-        return new ShardSearchResult(answer.VectorHits.Select(ToDoc).ToList(), answer.KeywordHits.Select(ToDoc).ToList()) { Behind = answer.Behind };
+        return message;
     }
 
     private static int? AfterWaitMs(ShardSearchRequest request) =>
@@ -113,14 +131,35 @@ public sealed class GrpcShardClient(GrpcChannel channel, string node) : IShardCl
         {
             return await call().ConfigureAwait(false);
         }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled || ex.StatusCode == StatusCode.DeadlineExceeded)
+        catch (RpcException ex) when (Translated(ex, ct) is { } translated)
         {
-            throw new OperationCanceledException($"{Node}: {ex.Status.Detail}", ex, ct);
+            throw translated;
         }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable)
+    }
+
+    /// <summary>The seam's exception for a gRPC failure (null: none, let it through as it is).</summary>
+    private Exception? Translated(RpcException ex, CancellationToken ct) => ex.StatusCode switch
+    {
+        StatusCode.Cancelled or StatusCode.DeadlineExceeded => new OperationCanceledException($"{Node}: {ex.Status.Detail}", ex, ct),
+        StatusCode.Unavailable => new ShardUnavailableException($"{Node}: {ex.Status.Detail}"),
+        _ => null,
+    };
+
+    /// <summary>A shard's list as the seam's hits: an array of its size (a vector search's keyword list is empty, and shared).</summary>
+    private static ScoredDoc[] ToDocs(RepeatedField<ScoredDocMessage> hits)
+    {
+        if (hits.Count == 0)
         {
-            throw new ShardUnavailableException($"{Node}: {ex.Status.Detail}");
+            return [];
         }
+
+        var docs = new ScoredDoc[hits.Count];
+        for (int i = 0; i < docs.Length; i++)
+        {
+            docs[i] = ToDoc(hits[i]);
+        }
+
+        return docs;
     }
 
     private static ScoredDoc ToDoc(ScoredDocMessage m) => new(
