@@ -182,15 +182,11 @@ public sealed partial class ShardReplica
             return;
         }
 
-        string temp = KeywordSnapshotPath + ".tmp";
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        SnapshotFile.Write(KeywordSnapshotPath, file =>
         {
             RowSeqs.Write(file, KeywordSnapshotMagic, _rows, _ => true);
             _keywords.Save(file);
-            file.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, KeywordSnapshotPath, overwrite: true);
+        });
         _keywordChangesSinceSnapshot = 0;
     }
 

@@ -126,11 +126,10 @@ public sealed partial class ShardReplica
 
         bool asBase = !_ledger.HasBase || _ledger.DeltaCount >= MaxDeltas || _ledger.DeltaBytes > _ledger.BaseBytes * CompactFraction;
         string path = asBase ? _snapshotPath : DeltaPath(_ledger.DeltaCount + 1);
-        string temp = path + ".tmp";
         long bytes;
         try
         {
-            using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            bytes = SnapshotFile.Write(path, file =>
             {
                 if (asBase)
                 {
@@ -142,12 +141,7 @@ public sealed partial class ShardReplica
                     RowSeqs.WriteChanges(file, DeltaMagic, _rows, _index.Contains, _rowsChangedSinceSnapshot);
                     _index.SaveDelta(file, _ledger);
                 }
-
-                file.Flush(flushToDisk: true);
-                bytes = file.Length;
-            }
-
-            File.Move(temp, path, overwrite: true);
+            });
         }
         catch
         {
@@ -169,6 +163,26 @@ public sealed partial class ShardReplica
         _rowsChangedSinceSnapshot.Clear();
         LogSnapshotWritten(Collection.Name, Shard, asBase ? "base" : $"delta {_ledger.DeltaCount}", bytes, _ledger.LastChunksWritten, _ledger.ChunkCount);
     }
+
+    /// <summary>
+    /// A snapshot only makes the next open faster: one that cannot be written (a full disk) is logged and tried again
+    /// after as many changes more, and never counts as a failure to apply the log (which would pause applying).
+    /// </summary>
+    private void TrySnapshot()
+    {
+        try
+        {
+            WriteSnapshot();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _vectorChangesSinceSnapshot = 0;
+            LogSnapshotFailed(ex, Collection.Name, Shard, SnapshotThreshold);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {Collection}/{Shard}: snapshot could not be written; next attempt after {Changes} more changes")]
+    private partial void LogSnapshotFailed(Exception ex, string collection, int shard, long changes);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {Collection}/{Shard}: graph snapshot unusable, rebuilding from the shard file")]
     private partial void LogSnapshotUnusable(Exception ex, string collection, int shard);

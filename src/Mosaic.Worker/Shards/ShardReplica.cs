@@ -109,7 +109,7 @@ public sealed partial class ShardReplica : IDisposable
                     _serving.TrySetResult();
                     if (_vectorChangesSinceSnapshot >= SnapshotThreshold)
                     {
-                        WriteSnapshot();
+                        TrySnapshot();
                     }
 
                     await _storeSignal.WaitAsync(generation, _options.PollInterval, _time, ct).ConfigureAwait(false);
@@ -385,7 +385,7 @@ public sealed partial class ShardReplica : IDisposable
     {
         if (keepSnapshot && State == ReplicaState.Serving && _vectorChangesSinceSnapshot > 0)
         {
-            WriteSnapshot();
+            TrySnapshot();
         }
 
         Dispose();
