@@ -39,6 +39,7 @@ public sealed partial class ShardReplica : IDisposable
     // The last attempt to read or apply the log failed (a full disk, the store unreachable): a bounded wait for
     // read-your-writes seqs gives up at once instead of waiting for what cannot come (see TryWaitForAsync).
     private volatile bool _applyFailing;
+    private readonly FailureRun _applyFailures;
     private int _vectorChangesSinceSnapshot;
 
     public ShardReplica(CollectionInfo collection, ShardInfo shard, string directory, IChangeLog log, ChangeSignal storeSignal, WorkerOptions options, ILogger logger, TimeProvider time)
@@ -51,6 +52,7 @@ public sealed partial class ShardReplica : IDisposable
         _options = options;
         _logger = logger;
         _time = time;
+        _applyFailures = new FailureRun(time);
         Directory.CreateDirectory(directory);
         _file = new ShardFile(Path.Combine(directory, FileStem(shard.Id) + ".db"));
         _snapshotPath = Path.Combine(directory, FileStem(shard.Id) + ".hnsw");
@@ -97,12 +99,12 @@ public sealed partial class ShardReplica : IDisposable
             {
                 if (_applied.Count == 0 && await BootstrapAsync(ct).ConfigureAwait(false))
                 {
-                    _applyFailing = false;
+                    ApplySucceeded();
                     continue;
                 }
 
                 bool caughtUp = await CatchUpOnceAsync(ct).ConfigureAwait(false);
-                _applyFailing = false;
+                ApplySucceeded();
                 if (caughtUp)
                 {
                     State = ReplicaState.Serving;
@@ -129,9 +131,22 @@ public sealed partial class ShardReplica : IDisposable
             catch (Exception ex)
             {
                 _applyFailing = true;
-                LogApplyFailed(ex, Collection.Name, Shard);
+                if (_applyFailures.Failed(ex))
+                {
+                    LogApplyFailing(ex, Collection.Name, Shard, _applyFailures.Count);
+                }
+
                 await Task.Delay(_options.PollInterval, _time, ct).ConfigureAwait(false);
             }
+        }
+    }
+
+    private void ApplySucceeded()
+    {
+        _applyFailing = false;
+        if (_applyFailures.Succeeded() is var failures and > 0)
+        {
+            LogApplyRecovered(Collection.Name, Shard, failures);
         }
     }
 
@@ -415,6 +430,12 @@ public sealed partial class ShardReplica : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {Collection}/{Shard} failed to apply changes; retrying")]
     private partial void LogApplyFailed(Exception ex, string collection, int shard);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {Collection}/{Shard} failed to apply changes ({Attempts} attempts in a row; the same failure is logged once a minute); retrying")]
+    private partial void LogApplyFailing(Exception ex, string collection, int shard, int attempts);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {Collection}/{Shard} applies changes again after {Attempts} failed attempts")]
+    private partial void LogApplyRecovered(string collection, int shard, int attempts);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shard {Collection}/{Shard} opened: {Report}")]
     private partial void LogOpened(string collection, int shard, string report);

@@ -92,6 +92,12 @@ public sealed class StuckReplicaTests(ClusterPostgres postgres, ITestOutputHelpe
             Assert.Null(await ClusterDocs.IncompletenessAsync(http, C, ClusterDocs.KeywordAll(all.Count, TimeoutMs), all));
             Assert.Null(await ClusterDocs.IncompletenessAsync(http, C, ClusterDocs.KeywordAll(all.Count, TimeoutMs, token: token), all));
             Assert.True(stuck.IsRunning, $"{stuck} exited while it could not write:\n{stuck.LogTail()}");
+
+            // It retried every second while it could not write, and said so once per replica, not once per retry.
+            string log = stuck.LogText();
+            int failureLines = log.Split('\n').Count(line => line.Contains("failed to apply changes", StringComparison.Ordinal));
+            Assert.True(failureLines is > 0 && failureLines <= 2 * stuckShards.Count, $"{failureLines} 'failed to apply changes' lines for {stuckShards.Count} stuck replicas");
+            Assert.Contains("applies changes again after", log, StringComparison.Ordinal);
         });
 
     /// <summary>Sets the soft file-size limit (RLIMIT_FSIZE) of a running process with util-linux's prlimit.</summary>
