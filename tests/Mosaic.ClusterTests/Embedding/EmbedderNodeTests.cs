@@ -18,23 +18,11 @@ public sealed class EmbedderNodeTests(ClusterPostgres postgres, ITestOutputHelpe
         ClusterHarness.RunAsync(postgres, output, new ClusterSpec { Workers = 1, Coordinators = 1 }, async (cluster, seed) =>
         {
             using var logs = new TempDirectory("mosaic-embedders");
-            var embedders = Enumerable.Range(1, 2).Select(i =>
-            {
-                int port = FreePort.Next();
-                return new ClusterNode("embedder", i, port, null, logs.Path,
-                [
-                    "embedder", "--store", cluster.Store, "--port", EmbeddingLoad.Invariant(port), "--advertise", $"127.0.0.1:{EmbeddingLoad.Invariant(port)}",
-                    "--Mosaic:NodeLease=00:00:03",
-                ]);
-            }).ToList();
+            var embedders = Enumerable.Range(1, 2).Select(i => Embedder(cluster, logs, i)).ToList();
             try
             {
-                await Task.WhenAll(embedders.Select(e => e.StartAsync(StartTimeout)));
                 var coordinator = cluster.Http(0);
-                await Wait.WaitUntilAsync(
-                    async () => (await coordinator.GetAsync("cluster")).Object["nodes"]!.AsArray().Count(n => n!["role"]!.GetValue<string>() == "embedder" && n["state"]!.GetValue<string>() == "alive") == 2,
-                    TimeSpan.FromSeconds(30),
-                    "/cluster lists both embedders alive");
+                await StartAsync(coordinator, embedders);
                 await coordinator.CreateCollectionAsync(C, new { embed = new { model = "minilm" }, shards = 2, replicas = 1 });
                 await cluster.WaitSettledAsync(C, replicas: 1, TimeSpan.FromSeconds(60));
 
@@ -91,4 +79,53 @@ public sealed class EmbedderNodeTests(ClusterPostgres postgres, ITestOutputHelpe
                 }
             }
         });
+
+    [Fact]
+    public Task Texts_over_the_request_limit_together_are_sent_to_the_embedder_node_in_calls_it_accepts() =>
+        ClusterHarness.RunAsync(postgres, output, new ClusterSpec { Workers = 1, Coordinators = 1, CoordinatorArgs = [MinimumLimit] }, async (cluster, seed) =>
+        {
+            using var logs = new TempDirectory("mosaic-embedder-limit");
+            await using var embedder = Embedder(cluster, logs, 1, MinimumLimit);
+            var coordinator = cluster.Http(0);
+            await StartAsync(coordinator, [embedder]);
+            await coordinator.CreateCollectionAsync(C, new { embed = new { model = "minilm" }, shards = 1, replicas = 1 });
+            await cluster.WaitSettledAsync(C, replicas: 1, TimeSpan.FromSeconds(60));
+
+            // 6 documents of 20,000 characters: 120,000 together, over the node's 100,000 for one call, each far under it.
+            var docs = Enumerable.Range(0, 6).Select(i => MosaicHttp.Line(new { id = $"long{i}", text = LongText(i, 20_000) })).ToList();
+            var (written, _) = await coordinator.BulkOkAsync(C, docs);
+            Assert.Equal(6, written);
+            using var node = new MosaicHttp(embedder.Url);
+            Assert.Equal(6, EmbeddingLoad.Counter(await EmbeddingLoad.StatsAsync(node), "model_texts"));
+            Assert.True(EmbeddingLoad.Counter(await EmbeddingLoad.StatsAsync(coordinator), "remote_failures") == 0, "no call to the node was refused");
+
+            // The coordinator's own /v1/embeddings holds requests to the same limit.
+            (await coordinator.PostAsync("v1/embeddings", new { model = "minilm", input = Enumerable.Range(0, 6).Select(i => LongText(i, 20_000)).ToArray() }))
+                .AssertError(HttpStatusCode.RequestEntityTooLarge, "MaxRequestCharacters");
+        });
+
+    private const string MinimumLimit = "--Mosaic:Embedder:MaxRequestCharacters=100000";
+
+    private static ClusterNode Embedder(ClusterHarness cluster, TempDirectory logs, int index, params string[] args)
+    {
+        int port = FreePort.Next();
+        return new ClusterNode("embedder", index, port, null, logs.Path,
+        [
+            "embedder", "--store", cluster.Store, "--port", EmbeddingLoad.Invariant(port), "--advertise", $"127.0.0.1:{EmbeddingLoad.Invariant(port)}",
+            "--Mosaic:NodeLease=00:00:03", .. args,
+        ]);
+    }
+
+    /// <summary>Starts the embedders and waits until the coordinator lists them all alive.</summary>
+    private static async Task StartAsync(MosaicHttp coordinator, IReadOnlyList<ClusterNode> embedders)
+    {
+        await Task.WhenAll(embedders.Select(e => e.StartAsync(StartTimeout)));
+        await Wait.WaitUntilAsync(
+            async () => (await coordinator.GetAsync("cluster")).Object["nodes"]!.AsArray().Count(n => n!["role"]!.GetValue<string>() == "embedder" && n["state"]!.GetValue<string>() == "alive") == embedders.Count,
+            TimeSpan.FromSeconds(30),
+            $"/cluster lists {embedders.Count} embedder(s) alive");
+    }
+
+    private static string LongText(int i, int characters) =>
+        string.Concat(Enumerable.Range(0, (characters / 10) + 1).Select(j => $"word{(i * 7) + (j % 97):D3} ")).PadRight(characters)[..characters];
 }
