@@ -44,10 +44,13 @@ public sealed partial class MosaicJsonContext : JsonSerializerContext;
 public static class MosaicJson
 {
     /// <summary>Snake-case contracts without HTML-escaping (error details quote names with apostrophes; we never render HTML).</summary>
+    /// <remarks>A property given twice in one object is refused (as Elasticsearch does), not resolved to the last value: a
+    /// client that sends both <c>top_k: 10</c> and <c>top_k: 1000</c> has a bug that "last wins" would hide.</remarks>
     public static MosaicJsonContext Api { get; } = new(new System.Text.Json.JsonSerializerOptions
     {
         PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        AllowDuplicateProperties = false,
     });
 }

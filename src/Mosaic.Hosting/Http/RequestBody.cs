@@ -107,6 +107,15 @@ internal static class RequestBody
             return $"{(path == "body" ? name : named ? path : path + "." + name)}: unknown property";
         }
 
+        if (message.StartsWith("Duplicate property '", StringComparison.Ordinal))
+        {
+            int open = message.IndexOf('\'');
+            int close = message.IndexOf('\'', open + 1);
+            string name = close > open ? message[(open + 1)..close] : "?";
+            bool named = path == name || path.EndsWith("." + name, StringComparison.Ordinal);
+            return $"{path}: {(named ? "" : $"'{name}' ")}is given more than once in one object (duplicate property)";
+        }
+
         int cut = message.IndexOf(" Path:", StringComparison.Ordinal);
         if (cut < 0)
         {

@@ -22,6 +22,7 @@ namespace Mosaic.Hosting.Http;
 internal static class SearchRequestReader
 {
     private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Disallow, AllowTrailingCommas = false };
+    private static readonly JsonDocumentOptions NoDuplicates = new() { AllowDuplicateProperties = false };
 
     /// <summary>The request in <paramref name="json"/>, or false when the serializer must read it.</summary>
     public static bool TryRead(ReadOnlySpan<byte> json, [NotNullWhen(true)] out SearchRequest? request)
@@ -70,7 +71,7 @@ internal static class SearchRequestReader
                 1 => TryString(ref reader, out query),
                 2 => TryVector(ref reader, out vector),
                 3 => TryInt(ref reader, out topK),
-                4 => TryElement(ref reader, out filter),
+                4 => TryElement(ref reader, json, out filter),
                 5 => TryConsistency(ref reader, out consistency),
                 6 => TryInt(ref reader, out timeoutMs),
                 7 => TryBool(ref reader, out allowPartial),
@@ -130,10 +131,13 @@ internal static class SearchRequestReader
         return value is not null;
     }
 
-    private static bool TryElement(ref Utf8JsonReader reader, out JsonElement? value)
+    private static bool TryElement(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, out JsonElement? value)
     {
-        // What the serializer's JsonElement converter does with the value.
-        value = JsonElement.ParseValue(ref reader);
+        // What the serializer's JsonElement converter does with the value: a property repeated in one of its objects is a
+        // JsonException (MosaicJson.Api refuses duplicates), so the serializer gives the error.
+        int start = (int)reader.TokenStartIndex;
+        reader.Skip();
+        value = JsonElement.Parse(json[start..(int)reader.BytesConsumed], NoDuplicates);
         return true;
     }
 

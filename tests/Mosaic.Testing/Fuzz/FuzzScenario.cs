@@ -152,6 +152,11 @@ public sealed class FuzzScenario(MosaicHttp http, ITestOutputHelper output, stri
             yield return (start, FuzzRequest.Json(start.Method, start.Target, search.ToJsonString(), start.Name), null);
         }
 
+        foreach (var probe in DuplicateKeys())
+        {
+            yield return probe;
+        }
+
         const int BigDocs = 5;
         string text = "bigpayload " + new string('x', 900_000);
         var lines = Enumerable.Range(0, BigDocs).Select(i => Doc(text, [1f, 0f, 0f, i], new JsonObject { ["category"] = "big" }, id: $"big{i}")).ToList();
@@ -168,6 +173,31 @@ public sealed class FuzzScenario(MosaicHttp http, ITestOutputHelper output, stri
             a.Status == 200 && JsonNode.Parse(a.Body)!["hits"]!.AsArray().Count(h => h!["text"]?.GetValue<string>() == text) == BigDocs
                 ? null
                 : $"a search for the {BigDocs} big documents with their text answered {a.Status}, not all {BigDocs} whole: {FuzzRun.Short(a.Body)}");
+    }
+
+    /// <summary>Bodies with a property given twice in one object, at the top and deep down: a 400 that names it, as
+    /// Elasticsearch answers, never one of the two values taken silently.</summary>
+    private IEnumerable<(FuzzBase Start, FuzzRequest Request, Func<FuzzAnswer, string?>? Expect)> DuplicateKeys()
+    {
+        (string Name, string Method, string Target, string Body, string Key, string Type)[] cases =
+        [
+            ("search: top_k twice", "POST", $"collections/{Keep}/search", """{"query":"seed","top_k":1,"top_k":1000}""", "top_k", "application/json"),
+            ("search: filter's gte twice", "POST", $"collections/{Keep}/search", """{"query":"seed","filter":{"field":"price","gte":1,"gte":50}}""", "gte", "application/json"),
+            ("search: mode twice, past the fast reader", "POST", $"collections/{Keep}/search", """{"mode":"keyword","mode":"vector","query":"seed"}""", "mode", "application/json"),
+            ("batch: a search's query twice", "POST", $"collections/{Keep}/search:batch", """{"searches":[{"query":"seed","query":"words"}]}""", "query", "application/json"),
+            ("document: text twice", "PUT", $"collections/{Scratch}/docs/dup1", """{"text":"one","text":"two","vector":[1,0,0,0]}""", "text", "application/json"),
+            ("document: a field twice", "PUT", $"collections/{Scratch}/docs/dup2", """{"vector":[1,0,0,0],"fields":{"category":"c1","category":"c2"}}""", "category", "application/json"),
+            ("bulk line: id twice", "POST", $"collections/{Scratch}/docs:bulk", """{"id":"dup3","id":"dup4","vector":[1,0,0,0]}""" + "\n", "id", "application/x-ndjson"),
+            ("collection: dimension twice", "PUT", $"collections/{Unique("fzdup")}", """{"dimension":4,"dimension":8}""", "dimension", "application/json"),
+        ];
+        foreach (var (name, method, target, body, key, type) in cases)
+        {
+            var start = new FuzzBase($"duplicate key, {name}", method != "POST" || target.EndsWith(":bulk", StringComparison.Ordinal), method, target);
+            var request = new FuzzRequest(method, target, Encoding.UTF8.GetBytes(body), type, [], false, start.Name);
+            yield return (start, request, a => a.Status == 400 && a.Body.Contains(key, StringComparison.Ordinal) && a.Body.Contains("duplicate", StringComparison.OrdinalIgnoreCase) && !a.Body.Contains("Mosaic.", StringComparison.Ordinal)
+                ? null
+                : $"answered {a.Status}, not a 400 naming the duplicate '{key}' (and no .NET type): {FuzzRun.Short(a.Body)}");
+        }
     }
 
     private static string Unique(string prefix) => $"{prefix}-{Interlocked.Increment(ref _names)}-{Guid.NewGuid():N}"[..(prefix.Length + 14)];
