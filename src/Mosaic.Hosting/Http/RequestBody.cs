@@ -99,20 +99,13 @@ internal static class RequestBody
 
         if (message.StartsWith("The JSON property", StringComparison.Ordinal) && message.Contains("could not be mapped", StringComparison.Ordinal))
         {
-            int open = message.IndexOf('\'');
-            int close = open >= 0 ? message.IndexOf('\'', open + 1) : -1;
-            string name = close > open ? message[(open + 1)..close] : "?";
-            // The serializer's path may already end with the unknown name ("$.bogus"): name it once.
-            bool named = path == name || path.EndsWith("." + name, StringComparison.Ordinal);
+            var (name, named) = Quoted(message, path);
             return $"{(path == "body" ? name : named ? path : path + "." + name)}: unknown property";
         }
 
         if (message.StartsWith("Duplicate property '", StringComparison.Ordinal))
         {
-            int open = message.IndexOf('\'');
-            int close = message.IndexOf('\'', open + 1);
-            string name = close > open ? message[(open + 1)..close] : "?";
-            bool named = path == name || path.EndsWith("." + name, StringComparison.Ordinal);
+            var (name, named) = Quoted(message, path);
             return $"{path}: {(named ? "" : $"'{name}' ")}is given more than once in one object (duplicate property)";
         }
 
@@ -123,5 +116,15 @@ internal static class RequestBody
         }
 
         return $"{path}: {(cut > 0 ? message[..cut] : message).TrimEnd(' ', '|', '.')}";
+    }
+
+    /// <summary>The property name a serializer message quotes, and whether <paramref name="path"/> already ends with it
+    /// (the serializer's path may: "$.bogus"), so it is named once.</summary>
+    private static (string Name, bool Named) Quoted(string message, string path)
+    {
+        int open = message.IndexOf('\'');
+        int close = open >= 0 ? message.IndexOf('\'', open + 1) : -1;
+        string name = close > open ? message[(open + 1)..close] : "?";
+        return (name, path == name || path.EndsWith("." + name, StringComparison.Ordinal));
     }
 }
