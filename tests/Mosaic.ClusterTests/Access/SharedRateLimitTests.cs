@@ -19,7 +19,10 @@ public sealed class SharedRateLimitTests(ClusterPostgres postgres, ITestOutputHe
     public async Task Burst_ThroughTwoCoordinators_GetsOneSharedBucket_AndRedisDownFallsBackToLocalLimits()
     {
         await using var redis = await RedisServer.StartAsync();
-        await using var cluster = await KeyedCoordinators.StartAsync(postgres, output, 2, "--redis", redis.ConnectionString, "--Mosaic:RateLimits:BurstSeconds=60");
+        // Redis gets 2 s instead of 100 ms before a coordinator falls back to its local bucket: on a loaded box the first
+        // calls (connection, script load, JIT) took longer, each coordinator counted alone, and the burst got 12, not 6.
+        await using var cluster = await KeyedCoordinators.StartAsync(
+            postgres, output, 2, "--redis", redis.ConnectionString, "--Mosaic:RateLimits:BurstSeconds=60", "--Mosaic:RateLimits:RedisTimeout=00:00:02");
         try
         {
             var shared = await BurstAsync(cluster.Http, await NewKeyAsync(cluster.Http[0], cluster.Admin));
