@@ -39,6 +39,7 @@ public static partial class MosaicApp
         var mosaic = builder.Configuration.GetSection("Mosaic").Get<MosaicOptions>() ?? new MosaicOptions();
         var gateway = builder.Configuration.GetSection("Mosaic:Gateway").Get<GatewayOptions>() ?? new GatewayOptions();
         var coordinator = builder.Configuration.GetSection("Mosaic:Coordinator").Get<CoordinatorOptions>() ?? new CoordinatorOptions();
+        var requestLimits = RequestLimits.BindOptions(builder.Configuration);
         bool discover = string.IsNullOrWhiteSpace(gateway.Backends);
         var errors = mosaic.Validate().Concat(gateway.Validate(haveStore: !mosaic.Embedded)).ToList();
         if (errors.Count > 0)
@@ -59,12 +60,15 @@ public static partial class MosaicApp
         {
             // The coordinators' own limit, not Kestrel's 30 MB default: a bulk the coordinators take must pass the gateway too.
             kestrel.Limits.MaxRequestBodySize = coordinator.MaxBulkBytes;
+            // The coordinators' line and header limits too, answered here with the API's error body.
+            requestLimits.ApplyTo(kestrel.Limits);
             var address = mosaic.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(mosaic.Host);
             kestrel.Listen(address, mosaic.Port, listen => listen.Protocols = HttpProtocols.Http1);
         });
 
         var app = builder.Build();
         LogGatewayStarting(app.Logger, discover ? "the store's node registry" : gateway.Backends!, gateway.ToString());
+        app.UseRequestLimits(requestLimits);
         // Before YARP: the gateway's own routing sees the resolved path, and a target naming another resource stops here.
         app.UseNoDotSegments();
         app.MapMosaicGateway();

@@ -65,6 +65,7 @@ public static partial class MosaicApp
         var embedding = EmbeddingRegistration.BindOptions(builder.Configuration);
         var auth = AccessRegistration.BindOptions(builder.Configuration);
         var limits = AccessRegistration.BindRateLimits(builder.Configuration);
+        var requestLimits = RequestLimits.BindOptions(builder.Configuration);
         var mosaic = options.Mosaic;
         string data = Path.GetFullPath(mosaic.DataDir);
         Directory.CreateDirectory(data);
@@ -130,6 +131,7 @@ public static partial class MosaicApp
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = options.Coordinator.MaxBulkBytes;
+            requestLimits.ApplyTo(kestrel.Limits);
             var address = mosaic.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(mosaic.Host);
             // A worker speaks gRPC only; without TLS there is no protocol negotiation, so it listens HTTP/2 only. A serve
             // node over PostgreSQL answers other coordinators' gRPC on a second, HTTP/2-only port (Mosaic:GrpcPort).
@@ -149,6 +151,7 @@ public static partial class MosaicApp
         var app = builder.Build();
         LogStarting(app.Logger, mosaic.Role.Name(), mosaic.Embedded ? "SQLite in " + data : "PostgreSQL", nodeId, options.Coordinator.ToString(), worker.ToString());
         app.UseMosaicRequestMetrics();
+        app.UseRequestLimits(requestLimits);
         app.MapMosaicMetrics(nodeId, mosaic.Role);
         if (mosaic.Role.HoldsShards())
         {

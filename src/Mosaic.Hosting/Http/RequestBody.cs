@@ -77,6 +77,13 @@ internal static class RequestBody
                 }
             }
         }
+        catch (IOException ex) when (!request.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            // Kestrel reports most malformed bodies as BadHttpRequestException (ApiErrors answers 400), but a chunk size
+            // past int.MaxValue as a plain IOException ("Bad chunk size data."), which was a 500 with no body.
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw new MosaicException(ErrorKind.InvalidArgument, "bad_request", $"{what}: the request body could not be read ({ex.Message})");
+        }
         catch
         {
             ArrayPool<byte>.Shared.Return(buffer);

@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Mosaic.Testing.Fuzz;
@@ -61,11 +59,8 @@ public sealed class FuzzClient(Uri baseUri, TimeSpan deadline, IReadOnlyList<Key
     }
 
     /// <summary>HTTP/1.1 written by hand, one request per connection (Connection: close), the answer read to the end.</summary>
-    private async Task<FuzzAnswer> SendRawAsync(FuzzRequest request, CancellationToken ct)
+    private Task<FuzzAnswer> SendRawAsync(FuzzRequest request, CancellationToken ct)
     {
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(baseUri.Host, baseUri.Port, ct);
-        await using var stream = tcp.GetStream();
         var head = new StringBuilder();
         head.Append(request.Method).Append(" /").Append(request.Target).Append(" HTTP/1.1\r\n");
         head.Append("Host: ").Append(baseUri.Authority).Append("\r\nConnection: close\r\n");
@@ -85,64 +80,7 @@ public sealed class FuzzClient(Uri baseUri, TimeSpan deadline, IReadOnlyList<Key
 
         head.Append("\r\n");
         // Latin-1 keeps any char of the target a single byte, as a client that sends raw bytes would.
-        await stream.WriteAsync(Encoding.Latin1.GetBytes(head.ToString()), ct);
-        if (request.Body is not null)
-        {
-            await stream.WriteAsync(request.Body, ct);
-        }
-
-        using var answer = new MemoryStream();
-        await stream.CopyToAsync(answer, ct);
-        return Parse(answer.ToArray());
-    }
-
-    private static FuzzAnswer Parse(byte[] bytes)
-    {
-        int end = bytes.AsSpan().IndexOf("\r\n\r\n"u8);
-        string head = Encoding.Latin1.GetString(bytes, 0, Math.Max(0, end));
-        if (end < 0 || !head.StartsWith("HTTP/1.1 ", StringComparison.Ordinal))
-        {
-            throw new IOException($"not an HTTP answer: '{Encoding.Latin1.GetString(bytes, 0, Math.Min(200, bytes.Length))}'");
-        }
-
-        var lines = head.Split("\r\n");
-        int status = int.Parse(lines[0].AsSpan(9, 3), System.Globalization.CultureInfo.InvariantCulture);
-        var headers = lines.Skip(1).Select(l => l.Split(':', 2)).Where(p => p.Length == 2)
-            .GroupBy(p => p[0].Trim(), StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First()[1].Trim(), StringComparer.OrdinalIgnoreCase);
-        byte[] body = bytes[(end + 4)..];
-        if (headers.TryGetValue("Transfer-Encoding", out var encoding) && encoding.Contains("chunked", StringComparison.OrdinalIgnoreCase))
-        {
-            body = Dechunk(body);
-        }
-
-        string? type = headers.TryGetValue("Content-Type", out var t) && MediaTypeHeaderValue.TryParse(t, out var media) ? media.MediaType : null;
-        return new FuzzAnswer(status, type, Encoding.UTF8.GetString(body));
-    }
-
-    private static byte[] Dechunk(byte[] body)
-    {
-        using var text = new MemoryStream();
-        int at = 0;
-        while (at < body.Length)
-        {
-            int line = body.AsSpan(at).IndexOf("\r\n"u8);
-            if (line < 0)
-            {
-                break;
-            }
-
-            int size = Convert.ToInt32(Encoding.Latin1.GetString(body, at, line).Split(';')[0].Trim(), 16);
-            if (size == 0)
-            {
-                break;
-            }
-
-            int from = at + line + 2;
-            text.Write(body, from, Math.Min(size, body.Length - from));
-            at = from + size + 2;
-        }
-
-        return text.ToArray();
+        return RawHttp.ExchangeAsync(baseUri, [.. Encoding.Latin1.GetBytes(head.ToString()), .. request.Body ?? []], ct);
     }
 
     public void Dispose() => _client.Dispose();

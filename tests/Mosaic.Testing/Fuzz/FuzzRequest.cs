@@ -6,8 +6,9 @@ namespace Mosaic.Testing.Fuzz;
 /// <param name="Raw">Sent over a plain socket instead of HttpClient, so the target reaches the server unnormalized (dot segments, odd bytes).</param>
 /// <param name="Mutation">What was changed from the valid request it came from (for the failure message).</param>
 /// <param name="Framing">
-/// The request line itself is malformed HTTP (a NUL or a raw space in the target, a fragment, a target past Kestrel's
-/// line limit): Kestrel refuses it before any of Mosaic runs, with a bare 4xx that no middleware can give a body.
+/// The request line itself is malformed HTTP (a NUL or a raw space in the target, a fragment) or past the line limit:
+/// Kestrel refuses the first before any of Mosaic runs, with a bare 4xx that no middleware can give a body; the second is
+/// Mosaic's 414 with an error body up to Kestrel's own ceiling (<c>RequestLimits</c>), Kestrel's bare 414 past it.
 /// </param>
 public sealed record FuzzRequest(
     string Method,
