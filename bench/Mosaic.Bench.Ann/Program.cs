@@ -209,6 +209,7 @@ if (!string.IsNullOrEmpty(compare))
             {
                 string[] off = variants[i].Name.Split('/');
                 HnswIndex.VectorInsert = !off.Contains("novinsert");
+                HnswIndex.EarlyLinks = !off.Contains("noearly");
                 if (source is RowSource rowSource)
                 {
                     // alignedrows: the rows lent from a line-aligned copy on 2 MiB pages instead of the managed array.
@@ -242,6 +243,7 @@ if (!string.IsNullOrEmpty(compare))
 
     // The timed index below runs with every switch back on.
     HnswIndex.VectorInsert = true;
+    HnswIndex.EarlyLinks = true;
     if (source is RowSource lent)
     {
         lent.Aligned = false;
