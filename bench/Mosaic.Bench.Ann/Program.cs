@@ -52,6 +52,8 @@ if (dq != d || ngt != nq || kgt < k)
 
 // MOSAIC_BENCH_SPLIT=0: int8 in one record per node (code, header, links) instead of three dense arrays (A/B).
 HnswIndex.SplitLayout = Environment.GetEnvironmentVariable("MOSAIC_BENCH_SPLIT") != "0";
+// MOSAIC_BENCH_EARLY=0: builds (and searches, unless compared) without the walk's early link prefetch.
+HnswIndex.EarlyLinks = Environment.GetEnvironmentVariable("MOSAIC_BENCH_EARLY") != "0";
 var settings = new HnswSettings(m, efc, Quantization: quantization);
 // MOSAIC_BENCH_RESCORE=0: quantized searches get no source, so the time without rescoring shows (scores approximate).
 IVectorSource? source = Environment.GetEnvironmentVariable("MOSAIC_BENCH_RESCORE") == "0" ? null : new RowSource(baseVectors, d);
@@ -243,7 +245,7 @@ if (!string.IsNullOrEmpty(compare))
 
     // The timed index below runs with every switch back on.
     HnswIndex.VectorInsert = true;
-    HnswIndex.EarlyLinks = true;
+    HnswIndex.EarlyLinks = Environment.GetEnvironmentVariable("MOSAIC_BENCH_EARLY") != "0";
     if (source is RowSource lent)
     {
         lent.Aligned = false;
