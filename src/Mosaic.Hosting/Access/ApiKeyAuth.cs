@@ -8,7 +8,7 @@ using Mosaic.Hosting.Http;
 namespace Mosaic.Hosting.Access;
 
 /// <summary>With keys on, checks <c>Authorization: Bearer &lt;key&gt;</c> against the role each request needs (<see cref="AccessRules"/>).</summary>
-/// <remarks>401 for a missing, unknown or revoked key (with <c>WWW-Authenticate: Bearer</c>), 403 for a role too low. The
+/// <remarks>401 for a missing, unknown or revoked key, or more than one Authorization header (with <c>WWW-Authenticate: Bearer</c>), 403 for a role too low. The
 /// key found is left on the request as a feature (<c>Features.Get&lt;ApiKey&gt;()</c>) for the rate limiter.</remarks>
 internal static class ApiKeyAuth
 {
@@ -30,7 +30,9 @@ internal static class ApiKeyAuth
                 return;
             }
 
-            string? presented = Bearer(context.Request);
+            // Two header lines, read as one ("Bearer a,Bearer b"), were blamed on an unknown key: say what is wrong instead.
+            int headers = context.Request.Headers[HeaderNames.Authorization].Count;
+            string? presented = headers == 1 ? Bearer(context.Request) : null;
             var key = presented is null ? null : await cache.FindAsync(presented, context.RequestAborted);
             if (key is null)
             {
@@ -38,9 +40,11 @@ internal static class ApiKeyAuth
                 await ApiErrors.Error(
                     StatusCodes.Status401Unauthorized,
                     "unauthorized",
-                    presented is null
-                        ? "Authorization: keys are on (Mosaic:Auth:Enabled); send 'Authorization: Bearer <key>'"
-                        : "Authorization: unknown or revoked API key").ExecuteAsync(context);
+                    headers > 1
+                        ? $"Authorization: exactly one Authorization header is allowed, the request has {headers}"
+                        : presented is null
+                            ? "Authorization: keys are on (Mosaic:Auth:Enabled); send 'Authorization: Bearer <key>'"
+                            : "Authorization: unknown or revoked API key").ExecuteAsync(context);
                 return;
             }
 

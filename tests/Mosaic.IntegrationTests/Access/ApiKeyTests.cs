@@ -178,6 +178,23 @@ public sealed class ApiKeyTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.DoesNotContain("API keys are off", loopback.LogText(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("the admin key twice")]
+    [InlineData("an unknown key, then the admin key")]
+    public async Task TwoAuthorizationHeaders_Are401SayingThatExactlyOneIsAllowed(string which)
+    {
+        string admin = await OfflineKeys.CreateAsync(_server.DataDir, _dir);
+        (await SendAsync("GET", "collections", null, admin)).AssertStatus(HttpStatusCode.OK);
+        string first = which.StartsWith("the admin", StringComparison.Ordinal) ? admin : "mk_" + new string('A', 43);
+        // Two header lines: HttpClient would join them into one, so the request is written by hand.
+        string request = $"GET /collections HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {first}\r\nAuthorization: Bearer {admin}\r\nConnection: close\r\n\r\n";
+        using var cts = new CancellationTokenSource(CliTimeout);
+        var answer = await RawHttp.ExchangeAsync(new Uri(_server.BaseUrl), System.Text.Encoding.ASCII.GetBytes(request), cts.Token);
+        var r = new ApiResponse("GET", "/collections", (HttpStatusCode)answer.Status, answer.Body, answer.ContentType);
+        r.AssertError(HttpStatusCode.Unauthorized, "exactly one Authorization header");
+        Assert.DoesNotContain("unknown or revoked", r.Body, StringComparison.Ordinal);
+    }
+
     private async Task<CliResult> CliAsync(string[] args, IReadOnlyDictionary<string, string>? environment = null, int expectedExit = 0)
     {
         var result = await CliRun.RunAsync(args, _dir.Combine($"cli-{Guid.NewGuid():N}.log"), CliTimeout, environment);
