@@ -14,6 +14,9 @@ public abstract class ServeProcessTest(string name, params string[] serveArgs) :
 
     protected MosaicHttp Http { get; private set; } = null!;
 
+    /// <summary>The server process (its log, e.g.).</summary>
+    protected MosaicProcess Server => _server;
+
     public async Task InitializeAsync()
     {
         _server = await MosaicProcess.StartServeAsync(_dir.Combine("data"), _dir.Combine("serve.log"), null, serveArgs);

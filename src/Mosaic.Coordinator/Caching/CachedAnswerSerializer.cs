@@ -85,6 +85,40 @@ public sealed class CachedAnswerSerializer : IHybridCacheSerializer<CachedAnswer
         target.Write(stream.GetBuffer().AsSpan(0, (int)stream.Length));
     }
 
+    /// <summary>The bytes <see cref="Serialize"/> writes for <paramref name="answer"/>, counted without writing them.</summary>
+    public static long SizeOf(SearchAnswer answer)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        // Format byte, two shard counts, coverage, hit count.
+        long size = 1 + 4 + 4 + 8 + 4;
+        foreach (var hit in answer.Hits)
+        {
+            // Id, score, then a presence byte for each optional payload.
+            size += StringSize(hit.Id) + 4 + 3 + OptionalSize(hit.Text) + OptionalSize(hit.FieldsJson);
+            if (hit.Vector is { } vector)
+            {
+                size += 4 + (4L * vector.Length);
+            }
+        }
+
+        return size;
+    }
+
+    private static long OptionalSize(string? value) => value is null ? 0 : StringSize(value);
+
+    /// <summary>BinaryWriter's string: the UTF-8 byte count as a 7-bit varint, then the bytes.</summary>
+    private static long StringSize(string value)
+    {
+        int bytes = Encoding.UTF8.GetByteCount(value);
+        int prefix = 1;
+        for (int rest = bytes >> 7; rest > 0; rest >>= 7)
+        {
+            prefix++;
+        }
+
+        return prefix + bytes;
+    }
+
     private static void WriteOptional(BinaryWriter writer, string? value)
     {
         writer.Write(value is not null);

@@ -23,14 +23,21 @@ namespace Mosaic.Coordinator.Caching;
 /// store goes to the read path, which rejects it. Partial answers are never cached. Concurrent misses of one key run one
 /// computation (HybridCache's stampede protection). Anything the cache cannot decide quickly goes to the read path.
 /// </para>
+/// <para>
+/// Nor are answers larger than the cache's largest entry (<see cref="HybridCacheOptions.MaximumPayloadBytes"/>): given one,
+/// HybridCache logs an error with a stack trace per search and then keeps it in L1 anyway, counted as 0 bytes against
+/// the L1 bound. Their size is counted (<see cref="CachedAnswerSerializer.SizeOf"/>) and they leave the factory as
+/// partial ones do.
+/// </para>
 /// </remarks>
 public sealed partial class CachedReadPath(
     ReadPath reads, IShardRouter router, CollectionVersions versions, HybridCache cache, IOptions<ResultCacheOptions> options,
-    TimeProvider time, ILogger<CachedReadPath> logger, MosaicMetrics metrics)
+    IOptions<HybridCacheOptions> cacheOptions, TimeProvider time, ILogger<CachedReadPath> logger, MosaicMetrics metrics)
 {
     private static readonly HybridCacheEntryFlags NoFlags = HybridCacheEntryFlags.None;
     private readonly ResultCacheOptions _options = options.Value;
     private readonly ReadPath _reads = reads;
+    private readonly long _maxEntryBytes = cacheOptions.Value.MaximumPayloadBytes;
     private readonly HybridCacheEntryOptions _entryOptions = new()
     {
         Expiration = options.Value.Expiration,
@@ -87,9 +94,9 @@ public sealed partial class CachedReadPath(
         {
             cached = await cache.GetOrCreateAsync(key, fill, static (f, c) => f.ComputeAsync(c), _entryOptions, cancellationToken: ct).ConfigureAwait(false);
         }
-        catch (IncompleteAnswerException incomplete)
+        catch (UncachedAnswerException uncached)
         {
-            return incomplete.Answer;
+            return uncached.Answer;
         }
 
         metrics.RecordCacheLookup("search", hit: !fill.Computed);
@@ -122,13 +129,15 @@ public sealed partial class CachedReadPath(
                 ? query
                 : query with { After = new ConsistencyToken(version.CollectionId, version.Heads).Encode(), PinnedByCache = query.After is null };
             var answer = await owner._reads.SearchAsync(collection, exact, ct).ConfigureAwait(false);
-            return answer.Partial || answer.Behind ? throw new IncompleteAnswerException(answer) : new CachedAnswer(answer);
+            return answer.Partial || answer.Behind || CachedAnswerSerializer.SizeOf(answer) > owner._maxEntryBytes
+                ? throw new UncachedAnswerException(answer)
+                : new CachedAnswer(answer);
         }
     }
 
-    /// <summary>Carries a partial answer, or one behind its version, out of the cache's factory, so that it reaches the
-    /// caller without being stored.</summary>
-    private sealed class IncompleteAnswerException(SearchAnswer answer) : Exception("partial answer, not cached")
+    /// <summary>Carries an answer that must not be stored (partial, behind its version, or too large) out of the cache's
+    /// factory, so that it reaches the caller; HybridCache stores nothing for a factory that throws, and logs nothing.</summary>
+    private sealed class UncachedAnswerException(SearchAnswer answer) : Exception("answer not cached")
     {
         public SearchAnswer Answer { get; } = answer;
     }
