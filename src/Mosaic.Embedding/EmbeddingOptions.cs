@@ -59,6 +59,10 @@ public sealed record EmbeddingOptions
     /// <summary>Most texts sent to an embedder node in one call; larger lists are split and spread.</summary>
     public int RemoteChunk { get; init; } = 64;
 
+    /// <summary>Most texts in one call to <see cref="Url"/>; a longer list (a bulk write) goes in several calls, one after another.</summary>
+    /// <remarks>2,048: OpenAI's limit of inputs per request. Calls are also kept within <see cref="MaxRequestCharacters"/>.</remarks>
+    public int UrlMaxInputs { get; init; } = 2048;
+
     public IEnumerable<string> Validate()
     {
         if (Url is not null && !Uri.TryCreate(Url, UriKind.Absolute, out _))
@@ -109,6 +113,11 @@ public sealed record EmbeddingOptions
         if (RemoteChunk is < 1 or > 2048)
         {
             yield return $"Mosaic:Embedder:RemoteChunk must be within 1..2048, got {RemoteChunk}";
+        }
+
+        if (UrlMaxInputs is < 1 or > 100_000)
+        {
+            yield return $"Mosaic:Embedder:UrlMaxInputs must be within 1..100000, got {UrlMaxInputs}";
         }
     }
 }

@@ -99,29 +99,9 @@ public sealed partial class EmbedderPool(
     /// The texts in calls of at most <see cref="EmbeddingOptions.RemoteChunk"/> texts and
     /// <see cref="EmbeddingOptions.MaxRequestCharacters"/> characters: a node answers 413 past its limit (the same setting).
     /// </summary>
-    private List<IReadOnlyList<string>> Chunks(IReadOnlyList<string> texts)
-    {
-        var chunks = new List<IReadOnlyList<string>>();
-        var current = new List<string>();
-        long characters = 0;
-        foreach (var whole in texts)
-        {
-            // The nodes' model reads no further, so nothing is lost, and one text so cut always fits a call (the limit is at least that).
-            string text = whole.Length <= MiniLmModel.MaxChars ? whole : whole[..MiniLmModel.MaxChars];
-            if (current.Count == options.RemoteChunk || (current.Count > 0 && characters + text.Length > options.MaxRequestCharacters))
-            {
-                chunks.Add(current);
-                current = [];
-                characters = 0;
-            }
-
-            current.Add(text);
-            characters += text.Length;
-        }
-
-        chunks.Add(current);
-        return chunks;
-    }
+    private List<IReadOnlyList<string>> Chunks(IReadOnlyList<string> texts) =>
+        // The nodes' model reads no further, so nothing is lost, and one text so cut always fits a call (the limit is at least that).
+        EmbedBatches.Split([.. texts.Select(t => t.Length <= MiniLmModel.MaxChars ? t : t[..MiniLmModel.MaxChars])], options.RemoteChunk, options.MaxRequestCharacters);
 
     /// <summary>Registered embedder nodes, live or not (an empty list means: embed in-process).</summary>
     private async Task<IReadOnlyList<NodeInfo>> EmbedderNodesAsync(CancellationToken ct)

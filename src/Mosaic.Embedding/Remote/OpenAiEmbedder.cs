@@ -17,12 +17,18 @@ namespace Mosaic.Embedding.Remote;
 /// whatever the server did, so cosine stays a dot product.
 /// </para>
 /// <para>
+/// A list of more than <see cref="EmbeddingOptions.UrlMaxInputs"/> texts (or <see cref="EmbeddingOptions.MaxRequestCharacters"/>
+/// characters) goes in several calls, one after another, each with <see cref="EmbeddingOptions.Timeout"/>: OpenAI refuses
+/// more than 2,048 inputs in one request, and a bulk write embeds all its documents in one list.
+/// </para>
+/// <para>
 /// Every failure (refused, timed out, a non-2xx answer, a malformed or wrong-dimension answer) is a 503-kind
 /// <see cref="MosaicException"/>: none of them is the caller's mistake, and a pool retries them elsewhere.
 /// </para>
 /// </remarks>
-public sealed class OpenAiEmbedder(HttpClient http, string baseUrl, string? remoteModel, TimeSpan timeout, EmbeddingStats stats) : IEmbedder
+public sealed class OpenAiEmbedder(HttpClient http, string baseUrl, string? remoteModel, EmbeddingOptions options, EmbeddingStats stats) : IEmbedder
 {
+    private readonly TimeSpan _timeout = options.Timeout;
     private readonly Uri _endpoint = new(baseUrl.TrimEnd('/') + (baseUrl.TrimEnd('/').EndsWith("/v1", StringComparison.Ordinal) ? "" : "/v1") + "/embeddings");
 
     /// <summary>Where this embedder sends its calls.</summary>
@@ -36,12 +42,32 @@ public sealed class OpenAiEmbedder(HttpClient http, string baseUrl, string? remo
             return new EmbeddingResult([], 0);
         }
 
+        var batches = EmbedBatches.Split(texts, options.UrlMaxInputs, options.MaxRequestCharacters);
+        if (batches.Count == 1)
+        {
+            return await CallAsync(remoteModel ?? model, texts, known.Dimension, ct).ConfigureAwait(false);
+        }
+
+        var vectors = new List<float[]>(texts.Count);
+        int tokens = 0;
+        foreach (var batch in batches)
+        {
+            var result = await CallAsync(remoteModel ?? model, batch, known.Dimension, ct).ConfigureAwait(false);
+            vectors.AddRange(result.Vectors);
+            tokens += result.Tokens;
+        }
+
+        return new EmbeddingResult(vectors, tokens);
+    }
+
+    private async Task<EmbeddingResult> CallAsync(string model, IReadOnlyList<string> texts, int dimension, CancellationToken ct)
+    {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(timeout);
+        deadline.CancelAfter(_timeout);
         bool failed = true;
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = Body(remoteModel ?? model, texts) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = Body(model, texts) };
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
@@ -51,13 +77,13 @@ public sealed class OpenAiEmbedder(HttpClient http, string baseUrl, string? remo
 
             await using var stream = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false);
             using var json = await JsonDocument.ParseAsync(stream, default, deadline.Token).ConfigureAwait(false);
-            var result = Read(json.RootElement, texts.Count, known.Dimension);
+            var result = Read(json.RootElement, texts.Count, dimension);
             failed = false;
             return result;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            throw Unavailable($"{_endpoint} did not answer within {timeout.TotalMilliseconds:F0} ms");
+            throw Unavailable($"{_endpoint} did not answer within {_timeout.TotalMilliseconds:F0} ms");
         }
         catch (HttpRequestException ex)
         {

@@ -64,5 +64,5 @@ public static class EmbeddingRegistration
     }
 
     private static OpenAiEmbedder Remote(IServiceProvider sp, EmbeddingOptions options, string url, string? remoteModel) =>
-        new(sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(OpenAiEmbedder)), url, remoteModel, options.Timeout, sp.GetRequiredService<EmbeddingStats>());
+        new(sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(OpenAiEmbedder)), url, remoteModel, options, sp.GetRequiredService<EmbeddingStats>());
 }
