@@ -36,6 +36,25 @@ public static class StoreFailures
         return false;
     }
 
+    /// <summary>
+    /// The store's own files are damaged (SQLite: a malformed database or not a database; PostgreSQL: XX001 data
+    /// corrupted, XX002 index corrupted): no retry helps, only a restore from a backup.
+    /// </summary>
+    public static bool IsDamaged(Exception error)
+    {
+        for (Exception? e = error; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case SqliteException sqlite when sqlite.SqliteErrorCode is 11 or 26: // SQLITE_CORRUPT, SQLITE_NOTADB
+                case PostgresException pg when pg.SqlState is PostgresErrorCodes.DataCorrupted or PostgresErrorCodes.IndexCorrupted:
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
     public static bool IsUnavailable(Exception error)
     {
         for (Exception? e = error; e is not null; e = e.InnerException)

@@ -51,8 +51,25 @@ internal static class HostedVerb
             }
 
             using var fileSizeSignal = FileSizeSignal.Handle();
-            await app.StartAsync(ct);
             var options = app.Services.GetRequiredService<IOptions<MosaicOptions>>().Value;
+            try
+            {
+                await app.StartAsync(ct);
+            }
+            catch (Exception ex) when (Store.StoreFailures.IsDamaged(ex))
+            {
+                // Said plainly, once, instead of a stack trace: nothing but a restore brings the store back.
+                string where = options.Embedded ? Path.Combine(Path.GetFullPath(options.DataDir), "store.db") : "the PostgreSQL store (Mosaic:Store)";
+                await Console.Error.WriteLineAsync(
+                    $"mosaic: the store is damaged: {where} ({ex.GetBaseException().Message}).\n" +
+                    "  Nothing was changed. Restore the latest backup into a new place and start there:\n" +
+                    (options.Embedded
+                        ? "    mosaic restore --from BACKUP_DIR --data NEW_DATA_DIR && mosaic serve --data NEW_DATA_DIR\n"
+                        : "    mosaic restore --from BACKUP_DIR --store \"CONNECTION STRING OF AN EMPTY DATABASE\"\n") +
+                    "  Shard files are rebuilt from the restored store (docs/operations.md, \"A damaged store\").");
+                return 4;
+            }
+
             Console.WriteLine($"Mosaic {name} listening on {string.Join(", ", app.Urls)} ({(options.Embedded ? "data: " + Path.GetFullPath(options.DataDir) : "store: PostgreSQL")})");
             await app.WaitForShutdownAsync(CancellationToken.None);
             return 0;

@@ -58,6 +58,11 @@ internal static class ApiErrors
             {
                 failure = Error(StatusCodes.Status507InsufficientStorage, "insufficient_storage", "the store's disk is full: nothing of this request was written; free space, then retry");
             }
+            catch (Exception ex) when (Store.StoreFailures.IsDamaged(ex))
+            {
+                // Not the caller's fault and not passing: retrying cannot help, so no Retry-After and no 503.
+                failure = Error(StatusCodes.Status500InternalServerError, "store_damaged", $"the store's files are damaged ({ex.GetBaseException().Message}); an operator must restore it from a backup (docs/operations.md, \"A damaged store\")");
+            }
             catch (Exception ex) when (Store.StoreFailures.IsUnavailable(ex))
             {
                 // The store is down or overloaded and the write was not acknowledged: a retry is safe (an upsert repeats;
