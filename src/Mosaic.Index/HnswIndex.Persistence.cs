@@ -9,8 +9,9 @@ namespace Mosaic.Index;
 /// <remarks>
 /// <para>Version 4 (written now; see HnswIndex.Snapshots.cs): magic "MOSHNSW\0", version, kind (base or delta), the
 /// base's id, the delta's number, then the meta: dimension, metric, M, efConstruction, efSearch, seed, node count,
-/// tombstone count, entry node, top level, quantization; for a quantized index a trained flag and, when trained, the
-/// codec's bounds (binary: also one weight per bit); then chunks of <see cref="ChunkNodes"/> consecutive nodes
+/// tombstone count, entry node, top level, quantization; for a quantized index a trained flag (0 untrained, 1 int8, 2
+/// binary codes with their factors, 3 those with the rotation fitted to the code: see QuantizationCodec.FileMarker) and,
+/// when trained, the codec's bounds (binary: also one weight per bit); then chunks of <see cref="ChunkNodes"/> consecutive nodes
 /// (chunk index, node count, byte length, bytes; a base holds all, a delta the changed ones), ended by index -1;
 /// then the vectors an untrained quantized index still buffers (count, then label and floats each); then the hash of
 /// all preceding bytes. A node is its label (i64), level|flags (i32), level-0 link count and links, the stored vector
@@ -77,17 +78,16 @@ public sealed unsafe partial class HnswIndex
         w.WriteInt32((int)Quantization);
         if (Quantization != VectorQuantization.Float)
         {
-            // 2: binary codes followed by their factors (files before them said 1).
-            w.WriteInt32(_codec is null ? 0 : _codec.HasNodeFactors ? 2 : 1);
+            w.WriteInt32(_codec?.FileMarker ?? 0);
             _codec?.Write(w);
         }
     }
 
     private void ReadCodec(HashingReader r, FileMeta meta, bool hasWeights)
     {
-        if (meta.Quantization != VectorQuantization.Float && r.ReadInt32() is int trained and (1 or 2))
+        if (meta.Quantization != VectorQuantization.Float && r.ReadInt32() is int marker && QuantizationCodec.IsFileMarker(marker))
         {
-            _codec = QuantizationCodec.Read(r, meta.Quantization, meta.Metric, meta.Dimension, hasWeights, nodeFactors: trained == 2);
+            _codec = QuantizationCodec.Read(r, meta.Quantization, meta.Metric, meta.Dimension, hasWeights, marker);
         }
 
         Check(meta.Nodes == 0 || meta.Quantization == VectorQuantization.Float || _codec is not null, "untrained index with nodes");

@@ -347,9 +347,9 @@ public sealed unsafe partial class HnswIndex
                 }
 
                 QuantizationCodec? codec = null;
-                if (meta.Quantization != VectorQuantization.Float && r.ReadInt32() is int trained and (1 or 2))
+                if (meta.Quantization != VectorQuantization.Float && r.ReadInt32() is int marker && QuantizationCodec.IsFileMarker(marker))
                 {
-                    codec = QuantizationCodec.Read(r, meta.Quantization, meta.Metric, meta.Dimension, hasWeights: true, nodeFactors: trained == 2);
+                    codec = QuantizationCodec.Read(r, meta.Quantization, meta.Metric, meta.Dimension, hasWeights: true, marker);
                 }
 
                 if (r.ReadInt32() != ChunkNodes)

@@ -56,15 +56,16 @@ internal sealed unsafe class QuantizationCodec
     // ‖ŷ‖ of every reconstruction Σ ±weight_i e_i (set again once the weights are learned).
     private double _reconstructionNorm;
 
-    private QuantizationCodec(VectorQuantization kind, VectorMetric metric, float[] centre, float scale, float[]? weight = null, bool rotate = false, bool nodeFactors = false)
+    private QuantizationCodec(VectorQuantization kind, VectorMetric metric, float[] centre, float scale, float[]? weight = null, bool rotate = false, bool nodeFactors = false, bool fittedRotation = false)
     {
         Kind = kind;
         HasNodeFactors = kind == VectorQuantization.Binary && nodeFactors;
+        FittedRotation = rotate && fittedRotation;
         Metric = metric;
         _centre = centre;
         _scale = scale;
         _weight = weight;
-        _rotation = rotate ? new HadamardRotation(centre.Length) : null;
+        _rotation = !rotate ? null : FittedRotation ? new HadamardRotation(centre.Length, CodeBytes(kind, centre.Length) * 8) : new HadamardRotation(centre.Length);
         _reconstructionNorm = weight is null ? 0 : Math.Sqrt(weight.Sum(w => (double)w * w));
     }
 
@@ -80,7 +81,19 @@ internal sealed unsafe class QuantizationCodec
     /// </summary>
     public bool HasNodeFactors { get; }
 
+    /// <summary>
+    /// The rotation spans the code's bits (see <see cref="HadamardRotation(int, int)"/>); false for files written
+    /// before, whose codes keep the first bits of the dimension's power of two (the same where that fits the code).
+    /// </summary>
+    public bool FittedRotation { get; }
+
+    /// <summary>What a file stores before the codec: 1 without node factors, 2 with them, 3 with them and a fitted rotation.</summary>
+    public int FileMarker => FittedRotation ? 3 : HasNodeFactors ? 2 : 1;
+
     /// <summary>Bits a binary code holds: the rotated coordinates that fit in its padded bytes, or the dimension unrotated.</summary>
+    /// <summary>Whether a file's marker before the codec says it holds one (see <see cref="FileMarker"/>).</summary>
+    public static bool IsFileMarker(int marker) => marker is 1 or 2 or 3;
+
     public static int BinaryBits(int dimension, bool rotated) => rotated
         ? Math.Min(new HadamardRotation(dimension).Length, CodeBytes(VectorQuantization.Binary, dimension) * 8)
         : dimension;
@@ -103,7 +116,7 @@ internal sealed unsafe class QuantizationCodec
         var centre = new float[dimension];
         if (count == 0)
         {
-            return new QuantizationCodec(kind, metric, centre, 1f, kind == VectorQuantization.Binary ? Ones(BinaryBits(dimension, rotated: true)) : null, rotate: kind == VectorQuantization.Binary, nodeFactors: true);
+            return new QuantizationCodec(kind, metric, centre, 1f, kind == VectorQuantization.Binary ? Ones(BinaryBits(dimension, rotated: true)) : null, rotate: kind == VectorQuantization.Binary, nodeFactors: true, fittedRotation: true);
         }
 
         if (kind == VectorQuantization.Binary)
@@ -123,7 +136,7 @@ internal sealed unsafe class QuantizationCodec
                 centre[d] = (float)(sum[d] / count);
             }
 
-            var codec = new QuantizationCodec(kind, metric, centre, 1f, new float[BinaryBits(dimension, rotated: true)], rotate: true, nodeFactors: true);
+            var codec = new QuantizationCodec(kind, metric, centre, 1f, new float[BinaryBits(dimension, rotated: true)], rotate: true, nodeFactors: true, fittedRotation: true);
             codec.LearnWeights(rows, count);
             return codec;
         }
@@ -413,9 +426,10 @@ internal sealed unsafe class QuantizationCodec
         }
     }
 
-    /// <summary>Reads what <see cref="Write"/> wrote; <paramref name="hasWeights"/> is false for files written before binary weights existed, <paramref name="nodeFactors"/> for those before per-code factors.</summary>
-    public static QuantizationCodec Read(HashingReader r, VectorQuantization kind, VectorMetric metric, int dimension, bool hasWeights, bool nodeFactors)
+    /// <summary>Reads what <see cref="Write"/> wrote after its <see cref="FileMarker"/>; <paramref name="hasWeights"/> is false for files written before binary weights existed.</summary>
+    public static QuantizationCodec Read(HashingReader r, VectorQuantization kind, VectorMetric metric, int dimension, bool hasWeights, int marker)
     {
+        bool nodeFactors = marker >= 2;
         float scale = BitConverter.Int32BitsToSingle(r.ReadInt32());
         var centre = new float[dimension];
         r.ReadBytes(MemoryMarshal.AsBytes(centre.AsSpan()));
@@ -434,7 +448,7 @@ internal sealed unsafe class QuantizationCodec
             throw new InvalidDataException("index file is corrupt: bad quantizer bounds");
         }
 
-        return new QuantizationCodec(kind, metric, centre, scale, weight, rotate: kind == VectorQuantization.Binary && hasWeights, nodeFactors);
+        return new QuantizationCodec(kind, metric, centre, scale, weight, rotate: kind == VectorQuantization.Binary && hasWeights, nodeFactors, fittedRotation: marker == 3);
     }
 
     /// <summary>Writes v (minus the centre when <paramref name="centred"/>), zero-padded and rotated, into y (the rotation's length).</summary>
