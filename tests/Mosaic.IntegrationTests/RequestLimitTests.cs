@@ -91,6 +91,23 @@ public sealed class RequestLimitTests() : ServeProcessTest("mosaic-limits")
         await AssertServingAsync(c);
     }
 
+    /// <summary><c>mosaic gateway</c> in front answers the same limits itself, with the same error body.</summary>
+    [Fact]
+    public async Task Through_a_gateway_the_limits_answer_with_the_error_body_too()
+    {
+        var c = await SeededAsync();
+        using var dir = new TempDirectory("mosaic-limits-gateway");
+        var port = FreePort.Next();
+        await using var gateway = MosaicProcess.Start(["gateway", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--backends", Http.BaseUrl], dir.Combine("gateway.log"));
+        using var through = new MosaicHttp($"http://127.0.0.1:{port}");
+        await Wait.WaitUntilAsync(async () => (await through.GetAsync("ready")).StatusCode == 200, TimeSpan.FromSeconds(60), "the gateway is ready");
+
+        (await through.GetAsync($"collections/{c}?pad={new string('q', 10_000)}")).AssertError(HttpStatusCode.RequestUriTooLong, "MaxRequestLineBytes");
+        (await through.SendAsync(HttpMethod.Get, $"collections/{c}", null, new Dictionary<string, string> { ["X-Pad"] = new string('h', 40_000) }))
+            .AssertError(HttpStatusCode.RequestHeaderFieldsTooLarge, "MaxRequestHeadersBytes");
+        (await through.GetAsync($"collections/{c}/docs/kept")).AssertStatus(HttpStatusCode.OK);
+    }
+
     private async Task<FuzzAnswer> RawAsync(string request)
     {
         using var cts = new CancellationTokenSource(Deadline);

@@ -43,6 +43,13 @@ internal static class RequestLimits
     public static void UseRequestLimits(this WebApplication app, RequestLimitsOptions limits) => app.Use((context, next) =>
     {
         var request = context.Request;
+        // The API listens HTTP/1.1 only; HTTP/2 is the nodes' own gRPC, whose shard searches are kept free of per-request
+        // allocations (enumerating the headers boxes an enumerator). Kestrel's ceiling still bounds it.
+        if (!HttpProtocol.IsHttp11(request.Protocol) && !HttpProtocol.IsHttp10(request.Protocol))
+        {
+            return next(context);
+        }
+
         string target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path.Value ?? "/";
         long line = request.Method.Length + 1 + target.Length + 1 + request.Protocol.Length + LineEnd;
         if (line > limits.MaxRequestLineBytes)
