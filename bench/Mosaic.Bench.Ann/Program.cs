@@ -169,8 +169,9 @@ for (int w = 0; w < 3 || warm.Elapsed.TotalSeconds < 2; w++)
 }
 
 // MOSAIC_BENCH_COMPARE=float,int8[,int8-record]: also builds these variants (int8-record: one record per node, the
-// layout before the split) and measures every index in turn, one loop each, RUNS times per ef (best CPU-us of each
-// kept), so that all see the same background load on a shared machine; printed only, the JSON is the main index's.
+// layout before the split) and measures every index in turn, one loop each, RUNS times per ef (the best CPU-us, QPS
+// and p50 of each printed; bench/ann-ratios.py reads them), so that all see the same background load on a shared
+// machine; printed only, the JSON is the main index's.
 string? compare = Environment.GetEnvironmentVariable("MOSAIC_BENCH_COMPARE");
 if (!string.IsNullOrEmpty(compare))
 {
@@ -205,6 +206,7 @@ if (!string.IsNullOrEmpty(compare))
         var best = new Result[variants.Count];
         var peekRate = new double[variants.Count];
         var p50Best = new double[variants.Count];
+        var qpsBest = new double[variants.Count];
         for (int run = 0; run < runs; run++)
         {
             for (int i = 0; i < variants.Count; i++)
@@ -229,6 +231,7 @@ if (!string.IsNullOrEmpty(compare))
                 long peeks = (source as RowSource)?.Peeks ?? 0;
                 var r = Measure(variants[i].Index, ef, 1, rescore: !off.Contains("norescore"));
                 p50Best[i] = run == 0 ? r.P50 : Math.Min(p50Best[i], r.P50);
+                qpsBest[i] = Math.Max(qpsBest[i], r.Qps);
                 peekRate[i] = (double)(((source as RowSource)?.Peeks ?? 0) - peeks) / nq;
                 if (run == 0 || r.CpuUs < best[i].CpuUs)
                 {
@@ -239,7 +242,7 @@ if (!string.IsNullOrEmpty(compare))
 
         for (int i = 0; i < variants.Count; i++)
         {
-            Console.WriteLine($"[{variants[i].Name}] ef={ef,4} recall@{k}={best[i].Recall:F4} {best[i].CpuUs:F2} CPU-us/query, p50 {p50Best[i]:F1} us, {peekRate[i]:F1} row peeks/query");
+            Console.WriteLine($"[{variants[i].Name}] ef={ef,4} recall@{k}={best[i].Recall:F4} {best[i].CpuUs:F2} CPU-us/query, {qpsBest[i]:F0} qps, p50 {p50Best[i]:F1} us, {peekRate[i]:F1} row peeks/query");
         }
     }
 
