@@ -49,6 +49,6 @@ public sealed record MetricAdviceResponse(string Name, double Value, double Targ
 
 /// <summary>One thing to do.</summary>
 /// <param name="Action">add_coordinators | remove_coordinators | add_workers | remove_workers | split_shard | add_replica |
-/// investigate_errors | investigate_partial | rebalance | none.</param>
+/// add_disk | investigate_errors | investigate_partial | rebalance | none.</param>
 /// <param name="Count">How many nodes to add or remove, for the scaling actions.</param>
 public sealed record RecommendationResponse(string Action, string Reason, string? Collection = null, int? Shard = null, string? Node = null, int? Count = null);

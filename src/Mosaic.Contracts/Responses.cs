@@ -57,7 +57,13 @@ public sealed record ClusterResponse(List<NodeResponse> Nodes, List<ClusterColle
 
 /// <param name="State">alive | draining | dead.</param>
 /// <param name="Weight">Placement weight of the replicas it holds (bytes + query load).</param>
-public sealed record NodeResponse(string Name, string Role, string Address, string State, DateTimeOffset? LeaseExpiresAt = null, int ShardsHeld = 0, long Bytes = 0, double Weight = 0);
+/// <param name="DiskFreeBytes">Free bytes of the filesystem its shard files are on, as of its last lease renewal; null for
+/// nodes that hold no shards.</param>
+/// <param name="DiskFloorBytes">Its floor (Mosaic:Worker:DiskFloorBytes / DiskFloorFraction): below it, <paramref name="DiskLow"/>.</param>
+/// <param name="DiskLow">Free space is below the floor: placement gives it no new replicas.</param>
+public sealed record NodeResponse(
+    string Name, string Role, string Address, string State, DateTimeOffset? LeaseExpiresAt = null, int ShardsHeld = 0, long Bytes = 0, double Weight = 0,
+    long? DiskFreeBytes = null, long? DiskTotalBytes = null, long? DiskFloorBytes = null, bool DiskLow = false);
 
 public sealed record ClusterCollectionResponse(string Name, long ShardMapVersion, List<ClusterShardResponse> Shards);
 

@@ -70,6 +70,7 @@ public static class MosaicServices
         services.TryAddSingleton<ChangeSignal>();
         services.TryAddSingleton(plan);
         services.TryAddSingleton<WorkerNode>();
+        services.TryAddSingleton<DataDisk>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<WorkerNode>());
         services.TryAddSingleton<IIndexBacklog>(sp => sp.GetRequiredService<WorkerNode>());
         return services;
@@ -114,9 +115,11 @@ public static class MosaicServices
     }
 
     /// <summary>Registers this node in the store and keeps its lease; registered first so it starts before the parts that need it.</summary>
+    /// <remarks>A node with a worker (<see cref="DataDisk"/> registered) reports its data disk with every renewal.</remarks>
     /// <param name="serves">Which requests this node answers as a coordinator (the gateway routes by it).</param>
     /// <param name="shardAddress">Where its replicas answer gRPC when not at <paramref name="address"/>.</param>
     public static IServiceCollection AddMosaicNodeLease(this IServiceCollection services, string nodeId, NodeRole role, string address, TimeSpan lease, Serves serves = Serves.Both, string? shardAddress = null) =>
         services.AddSingleton<IHostedService>(sp => new NodeLeaseService(
-            sp.GetRequiredService<INodeRegistry>(), nodeId, role, address, shardAddress, lease, serves, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NodeLeaseService>>()));
+            sp.GetRequiredService<INodeRegistry>(), new NodeLeaseService.Registration(nodeId, role, address, shardAddress, serves, sp.GetService<DataDisk>() is { } disk ? disk.Measure : null),
+            lease, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NodeLeaseService>>()));
 }

@@ -1,10 +1,11 @@
 using System.Data.Common;
 using Mosaic.Core.Changes;
 using Mosaic.Core.Documents;
+using Mosaic.Core.Placement;
 
 namespace Mosaic.Store;
 
-/// <summary>Reads the rows both stores return in the same column order: change-log entries and documents.</summary>
+/// <summary>Reads the rows both stores return in the same column order: change-log entries, documents and node disks.</summary>
 internal static class StoredRows
 {
     /// <summary>Columns: seq, doc_id, op, text, vector, fields, doc seq, doc exists.</summary>
@@ -22,4 +23,11 @@ internal static class StoredRows
         reader.IsDBNull(first) ? null : reader.GetString(first),
         reader.IsDBNull(first + 1) ? null : VectorCodec.FromBytes((byte[])reader.GetValue(first + 1)),
         reader.IsDBNull(first + 2) ? null : reader.GetString(first + 2));
+
+    /// <summary>Columns from <paramref name="first"/>: disk_free_bytes, disk_total_bytes, disk_floor_bytes; null when the
+    /// node reported none.</summary>
+    public static NodeDisk? Disk(DbDataReader reader, int first) =>
+        reader.IsDBNull(first) || reader.IsDBNull(first + 1) || reader.IsDBNull(first + 2)
+            ? null
+            : new NodeDisk(reader.GetInt64(first), reader.GetInt64(first + 1), reader.GetInt64(first + 2));
 }

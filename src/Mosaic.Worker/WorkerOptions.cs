@@ -47,8 +47,36 @@ public sealed record WorkerOptions
     /// writes; it shows in the shard's lag).</summary>
     public TimeSpan MaxBacklogWait { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Free bytes on the shard files' disk below which this node counts as "disk low": placement gives it no new replicas
+    /// (those it holds stay). The floor is the larger of this and <see cref="DiskFloorFraction"/> of the disk; 0 and 0
+    /// turn it off. 1 GiB: a shard's graph snapshot is rewritten beside the old one before it replaces it, and SQLite's
+    /// WAL grows between checkpoints, so a node needs room beyond what its replicas hold just to keep applying the log.
+    /// </summary>
+    public long DiskFloorBytes { get; init; } = 1L << 30;
+
+    /// <summary>
+    /// The floor as a fraction of the disk's size (see <see cref="DiskFloorBytes"/>). 5 %: on a large disk 1 GiB is a
+    /// few minutes of a bulk load; this keeps the headroom in proportion, as ext4's 5 % root reserve does (which is not
+    /// counted as free here, so the two add up).
+    /// </summary>
+    public double DiskFloorFraction { get; init; } = 0.05;
+
+    /// <summary>The floor for a disk of <paramref name="totalBytes"/>.</summary>
+    public long DiskFloor(long totalBytes) => Math.Max(DiskFloorBytes, (long)(DiskFloorFraction * totalBytes));
+
     public IEnumerable<string> Validate()
     {
+        if (DiskFloorBytes < 0)
+        {
+            yield return $"Mosaic:Worker:DiskFloorBytes must be 0 (off) or more, got {DiskFloorBytes}";
+        }
+
+        if (DiskFloorFraction is < 0 or >= 1 || double.IsNaN(DiskFloorFraction))
+        {
+            yield return $"Mosaic:Worker:DiskFloorFraction must be at least 0 (off) and below 1, got {DiskFloorFraction}";
+        }
+
         if (MaxIndexBacklog < TimeSpan.Zero)
         {
             yield return "Mosaic:Worker:MaxIndexBacklog must be zero (off) or positive";

@@ -84,6 +84,7 @@ public sealed partial class PlacementLeader(
         long readAt = time.GetTimestamp();
         var snapshot = await placement.GetPlacementAsync(ct).ConfigureAwait(false);
         var actions = _planner.Plan(collections, nodeList, snapshot, time.GetElapsedTime(_started));
+        LogDiskChanges(_planner.Targets);
         foreach (var action in actions)
         {
             switch (action)

@@ -10,7 +10,8 @@ namespace Mosaic.Coordinator.Placement;
 /// <para>Every round, in order:</para>
 /// <list type="number">
 /// <item>Replicas of dead nodes, dropped collections and retired shards are removed.</item>
-/// <item>Every held shard gets R replicas on live, undrained workers (the lightest first). Replicas on drained nodes,
+/// <item>Every held shard gets R replicas on live, undrained workers (the lightest first, never one whose data disk is
+/// below its floor unless all are: <see cref="PlacementTargets"/>). Replicas on drained nodes,
 /// and replicas Failed for longer than <see cref="PlacementOptions.ReplaceFailedAfter"/>, do not count, so a drain (or a
 /// replica that keeps failing) starts by building their replacements.</item>
 /// <item>A shard with more replicas than it needs, once R of them serve on undrained nodes, drains the extra ones
@@ -19,7 +20,7 @@ namespace Mosaic.Coordinator.Placement;
 /// <item>Splits: a split whose children all serve, caught up, switches the map; a replaced parent retires after the grace;
 /// a shard past the split threshold starts splitting.</item>
 /// <item>Rebalancing: when nothing else moves, the cooldown has passed and the heaviest node weighs more than
-/// <see cref="PlacementOptions.RebalanceAbove"/> × the lightest, one replica moves from the heaviest to the lightest
+/// <see cref="PlacementOptions.RebalanceAbove"/> × the lightest target, one replica moves from the heaviest to the lightest target
 /// (the one that best halves the gap, only if it shrinks the gap by more than the hysteresis, and not one that moved within
 /// <see cref="PlacementOptions.ShardRestAfterMove"/>).</item>
 /// </list>
@@ -40,11 +41,16 @@ public sealed class PlacementPlanner(PlacementOptions options)
     private Dictionary<long, double> _bytesPerDoc = [];
     private double _newReplicaWeight = 1;
 
+    /// <summary>Whom the last round counted on and could place on (nodes low on disk are left out of the targets).</summary>
+    public PlacementTargets Targets { get; private set; } = PlacementTargets.Of([]);
+
     public IReadOnlyList<PlacementAction> Plan(IReadOnlyList<CollectionInfo> collections, IReadOnlyList<NodeInfo> nodes, PlacementSnapshot placement, TimeSpan now)
     {
         var actions = new List<PlacementAction>();
         var workers = nodes.Where(n => n.Live && n.Role.HoldsShards()).ToDictionary(n => n.NodeId, StringComparer.Ordinal);
-        var eligible = workers.Values.Where(n => !n.Drained).Select(n => n.NodeId).ToHashSet(StringComparer.Ordinal);
+        Targets = PlacementTargets.Of(workers.Values);
+        var eligible = Targets.Eligible;
+        var targets = Targets.Targets;
         var byId = collections.ToDictionary(c => c.Id);
         var assignments = new List<ReplicaAssignment>();
         foreach (var a in placement.Assignments)
@@ -74,19 +80,19 @@ public sealed class PlacementPlanner(PlacementOptions options)
             foreach (var shard in collection.ShardMap.Held)
             {
                 var replicas = assignments.Where(a => a.CollectionId == collection.Id && a.Shard == shard.Id).ToList();
-                PlanShard(collection, shard, replicas, wanted, eligible, weights, now, actions, ref inFlight);
+                PlanShard(collection, shard, replicas, wanted, Targets, weights, now, actions, ref inFlight);
             }
 
             PlanSplits(collection, assignments, wanted, now, actions);
         }
 
-        double imbalance = Imbalance(weights);
+        double imbalance = Imbalance(weights, targets);
         _imbalancedSince = imbalance > options.RebalanceAbove ? _imbalancedSince ?? now : null;
         if (actions.Count == 0 && now - _imbalancedSince >= options.RebalanceAfter && (_lastMove is null || now - _lastMove >= options.MoveCooldown))
         {
             for (; inFlight < options.MaxConcurrentMoves; inFlight++)
             {
-                if (!PlanRebalance(collections, assignments, eligible, weights, now, actions))
+                if (!PlanRebalance(collections, assignments, targets, weights, now, actions))
                 {
                     break;
                 }
@@ -113,15 +119,18 @@ public sealed class PlacementPlanner(PlacementOptions options)
         }
     }
 
-    /// <summary>max / min weight over undrained shard-holding nodes (1 when all are equal or there is at most one).</summary>
-    public static double Imbalance(IReadOnlyDictionary<string, double> weights)
+    /// <summary>max weight over undrained shard-holding nodes ÷ min over those of them that may take replicas
+    /// (<paramref name="targets"/>; all when null): a node low on disk holding little is no imbalance placement could
+    /// fix. 1 when all are equal or there is at most one.</summary>
+    public static double Imbalance(IReadOnlyDictionary<string, double> weights, IReadOnlySet<string>? targets = null)
     {
-        if (weights.Count < 2)
+        var lightest = weights.Where(w => targets is null || targets.Contains(w.Key)).Select(w => w.Value).ToList();
+        if (weights.Count < 2 || lightest.Count == 0)
         {
             return 1;
         }
 
-        double max = weights.Values.Max(), min = weights.Values.Min();
+        double max = weights.Values.Max(), min = lightest.Min();
         return max <= 0 ? 1 : max / Math.Max(min, 1);
     }
 
@@ -159,9 +168,10 @@ public sealed class PlacementPlanner(PlacementOptions options)
         assignments.GroupBy(a => (a.CollectionId, a.Shard)).ToDictionary(g => g.Key, g => g.Sum(a => a.Qps) / Math.Max(1, g.Count(a => a.State != ReplicaState.Draining)));
 
     private void PlanShard(
-        CollectionInfo collection, ShardInfo shard, List<ReplicaAssignment> replicas, int wanted, HashSet<string> eligible,
+        CollectionInfo collection, ShardInfo shard, List<ReplicaAssignment> replicas, int wanted, PlacementTargets nodes,
         Dictionary<string, double> weights, TimeSpan now, List<PlacementAction> actions, ref int inFlight)
     {
+        var eligible = nodes.Eligible;
         // Draining replicas go after the grace.
         foreach (var a in replicas.Where(a => a.State == ReplicaState.Draining))
         {
@@ -189,7 +199,7 @@ public sealed class PlacementPlanner(PlacementOptions options)
         var holders = active.Select(a => a.NodeId).ToHashSet(StringComparer.Ordinal);
         for (int missing = wanted - onEligible.Count; missing > 0; missing--)
         {
-            var target = eligible.Where(n => !holders.Contains(n)).OrderBy(n => weights[n]).ThenBy(n => n, StringComparer.Ordinal).FirstOrDefault();
+            var target = nodes.Targets.Where(n => !holders.Contains(n)).OrderBy(n => weights[n]).ThenBy(n => n, StringComparer.Ordinal).FirstOrDefault();
             if (target is null)
             {
                 break;
@@ -215,6 +225,8 @@ public sealed class PlacementPlanner(PlacementOptions options)
             .OrderBy(a => eligible.Contains(a.NodeId) ? 1 : 0)
             .ThenBy(a => a.NodeId == source ? 0 : 1)
             .ThenBy(a => a.State == ReplicaState.Failed ? 0 : 1)
+            .ThenBy(a => nodes.Targets.Contains(a.NodeId) ? 1 : 0) // an extra on a disk-low node frees its disk
+
             .ThenByDescending(a => weights.GetValueOrDefault(a.NodeId))
             .Take(extra);
         foreach (var victim in victims)
@@ -291,12 +303,13 @@ public sealed class PlacementPlanner(PlacementOptions options)
         }
     }
 
-    /// <summary>Plans one move; false when the nodes are balanced enough.</summary>
+    /// <summary>Plans one move from the heaviest node to the lightest of <paramref name="targets"/>; false when the nodes are
+    /// balanced enough.</summary>
     private bool PlanRebalance(
-        IReadOnlyList<CollectionInfo> collections, List<ReplicaAssignment> assignments, HashSet<string> eligible,
+        IReadOnlyList<CollectionInfo> collections, List<ReplicaAssignment> assignments, IReadOnlySet<string> targets,
         Dictionary<string, double> weights, TimeSpan now, List<PlacementAction> actions)
     {
-        if (eligible.Count < 2)
+        if (weights.Count < 2 || targets.Count == 0)
         {
             return false;
         }
@@ -307,7 +320,7 @@ public sealed class PlacementPlanner(PlacementOptions options)
         }
 
         var heaviest = weights.OrderByDescending(w => w.Value).ThenBy(w => w.Key, StringComparer.Ordinal).First();
-        var lightest = weights.OrderBy(w => w.Value).ThenBy(w => w.Key, StringComparer.Ordinal).First();
+        var lightest = weights.Where(w => targets.Contains(w.Key)).OrderBy(w => w.Value).ThenBy(w => w.Key, StringComparer.Ordinal).First();
         double gap = heaviest.Value - lightest.Value;
         if (heaviest.Value <= 0 || heaviest.Value <= options.RebalanceAbove * lightest.Value)
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Mosaic.Core.Placement;
 
 namespace Mosaic.Core.Observability;
 
@@ -49,6 +50,7 @@ public sealed class MosaicMetrics : IDisposable
     private readonly List<Func<IEnumerable<ShardGauge>>> _shardSources = [];
     private readonly List<Func<IEnumerable<KeyValuePair<string, double>>>> _imbalanceSources = [];
     private readonly List<Func<IEnumerable<KeyValuePair<string, int>>>> _desiredReplicaSources = [];
+    private readonly List<Func<IEnumerable<KeyValuePair<string, NodeDisk?>>>> _diskSources = [];
 
     public MosaicMetrics(IMeterFactory meters)
     {
@@ -87,6 +89,11 @@ public sealed class MosaicMetrics : IDisposable
         _meter.CreateObservableGauge("mosaic.shard.imbalance", ObserveImbalance, null, "Largest shard's document count over the mean shard's, per collection (1 = even).");
         // mosaic_desired_replicas{role}: what the advisor recommends, for an external-metrics autoscaler.
         _meter.CreateObservableGauge("mosaic.desired_replicas", ObserveDesiredReplicas, "{replica}", "Replicas of a role that the advisor recommends (HPA algorithm, stabilized).");
+        // mosaic_data_disk_free_bytes{node}, mosaic_data_disk_size_bytes, mosaic_data_disk_floor_bytes: the disk shard files
+        // are on (workers, serve); free below floor is what placement calls disk low.
+        _meter.CreateObservableGauge("mosaic.data_disk.free", () => ObserveDisks(d => d.FreeBytes), "By", "Free bytes (available to the process) of the filesystem this node's shard files are on.");
+        _meter.CreateObservableGauge("mosaic.data_disk.size", () => ObserveDisks(d => d.TotalBytes), "By", "Size of the filesystem this node's shard files are on.");
+        _meter.CreateObservableGauge("mosaic.data_disk.floor", () => ObserveDisks(d => d.FloorBytes), "By", "Free bytes below which this node gets no new shard replicas (Mosaic:Worker:DiskFloorBytes, DiskFloorFraction).");
     }
 
     /// <summary>One HTTP request; <paramref name="route"/> is the endpoint's template, never the raw path.</summary>
@@ -132,6 +139,9 @@ public sealed class MosaicMetrics : IDisposable
     /// <summary>Adds a source of desired replica counts (role → replicas), read at every scrape.</summary>
     public void AddDesiredReplicasSource(Func<IEnumerable<KeyValuePair<string, int>>> source) => Add(_desiredReplicaSources, source);
 
+    /// <summary>Adds a source of data disks (node → its disk now, null when unreadable), read at every scrape.</summary>
+    public void AddDiskSource(Func<IEnumerable<KeyValuePair<string, NodeDisk?>>> source) => Add(_diskSources, source);
+
     /// <summary>True when <paramref name="instrument"/> is one of this instance's (a process hosting several Mosaic apps,
     /// as the integration tests do, has one meter per app under the same name).</summary>
     public bool Owns(Instrument instrument) => ReferenceEquals(instrument?.Meter, _meter);
@@ -168,6 +178,9 @@ public sealed class MosaicMetrics : IDisposable
 
     private IEnumerable<Measurement<double>> ObserveImbalance() =>
         Read(_imbalanceSources).Select(p => new Measurement<double>(p.Value, new KeyValuePair<string, object?>("collection", p.Key)));
+
+    private IEnumerable<Measurement<long>> ObserveDisks(Func<NodeDisk, long> value) =>
+        Read(_diskSources).Where(p => p.Value is not null).Select(p => new Measurement<long>(value(p.Value!), new KeyValuePair<string, object?>("node", p.Key)));
 
     private IEnumerable<Measurement<int>> ObserveDesiredReplicas() =>
         Read(_desiredReplicaSources).Select(p => new Measurement<int>(p.Value, new KeyValuePair<string, object?>("role", p.Key)));

@@ -8,7 +8,8 @@ public interface INodeRegistry
     /// <summary>Registers or renews the node; its lease then ends <paramref name="lease"/> from now by the store's clock.</summary>
     /// <param name="serves">Which requests a coordinator answers; the gateway routes by it.</param>
     /// <param name="shardAddress">Where its replicas answer gRPC, when that is not <paramref name="address"/>.</param>
-    Task RenewAsync(string nodeId, NodeRole role, string address, TimeSpan lease, CancellationToken ct, Serves serves = Serves.Both, string? shardAddress = null);
+    /// <param name="disk">Its data disk now (shard-holding nodes); null when it has none or could not read it.</param>
+    Task RenewAsync(string nodeId, NodeRole role, string address, TimeSpan lease, CancellationToken ct, Serves serves = Serves.Both, string? shardAddress = null, NodeDisk? disk = null);
 
     /// <summary>Marks a node drained (placement moves its replicas off and gives it none) or undrained; false for an unknown node.</summary>
     Task<bool> SetDrainedAsync(string nodeId, bool drained, CancellationToken ct);

@@ -10,11 +10,11 @@ namespace Mosaic.Hosting.Advice;
 /// <summary>
 /// Turns the sampled signals of the last <see cref="AdviceOptions.Window"/> into advice: coordinators and workers up or
 /// down by the HPA algorithm (<see cref="HorizontalScaler"/>, one per role, so stabilization and rate policies span
-/// evaluations), shards to split, hot shards to replicate and where, and rates to investigate. Every recommendation
+/// evaluations), shards to split, hot shards to replicate and where, workers whose data disk is below its floor, and rates to investigate. Every recommendation
 /// carries its reason with the numbers. The desired replica counts are exported as <c>mosaic_desired_replicas{role}</c>.
 /// </summary>
 /// <remarks>It evaluates after every sample of <see cref="ClusterSampler"/>, so its windows advance with the clock, not with requests.</remarks>
-public sealed class Advisor
+public sealed partial class Advisor
 {
     private readonly AdviceOptions _options;
     private readonly TimeProvider _time;
@@ -100,6 +100,7 @@ public sealed class Advisor
         };
 
         ShardAdvice(cluster, holders, qps, recommendations);
+        DiskAdvice(cluster, recommendations);
         RateAdvice(api, cluster, recommendations);
         if (recommendations.Count == 0)
         {

@@ -6,15 +6,20 @@ using Mosaic.Core.Seams;
 namespace Mosaic.Hosting.Cluster;
 
 /// <summary>Keeps this node registered in the store: renews its lease every third of the lease time, leaves on shutdown.</summary>
-/// <remarks>A node that stops renewing (killed, hung, partitioned) drops out of routing once its lease runs out.</remarks>
-internal sealed partial class NodeLeaseService(INodeRegistry registry, string nodeId, NodeRole role, string address, string? shardAddress, TimeSpan lease, Serves serves, TimeProvider time, ILogger<NodeLeaseService> logger) : BackgroundService
+/// <remarks>A node that stops renewing (killed, hung, partitioned) drops out of routing once its lease runs out. Each
+/// renewal carries the data disk as measured just before, so placement sees a filling disk within a third of a lease.</remarks>
+internal sealed partial class NodeLeaseService(INodeRegistry registry, NodeLeaseService.Registration node, TimeSpan lease, TimeProvider time, ILogger<NodeLeaseService> logger) : BackgroundService
 {
     private readonly ILogger<NodeLeaseService> _logger = logger;
+
+    /// <summary>What this node registers as.</summary>
+    /// <param name="Disk">Measures its data disk (nodes holding shards); null for nodes without one.</param>
+    internal sealed record Registration(string NodeId, NodeRole Role, string Address, string? ShardAddress, Serves Serves, Func<NodeDisk?>? Disk);
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         // Register before serving, so placement can use this node as soon as it is up.
-        await registry.RenewAsync(nodeId, role, address, lease, cancellationToken, serves, shardAddress).ConfigureAwait(false);
+        await RenewAsync(cancellationToken).ConfigureAwait(false);
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -25,11 +30,11 @@ internal sealed partial class NodeLeaseService(INodeRegistry registry, string no
         {
             try
             {
-                await registry.RenewAsync(nodeId, role, address, lease, stoppingToken, serves, shardAddress).ConfigureAwait(false);
+                await RenewAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                LogRenewFailed(ex, nodeId);
+                LogRenewFailed(ex, node.NodeId);
             }
         }
     }
@@ -39,13 +44,16 @@ internal sealed partial class NodeLeaseService(INodeRegistry registry, string no
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await registry.LeaveAsync(nodeId, cancellationToken).ConfigureAwait(false);
+            await registry.LeaveAsync(node.NodeId, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogRenewFailed(ex, nodeId);
+            LogRenewFailed(ex, node.NodeId);
         }
     }
+
+    private Task RenewAsync(CancellationToken ct) =>
+        registry.RenewAsync(node.NodeId, node.Role, node.Address, lease, ct, node.Serves, node.ShardAddress, node.Disk?.Invoke());
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Node} could not renew its lease; retrying")]
     private partial void LogRenewFailed(Exception ex, string node);

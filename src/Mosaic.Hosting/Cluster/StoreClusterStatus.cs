@@ -34,8 +34,8 @@ internal sealed class StoreClusterStatus(ICollectionCatalog catalog, IPlacementS
         var placement = await placementStore.GetPlacementAsync(ct).ConfigureAwait(false);
         var nodes = await registry.ListNodesAsync(ct).ConfigureAwait(false);
         var planner = new PlacementPlanner(options.Value);
-        var holders = nodes.Where(n => n.Live && n.Role.HoldsShards() && !n.Drained).Select(n => n.NodeId).ToList();
-        var weights = planner.Weights(placement.Assignments, holders);
+        var targets = PlacementTargets.Of(nodes);
+        var weights = planner.Weights(placement.Assignments, targets.Eligible);
         var nodeViews = nodes.OrderBy(n => n.Role).ThenBy(n => n.NodeId, StringComparer.Ordinal).Select(n => new NodeResponse(
             n.NodeId,
             n.Role.Name(),
@@ -44,7 +44,11 @@ internal sealed class StoreClusterStatus(ICollectionCatalog catalog, IPlacementS
             n.LeaseExpiresAt,
             placement.Assignments.Count(a => a.NodeId == n.NodeId),
             placement.Assignments.Where(a => a.NodeId == n.NodeId).Sum(a => a.Bytes),
-            weights.GetValueOrDefault(n.NodeId))).ToList();
+            weights.GetValueOrDefault(n.NodeId),
+            n.Disk?.FreeBytes,
+            n.Disk?.TotalBytes,
+            n.Disk?.FloorBytes,
+            n.DiskLow)).ToList();
         var views = collections.Select(c => new ClusterCollectionResponse(
             c.Name,
             c.ShardMap.Version,
@@ -55,6 +59,6 @@ internal sealed class StoreClusterStatus(ICollectionCatalog catalog, IPlacementS
                 placement.Assignments.Where(a => a.CollectionId == c.Id && a.Shard == s.Id)
                     .Select(a => new ReplicaResponse(a.NodeId, a.State.ToString().ToLowerInvariant(), a.Lag, a.Docs, a.Bytes, Math.Round(a.Qps, 2))).ToList(),
                 s.Parent)).ToList())).ToList();
-        return new ClusterResponse(nodeViews, views, placement.Version, Math.Round(PlacementPlanner.Imbalance(weights), 3));
+        return new ClusterResponse(nodeViews, views, placement.Version, Math.Round(PlacementPlanner.Imbalance(weights, targets.Targets), 3));
     }
 }

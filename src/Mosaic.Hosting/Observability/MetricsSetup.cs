@@ -114,7 +114,7 @@ public static class MetricsSetup
         });
     }
 
-    /// <summary>Serves /metrics and /signals, and feeds the per-shard gauges from this process's worker, when it has one.</summary>
+    /// <summary>Serves /metrics and /signals, and feeds the per-shard and data disk gauges from this process's worker, when it has one.</summary>
     public static void MapMosaicMetrics(this WebApplication app, string nodeId, NodeRole role)
     {
         app.MapPrometheusScrapingEndpoint(MetricsPath);
@@ -128,6 +128,11 @@ public static class MetricsSetup
                 var stats = r.Stats();
                 return new ShardGauge(r.Collection.Name, r.Shard, worker.NodeName, stats.DocCount, stats.Bytes, stats.Lag, r.SearchesServed);
             }));
+        }
+
+        if (app.Services.GetService<DataDisk>() is { } disk)
+        {
+            app.Services.GetRequiredService<MosaicMetrics>().AddDiskSource(() => [KeyValuePair.Create(nodeId, disk.Measure())]);
         }
     }
 

@@ -68,6 +68,10 @@ internal static class PostgresSchema
         ALTER TABLE nodes ADD COLUMN IF NOT EXISTS serves text NOT NULL DEFAULT 'both';
         ALTER TABLE nodes ADD COLUMN IF NOT EXISTS drained boolean NOT NULL DEFAULT false;
         ALTER TABLE nodes ADD COLUMN IF NOT EXISTS shard_address text;
+        -- A shard-holding node's data disk as of its last renewal (free, total, its floor); null until one reports.
+        ALTER TABLE nodes ADD COLUMN IF NOT EXISTS disk_free_bytes bigint;
+        ALTER TABLE nodes ADD COLUMN IF NOT EXISTS disk_total_bytes bigint;
+        ALTER TABLE nodes ADD COLUMN IF NOT EXISTS disk_floor_bytes bigint;
         ALTER TABLE placement ADD COLUMN IF NOT EXISTS bytes bigint NOT NULL DEFAULT 0;
         ALTER TABLE placement ADD COLUMN IF NOT EXISTS qps double precision NOT NULL DEFAULT 0;
         ALTER TABLE placement ADD COLUMN IF NOT EXISTS docs bigint NOT NULL DEFAULT 0;

@@ -5,20 +5,25 @@ namespace Mosaic.Store.Postgres;
 
 public sealed partial class PostgresStore
 {
-    public Task RenewAsync(string nodeId, NodeRole role, string address, TimeSpan lease, CancellationToken ct, Serves serves = Serves.Both, string? shardAddress = null) => RunAsync(
+    public Task RenewAsync(string nodeId, NodeRole role, string address, TimeSpan lease, CancellationToken ct, Serves serves = Serves.Both, string? shardAddress = null, NodeDisk? disk = null) => RunAsync(
         async connection =>
         {
             // The store's clock, not ours: nodes with skewed clocks still agree on who is live. A node that joins, comes
-            // back after its lease ran out, or moves is news for routing and placement, so only then does it notify.
+            // back after its lease ran out, moves, or whose disk goes below its floor or back is news for routing and
+            // placement, so only then does it notify.
             await using var command = Command($"""
                 WITH before AS (
-                    SELECT 1 FROM nodes WHERE node_id = @id AND lease_expires_at > now() AND role = @role AND address = @address AND serves = @serves AND shard_address IS NOT DISTINCT FROM @shards::text),
+                    SELECT 1 FROM nodes WHERE node_id = @id AND lease_expires_at > now() AND role = @role AND address = @address AND serves = @serves AND shard_address IS NOT DISTINCT FROM @shards::text
+                        AND (disk_free_bytes < disk_floor_bytes) IS NOT DISTINCT FROM (@free::bigint < @floor::bigint)),
                 renewed AS (
-                    INSERT INTO nodes(node_id, role, address, lease_expires_at, serves, shard_address) VALUES (@id, @role, @address, now() + @lease, @serves, @shards::text)
-                    ON CONFLICT (node_id) DO UPDATE SET role = excluded.role, address = excluded.address, lease_expires_at = excluded.lease_expires_at, serves = excluded.serves, shard_address = excluded.shard_address
+                    INSERT INTO nodes(node_id, role, address, lease_expires_at, serves, shard_address, disk_free_bytes, disk_total_bytes, disk_floor_bytes)
+                    VALUES (@id, @role, @address, now() + @lease, @serves, @shards::text, @free::bigint, @total::bigint, @floor::bigint)
+                    ON CONFLICT (node_id) DO UPDATE SET role = excluded.role, address = excluded.address, lease_expires_at = excluded.lease_expires_at, serves = excluded.serves, shard_address = excluded.shard_address,
+                        disk_free_bytes = excluded.disk_free_bytes, disk_total_bytes = excluded.disk_total_bytes, disk_floor_bytes = excluded.disk_floor_bytes
                     RETURNING 1)
                 SELECT pg_notify('{Channel}', 'nodes') FROM renewed WHERE NOT EXISTS (SELECT 1 FROM before)
-                """, connection, null, ("id", nodeId), ("role", role.Name()), ("address", address), ("lease", lease), ("serves", ServesText(serves)), ("shards", (object?)shardAddress ?? DBNull.Value));
+                """, connection, null, ("id", nodeId), ("role", role.Name()), ("address", address), ("lease", lease), ("serves", ServesText(serves)), ("shards", (object?)shardAddress ?? DBNull.Value),
+                ("free", (object?)disk?.FreeBytes ?? DBNull.Value), ("total", (object?)disk?.TotalBytes ?? DBNull.Value), ("floor", (object?)disk?.FloorBytes ?? DBNull.Value));
             await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         },
         retry: true,
@@ -28,7 +33,7 @@ public sealed partial class PostgresStore
         async connection =>
         {
             await using var command = Command(
-                "SELECT node_id, role, address, lease_expires_at, lease_expires_at > now(), drained, shard_address, serves FROM nodes ORDER BY node_id COLLATE \"C\"",
+                "SELECT node_id, role, address, lease_expires_at, lease_expires_at > now(), drained, shard_address, serves, disk_free_bytes, disk_total_bytes, disk_floor_bytes FROM nodes ORDER BY node_id COLLATE \"C\"",
                 connection);
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             var nodes = new List<NodeInfo>();
@@ -36,7 +41,8 @@ public sealed partial class PostgresStore
             {
                 if (NodeRoles.Parse(reader.GetString(1)) is { } role)
                 {
-                    nodes.Add(new NodeInfo(reader.GetString(0), role, reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetBoolean(4), reader.GetBoolean(5), reader.IsDBNull(6) ? null : reader.GetString(6), ParseServes(reader.GetString(7))));
+                    nodes.Add(new NodeInfo(reader.GetString(0), role, reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetBoolean(4), reader.GetBoolean(5), reader.IsDBNull(6) ? null : reader.GetString(6), ParseServes(reader.GetString(7)),
+                        StoredRows.Disk(reader, 8)));
                 }
             }
 

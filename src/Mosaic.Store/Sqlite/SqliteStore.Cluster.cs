@@ -7,19 +7,23 @@ namespace Mosaic.Store.Sqlite;
 /// <remarks>Lease times are this process's clock in unix milliseconds: every reader of this file is this process.</remarks>
 public sealed partial class SqliteStore
 {
-    public async Task RenewAsync(string nodeId, NodeRole role, string address, TimeSpan lease, CancellationToken ct, Serves serves = Serves.Both, string? shardAddress = null)
+    public async Task RenewAsync(string nodeId, NodeRole role, string address, TimeSpan lease, CancellationToken ct, Serves serves = Serves.Both, string? shardAddress = null, NodeDisk? disk = null)
     {
         await WriteAsync(
             (connection, transaction) =>
             {
                 using var command = Command(connection, """
-                    INSERT INTO nodes(node_id, role, address, lease_expires_at, shard_address) VALUES ($id, $role, $address, $until, $shards)
-                    ON CONFLICT(node_id) DO UPDATE SET role = excluded.role, address = excluded.address, lease_expires_at = excluded.lease_expires_at, shard_address = excluded.shard_address
+                    INSERT INTO nodes(node_id, role, address, lease_expires_at, shard_address, disk_free_bytes, disk_total_bytes, disk_floor_bytes) VALUES ($id, $role, $address, $until, $shards, $free, $total, $floor)
+                    ON CONFLICT(node_id) DO UPDATE SET role = excluded.role, address = excluded.address, lease_expires_at = excluded.lease_expires_at, shard_address = excluded.shard_address,
+                        disk_free_bytes = excluded.disk_free_bytes, disk_total_bytes = excluded.disk_total_bytes, disk_floor_bytes = excluded.disk_floor_bytes
                     """, transaction);
                 command.Parameters.AddWithValue("$id", nodeId);
                 command.Parameters.AddWithValue("$role", role.Name());
                 command.Parameters.AddWithValue("$address", address);
                 command.Parameters.AddWithValue("$shards", (object?)shardAddress ?? DBNull.Value);
+                command.Parameters.AddWithValue("$free", (object?)disk?.FreeBytes ?? DBNull.Value);
+                command.Parameters.AddWithValue("$total", (object?)disk?.TotalBytes ?? DBNull.Value);
+                command.Parameters.AddWithValue("$floor", (object?)disk?.FloorBytes ?? DBNull.Value);
                 command.Parameters.AddWithValue("$until", NowMs() + (long)lease.TotalMilliseconds);
                 command.ExecuteNonQuery();
                 return false;
@@ -30,7 +34,7 @@ public sealed partial class SqliteStore
     public Task<IReadOnlyList<NodeInfo>> ListNodesAsync(CancellationToken ct)
     {
         using var connection = Open();
-        using var command = Command(connection, "SELECT node_id, role, address, lease_expires_at, drained, shard_address FROM nodes ORDER BY node_id");
+        using var command = Command(connection, "SELECT node_id, role, address, lease_expires_at, drained, shard_address, disk_free_bytes, disk_total_bytes, disk_floor_bytes FROM nodes ORDER BY node_id");
         using var reader = command.ExecuteReader();
         long now = NowMs();
         var nodes = new List<NodeInfo>();
@@ -42,7 +46,7 @@ public sealed partial class SqliteStore
             }
 
             long until = reader.GetInt64(3);
-            nodes.Add(new NodeInfo(reader.GetString(0), role, reader.GetString(2), DateTimeOffset.FromUnixTimeMilliseconds(until), until > now, reader.GetInt64(4) != 0, reader.IsDBNull(5) ? null : reader.GetString(5)));
+            nodes.Add(new NodeInfo(reader.GetString(0), role, reader.GetString(2), DateTimeOffset.FromUnixTimeMilliseconds(until), until > now, reader.GetInt64(4) != 0, reader.IsDBNull(5) ? null : reader.GetString(5), Disk: StoredRows.Disk(reader, 6)));
         }
 
         return Task.FromResult<IReadOnlyList<NodeInfo>>(nodes);

@@ -52,14 +52,11 @@ public sealed partial class SqliteStore
     /// <summary>Stores made before keys expired have no created_at: add it, and give the keys they hold one full window from now.</summary>
     private void AddIdempotencyTimes(SqliteConnection connection)
     {
-        using (var check = Command(connection, "SELECT count(*) FROM pragma_table_info('idempotency') WHERE name = 'created_at'"))
+        if (AddMissingColumn(connection, "idempotency", "created_at", "INTEGER NOT NULL DEFAULT 0"))
         {
-            if ((long)check.ExecuteScalar()! == 0)
-            {
-                using var add = Command(connection, "ALTER TABLE idempotency ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0; UPDATE idempotency SET created_at = $now");
-                add.Parameters.AddWithValue("$now", NowMs());
-                add.ExecuteNonQuery();
-            }
+            using var stamp = Command(connection, "UPDATE idempotency SET created_at = $now");
+            stamp.Parameters.AddWithValue("$now", NowMs());
+            stamp.ExecuteNonQuery();
         }
 
         Execute(connection, "CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency(created_at)");

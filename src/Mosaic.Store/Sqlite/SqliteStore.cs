@@ -39,6 +39,11 @@ public sealed partial class SqliteStore : ICollectionCatalog, IDocumentStore, II
         using var connection = Open();
         Execute(connection, Schema);
         AddIdempotencyTimes(connection);
+        // A node's data disk as of its last renewal; stores made before it was reported get the columns empty.
+        foreach (string column in (string[])["disk_free_bytes", "disk_total_bytes", "disk_floor_bytes"])
+        {
+            AddMissingColumn(connection, "nodes", column, "INTEGER");
+        }
     }
 
     private const string Schema = """
@@ -96,7 +101,10 @@ public sealed partial class SqliteStore : ICollectionCatalog, IDocumentStore, II
             address TEXT NOT NULL,
             lease_expires_at INTEGER NOT NULL,
             drained INTEGER NOT NULL DEFAULT 0,
-            shard_address TEXT);
+            shard_address TEXT,
+            disk_free_bytes INTEGER,
+            disk_total_bytes INTEGER,
+            disk_floor_bytes INTEGER);
         CREATE TABLE IF NOT EXISTS leases (
             name TEXT PRIMARY KEY,
             holder TEXT NOT NULL,
@@ -150,6 +158,22 @@ public sealed partial class SqliteStore : ICollectionCatalog, IDocumentStore, II
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>Adds a column a store made by an older version lacks (SQLite has no ADD COLUMN IF NOT EXISTS); true when it
+    /// was missing.</summary>
+    private static bool AddMissingColumn(SqliteConnection connection, string table, string column, string definition)
+    {
+        using (var check = Command(connection, $"SELECT count(*) FROM pragma_table_info('{table}') WHERE name = '{column}'"))
+        {
+            if ((long)check.ExecuteScalar()! > 0)
+            {
+                return false;
+            }
+        }
+
+        Execute(connection, $"ALTER TABLE {table} ADD COLUMN {column} {definition}");
+        return true;
     }
 
     private static SqliteCommand Command(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)

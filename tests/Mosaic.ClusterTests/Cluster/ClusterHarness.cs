@@ -276,7 +276,7 @@ public sealed class ClusterHarness : IAsyncDisposable
 
         for (int i = 0; i < _spec.Workers; i++)
         {
-            NewWorker(_spec.WorkerLease?.Invoke(i), []);
+            NewWorker(_spec.WorkerLease?.Invoke(i), [.. _spec.WorkerArgsAt?.Invoke(i) ?? []]);
         }
 
         for (int i = 0; i < _spec.ServeNodes; i++)
@@ -371,6 +371,9 @@ public sealed record ClusterSpec
     public Func<int, IReadOnlyList<string>>? CoordinatorArgsAt { get; init; }
 
     public IReadOnlyList<string> WorkerArgs { get; init; } = [];
+
+    /// <summary>Further arguments for one of the first workers, by 0-based index (after <see cref="WorkerArgs"/>, so they win); null adds none.</summary>
+    public Func<int, IReadOnlyList<string>>? WorkerArgsAt { get; init; }
 
     /// <summary>Keys on: coordinators run with <c>Mosaic:Auth:Enabled</c>, and the harness makes the store's first admin
     /// key offline before any node starts (<see cref="ClusterHarness.AdminKey"/>) and sends it on its own requests.</summary>

@@ -11,7 +11,11 @@ public sealed record ClusterView(IReadOnlyList<NodeView> Nodes, IReadOnlyList<Co
             n!["name"]!.GetValue<string>(),
             n["role"]!.GetValue<string>(),
             n["state"]!.GetValue<string>(),
-            n["shards_held"]?.GetValue<int>() ?? 0)).ToList();
+            n["shards_held"]?.GetValue<int>() ?? 0,
+            n["disk_free_bytes"]?.GetValue<long>(),
+            n["disk_total_bytes"]?.GetValue<long>(),
+            n["disk_floor_bytes"]?.GetValue<long>(),
+            n["disk_low"]?.GetValue<bool>() ?? false)).ToList();
         var collections = (json["collections"] as JsonArray ?? []).Select(c => new CollectionView(
             c!["name"]!.GetValue<string>(),
             (c["shards"] as JsonArray ?? []).Select(s => new ShardView(
@@ -64,7 +68,7 @@ public sealed record ClusterView(IReadOnlyList<NodeView> Nodes, IReadOnlyList<Co
     public string Describe(string collection)
     {
         var c = Collections.FirstOrDefault(x => x.Name == collection);
-        var nodes = string.Join(", ", Nodes.Select(n => $"{n.Role} {n.Name} {n.State} ({n.ShardsHeld} held)"));
+        var nodes = string.Join(", ", Nodes.Select(n => $"{n.Role} {n.Name} {n.State} ({n.ShardsHeld} held{(n.DiskLow ? ", disk low" : "")})"));
         if (c is null)
         {
             return $"nodes: {nodes}; no collection '{collection}'";
@@ -75,7 +79,7 @@ public sealed record ClusterView(IReadOnlyList<NodeView> Nodes, IReadOnlyList<Co
     }
 }
 
-public sealed record NodeView(string Name, string Role, string State, int ShardsHeld);
+public sealed record NodeView(string Name, string Role, string State, int ShardsHeld, long? DiskFreeBytes = null, long? DiskTotalBytes = null, long? DiskFloorBytes = null, bool DiskLow = false);
 
 public sealed record CollectionView(string Name, IReadOnlyList<ShardView> Shards);
 

@@ -138,6 +138,65 @@ public sealed class PlacementPlannerTests
         Assert.Equal([broken.NodeId], sim.Assignments.Where(a => a.Shard == 0).Select(a => a.NodeId));
     }
 
+    [Fact]
+    public void A_worker_low_on_disk_gets_no_new_replica_neither_placed_nor_moved_nor_drained_to()
+    {
+        var sim = new Simulation(ShardMap.Even(6), replicas: 1, "w1", "w2");
+        sim.SetDiskLow("w2", true);
+        sim.RunUntilQuiet();
+        Assert.Equal(6, sim.Held("w1"));
+        Assert.Equal(0, sim.Held("w2"));
+        Assert.Equal(["w2"], sim.Planner.Targets.DiskLow.Select(n => n.NodeId));
+
+        // A third worker joins: the rebalancer moves half to it, none to the emptier w2.
+        sim.AddWorker("w3");
+        sim.RunUntilQuiet();
+        Assert.Equal((3, 0, 3), (sim.Held("w1"), sim.Held("w2"), sim.Held("w3")));
+
+        // Draining w1 re-creates its replicas on w3 only.
+        sim.SetDrained("w1", true);
+        sim.RunUntilQuiet();
+        Assert.Equal((0, 0, 6), (sim.Held("w1"), sim.Held("w2"), sim.Held("w3")));
+    }
+
+    [Fact]
+    public void Replicas_a_worker_holds_stay_when_its_disk_goes_low_and_it_gets_work_again_once_it_has_room()
+    {
+        var sim = new Simulation(ShardMap.Even(6), replicas: 2, "w1", "w2", "w3");
+        sim.RunUntilQuiet();
+        int held = sim.Held("w2");
+        Assert.InRange(held, 3, 5);
+
+        sim.SetDiskLow("w2", true);
+        Assert.Equal(0, sim.RunUntilQuiet());
+        Assert.Equal(held, sim.Held("w2"));
+
+        sim.SetDrained("w3", true);
+        sim.RunUntilQuiet();
+        Assert.Equal(held, sim.Held("w2"));
+        Assert.Equal(6, sim.Held("w1"));
+
+        sim.SetDiskLow("w2", false);
+        sim.SetDrained("w3", false);
+        sim.RunUntilQuiet();
+        Assert.Equal(12, sim.Held("w1") + sim.Held("w2") + sim.Held("w3"));
+        Assert.InRange(sim.Held("w3"), 3, 5);
+    }
+
+    [Fact]
+    public void When_every_worker_is_low_on_disk_shards_are_still_placed_as_before()
+    {
+        var sim = new Simulation(ShardMap.Even(6), replicas: 2, "w1", "w2", "w3");
+        foreach (var w in new[] { "w1", "w2", "w3" })
+        {
+            sim.SetDiskLow(w, true);
+        }
+
+        sim.RunUntilQuiet();
+        Assert.True(sim.Planner.Targets.DiskLowEverywhere);
+        Assert.All(new[] { "w1", "w2", "w3" }, n => Assert.Equal(4, sim.Held(n)));
+    }
+
     /// <summary>A store plus workers that build any assigned replica by the next round.</summary>
     private sealed class Simulation
     {
@@ -198,6 +257,15 @@ public sealed class PlacementPlannerTests
             Assignments[at] = Assignments[at] with { State = state };
         }
 
+        public PlacementPlanner Planner => _planner ??= new PlacementPlanner(Options);
+
+        /// <summary>The node reports free space below (or above) a 1 GiB floor with its next renewal.</summary>
+        public void SetDiskLow(string id, bool low)
+        {
+            int i = _nodes.FindIndex(n => n.NodeId == id);
+            _nodes[i] = _nodes[i] with { Disk = new NodeDisk(low ? 1L << 20 : 1L << 40, 1L << 41, 1L << 30) };
+        }
+
         public void SetDrained(string id, bool drained)
         {
             int i = _nodes.FindIndex(n => n.NodeId == id);
@@ -231,7 +299,6 @@ public sealed class PlacementPlannerTests
 
         private List<PlacementAction> Round()
         {
-            _planner ??= new PlacementPlanner(Options);
             _now += TimeSpan.FromSeconds(1);
             // Workers: a replica assigned serves, caught up, two rounds later (the planner sees it building once).
             for (int i = 0; i < Assignments.Count; i++)
@@ -245,7 +312,7 @@ public sealed class PlacementPlannerTests
             }
 
             var collection = new CollectionInfo(1, new CollectionSpec("c", 3, VectorMetric.Cosine, 2, _replicas, new Dictionary<string, FieldType>(), HnswSettings.Default), Map);
-            var actions = _planner.Plan([collection], _nodes, new PlacementSnapshot(1, Assignments.ToList()), _now).ToList();
+            var actions = Planner.Plan([collection], _nodes, new PlacementSnapshot(1, Assignments.ToList()), _now).ToList();
             foreach (var action in actions)
             {
                 switch (action)
