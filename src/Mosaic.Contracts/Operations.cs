@@ -17,8 +17,10 @@ public sealed record SignalSummaryResponse(
     DateTimeOffset At, double Seconds, long Searches, double Qps, double? P50Ms, double? P99Ms, double ErrorRate, double PartialRate, double? CacheHitRate);
 
 /// <summary>A node on the dashboard: what the store knows of it plus what it said of itself (null when it did not answer).</summary>
+/// <param name="DiskFreeBytes">As in /cluster: free bytes of its shard files' disk, and whether that is below its floor.</param>
 public sealed record DashboardNodeResponse(
-    string Name, string Role, string Address, string State, int ShardsHeld, long Bytes, double? CpuUtilization, long? WorkingSetBytes, double? RequestsPerSecond);
+    string Name, string Role, string Address, string State, int ShardsHeld, long Bytes, double? CpuUtilization, long? WorkingSetBytes, double? RequestsPerSecond,
+    long? DiskFreeBytes = null, long? DiskFloorBytes = null, bool DiskLow = false);
 
 /// <summary>A collection on the dashboard: documents (largest serving replica per shard), imbalance and shards.</summary>
 /// <param name="Imbalance">Largest shard's documents over the mean shard's (1 = even).</param>

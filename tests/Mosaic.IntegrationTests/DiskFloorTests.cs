@@ -7,7 +7,8 @@ namespace Mosaic.IntegrationTests;
 
 /// <summary>
 /// The data disk floor of an embedded server: bad settings stop the start naming them; a disk below the floor is shown
-/// and advised on, and, the one node being every node, its shards are still placed and answer.
+/// (/cluster, /dashboard/data, <c>mosaic status</c>) and advised on, and, the one node being every node, its shards are
+/// still placed and answer.
 /// </summary>
 public sealed class DiskFloorTests
 {
@@ -42,6 +43,12 @@ public sealed class DiskFloorTests
         Assert.True((bool)node["disk_low"]!, node.ToJsonString());
         Assert.Equal(1L << 50, (long)node["disk_floor_bytes"]!);
         Assert.Equal(new DriveInfo(server.DataDir).TotalSize, (long)node["disk_total_bytes"]!);
+
+        var dashboardNode = (await http.GetAsync("dashboard/data")).AssertStatus(HttpStatusCode.OK).Object["nodes"]!.AsArray().Single()!;
+        Assert.True((bool)dashboardNode["disk_low"]!, dashboardNode.ToJsonString());
+        var status = await CliRun.RunAsync(["status", "--url", server.BaseUrl], server.Dir.Combine("status.log"), TimeSpan.FromSeconds(60));
+        Assert.True(status.ExitCode == 0, status.Describe());
+        Assert.Contains("LOW", status.Output, StringComparison.Ordinal);
 
         string reason = "";
         await Wait.WaitUntilAsync(

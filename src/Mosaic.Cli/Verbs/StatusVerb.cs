@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Mosaic.Client;
+using Mosaic.Core.Observability;
 using Spectre.Console;
 
 namespace Mosaic.Cli.Verbs;
@@ -32,10 +33,10 @@ internal static class StatusVerb
                 return 1;
             }
 
-            var nodes = new Table().AddColumns("node", "role", "address", "state", "lease expires", "replicas");
+            var nodes = new Table().AddColumns("node", "role", "address", "state", "lease expires", "replicas", "data disk free");
             foreach (var n in cluster.Nodes)
             {
-                AddRow(nodes, n.Name, n.Role, n.Address, n.State, n.LeaseExpiresAt?.ToString("HH:mm:ss") ?? "-", n.ShardsHeld.ToString());
+                AddRow(nodes, n.Name, n.Role, n.Address, n.State, n.LeaseExpiresAt?.ToString("HH:mm:ss") ?? "-", n.ShardsHeld.ToString(), Disk(n));
             }
 
             AnsiConsole.Write(nodes);
@@ -54,6 +55,11 @@ internal static class StatusVerb
         });
         return command;
     }
+
+    /// <summary>"12.3 GiB of 100 GiB", and "LOW (floor 20 GiB)" when below the node's floor; "-" for nodes without shards.</summary>
+    private static string Disk(Contracts.NodeResponse node) => node.DiskFreeBytes is not long free
+        ? "-"
+        : $"{ByteSize.Format(free)} of {ByteSize.Format(node.DiskTotalBytes ?? 0)}" + (node.DiskLow ? $", LOW (floor {ByteSize.Format(node.DiskFloorBytes ?? 0)})" : "");
 
     /// <summary>Cells are plain text: slot ranges like "[0,128)" must not be read as markup.</summary>
     private static void AddRow(Table table, params string[] cells) => table.AddRow(cells.Select(c => new Text(c)).ToArray());

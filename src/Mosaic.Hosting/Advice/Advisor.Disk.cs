@@ -1,5 +1,5 @@
-using System.Globalization;
 using Mosaic.Contracts;
+using Mosaic.Core.Observability;
 
 namespace Mosaic.Hosting.Advice;
 
@@ -15,28 +15,13 @@ public sealed partial class Advisor
         foreach (var node in low)
         {
             long free = node.DiskFreeBytes!.Value, total = node.DiskTotalBytes ?? 0;
-            string share = total > 0 ? $" ({(double)free / total:P1} of {Size(total)})" : "";
+            string share = total > 0 ? $" ({(double)free / total:P1} of {ByteSize.Format(total)})" : "";
             recommendations.Add(new RecommendationResponse("add_disk",
-                $"worker {node.Name} has {Size(free)} free on its data disk{share}, below its floor of {Size(node.DiskFloorBytes ?? 0)}: " +
+                $"worker {node.Name} has {ByteSize.Format(free)} free on its data disk{share}, below its floor of {ByteSize.Format(node.DiskFloorBytes ?? 0)}: " +
                 (everywhere
                     ? "every worker is below its floor, so placement still places replicas on them; add disk or workers before writes start to fail"
                     : "placement gives it no new replicas (it keeps those it holds); add disk or workers"),
                 Node: node.Name));
         }
-    }
-
-    /// <summary>Bytes in the largest binary unit that keeps a whole number in front: 512 MiB, 1.5 GiB, 3.2 TiB.</summary>
-    internal static string Size(long bytes)
-    {
-        string[] units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
-        double value = bytes;
-        int unit = 0;
-        while (Math.Abs(value) >= 1024 && unit < units.Length - 1)
-        {
-            value /= 1024;
-            unit++;
-        }
-
-        return unit == 0 ? $"{bytes} bytes" : value.ToString("0.#", CultureInfo.InvariantCulture) + " " + units[unit];
     }
 }

@@ -66,7 +66,8 @@ internal static class DashboardEndpoints
         var cluster = latest.Cluster;
         var nodes = latest.Nodes.Select(n => new DashboardNodeResponse(
             n.Node.Name, n.Node.Role, n.Node.Address, n.Node.State, n.Node.ShardsHeld, n.Node.Bytes,
-            n.Signals?.CpuUtilization is { } cpu ? Math.Round(cpu, 4) : null, n.WorkingSetBytes, n.Signals is { } s ? Math.Round(s.RequestsPerSecond, 2) : null)).ToList();
+            n.Signals?.CpuUtilization is { } cpu ? Math.Round(cpu, 4) : null, n.WorkingSetBytes, n.Signals is { } s ? Math.Round(s.RequestsPerSecond, 2) : null,
+            n.Node.DiskFreeBytes, n.Node.DiskFloorBytes, n.Node.DiskLow)).ToList();
         var collections = cluster.Collections.Select(c =>
         {
             var docs = ClusterSample.ShardDocuments(c);
