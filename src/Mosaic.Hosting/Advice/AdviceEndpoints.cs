@@ -20,7 +20,7 @@ internal static class AdviceEndpoints
             if (advisor.Latest is not { } advice)
             {
                 await sampler.LatestOrSampleAsync(context.RequestAborted);
-                advice = advisor.Latest ?? advisor.Evaluate(sampler.History(options.Value.Window));
+                advice = advisor.Latest ?? advisor.Evaluate(sampler.HistoryOrLatest(options.Value.Window));
             }
 
             return Results.Json(advice, MosaicJson.Api.AdviceResponse);

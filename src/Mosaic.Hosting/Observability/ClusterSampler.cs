@@ -71,6 +71,14 @@ public sealed partial class ClusterSampler : BackgroundService
         }
     }
 
+    /// <summary>
+    /// As <see cref="History"/>, and at least the latest sample: a sample is dated when its pass starts, so a pass slower
+    /// than <paramref name="span"/> (a hung node waited on for <see cref="ObservabilityOptions.NodeTimeout"/>, a loaded
+    /// machine) is already outside the span when it ends, yet it is the cluster as it is now. Empty only before the first.
+    /// </summary>
+    public IReadOnlyList<ClusterSample> HistoryOrLatest(TimeSpan span) =>
+        History(span) is { Count: > 0 } window ? window : Latest is { } latest ? [latest] : [];
+
     /// <summary>The latest sample, taking one first if there is none yet (the first request right after start).</summary>
     public async Task<ClusterSample> LatestOrSampleAsync(CancellationToken ct) => Latest ?? await SampleAsync(ct).ConfigureAwait(false);
 

@@ -75,7 +75,7 @@ public static class MetricsSetup
             {
                 var advisor = new Advisor(sp.GetRequiredService<IOptions<AdviceOptions>>(), sp.GetRequiredService<MosaicMetrics>(), sp.GetRequiredService<TimeProvider>());
                 var sampler = sp.GetRequiredService<ClusterSampler>();
-                sampler.Sampled += _ => advisor.Evaluate(sampler.History(advice.Window));
+                sampler.Sampled += _ => advisor.Evaluate(sampler.HistoryOrLatest(advice.Window));
                 return advisor;
             });
         }

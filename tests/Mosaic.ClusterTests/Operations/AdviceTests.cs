@@ -103,4 +103,34 @@ public sealed class AdviceTests(ClusterPostgres postgres, ITestOutputHelper outp
 
             Assert.Equal(0, Interlocked.Read(ref failures));
         });
+
+    /// <summary>
+    /// A hung worker (SIGSTOP, its lease still running) is waited on for NodeTimeout by every sample, so each pass outlasts a
+    /// 1 s window: the advice must still be re-evaluated on the sample just taken (it was not: the window held no sample,
+    /// every evaluation threw, and /advice kept answering the last advice from before the hang).
+    /// </summary>
+    [Fact]
+    public Task Advice_keeps_coming_while_a_hung_worker_makes_every_sample_outlast_the_window() =>
+        ClusterHarness.RunAsync(postgres, output, new ClusterSpec
+        {
+            Workers = 1,
+            Coordinators = 1,
+            WorkerLease = _ => TimeSpan.FromMinutes(5),
+            CoordinatorArgs = ["--Mosaic:Observability:SampleInterval=00:00:01", "--Mosaic:Observability:NodeTimeout=00:00:03", "--Mosaic:Advice:Window=00:00:01"],
+        }, async (cluster, seed) =>
+        {
+            var http = cluster.Http();
+            (await http.GetAsync("advice")).AssertStatus(System.Net.HttpStatusCode.OK);
+            cluster.Workers[0].Hang();
+            var hungAt = DateTimeOffset.UtcNow;
+            await Wait.WaitUntilAsync(
+                async () =>
+                {
+                    var r = await http.GetAsync("advice");
+                    return r.StatusCode == 200
+                        && DateTimeOffset.Parse((string)r.Object["at"]!, System.Globalization.CultureInfo.InvariantCulture) > hungAt + TimeSpan.FromSeconds(10);
+                },
+                TimeSpan.FromSeconds(60),
+                "advice evaluated from samples taken while the worker hangs");
+        });
 }
