@@ -45,6 +45,8 @@ public sealed class NotifyTests(PostgresFixture postgres)
         await WakesAsync(signalB, () => a.AssignAsync(collection.Id, 0, "w1", None));
         await WakesAsync(signalB, () => a.ReportAsync(collection.Id, 0, "w1", new ReplicaReport(Core.Placement.ReplicaState.Serving, 0, 0, 0, 0), None));
         await WakesAsync(signalB, () => a.RenewAsync("w1", NodeRole.Worker, "http://127.0.0.1:1", TimeSpan.FromMinutes(1), None));
+        // A renewal whose disk crossed its floor is news for placement too (a plain renewal of a live node is not).
+        await WakesAsync(signalB, () => a.RenewAsync("w1", NodeRole.Worker, "http://127.0.0.1:1", TimeSpan.FromMinutes(1), None, disk: new NodeDisk(1, 100, 10)));
         await WakesAsync(signalB, () => a.LeaveAsync("w1", None));
         await WakesAsync(signalB, () => a.DeleteAsync("woken", None));
     }
