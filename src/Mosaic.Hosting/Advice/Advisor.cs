@@ -193,8 +193,6 @@ public sealed partial class Advisor
         }
     }
 
-    /// <summary>The mean CPU of <paramref name="nodes"/> over the samples (each node's readings averaged, then the nodes);
-    /// null when none reported.</summary>
     /// <summary>
     /// Each replica's searches/s averaged over the window's samples. A replica reports the rate of its last report period
     /// (2 s) only; averaged over the samples, it covers the same window as the coordinators' searches it is compared with,
@@ -227,6 +225,8 @@ public sealed partial class Advisor
         public double Of(string collection, int shard, ReplicaResponse replica) => averages.GetValueOrDefault((collection, shard, replica.Node), replica.Qps);
     }
 
+    /// <summary>The mean CPU of <paramref name="nodes"/> over the samples (each node's readings averaged, then the nodes);
+    /// null when none reported.</summary>
     private static double? AverageCpu(IReadOnlyList<ClusterSample> samples, IReadOnlySet<string> nodes)
     {
         var perNode = nodes.Select(name => samples.SelectMany(s => s.Nodes.Where(n => n.Node.Name == name && n.Signals?.CpuUtilization is not null).Select(n => n.Signals!.CpuUtilization!.Value)).ToList())
