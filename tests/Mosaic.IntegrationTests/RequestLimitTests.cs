@@ -53,6 +53,46 @@ public sealed class RequestLimitTests() : ServeProcessTest("mosaic-limits")
         await AssertServingAsync(c);
     }
 
+    /// <summary>Each limit to the byte (or header): a request exactly at it is served, one past it refused. Written by hand,
+    /// so that the bytes counted are the bytes sent; this is what an operator reads "the limit is N" as.</summary>
+    [Theory]
+    [InlineData("line", 0)]
+    [InlineData("line", 1)]
+    [InlineData("headers", 0)]
+    [InlineData("headers", 1)]
+    [InlineData("count", 0)]
+    [InlineData("count", 1)]
+    public async Task Each_limit_serves_a_request_exactly_at_it_and_refuses_one_past_it(string limit, int over)
+    {
+        var c = await SeededAsync();
+        string start = $"GET /collections/{c}";
+        const string Version = " HTTP/1.1\r\n";
+        const string Fixed = "Host: x\r\nConnection: close\r\n";
+        string request = limit switch
+        {
+            // 8,192 bytes of request line, its CRLF included.
+            "line" => $"{start}?pad={new string('q', 8192 + over - start.Length - "?pad=".Length - Version.Length)}{Version}{Fixed}\r\n",
+            // 32,768 bytes of header lines, the blank line that ends them included.
+            "headers" => $"{start}{Version}{Fixed}X-Pad: {new string('h', (32 << 10) + over - Fixed.Length - "X-Pad: \r\n".Length - 2)}\r\n\r\n",
+            // 100 header lines.
+            "count" => $"{start}{Version}{Fixed}{string.Concat(Enumerable.Range(0, 98 + over).Select(i => $"X-Pad-{i}: x\r\n"))}\r\n",
+            _ => throw new ArgumentOutOfRangeException(nameof(limit)),
+        };
+
+        var answer = await RawAsync(request);
+        var r = new ApiResponse("GET", $"/collections/{c}", (HttpStatusCode)answer.Status, answer.Body, answer.ContentType);
+        if (over == 0)
+        {
+            r.AssertStatus(HttpStatusCode.OK);
+        }
+        else
+        {
+            r.AssertError(
+                limit == "line" ? HttpStatusCode.RequestUriTooLong : HttpStatusCode.RequestHeaderFieldsTooLarge,
+                limit switch { "line" => "8,193 bytes", "headers" => "32,769 bytes", _ => "101 header lines" });
+        }
+    }
+
     [Fact]
     public async Task A_bulk_with_a_malformed_chunked_body_is_400_and_writes_nothing()
     {

@@ -181,13 +181,16 @@ public sealed class ApiKeyTests(ITestOutputHelper output) : IAsyncLifetime
     [Theory]
     [InlineData("the admin key twice")]
     [InlineData("an unknown key, then the admin key")]
+    [InlineData("the admin key twice, the header's name spelled in two cases")]
     public async Task TwoAuthorizationHeaders_Are401SayingThatExactlyOneIsAllowed(string which)
     {
         string admin = await OfflineKeys.CreateAsync(_server.DataDir, _dir);
         (await SendAsync("GET", "collections", null, admin)).AssertStatus(HttpStatusCode.OK);
         string first = which.StartsWith("the admin", StringComparison.Ordinal) ? admin : "mk_" + new string('A', 43);
+        // Header names are case-insensitive: "authorization" and "AUTHORIZATION" are the same header, twice.
+        var (one, two) = which.EndsWith("cases", StringComparison.Ordinal) ? ("authorization", "AUTHORIZATION") : ("Authorization", "Authorization");
         // Two header lines: HttpClient would join them into one, so the request is written by hand.
-        string request = $"GET /collections HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {first}\r\nAuthorization: Bearer {admin}\r\nConnection: close\r\n\r\n";
+        string request = $"GET /collections HTTP/1.1\r\nHost: x\r\n{one}: Bearer {first}\r\n{two}: Bearer {admin}\r\nConnection: close\r\n\r\n";
         using var cts = new CancellationTokenSource(CliTimeout);
         var answer = await RawHttp.ExchangeAsync(new Uri(_server.BaseUrl), System.Text.Encoding.ASCII.GetBytes(request), cts.Token);
         var r = new ApiResponse("GET", "/collections", (HttpStatusCode)answer.Status, answer.Body, answer.ContentType);
