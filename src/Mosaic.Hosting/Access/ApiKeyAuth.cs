@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using Mosaic.Core.Access;
 using Mosaic.Hosting.Http;
@@ -31,7 +32,7 @@ internal static class ApiKeyAuth
             }
 
             // Two header lines, read as one ("Bearer a,Bearer b"), were blamed on an unknown key: say what is wrong instead.
-            int headers = context.Request.Headers[HeaderNames.Authorization].Count;
+            int headers = AuthorizationCount(context.Request.Headers[HeaderNames.Authorization]);
             string? presented = headers == 1 ? Bearer(context.Request) : null;
             var key = presented is null ? null : await cache.FindAsync(presented, context.RequestAborted);
             if (key is null)
@@ -60,6 +61,22 @@ internal static class ApiKeyAuth
             context.Features.Set(key);
             await next(context);
         });
+    }
+
+    /// <summary>How many Authorization headers the request carries. A line holding a comma-separated list counts as the
+    /// lines it was joined from: a proxy in front (the gateway's YARP among them) forwards two lines as one, "Bearer a,
+    /// Bearer b", and no key holds a comma.</summary>
+    private static int AuthorizationCount(StringValues values)
+    {
+        int count = 0;
+        foreach (string? value in values)
+        {
+            count += value is null || !value.Contains(',', StringComparison.Ordinal)
+                ? 1
+                : Math.Max(1, value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length);
+        }
+
+        return count;
     }
 
     private static string? Bearer(HttpRequest request)

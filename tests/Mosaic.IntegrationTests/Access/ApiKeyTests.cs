@@ -182,6 +182,8 @@ public sealed class ApiKeyTests(ITestOutputHelper output) : IAsyncLifetime
     [InlineData("the admin key twice")]
     [InlineData("an unknown key, then the admin key")]
     [InlineData("the admin key twice, the header's name spelled in two cases")]
+    [InlineData("an unknown key, then the admin key, through a gateway")]
+    [InlineData("the admin key twice, through a gateway")]
     public async Task TwoAuthorizationHeaders_Are401SayingThatExactlyOneIsAllowed(string which)
     {
         string admin = await OfflineKeys.CreateAsync(_server.DataDir, _dir);
@@ -191,11 +193,23 @@ public sealed class ApiKeyTests(ITestOutputHelper output) : IAsyncLifetime
         var (one, two) = which.EndsWith("cases", StringComparison.Ordinal) ? ("authorization", "AUTHORIZATION") : ("Authorization", "Authorization");
         // Two header lines: HttpClient would join them into one, so the request is written by hand.
         string request = $"GET /collections HTTP/1.1\r\nHost: x\r\n{one}: Bearer {first}\r\n{two}: Bearer {admin}\r\nConnection: close\r\n\r\n";
+        // The gateway (YARP) forwards the two lines joined into one, "Bearer a, Bearer b": the node must tell that too.
+        int port = FreePort.Next();
+        await using var gateway = which.EndsWith("gateway", StringComparison.Ordinal) ? await GatewayAsync(port) : null;
         using var cts = new CancellationTokenSource(CliTimeout);
-        var answer = await RawHttp.ExchangeAsync(new Uri(_server.BaseUrl), System.Text.Encoding.ASCII.GetBytes(request), cts.Token);
+        var answer = await RawHttp.ExchangeAsync(new Uri(gateway is null ? _server.BaseUrl : $"http://127.0.0.1:{port}"), System.Text.Encoding.ASCII.GetBytes(request), cts.Token);
         var r = new ApiResponse("GET", "/collections", (HttpStatusCode)answer.Status, answer.Body, answer.ContentType);
         r.AssertError(HttpStatusCode.Unauthorized, "exactly one Authorization header");
         Assert.DoesNotContain("unknown or revoked", r.Body, StringComparison.Ordinal);
+    }
+
+    /// <summary>A <c>mosaic gateway</c> process on <paramref name="port"/> in front of the server, ready.</summary>
+    private async Task<MosaicProcess> GatewayAsync(int port)
+    {
+        var process = MosaicProcess.Start(["gateway", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--backends", _server.BaseUrl], _dir.Combine($"gateway-{port}.log"));
+        using var through = new MosaicHttp($"http://127.0.0.1:{port}");
+        await Wait.WaitUntilAsync(async () => (await through.GetAsync("ready")).StatusCode == 200, TimeSpan.FromSeconds(60), "the gateway is ready");
+        return process;
     }
 
     private async Task<CliResult> CliAsync(string[] args, IReadOnlyDictionary<string, string>? environment = null, int expectedExit = 0)
