@@ -90,10 +90,10 @@ internal sealed unsafe class QuantizationCodec
     /// <summary>What a file stores before the codec: 1 without node factors, 2 with them, 3 with them and a fitted rotation.</summary>
     public int FileMarker => FittedRotation ? 3 : HasNodeFactors ? 2 : 1;
 
-    /// <summary>Bits a binary code holds: the rotated coordinates that fit in its padded bytes, or the dimension unrotated.</summary>
     /// <summary>Whether a file's marker before the codec says it holds one (see <see cref="FileMarker"/>).</summary>
     public static bool IsFileMarker(int marker) => marker is 1 or 2 or 3;
 
+    /// <summary>Bits a binary code holds: the rotated coordinates that fit in its padded bytes, or the dimension unrotated.</summary>
     public static int BinaryBits(int dimension, bool rotated) => rotated
         ? Math.Min(new HadamardRotation(dimension).Length, CodeBytes(VectorQuantization.Binary, dimension) * 8)
         : dimension;
