@@ -117,6 +117,8 @@ public sealed unsafe partial class HnswIndex
         {
             throw new InvalidOperationException("parallel build failed", failure);
         }
+
+        LinkOrphans(first + count);
     }
 
     private void Insert(int id, bool concurrent)
