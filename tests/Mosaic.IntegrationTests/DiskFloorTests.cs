@@ -44,8 +44,17 @@ public sealed class DiskFloorTests
         Assert.Equal(1L << 50, (long)node["disk_floor_bytes"]!);
         Assert.Equal(new DriveInfo(server.DataDir).TotalSize, (long)node["disk_total_bytes"]!);
 
-        var dashboardNode = (await http.GetAsync("dashboard/data")).AssertStatus(HttpStatusCode.OK).Object["nodes"]!.AsArray().Single()!;
-        Assert.True((bool)dashboardNode["disk_low"]!, dashboardNode.ToJsonString());
+        // The dashboard lists nodes from the sampler's latest pass (every second here): the first may not have run yet.
+        JsonNode? dashboardNode = null;
+        await Wait.WaitUntilAsync(
+            async () =>
+            {
+                dashboardNode = (await http.GetAsync("dashboard/data")).AssertStatus(HttpStatusCode.OK).Object["nodes"]!.AsArray().SingleOrDefault();
+                return dashboardNode is not null;
+            },
+            TimeSpan.FromSeconds(30),
+            "the dashboard lists the node");
+        Assert.True((bool)dashboardNode!["disk_low"]!, dashboardNode.ToJsonString());
         var status = await CliRun.RunAsync(["status", "--url", server.BaseUrl], server.Dir.Combine("status.log"), TimeSpan.FromSeconds(60));
         Assert.True(status.ExitCode == 0, status.Describe());
         Assert.Contains("LOW", status.Output, StringComparison.Ordinal);
