@@ -125,36 +125,19 @@ public sealed unsafe partial class HnswIndex
             try
             {
                 int n = Math.Min(NodeLayout.Count((int*)header), _maxM0);
-                int slot = n < _maxM0 ? n : -1;
-                float farthest = float.NegativeInfinity;
-                for (int j = 0; j < n && n == _maxM0; j++)
-                {
-                    int other = links[j];
-                    if ((uint)other < (uint)nodes && inDegree[other] >= 2)
-                    {
-                        float d = TDist.Distance(Vector(host), Vector(other), _distanceLength);
-                        if (d > farthest)
-                        {
-                            farthest = d;
-                            slot = j;
-                        }
-                    }
-                }
-
-                if (slot < 0)
-                {
-                    continue;
-                }
-
-                if (slot == n)
+                if (n < _maxM0)
                 {
                     links[n] = orphan;
                     NodeLayout.SetCount((int*)header, n + 1);
                 }
-                else
+                else if (FarthestReplaceable<TDist>(host, links, n, inDegree, nodes) is int slot and >= 0)
                 {
                     inDegree[links[slot]]--;
                     Volatile.Write(ref links[slot], orphan);
+                }
+                else
+                {
+                    continue;
                 }
 
                 inDegree[orphan]++;
@@ -167,5 +150,28 @@ public sealed unsafe partial class HnswIndex
         }
 
         return false;
+    }
+
+    /// <summary>The slot of the farthest link in <paramref name="host"/>'s full list whose node is linked from elsewhere too; -1 when none is.</summary>
+    private int FarthestReplaceable<TDist>(int host, int* links, int n, int[] inDegree, int nodes)
+        where TDist : struct, IDistance
+    {
+        int slot = -1;
+        float farthest = float.NegativeInfinity;
+        for (int j = 0; j < n; j++)
+        {
+            int other = links[j];
+            if ((uint)other < (uint)nodes && inDegree[other] >= 2)
+            {
+                float d = TDist.Distance(Vector(host), Vector(other), _distanceLength);
+                if (d > farthest)
+                {
+                    farthest = d;
+                    slot = j;
+                }
+            }
+        }
+
+        return slot;
     }
 }
