@@ -46,12 +46,7 @@ public sealed partial class GraphSnapshotTests(ITestOutputHelper output) : IDisp
                 "all documents applied by the shard");
 
             // SIGTERM: a clean stop snapshots whatever the load's last snapshot missed, so the next start has nothing pending.
-            using (var term = System.Diagnostics.Process.Start("kill", ["-TERM", loader.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await term.WaitForExitAsync();
-            }
-
-            output.WriteLine($"load exited with {await loader.WaitForExitAsync(TimeSpan.FromSeconds(60))} after SIGTERM");
+            output.WriteLine($"load exited with {await loader.StopAsync(TimeSpan.FromSeconds(60))} after SIGTERM");
         }
 
         var before = new List<(List<string> Ids, List<double> Scores)>();

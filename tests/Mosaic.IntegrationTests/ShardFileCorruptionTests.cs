@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Mosaic.Testing;
 using Xunit;
@@ -36,9 +35,7 @@ public sealed class ShardFileCorruptionTests(ITestOutputHelper output) : IDispos
             Assert.Equal(docs.Count, MosaicHttp.HitIds(await http.SearchAsync(C, Everything(token))).Count);
 
             // A clean stop: SQLite folds its write-ahead log into the file, so the damage below hits the rows themselves.
-            var stop = await ChildProcess.RunAsync("kill", ["-TERM", first.Id.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
-            Assert.Equal(0, stop.ExitCode);
-            await first.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(0, await first.StopAsync(TimeSpan.FromSeconds(60)));
         }
 
         // Keep the first page (the header and the schema, so the file still opens) and overwrite every other page.

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Microsoft.Data.Sqlite;
 using Mosaic.Testing;
 using Xunit;
 using Xunit.Abstractions;
@@ -34,21 +33,12 @@ public sealed class StoreCorruptionTests(ITestOutputHelper output) : IDisposable
             await http.BulkOkAsync(C, ids.Select(id => Line(Doc($"text of {id}", generator.Next(), id: id))));
             var backup = await CliRun.RunAsync(["backup", "--to", backupDir, "--url", first.BaseUrl], _dir.Combine("backup.log"), CliTimeout);
             Assert.True(backup.ExitCode == 0, backup.Describe());
-            var stop = await ChildProcess.RunAsync("kill", ["-TERM", first.Id.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
-            Assert.Equal(0, stop.ExitCode);
-            await first.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(0, await first.StopAsync(TimeSpan.FromSeconds(60)));
         }
 
-        // Fold the write-ahead log into the file, so the damage below hits the rows, then keep the first two pages (the
-        // header and the schema: the file still opens) and overwrite the rest.
+        // The clean stop folded the write-ahead log into the file, so the damage below hits the rows: keep the first two
+        // pages (the header and the schema: the file still opens) and overwrite the rest.
         string store = Path.Combine(dataDir, "store.db");
-        using (var connection = new SqliteConnection($"Data Source={store};Pooling=False"))
-        {
-            connection.Open();
-            using var checkpoint = connection.CreateCommand();
-            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
-            checkpoint.ExecuteNonQuery();
-        }
 
         long length = new FileInfo(store).Length;
         Assert.True(length > 4 * 4096, $"{store} holds {length} bytes: too little to damage its rows");

@@ -135,6 +135,19 @@ public sealed class MosaicProcess : IAsyncDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>A clean stop: SIGTERM, then the exit code once the process is gone (killed, with a throw, past <paramref name="timeout"/>).</summary>
+    public async Task<int> StopAsync(TimeSpan timeout)
+    {
+        Append("test", "SIGTERM");
+        var term = await ChildProcess.RunAsync("kill", ["-TERM", Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        if (term.ExitCode != 0 && !HasExited)
+        {
+            throw new InvalidOperationException($"kill -TERM {Id} failed: {term.Output}");
+        }
+
+        return await WaitForExitAsync(timeout).ConfigureAwait(false);
+    }
+
     /// <summary>Waits for the process to exit on its own; kills it and throws after <paramref name="timeout"/>.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {

@@ -43,6 +43,7 @@ internal static class GatewayVerb
                 return 2;
             }
 
+            await using var disposeApp = app;
             await app.StartAsync(ct);
             Console.WriteLine($"Mosaic gateway listening on {string.Join(", ", app.Urls)}");
             await app.WaitForShutdownAsync(CancellationToken.None);

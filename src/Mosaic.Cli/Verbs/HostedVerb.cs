@@ -50,6 +50,8 @@ internal static class HostedVerb
                 return 2;
             }
 
+            // Disposed at the end: the container disposes the store, whose last connection folds its write-ahead log.
+            await using var disposeApp = app;
             using var fileSizeSignal = FileSizeSignal.Handle();
             var options = app.Services.GetRequiredService<IOptions<MosaicOptions>>().Value;
             try

@@ -143,6 +143,10 @@ public sealed partial class SqliteStore : ICollectionCatalog, IDocumentStore, II
         _statements?.Dispose();
         _writer?.Dispose();
         _writeGate.Dispose();
+
+        // Pooled connections stay open after Dispose; closing the last one is what makes SQLite fold the write-ahead log
+        // into store.db, so a cleanly stopped store is one self-contained file.
+        SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
     }
 
     private SqliteConnection Open()

@@ -109,8 +109,7 @@ public sealed class ClusterNode : IAsyncDisposable
     public async Task<int> TerminateAsync(TimeSpan timeout)
     {
         var process = _process ?? throw new InvalidOperationException($"{this} was never started");
-        Signals.Send(process.Id, Signals.Term);
-        return await process.WaitForExitAsync(timeout).ConfigureAwait(false);
+        return await process.StopAsync(timeout).ConfigureAwait(false);
     }
 
     /// <summary>SIGSTOP: the process stays, holds its sockets and its lease row, and answers nothing.</summary>

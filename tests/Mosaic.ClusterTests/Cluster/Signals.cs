@@ -3,11 +3,10 @@ using System.Runtime.InteropServices;
 
 namespace Mosaic.ClusterTests.Cluster;
 
-/// <summary>POSIX signals to a child process: hang it (SIGSTOP), let it go on (SIGCONT), or ask it to stop (SIGTERM).</summary>
-/// <remarks>Linux numbering (x86-64 and arm64 agree on these three). SIGKILL goes through <c>Process.Kill</c>.</remarks>
+/// <summary>POSIX signals to a child process: hang it (SIGSTOP) and let it go on (SIGCONT).</summary>
+/// <remarks>Linux numbering (x86-64 and arm64 agree on these). SIGTERM goes through <c>MosaicProcess.StopAsync</c>, SIGKILL through <c>Process.Kill</c>.</remarks>
 internal static partial class Signals
 {
-    public const int Term = 15;
     public const int Cont = 18;
     public const int Stop = 19;
 
