@@ -25,7 +25,7 @@ public sealed class WritePath(ICollectionCatalog catalog, IDocumentStore store, 
     public async Task<(WriteResult? Result, string? StoredAnswer)> WriteAsync(
         CollectionInfo collection,
         IReadOnlyList<DocumentWrite> writes,
-        string? idempotencyKey,
+        IdempotentRequest? idempotency,
         Func<WriteResult, string?> renderAnswer,
         Func<int, string>? describePosition,
         CancellationToken ct)
@@ -50,10 +50,13 @@ public sealed class WritePath(ICollectionCatalog catalog, IDocumentStore store, 
             }
         }
 
-        if (idempotencyKey is { Length: > 256 })
+        if (idempotency is { Key.Length: > 256 })
         {
             throw MosaicException.Invalid("Idempotency-Key: must be at most 256 characters");
         }
+
+        string? fingerprint = idempotency?.Fingerprint(writes);
+        var render = fingerprint is null ? renderAnswer : r => renderAnswer(r) is { } answer ? IdempotentRequest.Seal(fingerprint, answer) : null;
 
         if (collection.Spec.EmbedModel is { } model)
         {
@@ -65,7 +68,12 @@ public sealed class WritePath(ICollectionCatalog catalog, IDocumentStore store, 
             await backlog.WaitForRoomAsync(collection.Id, ct).ConfigureAwait(false);
         }
 
-        var written = await store.WriteAsync(collection, writes, idempotencyKey, renderAnswer, ct).ConfigureAwait(false);
+        var written = await store.WriteAsync(collection, writes, idempotency?.Key, render, ct).ConfigureAwait(false);
+        if (written.StoredAnswer is { } stored)
+        {
+            return (null, idempotency!.Open(stored, fingerprint!, collection.Spec.Name));
+        }
+
         if (written.Result is { } result)
         {
             // The store has reached the seqs of the token it just issued: searches carrying it need no store read here.

@@ -40,7 +40,7 @@ internal static class DocumentEndpoints
         }
 
         var doc = ContractMapping.ToDocument(id, body);
-        var (result, stored) = await writes.WriteAsync(collection, [new DocumentWrite(id, doc)], IdempotencyKey(request), r => Render(id, r), null, request.HttpContext.RequestAborted);
+        var (result, stored) = await writes.WriteAsync(collection, [new DocumentWrite(id, doc)], IdempotencyKey(request, "upsert"), r => Render(id, r), null, request.HttpContext.RequestAborted);
         return Answer(stored ?? Render(id, result!)!);
     }
 
@@ -56,7 +56,7 @@ internal static class DocumentEndpoints
     {
         id = DocumentIds.FromRoute(request.HttpContext, id);
         var collection = await writes.ResolveAsync(name, request.HttpContext.RequestAborted);
-        var (result, stored) = await writes.WriteAsync(collection, [new DocumentWrite(id, null)], IdempotencyKey(request), r => Render(id, r), null, request.HttpContext.RequestAborted);
+        var (result, stored) = await writes.WriteAsync(collection, [new DocumentWrite(id, null)], IdempotencyKey(request, "delete"), r => Render(id, r), null, request.HttpContext.RequestAborted);
         if (stored is not null)
         {
             return Answer(stored);
@@ -82,7 +82,7 @@ internal static class DocumentEndpoints
             throw MosaicException.Invalid("body: no documents; send one JSON document per line (NDJSON)");
         }
 
-        var (result, stored) = await writes.WriteAsync(collection, batch, IdempotencyKey(request), RenderBulk, i => $"line {lines[i]}: ", request.HttpContext.RequestAborted);
+        var (result, stored) = await writes.WriteAsync(collection, batch, IdempotencyKey(request, "bulk"), RenderBulk, i => $"line {lines[i]}: ", request.HttpContext.RequestAborted);
         return Answer(stored ?? RenderBulk(result!));
     }
 
@@ -138,8 +138,9 @@ internal static class DocumentEndpoints
         return new DocumentWrite(id, ContractMapping.ToDocument(id, doc));
     }
 
-    private static string? IdempotencyKey(HttpRequest request) =>
-        request.Headers.TryGetValue(IdempotencyHeader, out var key) && !string.IsNullOrEmpty(key) ? key.ToString() : null;
+    /// <summary>The request's key, if it sent one, with the kind of write it names (each kind answers in its own shape).</summary>
+    private static IdempotentRequest? IdempotencyKey(HttpRequest request, string kind) =>
+        request.Headers.TryGetValue(IdempotencyHeader, out var key) && !string.IsNullOrEmpty(key) ? new IdempotentRequest(key.ToString(), kind) : null;
 
     private static string? Render(string id, WriteResult result) => result.Missing.Count > 0
         ? null
