@@ -228,6 +228,13 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
             throw MosaicException.Invalid($"ef_search: must be within 1..10000, got {query.EfSearch}");
         }
 
+        // Before the checks of what each mode needs: on a collection with a model, query text past the limit is left
+        // unembedded, and would otherwise be reported as a missing vector.
+        if (query.Query is { Length: > 4096 })
+        {
+            throw MosaicException.Invalid($"query: at most 4096 characters, got {query.Query.Length}");
+        }
+
         bool needsVector = query.Mode is SearchMode.Vector or SearchMode.Hybrid;
         bool needsQuery = query.Mode is SearchMode.Keyword or SearchMode.Hybrid;
         string mode = query.Mode.ToString().ToLowerInvariant();
@@ -238,7 +245,9 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
 
         if (needsVector && query.Vector is null)
         {
-            throw MosaicException.Invalid($"vector: mode '{mode}' needs a query vector");
+            throw MosaicException.Invalid(spec.EmbedModel is { } model
+                ? $"vector: mode '{mode}' needs a query vector, or query text for model '{model}' to embed"
+                : $"vector: mode '{mode}' needs a query vector");
         }
 
         if (needsQuery && string.IsNullOrWhiteSpace(query.Query))
@@ -254,11 +263,6 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
             }
 
             VectorLimits.Check(vector, spec.Metric);
-        }
-
-        if (query.Query is { Length: > 4096 })
-        {
-            throw MosaicException.Invalid("query: at most 4096 characters");
         }
 
         var filter = query.Filter is { } f ? FilterParser.Parse(f, spec) : null;

@@ -125,6 +125,29 @@ public sealed class SemanticSearchTests(EmbeddingServerFixture fixture)
         Assert.Equal(0, await Http.DocCountAsync(name));
     }
 
+    [Fact]
+    public async Task Query_text_past_4096_characters_is_a_400_naming_the_query_in_every_mode_not_a_missing_vector()
+    {
+        string name = Names.Unique("long-query");
+        await Http.CreateCollectionAsync(name, new { embed = new { model = "minilm" } });
+        foreach (var mode in new[] { "vector", "hybrid", "keyword", null })
+        {
+            var search = new JsonObject { ["query"] = new string('w', 4097) };
+            if (mode is not null)
+            {
+                search["mode"] = mode;
+            }
+
+            var tooLong = await Http.PostAsync($"collections/{name}/search", search);
+            tooLong.AssertError(HttpStatusCode.BadRequest, "query: at most 4096 characters, got 4097");
+        }
+
+        // At the limit the text is embedded (its first 510 word pieces), and a blank one names what is missing.
+        await Http.SearchAsync(name, new { mode = "vector", query = new string('w', 4096) });
+        var blank = await Http.PostAsync($"collections/{name}/search", new { mode = "vector", query = " " });
+        blank.AssertError(HttpStatusCode.BadRequest, "needs a query vector, or query text for model 'minilm' to embed");
+    }
+
     private async Task<string> LoadCorpusAsync(string prefix)
     {
         string name = Names.Unique(prefix);
