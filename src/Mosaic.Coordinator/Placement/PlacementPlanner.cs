@@ -40,9 +40,16 @@ public sealed class PlacementPlanner(PlacementOptions options)
     private Dictionary<(long, int), double> _shardLoad = [];
     private Dictionary<long, double> _bytesPerDoc = [];
     private double _newReplicaWeight = 1;
+    private Dictionary<(long, int), long> _shardBytes = [];
+    private ReplicaRoom _room = new(PlacementTargets.Of([]), []);
+    private readonly Dictionary<(long, int), PlacementBlock> _blocked = [];
 
     /// <summary>Whom the last round counted on and could place on (nodes low on disk are left out of the targets).</summary>
     public PlacementTargets Targets { get; private set; } = PlacementTargets.Of([]);
+
+    /// <summary>Shards the last round could not give a replica they need, with the reason: a drain of a node holding one
+    /// of them waits (its replica serving) until a place appears.</summary>
+    public IReadOnlyList<PlacementBlock> Blocked => [.. _blocked.Values];
 
     public IReadOnlyList<PlacementAction> Plan(IReadOnlyList<CollectionInfo> collections, IReadOnlyList<NodeInfo> nodes, PlacementSnapshot placement, TimeSpan now)
     {
@@ -67,7 +74,12 @@ public sealed class PlacementPlanner(PlacementOptions options)
         }
 
         ForgetGone(assignments);
+        _blocked.Clear();
         _shardLoad = ShardLoad(assignments);
+        _shardBytes = ShardBytes(collections, assignments);
+        _room = new ReplicaRoom(Targets, assignments.Where(a => a.State == ReplicaState.Building)
+            .GroupBy(a => a.NodeId)
+            .ToDictionary(g => g.Key, g => g.Sum(a => Math.Max(0, _shardBytes.GetValueOrDefault((a.CollectionId, a.Shard)) - a.Bytes)), StringComparer.Ordinal));
         var weights = Weights(assignments, eligible);
         // A replica that has reported nothing yet (a new collection's) weighs like an average one, at least 1, so a
         // batch of new shards spreads over the workers instead of all landing on the lightest.
@@ -197,15 +209,18 @@ public sealed class PlacementPlanner(PlacementOptions options)
         // drained node: a replacement builds elsewhere, and the failed one is the first to go once it serves.
         var onEligible = active.Where(a => eligible.Contains(a.NodeId) && !FailedTooLong(a, now)).ToList();
         var holders = active.Select(a => a.NodeId).ToHashSet(StringComparer.Ordinal);
+        long bytes = _shardBytes.GetValueOrDefault((collection.Id, shard.Id));
         for (int missing = wanted - onEligible.Count; missing > 0; missing--)
         {
-            var target = nodes.Targets.Where(n => !holders.Contains(n)).OrderBy(n => weights[n]).ThenBy(n => n, StringComparer.Ordinal).FirstOrDefault();
+            var target = nodes.Targets.Where(n => !holders.Contains(n) && _room.Fits(n, bytes)).OrderBy(n => weights[n]).ThenBy(n => n, StringComparer.Ordinal).FirstOrDefault();
             if (target is null)
             {
+                Block(collection, shard, wanted, onEligible.Count, holders, bytes);
                 break;
             }
 
             actions.Add(new PlacementAction.Assign(collection.Id, shard.Id, target));
+            _room.Take(target, bytes);
             holders.Add(target);
             weights[target] += Math.Max(_newReplicaWeight, replicas.Select(ReplicaWeight).DefaultIfEmpty(0).Max());
             inFlight++;
@@ -215,6 +230,9 @@ public sealed class PlacementPlanner(PlacementOptions options)
         // building is the future of the shard, never the one to drop.
         int serving = onEligible.Count(a => a.State == ReplicaState.Serving);
         int extra = active.Count - wanted;
+        // A drain never leaves a shard with fewer serving replicas than it had, up to R: with fewer undrained workers than
+        // that (or none with room), the drained node's replica stays and serves, and the shard says why.
+        int keep = Math.Min(collection.Spec.Replicas, active.Count(a => a.State != ReplicaState.Failed));
         if (extra <= 0 || serving < wanted || active.Any(a => a.State == ReplicaState.Building))
         {
             return;
@@ -241,12 +259,43 @@ public sealed class PlacementPlanner(PlacementOptions options)
 
                 serving--;
             }
+            else if (victim.State == ReplicaState.Serving && serving < keep)
+            {
+                Block(collection, shard, keep, onEligible.Count, holders, bytes);
+                continue;
+            }
 
             actions.Add(new PlacementAction.MarkDraining(victim.CollectionId, victim.Shard, victim.NodeId));
             inFlight++;
         }
 
         _moveSources.Remove((collection.Id, shard.Id));
+    }
+
+    private void Block(CollectionInfo collection, ShardInfo shard, int needed, int have, IReadOnlySet<string> holders, long bytes) =>
+        _blocked.TryAdd((collection.Id, shard.Id), new PlacementBlock(collection.Id, shard.Id, _room.WhyNone($"{collection.Name}/{shard.Id}", needed, have, holders, bytes)));
+
+    /// <summary>Each held shard's size on disk as its replicas report it (the largest); a split child that has reported
+    /// nothing yet is its share of its parent's.</summary>
+    private static Dictionary<(long, int), long> ShardBytes(IReadOnlyList<CollectionInfo> collections, List<ReplicaAssignment> assignments)
+    {
+        var reported = assignments.GroupBy(a => (a.CollectionId, a.Shard)).ToDictionary(g => g.Key, g => g.Max(a => a.Bytes));
+        var sizes = new Dictionary<(long, int), long>();
+        foreach (var collection in collections)
+        {
+            foreach (var shard in collection.ShardMap.Held)
+            {
+                long bytes = reported.GetValueOrDefault((collection.Id, shard.Id));
+                if (bytes == 0 && shard.Parent is int parentId && collection.ShardMap.Find(parentId) is { } parent && parent.Range.Count > 0)
+                {
+                    bytes = reported.GetValueOrDefault((collection.Id, parentId)) * shard.Range.Count / parent.Range.Count;
+                }
+
+                sizes[(collection.Id, shard.Id)] = bytes;
+            }
+        }
+
+        return sizes;
     }
 
     private void PlanSplits(CollectionInfo collection, List<ReplicaAssignment> assignments, int wanted, TimeSpan now, List<PlacementAction> actions)
@@ -333,7 +382,8 @@ public sealed class PlacementPlanner(PlacementOptions options)
                 && held[a.CollectionId].ShardMap.Find(a.Shard) is { State: ShardState.Serving }
                 && !_moveSources.ContainsKey((a.CollectionId, a.Shard))
                 && !(_movedAt.TryGetValue((a.CollectionId, a.Shard), out var movedAt) && now - movedAt < options.ShardRestAfterMove)
-                && !assignments.Any(b => b.CollectionId == a.CollectionId && b.Shard == a.Shard && b.NodeId == lightest.Key))
+                && !assignments.Any(b => b.CollectionId == a.CollectionId && b.Shard == a.Shard && b.NodeId == lightest.Key)
+                && _room.Fits(lightest.Key, _shardBytes.GetValueOrDefault((a.CollectionId, a.Shard))))
             .Select(a => (Replica: a, Weight: ReplicaWeight(a)))
             .Where(c => gap > c.Weight * (1 + options.Hysteresis))
             .OrderBy(c => Math.Abs((gap / 2) - c.Weight))
@@ -345,6 +395,7 @@ public sealed class PlacementPlanner(PlacementOptions options)
 
         var (move, weight) = candidates[0];
         actions.Add(new PlacementAction.Assign(move.CollectionId, move.Shard, lightest.Key));
+        _room.Take(lightest.Key, _shardBytes.GetValueOrDefault((move.CollectionId, move.Shard)));
         _moveSources[(move.CollectionId, move.Shard)] = move.NodeId;
         _movedAt[(move.CollectionId, move.Shard)] = now;
         weights[heaviest.Key] -= weight;
