@@ -61,19 +61,29 @@ public sealed record ClusterResponse(List<NodeResponse> Nodes, List<ClusterColle
 /// nodes that hold no shards.</param>
 /// <param name="DiskFloorBytes">Its floor (Mosaic:Worker:DiskFloorBytes / DiskFloorFraction): below it, <paramref name="DiskLow"/>.</param>
 /// <param name="DiskLow">Free space is below the floor: placement gives it no new replicas.</param>
+/// <param name="Drain">Where its drain stands; null unless the node is drained.</param>
 public sealed record NodeResponse(
     string Name, string Role, string Address, string State, DateTimeOffset? LeaseExpiresAt = null, int ShardsHeld = 0, long Bytes = 0, double Weight = 0,
-    long? DiskFreeBytes = null, long? DiskTotalBytes = null, long? DiskFloorBytes = null, bool DiskLow = false);
+    long? DiskFreeBytes = null, long? DiskTotalBytes = null, long? DiskFloorBytes = null, bool DiskLow = false, DrainStatusResponse? Drain = null);
+
+/// <summary>A drain's progress.</summary>
+/// <param name="State">moving (replacements build elsewhere) | blocked (some replica has nowhere to go: it keeps serving,
+/// and the drain goes on by itself once a place appears) | done (it holds nothing).</param>
+/// <param name="ReplicasLeft">Replicas still on the node.</param>
+/// <param name="Reason">Why it is blocked, naming the shards and every other worker's reason.</param>
+public sealed record DrainStatusResponse(string State, int ReplicasLeft, string? Reason = null);
 
 public sealed record ClusterCollectionResponse(string Name, long ShardMapVersion, List<ClusterShardResponse> Shards);
 
 /// <param name="State">building | serving | draining | retired.</param>
-public sealed record ClusterShardResponse(int Shard, string Range, string State, List<ReplicaResponse> Replicas, int? Parent = null);
+/// <param name="Blocked">Why placement cannot give it a replica it needs (no other worker, every other one holds it, or
+/// none has room for it above its disk floor); null when nothing waits.</param>
+public sealed record ClusterShardResponse(int Shard, string Range, string State, List<ReplicaResponse> Replicas, int? Parent = null, string? Blocked = null);
 
 public sealed record ReplicaResponse(string Node, string State, long Lag, long? DocCount = null, long Bytes = 0, double Qps = 0);
 
 /// <summary>202 of a split: the parent keeps serving while the children build.</summary>
 public sealed record SplitResponse(int Parent, List<int> Children);
 
-/// <summary>202 of a drain or undrain.</summary>
-public sealed record DrainResponse(string Node, bool Drained);
+/// <summary>202 of a drain or undrain; a drain says at once whether it can go on (<see cref="DrainStatusResponse"/>).</summary>
+public sealed record DrainResponse(string Node, bool Drained, DrainStatusResponse? Drain = null);

@@ -36,7 +36,7 @@ internal static class StatusVerb
             var nodes = new Table().AddColumns("node", "role", "address", "state", "lease expires", "replicas", "data disk free");
             foreach (var n in cluster.Nodes)
             {
-                AddRow(nodes, n.Name, n.Role, n.Address, n.State, n.LeaseExpiresAt?.ToString("HH:mm:ss") ?? "-", n.ShardsHeld.ToString(), Disk(n));
+                AddRow(nodes, n.Name, n.Role, n.Address, State(n), n.LeaseExpiresAt?.ToString("HH:mm:ss") ?? "-", n.ShardsHeld.ToString(), Disk(n));
             }
 
             AnsiConsole.Write(nodes);
@@ -50,11 +50,26 @@ internal static class StatusVerb
             }
 
             AnsiConsole.Write(shards);
+            // Reasons in full, below the tables: they name shards and workers and do not fit a cell.
+            foreach (var n in cluster.Nodes.Where(n => n.Drain is { State: "blocked" }))
+            {
+                Console.WriteLine($"drain of {n.Name} blocked ({n.Drain!.ReplicasLeft} replica(s) left, still serving): {n.Drain.Reason}");
+            }
+
+            foreach (var (c, s) in cluster.Collections.SelectMany(c => c.Shards.Where(s => s.Blocked is not null).Select(s => (c, s))))
+            {
+                Console.WriteLine($"shard {c.Name}/{s.Shard} waits for a place: {s.Blocked}");
+            }
+
             Console.WriteLine(cluster.PlacementVersion is long v ? $"placement version {v}" : "embedded (single node)");
             return 0;
         });
         return command;
     }
+
+    /// <summary>"draining (blocked, 4 left)" for a drained node: whether its drain moves, waits, or is done.</summary>
+    private static string State(Contracts.NodeResponse node) =>
+        node.Drain is { } drain ? $"{node.State} ({drain.State}{(drain.ReplicasLeft > 0 ? $", {drain.ReplicasLeft} left" : "")})" : node.State;
 
     /// <summary>"12.3 GiB of 100 GiB", and "LOW (floor 20 GiB)" when below the node's floor; "-" for nodes without shards.</summary>
     private static string Disk(Contracts.NodeResponse node) => node.DiskFreeBytes is not long free

@@ -101,6 +101,7 @@ public sealed partial class Advisor
 
         ShardAdvice(cluster, holders, qps, recommendations);
         DiskAdvice(cluster, recommendations);
+        DrainAdvice(cluster, recommendations);
         RateAdvice(api, cluster, recommendations);
         if (recommendations.Count == 0)
         {

@@ -35,6 +35,10 @@ internal sealed class StoreClusterStatus(ICollectionCatalog catalog, IPlacementS
         var nodes = await registry.ListNodesAsync(ct).ConfigureAwait(false);
         var planner = new PlacementPlanner(options.Value);
         var targets = PlacementTargets.Of(nodes);
+        // A round of the leader's planner on the same state says which shards have no place and why; its actions are
+        // the leader's to take, not ours.
+        planner.Plan(collections, nodes, placement, TimeSpan.Zero);
+        var blocked = planner.Blocked.ToDictionary(b => (b.CollectionId, b.Shard), b => b.Reason);
         var weights = planner.Weights(placement.Assignments, targets.Eligible);
         var nodeViews = nodes.OrderBy(n => n.Role).ThenBy(n => n.NodeId, StringComparer.Ordinal).Select(n => new NodeResponse(
             n.NodeId,
@@ -48,7 +52,8 @@ internal sealed class StoreClusterStatus(ICollectionCatalog catalog, IPlacementS
             n.Disk?.FreeBytes,
             n.Disk?.TotalBytes,
             n.Disk?.FloorBytes,
-            n.DiskLow)).ToList();
+            n.DiskLow,
+            n.Drained ? Drain(DrainProgress.Of(n.NodeId, placement.Assignments, planner.Blocked)) : null)).ToList();
         var views = collections.Select(c => new ClusterCollectionResponse(
             c.Name,
             c.ShardMap.Version,
@@ -58,7 +63,10 @@ internal sealed class StoreClusterStatus(ICollectionCatalog catalog, IPlacementS
                 s.State.ToString().ToLowerInvariant(),
                 placement.Assignments.Where(a => a.CollectionId == c.Id && a.Shard == s.Id)
                     .Select(a => new ReplicaResponse(a.NodeId, a.State.ToString().ToLowerInvariant(), a.Lag, a.Docs, a.Bytes, Math.Round(a.Qps, 2))).ToList(),
-                s.Parent)).ToList())).ToList();
+                s.Parent,
+                blocked.GetValueOrDefault((c.Id, s.Id)))).ToList())).ToList();
         return new ClusterResponse(nodeViews, views, placement.Version, Math.Round(PlacementPlanner.Imbalance(weights, targets.Targets), 3));
     }
+
+    private static DrainStatusResponse Drain(DrainProgress progress) => new(progress.State, progress.ReplicasLeft, progress.Reason);
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Mosaic.Contracts;
 using Mosaic.Coordinator.Placement;
 using Mosaic.Core.Errors;
+using Mosaic.Hosting.Cluster;
 
 namespace Mosaic.Hosting.Endpoints;
 
@@ -14,9 +15,9 @@ internal static class ClusterAdminEndpoints
     {
         app.MapPost("/collections/{name}/shards/{shard}:split", SplitAsync).WithTags("cluster")
             .Produces<SplitResponse>(StatusCodes.Status202Accepted).Produces<ErrorResponse>(404).Produces<ErrorResponse>(409);
-        app.MapPost("/cluster/nodes/{node}:drain", (string node, ClusterAdmin admin, HttpContext context) => DrainAsync(node, true, admin, context)).WithTags("cluster")
+        app.MapPost("/cluster/nodes/{node}:drain", (string node, ClusterAdmin admin, IClusterStatus status, HttpContext context) => DrainAsync(node, true, admin, status, context)).WithTags("cluster")
             .Produces<DrainResponse>(StatusCodes.Status202Accepted).Produces<ErrorResponse>(404);
-        app.MapPost("/cluster/nodes/{node}:undrain", (string node, ClusterAdmin admin, HttpContext context) => DrainAsync(node, false, admin, context)).WithTags("cluster")
+        app.MapPost("/cluster/nodes/{node}:undrain", (string node, ClusterAdmin admin, IClusterStatus status, HttpContext context) => DrainAsync(node, false, admin, status, context)).WithTags("cluster")
             .Produces<DrainResponse>(StatusCodes.Status202Accepted).Produces<ErrorResponse>(404);
     }
 
@@ -31,9 +32,13 @@ internal static class ClusterAdminEndpoints
         return Results.Json(new SplitResponse(parent, [.. children]), MosaicJson.Api.SplitResponse, statusCode: StatusCodes.Status202Accepted);
     }
 
-    private static async Task<IResult> DrainAsync(string node, bool drained, ClusterAdmin admin, HttpContext context)
+    /// <summary>A drain is accepted even when its replicas have nowhere to go yet (it waits and goes on by itself once a
+    /// place appears); the answer says at once whether it moves or is blocked, and why, as /cluster goes on saying.</summary>
+    private static async Task<IResult> DrainAsync(string node, bool drained, ClusterAdmin admin, IClusterStatus status, HttpContext context)
     {
-        await admin.SetDrainedAsync(Uri.UnescapeDataString(node), drained, context.RequestAborted);
-        return Results.Json(new DrainResponse(node, drained), MosaicJson.Api.DrainResponse, statusCode: StatusCodes.Status202Accepted);
+        string id = Uri.UnescapeDataString(node);
+        await admin.SetDrainedAsync(id, drained, context.RequestAborted);
+        var progress = drained ? (await status.DescribeAsync("", context.RequestAborted)).Nodes.FirstOrDefault(n => n.Name == id)?.Drain : null;
+        return Results.Json(new DrainResponse(node, drained, progress), MosaicJson.Api.DrainResponse, statusCode: StatusCodes.Status202Accepted);
     }
 }

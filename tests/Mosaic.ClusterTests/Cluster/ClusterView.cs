@@ -15,7 +15,8 @@ public sealed record ClusterView(IReadOnlyList<NodeView> Nodes, IReadOnlyList<Co
             n["disk_free_bytes"]?.GetValue<long>(),
             n["disk_total_bytes"]?.GetValue<long>(),
             n["disk_floor_bytes"]?.GetValue<long>(),
-            n["disk_low"]?.GetValue<bool>() ?? false)).ToList();
+            n["disk_low"]?.GetValue<bool>() ?? false,
+            n["drain"] is JsonObject d ? new DrainView(d["state"]!.GetValue<string>(), d["replicas_left"]!.GetValue<int>(), d["reason"]?.GetValue<string>()) : null)).ToList();
         var collections = (json["collections"] as JsonArray ?? []).Select(c => new CollectionView(
             c!["name"]!.GetValue<string>(),
             (c["shards"] as JsonArray ?? []).Select(s => new ShardView(
@@ -25,7 +26,8 @@ public sealed record ClusterView(IReadOnlyList<NodeView> Nodes, IReadOnlyList<Co
                 (s["replicas"] as JsonArray ?? []).Select(r => new ReplicaView(
                     r!["node"]!.GetValue<string>(),
                     r["state"]!.GetValue<string>(),
-                    r["lag"]?.GetValue<long>() ?? 0)).ToList())).ToList())).ToList();
+                    r["lag"]?.GetValue<long>() ?? 0)).ToList(),
+                s["blocked"]?.GetValue<string>())).ToList())).ToList();
         return new ClusterView(nodes, collections, json.ToJsonString(), json["shard_imbalance"]!.GetValue<double>());
     }
 
@@ -68,7 +70,7 @@ public sealed record ClusterView(IReadOnlyList<NodeView> Nodes, IReadOnlyList<Co
     public string Describe(string collection)
     {
         var c = Collections.FirstOrDefault(x => x.Name == collection);
-        var nodes = string.Join(", ", Nodes.Select(n => $"{n.Role} {n.Name} {n.State} ({n.ShardsHeld} held{(n.DiskLow ? ", disk low" : "")})"));
+        var nodes = string.Join(", ", Nodes.Select(n => $"{n.Role} {n.Name} {n.State} ({n.ShardsHeld} held{(n.DiskLow ? ", disk low" : "")}{(n.Drain is { } d ? $", drain {d.State}" : "")})"));
         if (c is null)
         {
             return $"nodes: {nodes}; no collection '{collection}'";
@@ -79,10 +81,13 @@ public sealed record ClusterView(IReadOnlyList<NodeView> Nodes, IReadOnlyList<Co
     }
 }
 
-public sealed record NodeView(string Name, string Role, string State, int ShardsHeld, long? DiskFreeBytes = null, long? DiskTotalBytes = null, long? DiskFloorBytes = null, bool DiskLow = false);
+public sealed record NodeView(string Name, string Role, string State, int ShardsHeld, long? DiskFreeBytes = null, long? DiskTotalBytes = null, long? DiskFloorBytes = null, bool DiskLow = false, DrainView? Drain = null);
+
+/// <summary>A drained node's drain: moving | blocked | done.</summary>
+public sealed record DrainView(string State, int ReplicasLeft, string? Reason);
 
 public sealed record CollectionView(string Name, IReadOnlyList<ShardView> Shards);
 
-public sealed record ShardView(int Shard, string Range, string State, IReadOnlyList<ReplicaView> Replicas);
+public sealed record ShardView(int Shard, string Range, string State, IReadOnlyList<ReplicaView> Replicas, string? Blocked = null);
 
 public sealed record ReplicaView(string Node, string State, long Lag);
