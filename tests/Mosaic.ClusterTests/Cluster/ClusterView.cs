@@ -26,7 +26,8 @@ public sealed record ClusterView(IReadOnlyList<NodeView> Nodes, IReadOnlyList<Co
                 (s["replicas"] as JsonArray ?? []).Select(r => new ReplicaView(
                     r!["node"]!.GetValue<string>(),
                     r["state"]!.GetValue<string>(),
-                    r["lag"]?.GetValue<long>() ?? 0)).ToList(),
+                    r["lag"]?.GetValue<long>() ?? 0,
+                    r["bytes"]?.GetValue<long>() ?? 0)).ToList(),
                 s["blocked"]?.GetValue<string>())).ToList())).ToList();
         return new ClusterView(nodes, collections, json.ToJsonString(), json["shard_imbalance"]!.GetValue<double>());
     }
@@ -90,4 +91,4 @@ public sealed record CollectionView(string Name, IReadOnlyList<ShardView> Shards
 
 public sealed record ShardView(int Shard, string Range, string State, IReadOnlyList<ReplicaView> Replicas, string? Blocked = null);
 
-public sealed record ReplicaView(string Node, string State, long Lag);
+public sealed record ReplicaView(string Node, string State, long Lag, long Bytes = 0);
