@@ -1,6 +1,7 @@
 namespace Mosaic.Bench.Ann;
 
-/// <summary>Reads TEXMEX .fvecs/.ivecs files (per row: int32 dimension, then that many 4-byte values) into one row-major array.</summary>
+/// <summary>TEXMEX .fvecs/.ivecs files (per row: int32 dimension, then that many 4-byte values), read into one row-major array or written from rows.</summary>
+/// <remarks>Also compiled into bench/Mosaic.Bench.Embedding, which writes the real-text set bench/ann reads.</remarks>
 internal static class TexmexFile
 {
     public static T[] Read<T>(string path, out int rows, out int dimension)
@@ -32,5 +33,16 @@ internal static class TexmexFile
         }
 
         return data;
+    }
+
+    public static void Write<T>(string path, IReadOnlyList<T[]> rows)
+        where T : unmanaged
+    {
+        using var stream = new BufferedStream(File.Create(path), 1 << 20);
+        foreach (var row in rows)
+        {
+            stream.Write(BitConverter.GetBytes(row.Length));
+            stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(row.AsSpan()));
+        }
     }
 }

@@ -2,6 +2,8 @@
 //   model [--seconds 10]          the model in this process: batch 1 (one caller), 8 concurrent callers (dynamic batching), fixed batches
 //   http --url URL [--docs 2000] [--queries 200]
 //                                 a running Mosaic: text-only bulk ingest into an embed collection, then semantic queries cold and warm
+//   texmex --corpus DOCS_JSONL --out DIR [--docs 64000] [--queries 1000] [--threads 2]
+//                                 a real-text ANN set for bench/ann (bench/ann-real-text runs it; see TexmexSet)
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
@@ -35,6 +37,11 @@ if (verb == "model")
         Measure($"LocalEmbedder, {clients} client(s), 1 text each call", clients, () => { local.EmbedAsync("minilm", [Sentences.Next()], default).GetAwaiter().GetResult(); return 1; });
         Console.WriteLine($"    mean batch reached: {(double)(stats.ModelTexts - texts0) / Math.Max(1, stats.ModelRuns - runs0):F1}");
     }
+}
+else if (verb == "texmex")
+{
+    TexmexSet.Run(Arg("--corpus", "docs.jsonl"), Arg("--out", "minilm"), int.Parse(Arg("--docs", "64000"), CultureInfo.InvariantCulture),
+        int.Parse(Arg("--queries", "1000"), CultureInfo.InvariantCulture), int.Parse(Arg("--threads", "2"), CultureInfo.InvariantCulture));
 }
 else if (verb == "http")
 {
