@@ -179,10 +179,7 @@ if (!string.IsNullOrEmpty(compare))
     var builtByKind = new Dictionary<string, HnswIndex>();
     foreach (string name in compare.Split(','))
     {
-        // NAME/switch/...: the same index searched with a search-time switch (novinsert: the pool's binary search;
-        // norescore: no rescoring source; noearly: no early link prefetch; alignedrows: rows from an aligned copy;
-        // codelines: binary prefetches only the lines a neighbour's score reads; lookahead: binary also prefetches the
-        // likely next node's unvisited neighbours).
+        // NAME/switch/...: the same index searched with a search-time switch off (novinsert: the pool's binary search; norescore: no rescoring source).
         string v = name.Split('/')[0];
         if (builtByKind.TryGetValue(v, out var same) || (v == mainKind && (same = index) is not null))
         {
@@ -217,8 +214,6 @@ if (!string.IsNullOrEmpty(compare))
                 string[] off = variants[i].Name.Split('/');
                 HnswIndex.VectorInsert = !off.Contains("novinsert");
                 HnswIndex.EarlyLinks = !off.Contains("noearly");
-                HnswIndex.BinaryCodeLines = off.Contains("codelines");
-                HnswIndex.BinaryLookahead = off.Contains("lookahead");
                 if (source is RowSource rowSource)
                 {
                     // alignedrows: the rows lent from a line-aligned copy on 2 MiB pages instead of the managed array.
@@ -254,8 +249,6 @@ if (!string.IsNullOrEmpty(compare))
     // The timed index below runs with every switch back on.
     HnswIndex.VectorInsert = true;
     HnswIndex.EarlyLinks = Environment.GetEnvironmentVariable("MOSAIC_BENCH_EARLY") != "0";
-    HnswIndex.BinaryCodeLines = false;
-    HnswIndex.BinaryLookahead = false;
     if (source is RowSource lent)
     {
         lent.Aligned = false;

@@ -32,12 +32,6 @@ public sealed unsafe partial class HnswIndex
     internal static bool EarlyLinks { get; set; } = true;
 
     /// <summary>
-    /// On: a binary walk also starts loading the unvisited neighbours of the likely next node to expand while it
-    /// scores the current node's (the bench's A/B switch `lookahead`).
-    /// </summary>
-    internal static bool BinaryLookahead { get; set; }
-
-    /// <summary>
     /// Searches one layer; leaves the best (at most ef) candidates sorted ascending in scratch.Pool (ids may carry
     /// <see cref="ExpandedBit"/>). <paramref name="lockingFor"/>: in a parallel build, the id of the node being
     /// inserted; each expanded node's list is then read under its lock (see <see cref="Insert{TDist}"/>).
@@ -66,8 +60,7 @@ public sealed unsafe partial class HnswIndex
         Candidate[] poolArray = scratch.Pool;
         ref Candidate pool = ref MemoryMarshal.GetArrayDataReference(poolArray);
         int dim = _distanceLength;
-        int vectorBytes = lockingFor < 0 && level == 0 ? WalkPrefetchBytes : _prefetchBytes;
-        bool lookahead = BinaryLookahead && lockingFor < 0 && _kind == DistanceKind.Binary;
+        int vectorBytes = _prefetchBytes;
         int resultCount = 0;
         ref Candidate results = ref Unsafe.NullRef<Candidate>();
         if (TFilter.Restricts)
@@ -159,12 +152,7 @@ public sealed unsafe partial class HnswIndex
 
                 if (next < size)
                 {
-                    int nextId = Unsafe.Add(ref pool, next).Id;
-                    PrefetchLinks(nextId);
-                    if (lookahead)
-                    {
-                        PrefetchFreshNeighbours(nextId, ref visited, tag, limit, vectorBytes);
-                    }
+                    PrefetchLinks(Unsafe.Add(ref pool, next).Id);
                 }
             }
 
@@ -224,26 +212,6 @@ public sealed unsafe partial class HnswIndex
 
         allowed = resultCount;
         return size;
-    }
-
-    /// <summary>
-    /// Starts loading the records of the level-0 neighbours of <paramref name="id"/> that are not visited yet: the
-    /// likely next node to expand, whose neighbours' misses then overlap with the scoring of this node's (a binary
-    /// hop is a chain of misses more than arithmetic). Reads its link list, which may wait for it; only prefetches.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void PrefetchFreshNeighbours(int id, ref ushort visited, ushort tag, int limit, int bytes)
-    {
-        int* links = Links0(id);
-        int n = Math.Min(NodeLayout.Count((int*)Header(id)), _maxM0);
-        for (int j = 0; j < n; j++)
-        {
-            int nb = links[j];
-            if ((uint)nb < (uint)limit && Unsafe.Add(ref visited, nb) != tag)
-            {
-                PrefetchLines(Vector(nb), bytes);
-            }
-        }
     }
 
     /// <summary>

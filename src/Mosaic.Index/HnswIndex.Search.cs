@@ -537,8 +537,6 @@ public sealed unsafe partial class HnswIndex
     private int GreedyDescend<TDist>(byte* q, int current, ref float currentDist, int level, int stopLevel, int limit)
         where TDist : struct, IDistance
     {
-        // Upper links live apart from the records: scoring a neighbour and moving to it read its code and header only.
-        int prefetchBytes = BinaryCodeLines ? _scoreBytes : _prefetchBytes;
         for (int l = level; l > stopLevel; l--)
         {
             bool changed = true;
@@ -554,7 +552,7 @@ public sealed unsafe partial class HnswIndex
                 {
                     if ((uint)links[j] < (uint)limit)
                     {
-                        PrefetchLines(Vector(links[j]), prefetchBytes);
+                        PrefetchLines(Vector(links[j]), _prefetchBytes);
                     }
                 }
 

@@ -39,10 +39,6 @@ public sealed unsafe partial class HnswIndex : IDisposable
     // code is one line and the links that an expansion reads next are the other three; at 10k x 384 this took
     // 93 -> 71 CPU-us per query at ef=64, equal at ef=8).
     private readonly int _prefetchBytes;
-
-    // Bytes of a record that scoring a neighbour reads: the vector or code (and, in a record, the header after it).
-    // Binary prefetches only these where BinaryCodeLines says so; float and int8 prefetch the same either way.
-    private readonly int _scoreBytes;
     private readonly int _m;
     private readonly int _maxM0;
     private readonly int _efConstruction;
@@ -125,7 +121,6 @@ public sealed unsafe partial class HnswIndex : IDisposable
             _vectors = new SegmentedMemory(_vectorBytes, first);
             _links = new SegmentedMemory(_maxM0 * sizeof(int), first);
             _prefetchBytes = _vectorBytes;
-            _scoreBytes = _vectorBytes;
         }
         else
         {
@@ -141,7 +136,6 @@ public sealed unsafe partial class HnswIndex : IDisposable
             _vectors = _nodes;
             _links = _nodes;
             _prefetchBytes = Quantization == VectorQuantization.Binary ? stride : _vectorBytes;
-            _scoreBytes = Quantization == VectorQuantization.Binary ? _linksOffset : _vectorBytes;
         }
 
         _upper = new SegmentedMemory(sizeof(int), Math.Max(4096, (MaxLevelCap + 1) * _upperBlockInts * 2));
@@ -162,16 +156,6 @@ public sealed unsafe partial class HnswIndex : IDisposable
     /// touches its code only, expanding a node its header and links only. Off: one record per node, as float.
     /// </summary>
     internal static bool SplitLayout { get; set; } = true;
-
-    /// <summary>
-    /// On: a binary walk prefetches only the code, factors and header of each neighbour it scores (96 bytes, 2-3
-    /// lines) instead of its whole record (224 bytes at 384-d, 4-5 lines); the links of the node expanded next are
-    /// asked for when it is chosen (PrefetchLinks), as for int8 and float. The bench's A/B switch `codelines`.
-    /// </summary>
-    internal static bool BinaryCodeLines { get; set; }
-
-    /// <summary>Bytes of a neighbour's record a walk prefetches before scoring it.</summary>
-    private int WalkPrefetchBytes => BinaryCodeLines ? _scoreBytes : _prefetchBytes;
 
     public int Dimension => _dimension;
 
