@@ -23,4 +23,34 @@ public sealed class CliPlanTests
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("--docs", bad.Output, StringComparison.Ordinal);
     }
+
+    // NaN compared as neither positive nor not; Infinity and 1e308 saturated every count at int.MaxValue: each printed a
+    // plan and exited 0.
+    [Theory]
+    [InlineData("--qps", "NaN")]
+    [InlineData("--qps", "Infinity")]
+    [InlineData("--p99", "NaN")]
+    [InlineData("--memory-gb", "NaN")]
+    [InlineData("--memory-gb", "Infinity")]
+    public async Task Plan_refuses_a_figure_that_is_not_a_finite_number(string option, string value)
+    {
+        using var dir = new TempDirectory("mosaic-plan-nan");
+        var args = new Dictionary<string, string> { ["--docs"] = "1000", ["--dim"] = "384", ["--qps"] = "10", ["--p99"] = "50", [option] = value };
+        var run = await CliRun.RunAsync(["plan", .. args.SelectMany(a => new[] { a.Key, a.Value })], dir.Combine("plan.log"), TimeSpan.FromSeconds(60));
+        Assert.True(run.ExitCode == 2, run.Describe());
+        Assert.Contains("finite", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(run.Stdout, line => line.StartsWith("plan:", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("1000", "1e9")]
+    [InlineData("9223372036854775807", "10")]
+    public async Task Plan_past_the_shards_one_collection_takes_exits_2_naming_the_limit(string docs, string qps)
+    {
+        using var dir = new TempDirectory("mosaic-plan-huge");
+        var run = await CliRun.RunAsync(["plan", "--docs", docs, "--dim", "384", "--qps", qps, "--p99", "50"], dir.Combine("plan.log"), TimeSpan.FromSeconds(60));
+        Assert.True(run.ExitCode == 2, run.Describe());
+        Assert.Contains("256 shards", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(run.Stdout, line => line.StartsWith("plan:", StringComparison.Ordinal));
+    }
 }

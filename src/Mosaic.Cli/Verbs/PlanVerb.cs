@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Mosaic.Core.Collections;
 
 namespace Mosaic.Cli.Verbs;
 
@@ -48,21 +49,31 @@ internal static class PlanVerb
             int d = result.GetValue(dim);
             double q = result.GetValue(qps), target = result.GetValue(p99), gib = result.GetValue(memory);
             int r = result.GetValue(replicas), c = result.GetValue(cores);
-            if (n <= 0 || d is <= 0 or > 4096 || q <= 0 || target <= 0 || r is < 1 or > 10 || c < 1 || gib <= 0)
+            // "!(x > 0)" refuses NaN too, which compares neither way.
+            if (n <= 0 || d is <= 0 or > 4096 || !(q > 0) || !(target > 0) || r is < 1 or > 10 || c < 1 || !(gib > 0)
+                || double.IsInfinity(q) || double.IsInfinity(target) || double.IsInfinity(gib))
             {
-                Console.Error.WriteLine("mosaic plan: --docs, --qps, --p99, --cores and --memory-gb must be positive, --dim within 1..4096, --replicas within 1..10");
+                Console.Error.WriteLine("mosaic plan: --docs, --qps, --p99, --cores and --memory-gb must be positive finite numbers, --dim within 1..4096, --replicas within 1..10");
                 return 2;
             }
 
             double bytesPerVector = (4.0 * d) + GraphOverheadBytes;
             double cpuMs = CpuMsPerSearchAt128 * Math.Max(1, d / MeasuredDimension);
             double cores_ = q * cpuMs / 1000 / TargetCpu;
-            int byCpu = (int)Math.Ceiling(cores_ / c);
+            double byCpu = Math.Ceiling(cores_ / c);
             double graphBytes = n * bytesPerVector * r;
             double perWorkerGraph = gib * (1L << 30) * GraphMemoryShare;
-            int byMemory = (int)Math.Ceiling(graphBytes / perWorkerGraph);
-            int workers = Math.Max(Math.Max(byCpu, byMemory), r);
-            int shards = (int)Math.Max(Math.Ceiling((double)n / MaxShardDocs), Math.Ceiling((double)workers / r));
+            double byMemory = Math.Ceiling(graphBytes / perWorkerGraph);
+            double shardsNeeded = Math.Max(Math.Ceiling((double)n / MaxShardDocs), Math.Ceiling(Math.Max(Math.Max(byCpu, byMemory), r) / r));
+            // Counted in doubles until here: past a collection's shards the counts would not fit an int (and no plan holds).
+            if (shardsNeeded > CollectionSpec.MaxShards)
+            {
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"mosaic plan: these figures need {shardsNeeded:0} shards, more than the {CollectionSpec.MaxShards} shards one collection takes; plan several collections, each with its share"));
+                return 2;
+            }
+
+            int workers = (int)Math.Max(Math.Max(byCpu, byMemory), r);
+            int shards = (int)shardsNeeded;
             double perNodeGiB = graphBytes / workers / (1L << 30);
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Create(inv, $"measured on this build (bench/README.md): {bytesPerVector:0} B/vector in memory at {d}-d (4·D + {GraphOverheadBytes}), {cpuMs:0.##} CPU-ms per vector search ({CpuMsPerSearchAt128} at {MeasuredDimension}-d × D/{MeasuredDimension})"));
