@@ -6,6 +6,13 @@ public static class LoadChecks
     /// <summary>The search modes a load can send.</summary>
     public static IReadOnlyList<string> Modes { get; } = ["vector", "keyword", "hybrid"];
 
+    /// <summary>Seconds from a command line as a <see cref="TimeSpan"/> for <see cref="Problem"/> to judge, whatever the number.</summary>
+    /// <remarks>TimeSpan.FromSeconds throws on NaN and past about ±2.9e12 s (an unhandled exception where a bad option
+    /// must exit 2 with a message): NaN and Infinity become <see cref="TimeSpan.MinValue"/>, other numbers stop at ±1e9 s,
+    /// all outside every range checked here.</remarks>
+    public static TimeSpan Seconds(double seconds) =>
+        double.IsFinite(seconds) ? TimeSpan.FromSeconds(Math.Clamp(seconds, -1e9, 1e9)) : TimeSpan.MinValue;
+
     /// <summary>The first problem with these settings, or null when they are fine.</summary>
     public static string? Problem(LoadShape s, string mode, int topK, TimeSpan timeout)
     {

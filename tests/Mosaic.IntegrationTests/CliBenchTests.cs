@@ -91,6 +91,10 @@ public sealed partial class CliBenchTests(ITestOutputHelper output) : IAsyncLife
         [
             (["bench", "--url", _server.BaseUrl, "-c", C, "--mode", "fuzzy"], "--mode must be vector, keyword or hybrid"),
             (["bench", "--url", _server.BaseUrl, "-c", C, "--rate", "0"], "--rate must be within"),
+            // Seconds that no TimeSpan holds: they were turned into one before the check, an unhandled exception (exit 1).
+            (["bench", "--url", _server.BaseUrl, "-c", C, "--duration", "NaN"], "--duration and --warmup must be numbers of seconds"),
+            (["bench", "--url", _server.BaseUrl, "-c", C, "--duration", "1e300"], "--duration must be within"),
+            (["bench", "--url", _server.BaseUrl, "-c", C, "--warmup", "-1e300"], "--warmup must be within"),
             (["bench", "-c", C], "--url is required"),
             (["bench", "--url", _server.BaseUrl, "-c", C, "--clients", "2", "--rate", "10"], "not both"),
             (["bench", "--url", _server.BaseUrl, "-c", "nosuchcollection", "--duration", "1"], "nosuchcollection"),

@@ -51,8 +51,8 @@ internal static class BenchVerb
                 r is null ? LoopKind.Closed : LoopKind.Open,
                 result.GetValue(clients),
                 r ?? 0,
-                TimeSpan.FromSeconds(result.GetValue(warmup)),
-                TimeSpan.FromSeconds(result.GetValue(duration)),
+                LoadChecks.Seconds(result.GetValue(warmup)),
+                LoadChecks.Seconds(result.GetValue(duration)),
                 MaxInFlight: result.GetValue(maxInFlight));
             var requestTimeout = TimeSpan.FromMilliseconds(result.GetValue(timeout));
             Uri? target = null;
