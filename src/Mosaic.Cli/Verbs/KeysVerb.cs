@@ -37,7 +37,11 @@ internal static class KeysVerb
         create.SetAction((result, ct) => target.RunAsync(
             result,
             "create",
-            (client, c) => client.CreateKeyAsync(result.GetValue(role)!, result.GetValue(rate), c),
+            (client, c) =>
+            {
+                KeyAdmin.CheckRate(result.GetValue(rate));
+                return client.CreateKeyAsync(result.GetValue(role)!, result.GetValue(rate), c);
+            },
             (admin, c) => admin.CreateAsync(result.GetValue(role), result.GetValue(rate), c),
             created => Console.WriteLine(created.Key),
             ct));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mosaic.Contracts;
 using Mosaic.Core.Access;
@@ -19,16 +20,22 @@ public sealed class KeyAdmin(IApiKeyStore store, TimeProvider time, ApiKeyCache?
     public async Task<KeyResponse> CreateAsync(string? role, double? rate, CancellationToken ct)
     {
         var parsed = ApiRoles.Parse(role) ?? throw MosaicException.Invalid($"role: must be read, write or admin, got '{role}'");
-        if (rate is double r && (!double.IsFinite(r) || r <= 0 || r > MaxRate))
-        {
-            throw MosaicException.Invalid($"rate: requests per second must be within (0, {MaxRate}], got {r}");
-        }
+        CheckRate(rate);
 
         string secret = ApiKeyTokens.NewKey();
         string hash = ApiKeyTokens.Hash(secret);
         var key = new ApiKey(ApiKeyTokens.IdOf(hash), hash, parsed, rate, time.GetUtcNow());
         await store.CreateKeyAsync(key, ct).ConfigureAwait(false);
         return ToResponse(key, secret);
+    }
+
+    /// <summary>Refuses a rate a key cannot have; the CLI checks it before sending too (JSON carries no NaN or Infinity).</summary>
+    public static void CheckRate(double? rate)
+    {
+        if (rate is double r && (!double.IsFinite(r) || r <= 0 || r > MaxRate))
+        {
+            throw MosaicException.Invalid(string.Create(CultureInfo.InvariantCulture, $"rate: requests per second must be within (0, {MaxRate}], got {r}"));
+        }
     }
 
     public async Task<List<KeyResponse>> ListAsync(CancellationToken ct) =>

@@ -77,6 +77,9 @@ public sealed partial class CliBadInputTests(ServerFixture fixture, ITestOutputH
         // Found by this table: Npgsql answers an unknown setting with a bare KeyNotFoundException, printed as a stack trace.
         { "keys-store-unknown-setting", ["keys", "create", "--role", "read", "--store", "garbage=1"], "connection string" },
         { "keys-store-bad-port", ["keys", "create", "--role", "read", "--store", "Host=127.0.0.1;Port=abc"], "connection string" },
+        // Found by the tenth pass: a rate that JSON cannot carry went out to the node, and the serializer's complaint was the message.
+        { "keys-url-rate-nan", ["keys", "create", "--role", "read", "--rate", "NaN", "--url", "{url}"], "rate: requests per second must be within" },
+        { "keys-url-rate-infinite", ["keys", "create", "--role", "read", "--rate", "Infinity", "--url", "{url}"], "rate: requests per second must be within" },
         { "serve-store-unknown-setting", ["serve", "--store", "garbage=1", "--port", "0", "--data", "{dir}/never"], "Mosaic:Store" },
         { "restore-damaged-manifest", ["restore", "--from", "{dir}/damaged", "--data", "{dir}/restored"], "manifest" },
         { "restore-manifest-names-a-path", ["restore", "--from", "{dir}/escaping", "--data", "{dir}/restored"], "manifest" },
