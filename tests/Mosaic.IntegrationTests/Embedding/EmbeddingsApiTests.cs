@@ -96,16 +96,21 @@ public sealed class EmbeddingsApiTests(EmbeddingServerFixture fixture)
     }
 
     [Fact]
-    public async Task Text_past_the_512_token_window_is_truncated_to_it()
+    public async Task Text_past_the_256_token_window_is_truncated_to_it_as_sentence_transformers_does()
     {
-        string longText = string.Join(' ', Enumerable.Range(0, 800).Select(i => i % 2 == 0 ? "search" : "engine"));
+        // all-MiniLM-L6-v2's max_seq_length is 256 (its model card; SentenceTransformer.encode cuts there): [CLS], the
+        // first 254 word pieces, [SEP].
+        string longText = string.Join(' ', Enumerable.Range(0, 800).Select(i => i % 3 == 0 ? "search" : i % 3 == 1 ? "engine" : "shard"));
         var r = await Http.PostAsync("v1/embeddings", new { model = "minilm", input = longText });
         r.AssertStatus(HttpStatusCode.OK);
-        Assert.Equal(512, r.Object["usage"]!["prompt_tokens"]!.GetValue<int>());
+        Assert.Equal(256, r.Object["usage"]!["prompt_tokens"]!.GetValue<int>());
 
-        string prefix = string.Join(' ', Enumerable.Range(0, 510).Select(i => i % 2 == 0 ? "search" : "engine"));
+        // Every word is one word piece, so the first 254 words are exactly what is kept.
+        string prefix = string.Join(' ', longText.Split(' ').Take(254));
+        var whole = await Http.PostAsync("v1/embeddings", new { model = "minilm", input = prefix });
+        Assert.Equal(256, whole.Object["usage"]!["prompt_tokens"]!.GetValue<int>());
         var v = await fixture.EmbedAsync(longText, prefix);
-        Assert.True(EmbeddingServerFixture.Dot(v[0], v[1]) > 0.99999, "only the first 510 word pieces count");
+        Assert.True(EmbeddingServerFixture.Dot(v[0], v[1]) > 0.99999, "only the first 254 word pieces count");
     }
 
     [Fact]

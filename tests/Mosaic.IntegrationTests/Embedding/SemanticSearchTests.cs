@@ -142,7 +142,7 @@ public sealed class SemanticSearchTests(EmbeddingServerFixture fixture)
             tooLong.AssertError(HttpStatusCode.BadRequest, "query: at most 4096 characters, got 4097");
         }
 
-        // At the limit the text is embedded (its first 510 word pieces), and a blank one names what is missing.
+        // At the limit the text is embedded (its first 254 word pieces), and a blank one names what is missing.
         await Http.SearchAsync(name, new { mode = "vector", query = new string('w', 4096) });
         var blank = await Http.PostAsync($"collections/{name}/search", new { mode = "vector", query = " " });
         blank.AssertError(HttpStatusCode.BadRequest, "needs a query vector, or query text for model 'minilm' to embed");
