@@ -81,7 +81,7 @@ public sealed class EmbeddingCacheTests(ClusterPostgres postgres, ITestOutputHel
     /// <summary>How many embeddings Redis holds (KEYS is fine on a test server with a few hundred keys).</summary>
     private static async Task<int> EmbeddingKeysAsync(RedisServer redis)
     {
-        string reply = await redis.SendAsync("KEYS *emb:minilm:*");
+        string reply = await redis.SendAsync("KEYS *emb:minilm:256:*");
         return reply.StartsWith('*') ? int.Parse(reply.AsSpan(1, reply.IndexOf('\r', StringComparison.Ordinal) - 1), System.Globalization.CultureInfo.InvariantCulture) : -1;
     }
 }
