@@ -112,7 +112,9 @@ public sealed partial class WorkerNode : BackgroundService
             var wanted = (await _plan.WantedAsync(collections, ct).ConfigureAwait(false)).ToDictionary(w => (w.Collection.Id, w.Shard.Id));
             var current = _held;
             var failed = current.Where(h => h.Value.Replica.State == ReplicaState.Failed && wanted.ContainsKey(h.Key) && DueForRestart(h.Key)).Select(h => h.Key).ToList();
-            if (failed.Count == 0 && wanted.Keys.All(current.ContainsKey) && current.Keys.All(wanted.ContainsKey))
+            // The first sync after a start always sweeps: files of shards that moved away (or collections dropped) while
+            // the node was down are orphans even when it is given nothing now, and they would hold its disk for good.
+            if (_synced && failed.Count == 0 && wanted.Keys.All(current.ContainsKey) && current.Keys.All(wanted.ContainsKey))
             {
                 return;
             }
