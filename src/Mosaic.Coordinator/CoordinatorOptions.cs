@@ -11,6 +11,13 @@ public sealed record CoordinatorOptions
     /// <summary>Largest accepted bulk request body.</summary>
     public long MaxBulkBytes { get; init; } = 256L << 20;
 
+    /// <summary>
+    /// Most bytes of documents one search or search:batch answers (estimated by <see cref="Reads.AnswerSize"/>); a larger
+    /// one is a 400 <c>answer_too_large</c>. 64 MiB: 64 documents at the largest, or top_k 1000 of 64 KB texts; the server
+    /// holds about four times it at the peak of one such answer.
+    /// </summary>
+    public long MaxAnswerBytes { get; init; } = 64L << 20;
+
     /// <summary>Longest document id in UTF-8 bytes.</summary>
     public int MaxIdBytes { get; init; } = 512;
 
@@ -67,6 +74,11 @@ public sealed record CoordinatorOptions
         if (MaxBulkBytes < MaxDocumentBytes)
         {
             yield return "Mosaic:Coordinator:MaxBulkBytes must be at least MaxDocumentBytes";
+        }
+
+        if (MaxAnswerBytes < MaxDocumentBytes)
+        {
+            yield return "Mosaic:Coordinator:MaxAnswerBytes must be at least MaxDocumentBytes (an answer must hold one document)";
         }
 
         if (MaxIdBytes is < 1 or > 4096)

@@ -2,7 +2,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Mosaic.Contracts;
+using Mosaic.Coordinator;
 using Mosaic.Coordinator.Caching;
 using Mosaic.Coordinator.Reads;
 using Mosaic.Core.Errors;
@@ -23,23 +25,32 @@ internal static class SearchEndpoints
         // it per request made every search create (and dispose) a request services scope (perf, allocation ticks).
         var services = app.ServiceProvider;
         CachedReadPath? reads = null;
-        group.MapPost("/search", (string name, HttpRequest request) => SearchAsync(name, request, reads ??= services.GetRequiredService<CachedReadPath>()))
+        long? maxAnswerBytes = null;
+        group.MapPost("/search", (string name, HttpRequest request) => SearchAsync(
+                name,
+                request,
+                reads ??= services.GetRequiredService<CachedReadPath>(),
+                maxAnswerBytes ??= services.GetRequiredService<IOptions<CoordinatorOptions>>().Value.MaxAnswerBytes))
             .Body<SearchRequest, RouteHandlerBuilder>("application/json").Produces<SearchResponse>().Produces<ErrorResponse>(400).Produces<ErrorResponse>(404).Produces<PartialFailureResponse>(503);
         group.MapPost("/search:batch", BatchAsync)
             .Body<BatchSearchRequest, RouteHandlerBuilder>("application/json").Produces<BatchSearchResponse>().Produces<ErrorResponse>(400).Produces<PartialFailureResponse>(503);
     }
 
-    private static async Task<IResult> SearchAsync(string name, HttpRequest request, CachedReadPath reads)
+    private static async Task<IResult> SearchAsync(string name, HttpRequest request, CachedReadPath reads, long maxAnswerBytes)
     {
         var body = await RequestBody.ReadJsonAsync(request, MosaicJson.Api.SearchRequest, MaxSearchBytes, "body", SearchRequestReader.TryRead);
         var query = ContractMapping.ToQuery(body);
         var answer = await reads.SearchAsync(name, query, reads.Enabled ? CacheKey(body) : null, request.HttpContext.RequestAborted);
-        return Unacceptable(answer, query) is { } failure
-            ? failure
-            : SearchAnswerJson.Result(answer);
+        if (Unacceptable(answer, query) is { } failure)
+        {
+            return failure;
+        }
+
+        AnswerSize.Check(AnswerSize.Of(answer), maxAnswerBytes, "the answer");
+        return SearchAnswerJson.Result(answer);
     }
 
-    private static async Task<IResult> BatchAsync(string name, HttpRequest request, CachedReadPath reads)
+    private static async Task<IResult> BatchAsync(string name, HttpRequest request, CachedReadPath reads, IOptions<CoordinatorOptions> options)
     {
         var body = await RequestBody.ReadJsonAsync(request, MosaicJson.Api.BatchSearchRequest, MaxSearchBytes, "body");
         if (body.Searches is not { Count: > 0 and <= MaxBatch } searches)
@@ -49,6 +60,7 @@ internal static class SearchEndpoints
 
         var queries = searches.Select((s, i) => ContractMapping.ToQuery(s ?? throw MosaicException.Invalid($"searches[{i}]: must be an object"), $"searches[{i}].")).ToList();
         var answers = new List<SearchAnswer>(queries.Count);
+        long bytes = 0;
         for (int i = 0; i < queries.Count; i++)
         {
             SearchAnswer answer;
@@ -66,6 +78,9 @@ internal static class SearchEndpoints
                 return failure;
             }
 
+            // Counted as the answers come, so a batch past the limit stops at the search that passes it.
+            bytes += AnswerSize.Of(answer);
+            AnswerSize.Check(bytes, options.Value.MaxAnswerBytes, $"the answers up to searches[{i}]");
             answers.Add(answer);
         }
 
