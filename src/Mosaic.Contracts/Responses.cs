@@ -53,7 +53,9 @@ public sealed record BatchSearchResponse(List<SearchResponse> Results);
 public sealed record HealthResponse(string Status, string? Detail = null);
 
 /// <param name="ShardImbalance">Heaviest ÷ lightest shard-holding node by placement weight (bytes + query load); 1 is even.</param>
-public sealed record ClusterResponse(List<NodeResponse> Nodes, List<ClusterCollectionResponse> Collections, long? PlacementVersion = null, double ShardImbalance = 1, EmbeddingStatsResponse? Embedding = null);
+/// <param name="RebalanceBlocked">Why the rebalancer cannot bring the imbalance down (no replica of the heaviest node fits
+/// the lightest one's room above its disk floor); null when it can or need not.</param>
+public sealed record ClusterResponse(List<NodeResponse> Nodes, List<ClusterCollectionResponse> Collections, long? PlacementVersion = null, double ShardImbalance = 1, EmbeddingStatsResponse? Embedding = null, string? RebalanceBlocked = null);
 
 /// <param name="State">alive | draining | dead.</param>
 /// <param name="Weight">Placement weight of the replicas it holds (bytes + query load).</param>

@@ -85,7 +85,7 @@ public sealed partial class PlacementLeader(
         var snapshot = await placement.GetPlacementAsync(ct).ConfigureAwait(false);
         var actions = _planner.Plan(collections, nodeList, snapshot, time.GetElapsedTime(_started));
         LogDiskChanges(_planner.Targets);
-        LogBlockedChanges(_planner.Blocked);
+        LogBlockedChanges(_planner.Blocked, _planner.RebalanceBlocked);
         foreach (var action in actions)
         {
             switch (action)

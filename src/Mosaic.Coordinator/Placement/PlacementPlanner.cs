@@ -29,7 +29,7 @@ namespace Mosaic.Coordinator.Placement;
 /// uncheckpointed WAL, an old one free pages, and a move must not look like a weight change, or moves chase their own
 /// noise (measured: a replica moved back after its new copy's WAL made the target look heaviest).
 /// </remarks>
-public sealed class PlacementPlanner(PlacementOptions options)
+public sealed partial class PlacementPlanner(PlacementOptions options)
 {
     private readonly Dictionary<(long, int, string), TimeSpan> _drainingSince = [];
     private readonly Dictionary<(long, int, string), TimeSpan> _failedSince = [];
@@ -100,6 +100,7 @@ public sealed class PlacementPlanner(PlacementOptions options)
 
         double imbalance = Imbalance(weights, targets);
         _imbalancedSince = imbalance > options.RebalanceAbove ? _imbalancedSince ?? now : null;
+        RebalanceBlocked = imbalance > options.RebalanceAbove ? WhyNoRebalance(assignments, targets, weights) : null;
         if (actions.Count == 0 && now - _imbalancedSince >= options.RebalanceAfter && (_lastMove is null || now - _lastMove >= options.MoveCooldown))
         {
             for (; inFlight < options.MaxConcurrentMoves; inFlight++)
@@ -272,32 +273,6 @@ public sealed class PlacementPlanner(PlacementOptions options)
         _moveSources.Remove((collection.Id, shard.Id));
     }
 
-    private void Block(CollectionInfo collection, ShardInfo shard, int needed, int have, IReadOnlySet<string> holders, long bytes) =>
-        _blocked.TryAdd((collection.Id, shard.Id), new PlacementBlock(collection.Id, shard.Id, _room.WhyNone($"{collection.Name}/{shard.Id}", needed, have, holders, bytes)));
-
-    /// <summary>Each held shard's size on disk as its replicas report it (the largest); a split child that has reported
-    /// nothing yet is its share of its parent's.</summary>
-    private static Dictionary<(long, int), long> ShardBytes(IReadOnlyList<CollectionInfo> collections, List<ReplicaAssignment> assignments)
-    {
-        var reported = assignments.GroupBy(a => (a.CollectionId, a.Shard)).ToDictionary(g => g.Key, g => g.Max(a => a.Bytes));
-        var sizes = new Dictionary<(long, int), long>();
-        foreach (var collection in collections)
-        {
-            foreach (var shard in collection.ShardMap.Held)
-            {
-                long bytes = reported.GetValueOrDefault((collection.Id, shard.Id));
-                if (bytes == 0 && shard.Parent is int parentId && collection.ShardMap.Find(parentId) is { } parent && parent.Range.Count > 0)
-                {
-                    bytes = reported.GetValueOrDefault((collection.Id, parentId)) * shard.Range.Count / parent.Range.Count;
-                }
-
-                sizes[(collection.Id, shard.Id)] = bytes;
-            }
-        }
-
-        return sizes;
-    }
-
     private void PlanSplits(CollectionInfo collection, List<ReplicaAssignment> assignments, int wanted, TimeSpan now, List<PlacementAction> actions)
     {
         var map = collection.ShardMap;
@@ -368,8 +343,7 @@ public sealed class PlacementPlanner(PlacementOptions options)
             _movedAt.Remove(key);
         }
 
-        var heaviest = weights.OrderByDescending(w => w.Value).ThenBy(w => w.Key, StringComparer.Ordinal).First();
-        var lightest = weights.Where(w => targets.Contains(w.Key)).OrderBy(w => w.Value).ThenBy(w => w.Key, StringComparer.Ordinal).First();
+        var (heaviest, lightest) = Ends(weights, targets);
         double gap = heaviest.Value - lightest.Value;
         if (heaviest.Value <= 0 || heaviest.Value <= options.RebalanceAbove * lightest.Value)
         {

@@ -17,6 +17,11 @@ internal sealed class ReplicaRoom(PlacementTargets targets, Dictionary<string, l
     /// <summary>Counts a replica sent to <paramref name="node"/> this round against its room.</summary>
     public void Take(string node, long bytes) => pending[node] = pending.GetValueOrDefault(node) + bytes;
 
+    /// <summary>"w2 has 1.2 MiB free above its floor" (less what this round already sent there), or "w2 has room".</summary>
+    public string Describe(string node) => targets.Room.TryGetValue(node, out long room)
+        ? $"{node} has {ByteSize.Format(Math.Max(0, room - pending.GetValueOrDefault(node)))} free above its floor"
+        : $"{node} has room";
+
     /// <summary>Why no node can take another replica of a shard: each live, undrained worker's reason, or that there is none.</summary>
     /// <param name="shard">The shard as people name it, e.g. "shoes/3".</param>
     /// <param name="needed">Replicas the shard needs on distinct live, undrained workers.</param>
@@ -28,8 +33,7 @@ internal sealed class ReplicaRoom(PlacementTargets targets, Dictionary<string, l
         var reasons = targets.Eligible.Order(StringComparer.Ordinal).Select(node =>
             holders.Contains(node) ? $"{node} holds one"
             : !targets.Targets.Contains(node) ? $"{node} has its data disk below its floor"
-            : targets.Room.TryGetValue(node, out long room) ? $"{node} has {ByteSize.Format(Math.Max(0, room - pending.GetValueOrDefault(node)))} free above its floor"
-            : $"{node} has room").ToList();
+            : Describe(node)).ToList();
         if (targets.Eligible.All(holders.Contains))
         {
             reasons.Add("there is no other live, undrained worker: add a worker, or undrain one");

@@ -173,7 +173,9 @@ public sealed partial class Advisor
         {
             recommendations.Add(new RecommendationResponse("rebalance",
                 $"node weights are {cluster.ShardImbalance:0.##}× apart (threshold {_options.MaxImbalance:0.##}×): placement moves replicas by itself above " +
-                "Mosaic:Placement:RebalanceAbove; if it persists, check for drained nodes or a shard too big to move (split it)"));
+                (cluster.RebalanceBlocked is { } why
+                    ? $"Mosaic:Placement:RebalanceAbove, but cannot now: {why}"
+                    : "Mosaic:Placement:RebalanceAbove; if it persists, check for drained nodes or a shard too big to move (split it)")));
         }
     }
 

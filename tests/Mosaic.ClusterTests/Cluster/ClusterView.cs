@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Mosaic.ClusterTests.Cluster;
 
 /// <summary>A parsed GET /cluster answer: nodes, and per collection the shards with their replicas.</summary>
-public sealed record ClusterView(IReadOnlyList<NodeView> Nodes, IReadOnlyList<CollectionView> Collections, string Raw, double ShardImbalance)
+public sealed record ClusterView(IReadOnlyList<NodeView> Nodes, IReadOnlyList<CollectionView> Collections, string Raw, double ShardImbalance, string? RebalanceBlocked = null)
 {
     public static ClusterView Parse(JsonObject json)
     {
@@ -29,7 +29,7 @@ public sealed record ClusterView(IReadOnlyList<NodeView> Nodes, IReadOnlyList<Co
                     r["lag"]?.GetValue<long>() ?? 0,
                     r["bytes"]?.GetValue<long>() ?? 0)).ToList(),
                 s["blocked"]?.GetValue<string>())).ToList())).ToList();
-        return new ClusterView(nodes, collections, json.ToJsonString(), json["shard_imbalance"]!.GetValue<double>());
+        return new ClusterView(nodes, collections, json.ToJsonString(), json["shard_imbalance"]!.GetValue<double>(), json["rebalance_blocked"]?.GetValue<string>());
     }
 
     public CollectionView Collection(string name) =>

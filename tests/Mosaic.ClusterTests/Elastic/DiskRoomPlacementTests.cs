@@ -53,7 +53,11 @@ public sealed class DiskRoomPlacementTests(ClusterPostgres postgres, ITestOutput
                 long sizes = view.Collection(C).Shards.Min(s => s.Replicas.Single().Bytes);
                 Assert.True(sizes > Disk - Floor, $"the replicas ({sizes} bytes) must be bigger than the tight worker's room for this test to mean anything");
 
-                // w1 holds both shards and the tight worker none: an imbalance the rebalancer may not fix by filling its disk.
+                // w1 holds both shards and the tight worker none: an imbalance the rebalancer may not fix by filling its
+                // disk, and /cluster says so.
+                var imbalanced = await Elastic.WaitViewAsync(cluster, C, v => v.RebalanceBlocked is not null, TimeSpan.FromSeconds(30), "/cluster says the rebalancer cannot help");
+                Assert.Contains($"no replica on {w1} fits the lightest worker: {tight.Name} has ", imbalanced.RebalanceBlocked, StringComparison.Ordinal);
+                Assert.Equal(2, imbalanced.ShardsOn(C, w1).Count);
                 // Draining w1 could only go there: it is accepted, blocked, and says why.
                 var r = await http.PostAsync($"cluster/nodes/{w1}:drain", null);
                 r.AssertStatus(HttpStatusCode.Accepted);

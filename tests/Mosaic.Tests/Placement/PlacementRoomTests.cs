@@ -78,6 +78,7 @@ public sealed class PlacementRoomTests
         sim.SetRoom("w2", 1_500_000);
         sim.RunUntilQuiet();
         Assert.Equal((3, 1), (sim.Held("w1"), sim.Held("w2")));
+        Assert.Equal("no replica on w1 fits the lightest worker: w2 has 488.3 KiB free above its floor, and the smallest of its replicas is about 976.6 KiB; add disk or workers", sim.Planner.RebalanceBlocked);
     }
 
     [Fact]
