@@ -62,11 +62,24 @@ public sealed record WorkerOptions
     /// </summary>
     public double DiskFloorFraction { get; init; } = 0.05;
 
+    /// <summary>
+    /// Most bytes this node's shard files may take on their disk; 0 (the default) = the whole disk. For a node that
+    /// shares its disk (other services, other nodes on one volume): it then reports the quota as its disk's size and the
+    /// quota less what its shard directory holds as free (never more than the disk really has), so the floor and
+    /// placement's room apply to its share.
+    /// </summary>
+    public long DiskQuotaBytes { get; init; }
+
     /// <summary>The floor for a disk of <paramref name="totalBytes"/>.</summary>
     public long DiskFloor(long totalBytes) => Math.Max(DiskFloorBytes, (long)(DiskFloorFraction * totalBytes));
 
     public IEnumerable<string> Validate()
     {
+        if (DiskQuotaBytes < 0)
+        {
+            yield return $"Mosaic:Worker:DiskQuotaBytes must be 0 (the whole disk) or more, got {DiskQuotaBytes}";
+        }
+
         if (DiskFloorBytes < 0)
         {
             yield return $"Mosaic:Worker:DiskFloorBytes must be 0 (off) or more, got {DiskFloorBytes}";

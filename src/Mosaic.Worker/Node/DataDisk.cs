@@ -24,7 +24,14 @@ public sealed partial class DataDisk(IOptions<WorkerOptions> options, ILogger<Da
         {
             var drive = new DriveInfo(ExistingAncestor(path));
             long total = drive.TotalSize;
-            var disk = new NodeDisk(drive.AvailableFreeSpace, total, worker.DiskFloor(total));
+            long free = drive.AvailableFreeSpace;
+            if (worker.DiskQuotaBytes > 0)
+            {
+                total = Math.Min(total, worker.DiskQuotaBytes);
+                free = Math.Min(free, Math.Max(0, worker.DiskQuotaBytes - DirectoryBytes(path)));
+            }
+
+            var disk = new NodeDisk(free, total, worker.DiskFloor(total));
             _failing = false;
             return disk;
         }
@@ -38,6 +45,30 @@ public sealed partial class DataDisk(IOptions<WorkerOptions> options, ILogger<Da
 
             return null;
         }
+    }
+
+    /// <summary>Bytes of the files under <paramref name="path"/> (0 before it exists); a file removed meanwhile counts 0.</summary>
+    private static long DirectoryBytes(string path)
+    {
+        if (!Directory.Exists(path))
+        {
+            return 0;
+        }
+
+        long bytes = 0;
+        foreach (var file in new DirectoryInfo(path).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true }))
+        {
+            try
+            {
+                bytes += file.Length;
+            }
+            catch (FileNotFoundException)
+            {
+                // Deleted between the listing and its size: a replica dropped or a snapshot replaced.
+            }
+        }
+
+        return bytes;
     }
 
     private static string ExistingAncestor(string path)

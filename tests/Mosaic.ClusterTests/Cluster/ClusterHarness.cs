@@ -133,16 +133,6 @@ public sealed class ClusterHarness : IAsyncDisposable
         return node;
     }
 
-    /// <summary>Adds one more worker after <paramref name="prepare"/> ran on its (empty) data directory, e.g. to mount a disk there.</summary>
-    public async Task<ClusterNode> AddWorkerOnAsync(Func<string, Task> prepare, params string[] extraArgs)
-    {
-        var node = NewWorker(null, extraArgs);
-        await prepare(node.DataDir!);
-        await node.StartAsync(StartTimeout);
-        Log($"started {node}, log {node.LogPath}");
-        return node;
-    }
-
     /// <summary>GET /cluster from a running coordinator.</summary>
     public async Task<ClusterView> ViewAsync(int coordinator = 0)
     {

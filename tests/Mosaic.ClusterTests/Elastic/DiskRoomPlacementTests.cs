@@ -14,8 +14,9 @@ namespace Mosaic.ClusterTests.Elastic;
 /// that joins takes the drain.
 /// </summary>
 /// <remarks>
-/// The tight worker's shard directory is a 4 MiB tmpfs with a floor 256 KiB under its size, so its room is exact and
-/// its own; the replicas are several times that. Every other worker's floor is off.
+/// The tight worker has a 4 MiB quota of its disk (Mosaic:Worker:DiskQuotaBytes) and a floor 256 KiB under it, so its
+/// room is exact and its own, whatever else writes to this machine's disk; the replicas are several times that. Every
+/// other worker's floor is off.
 /// </remarks>
 [Collection(ClusterCollection.Name)]
 public sealed class DiskRoomPlacementTests(ClusterPostgres postgres, ITestOutputHelper output)
@@ -41,58 +42,51 @@ public sealed class DiskRoomPlacementTests(ClusterPostgres postgres, ITestOutput
             await Elastic.LoadAsync(http, C, Elastic.Collection(shards: 2, replicas: 1), docs, bulk: 500);
             await cluster.WaitSettledAsync(C, replicas: 1, TimeSpan.FromSeconds(90));
 
-            TmpfsMount? disk = null;
-            try
-            {
-                var tight = await cluster.AddWorkerOnAsync(
-                    async data => disk = await TmpfsMount.MountAsync(Path.Combine(data, "shards"), Disk),
-                    $"--Mosaic:Worker:DiskFloorBytes={Floor.ToString(CultureInfo.InvariantCulture)}", "--Mosaic:Worker:DiskFloorFraction=0");
-                var view = await Elastic.WaitViewAsync(cluster, C, v => v.Nodes.Any(n => n.Name == tight.Name && n.DiskFreeBytes is not null), TimeSpan.FromSeconds(30), "the tight worker reports its disk");
-                var node = view.Nodes.Single(n => n.Name == tight.Name);
-                Assert.False(node.DiskLow, view.Raw);
-                long sizes = view.Collection(C).Shards.Min(s => s.Replicas.Single().Bytes);
-                Assert.True(sizes > Disk - Floor, $"the replicas ({sizes} bytes) must be bigger than the tight worker's room for this test to mean anything");
+            var tight = await cluster.AddWorkerAsync(
+                null,
+                $"--Mosaic:Worker:DiskQuotaBytes={Disk.ToString(CultureInfo.InvariantCulture)}",
+                $"--Mosaic:Worker:DiskFloorBytes={Floor.ToString(CultureInfo.InvariantCulture)}",
+                "--Mosaic:Worker:DiskFloorFraction=0");
+            var view = await Elastic.WaitViewAsync(cluster, C, v => v.Nodes.Any(n => n.Name == tight.Name && n.DiskFreeBytes is not null), TimeSpan.FromSeconds(30), "the tight worker reports its disk");
+            var node = view.Nodes.Single(n => n.Name == tight.Name);
+            Assert.False(node.DiskLow, view.Raw);
+            Assert.Equal(Disk, node.DiskTotalBytes);
+            Assert.Equal(Disk, node.DiskFreeBytes);
+            long sizes = view.Collection(C).Shards.Min(s => s.Replicas.Single().Bytes);
+            Assert.True(sizes > Disk - Floor, $"the replicas ({sizes} bytes) must be bigger than the tight worker's room for this test to mean anything");
 
-                // w1 holds both shards and the tight worker none: an imbalance the rebalancer may not fix by filling its
-                // disk, and /cluster says so.
-                var imbalanced = await Elastic.WaitViewAsync(cluster, C, v => v.RebalanceBlocked is not null, TimeSpan.FromSeconds(30), "/cluster says the rebalancer cannot help");
-                Assert.Contains($"no replica on {w1} fits the lightest worker: {tight.Name} has ", imbalanced.RebalanceBlocked, StringComparison.Ordinal);
-                Assert.Equal(2, imbalanced.ShardsOn(C, w1).Count);
-                // Draining w1 could only go there: it is accepted, blocked, and says why.
-                var r = await http.PostAsync($"cluster/nodes/{w1}:drain", null);
-                r.AssertStatus(HttpStatusCode.Accepted);
-                var drain = r.Object["drain"] as JsonObject ?? throw new Xunit.Sdk.XunitException(r.Body);
-                Assert.Equal("blocked", (string?)drain["state"]);
-                string reason = (string)drain["reason"]!;
-                Assert.Contains($"{tight.Name} has ", reason, StringComparison.Ordinal);
-                Assert.Contains(" free above its floor", reason, StringComparison.Ordinal);
-                Assert.Contains($"shard {C}/", reason, StringComparison.Ordinal);
-                Assert.Contains("(about ", reason, StringComparison.Ordinal);
+            // w1 holds both shards and the tight worker none: an imbalance the rebalancer may not fix by filling its
+            // disk, and /cluster says so.
+            var imbalanced = await Elastic.WaitViewAsync(cluster, C, v => v.RebalanceBlocked is not null, TimeSpan.FromSeconds(30), "/cluster says the rebalancer cannot help");
+            Assert.Contains($"no replica on {w1} fits the lightest worker: {tight.Name} has ", imbalanced.RebalanceBlocked, StringComparison.Ordinal);
+            Assert.Equal(2, imbalanced.ShardsOn(C, w1).Count);
+            // Draining w1 could only go there: it is accepted, blocked, and says why.
+            var r = await http.PostAsync($"cluster/nodes/{w1}:drain", null);
+            r.AssertStatus(HttpStatusCode.Accepted);
+            var drain = r.Object["drain"] as JsonObject ?? throw new Xunit.Sdk.XunitException(r.Body);
+            Assert.Equal("blocked", (string?)drain["state"]);
+            string reason = (string)drain["reason"]!;
+            Assert.Contains($"{tight.Name} has ", reason, StringComparison.Ordinal);
+            Assert.Contains(" free above its floor", reason, StringComparison.Ordinal);
+            Assert.Contains($"shard {C}/", reason, StringComparison.Ordinal);
+            Assert.Contains("(about ", reason, StringComparison.Ordinal);
 
-                await Wait.WaitUntilAsync(() => Task.FromResult(cluster.Coordinators[0].LogText().Contains("waits for a place", StringComparison.Ordinal)), TimeSpan.FromSeconds(30), "the leader logs the shards that wait");
-                var blocked = await cluster.ViewAsync();
-                Assert.Empty(blocked.ShardsOn(C, tight.Name));
-                Assert.Equal(2, blocked.ShardsOn(C, w1).Count);
-                Assert.All(blocked.Collection(C).Shards, s => Assert.Contains(" free above its floor", s.Blocked, StringComparison.Ordinal));
-                Assert.Equal(docs.Count, await http.DocCountAsync(C));
+            await Wait.WaitUntilAsync(() => Task.FromResult(cluster.Coordinators[0].LogText().Contains("waits for a place", StringComparison.Ordinal)), TimeSpan.FromSeconds(30), "the leader logs the shards that wait");
+            var blocked = await cluster.ViewAsync();
+            Assert.Empty(blocked.ShardsOn(C, tight.Name));
+            Assert.Equal(2, blocked.ShardsOn(C, w1).Count);
+            Assert.All(blocked.Collection(C).Shards, s => Assert.Contains(" free above its floor", s.Blocked, StringComparison.Ordinal));
+            Assert.Equal(docs.Count, await http.DocCountAsync(C));
 
-                // A worker with room joins: the drain goes there, still nothing to the tight one.
-                var roomy = await cluster.AddWorkerAsync();
-                var done = await Elastic.WaitViewAsync(
-                    cluster,
-                    C,
-                    v => v.Nodes.Single(n => n.Name == w1).Drain?.State == "done" && v.IsSettled(C, 1, new HashSet<string> { roomy.Name }),
-                    TimeSpan.FromSeconds(90),
-                    $"{w1}'s drain done onto {roomy.Name}");
-                Assert.Empty(done.ShardsOn(C, tight.Name));
-                Assert.Equal(docs.Count, await http.DocCountAsync(C));
-            }
-            finally
-            {
-                if (disk is not null)
-                {
-                    await disk.DisposeAsync();
-                }
-            }
+            // A worker with room joins: the drain goes there, still nothing to the tight one.
+            var roomy = await cluster.AddWorkerAsync();
+            var done = await Elastic.WaitViewAsync(
+                cluster,
+                C,
+                v => v.Nodes.Single(n => n.Name == w1).Drain?.State == "done" && v.IsSettled(C, 1, new HashSet<string> { roomy.Name }),
+                TimeSpan.FromSeconds(90),
+                $"{w1}'s drain done onto {roomy.Name}");
+            Assert.Empty(done.ShardsOn(C, tight.Name));
+            Assert.Equal(docs.Count, await http.DocCountAsync(C));
         });
 }
