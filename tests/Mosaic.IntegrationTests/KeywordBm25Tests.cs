@@ -125,6 +125,10 @@ public sealed class KeywordBm25Tests(ServerFixture fixture, ITestOutputHelper ou
     [InlineData("3.14", "numbers")]
     [InlineData("1,000", "numbers")]
     [InlineData("2024", "numbers")]
+    [InlineData("iphone 15", "fullwidth")]
+    [InlineData("ＩＰＨＯＮＥ", "fullwidth")]
+    [InlineData("financial", "ligature")]
+    [InlineData("ﬁnancial", "ligature")]
     public async Task Analyzer_folds_diacritics_splits_cjk_and_keeps_numbers(string query, string expected)
     {
         string c = await AnalyzerCollectionAsync();
@@ -195,6 +199,9 @@ public sealed class KeywordBm25Tests(ServerFixture fixture, ITestOutputHelper ou
             Line(Doc("A naïve café on the corner", [1, 0], id: "cafe")),
             Line(Doc("東京タワーの観光", [1, 0], id: "tokyo")),
             Line(Doc("pi is 3.14, we sold 1,000 apples in 2024", [1, 0], id: "numbers")),
+            // Full-width Latin and digits (as Japanese text writes them) and a PDF's ligature fold as NFKC does.
+            Line(Doc("新型ｉＰｈｏｎｅ　１５の発売", [1, 0], id: "fullwidth")),
+            Line(Doc("the ﬁnancial report", [1, 0], id: "ligature")),
         ]);
         return c;
     }

@@ -13,6 +13,9 @@ namespace Mosaic.Index.Keyword;
 /// <item>Each token is lower-cased and folded: Latin, Greek and Cyrillic letters lose their diacritics (é→e, Å→a,
 /// ά→α), and ß æ œ ø ł đ ð þ ı ħ become ss ae oe o l d d th i h. Marks of other scripts (Indic vowel signs) are
 /// kept: they are letters there, not accents.</item>
+/// <item>Full-width ASCII forms (ｉＰｈｏｎｅ １５，０００) read as their ASCII characters, for word breaks too, and the Latin
+/// ligatures ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ expand to their letters, as NFKC does (half-width Katakana and the rest of NFKC are not
+/// folded).</item>
 /// <item>Tokens longer than <see cref="MaxTokenLength"/> characters are cut into pieces of that length.</item>
 /// </list>
 /// <para>Invariant: the same text always yields the same terms, on every machine (no culture, no ICU data beyond the
@@ -23,8 +26,8 @@ public static class KeywordAnalyzer
     /// <summary>Longest token kept whole (Lucene's default); a longer run is split.</summary>
     public const int MaxTokenLength = 255;
 
-    /// <summary>A scratch buffer of this many chars is enough for any token after folding (expansions at most double).</summary>
-    public const int ScratchLength = MaxTokenLength * 2;
+    /// <summary>A scratch buffer of this many chars is enough for any token after folding (an expansion at most triples: ﬃ).</summary>
+    public const int ScratchLength = MaxTokenLength * 3;
 
     /// <summary>Analyzes <paramref name="text"/> into its terms, in order, duplicates kept. Allocates; for tests and queries.</summary>
     public static List<string> Analyze(string? text)

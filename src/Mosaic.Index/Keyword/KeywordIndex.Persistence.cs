@@ -5,7 +5,9 @@ namespace Mosaic.Index.Keyword;
 
 public sealed partial class KeywordIndex
 {
-    private static ReadOnlySpan<byte> FileMagic => "MOSKWD01"u8;
+    // 02: terms of the analyzer that folds full-width forms and ligatures. A 01 file holds terms of the analyzer
+    // before, which queries would no longer match: it is refused, and the shard rebuilds its index from the texts.
+    private static ReadOnlySpan<byte> FileMagic => "MOSKWD02"u8;
 
     /// <summary>Writes the index: the dictionary, then each live document's label, length and (term, tf) pairs; XxHash64 trailer.</summary>
     /// <remarks>Postings are not written: <see cref="Load"/> rebuilds them from the forward lists, which needs no text analysis.</remarks>

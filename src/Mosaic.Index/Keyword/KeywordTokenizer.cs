@@ -69,7 +69,7 @@ public ref struct KeywordTokenizer
                     continue;
                 }
 
-                if (next == Kind.Other && w == 1 && end + 1 < text.Length && JoinsAcross(text[end], last, Classify(text, end + 1, out _)))
+                if (next == Kind.Other && w == 1 && end + 1 < text.Length && JoinsAcross(TermFolding.Narrow(text[end]), last, Classify(text, end + 1, out _)))
                 {
                     end += 1;
                     continue;
@@ -106,7 +106,8 @@ public ref struct KeywordTokenizer
             return AsciiKinds[c];
         }
 
-        return ClassifySlow(text, pos, ref width);
+        char narrow = TermFolding.Narrow(c);
+        return narrow < 0x80 ? AsciiKinds[narrow] : ClassifySlow(text, pos, ref width);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -181,6 +182,23 @@ public ref struct KeywordTokenizer
                 }
 
                 output[n++] = f;
+                continue;
+            }
+
+            char narrow = TermFolding.Narrow(c);
+            if (narrow != c)
+            {
+                output[n++] = narrow is >= 'A' and <= 'Z' ? (char)(narrow | 0x20) : narrow;
+                continue;
+            }
+
+            if (TermFolding.Ligature(c) is { } letters)
+            {
+                foreach (char e in letters)
+                {
+                    output[n++] = e;
+                }
+
                 continue;
             }
 

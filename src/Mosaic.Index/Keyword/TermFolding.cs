@@ -26,6 +26,21 @@ internal static class TermFolding
 
     public static readonly char[] Table = Build();
 
+    /// <summary>A full-width ASCII form (U+FF01–U+FF5E, as CJK text writes Latin letters, digits and punctuation) as its ASCII character; any other character unchanged.</summary>
+    public static char Narrow(char c) => c is >= '\uFF01' and <= '\uFF5E' ? (char)(c - 0xFEE0) : c;
+
+    /// <summary>The letters of a Latin ligature (U+FB00–U+FB06: ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ, common in text extracted from PDFs), or null.</summary>
+    public static string? Ligature(char c) => c switch
+    {
+        '\uFB00' => "ff",
+        '\uFB01' => "fi",
+        '\uFB02' => "fl",
+        '\uFB03' => "ffi",
+        '\uFB04' => "ffl",
+        '\uFB05' or '\uFB06' => "st",
+        _ => null,
+    };
+
     public static string Expansion(char c) => char.ToLowerInvariant(c) switch
     {
         'ß' => "ss",

@@ -13,6 +13,9 @@ public sealed class KeywordAnalyzerTests
     [InlineData("Καλημέρα ΕΛΛΆΔΑ Ёлка", new[] { "καλημερα", "ελλαδα", "елка" })]
     [InlineData("Tiếng Việt Ơn", new[] { "tieng", "viet", "on" })]
     [InlineData("e\u0301te\u0301", new[] { "ete" })]
+    [InlineData("ｉＰｈｏｎｅ　１５，０００円", new[] { "iphone", "15,000", "円" })]
+    [InlineData("ﬁnancial ﬂow ﬀ ﬃx ﬄ ﬆ", new[] { "financial", "flow", "ff", "ffix", "ffl", "st" })]
+    [InlineData("Ｃａｆé", new[] { "cafe" })]
     public void Folds_case_and_diacritics(string text, string[] expected) => Assert.Equal(expected, KeywordAnalyzer.Analyze(text));
 
     [Theory]
@@ -39,6 +42,14 @@ public sealed class KeywordAnalyzerTests
     {
         Assert.Empty(KeywordAnalyzer.Analyze(text));
         Assert.True(KeywordQuery.Parse(text).IsEmpty);
+    }
+
+    [Fact]
+    public void A_token_of_ligatures_fits_the_scratch_after_expanding()
+    {
+        string word = new('\uFB03', KeywordAnalyzer.MaxTokenLength); // ﬃ, three letters each
+        var terms = KeywordAnalyzer.Analyze(word);
+        Assert.Equal(string.Concat(Enumerable.Repeat("ffi", KeywordAnalyzer.MaxTokenLength)), Assert.Single(terms));
     }
 
     [Fact]

@@ -176,6 +176,26 @@ public sealed class KeywordIndexTests(ITestOutputHelper output)
         Assert.Throws<InvalidDataException>(() => KeywordIndex.Load(new MemoryStream(bytes.AsSpan(0, bytes.Length / 3).ToArray())));
     }
 
+    [Fact]
+    public void A_file_of_the_analyzer_before_is_refused_so_the_shard_reindexes_its_texts()
+    {
+        using var index = new KeywordIndex();
+        index.Add(1, "ｉＰｈｏｎｅ ﬁnancial");
+        using var stream = new MemoryStream();
+        index.Save(stream);
+        byte[] bytes = stream.ToArray();
+        Assert.Equal("MOSKWD02", System.Text.Encoding.ASCII.GetString(bytes, 0, 8));
+        using (var current = KeywordIndex.Load(new MemoryStream(bytes)))
+        {
+            Assert.Equal(1, current.Count);
+        }
+
+        // Version 01 was written before full-width forms and ligatures folded: its terms ("ｉｐｈｏｎｅ") would never match.
+        bytes[7] = (byte)'1';
+        var refused = Assert.Throws<InvalidDataException>(() => KeywordIndex.Load(new MemoryStream(bytes)));
+        Assert.Contains("keyword index", refused.Message);
+    }
+
     private static VectorHit[] Top(KeywordIndex index, KeywordQuery query, KeywordStats? stats)
     {
         var hits = new VectorHit[10];
