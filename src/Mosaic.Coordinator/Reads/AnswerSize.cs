@@ -5,9 +5,9 @@ namespace Mosaic.Coordinator.Reads;
 
 /// <summary>What an answer's documents weigh, against <see cref="CoordinatorOptions.MaxAnswerBytes"/>.</summary>
 /// <remarks>
-/// An estimate, not the serialized length: characters of ids, texts and fields, 12 bytes a vector value, 64 a hit. It is
-/// cheap (no text is scanned) and errs low only for non-ASCII text, which the limit's headroom covers: the server holds
-/// the answer's objects and then its JSON, about four times these bytes at the peak.
+/// An estimate, not the serialized length (<see cref="DocPayload.EstimateBytes"/>, the same the shards stop their
+/// fetches by): it errs low only for non-ASCII text, which the limit's headroom covers: the server holds the answer's
+/// objects and then its JSON, about four times these bytes at the peak.
 /// </remarks>
 public static class AnswerSize
 {
@@ -16,7 +16,7 @@ public static class AnswerSize
         long bytes = 0;
         foreach (var hit in answer.Hits)
         {
-            bytes += 64 + hit.Id.Length + (hit.Text?.Length ?? 0) + (hit.FieldsJson?.Length ?? 0) + (12L * (hit.Vector?.Length ?? 0));
+            bytes += DocPayload.EstimateBytes(hit.Id, hit.Text, hit.FieldsJson, hit.Vector?.Length ?? 0);
         }
 
         return bytes;
@@ -27,10 +27,16 @@ public static class AnswerSize
     {
         if (bytes > limit)
         {
-            throw new MosaicException(
-                ErrorKind.InvalidArgument,
-                "answer_too_large",
-                $"{what} would carry about {bytes} bytes of documents, more than Mosaic:Coordinator:MaxAnswerBytes ({limit}): ask for fewer hits (top_k), fewer searches, or leave text, fields or vector out of include");
+            throw TooLarge($"{what} would carry about {bytes} bytes of documents", limit);
         }
     }
+
+    /// <summary>The 400 for a fetch a shard stopped once its payloads passed the limit (<paramref name="read"/> bytes, at least).</summary>
+    public static MosaicException PastLimit(long read, long limit) =>
+        TooLarge(read > limit ? $"the answer would carry more than {read} bytes of documents" : "the answer's documents would pass the limit", limit);
+
+    private static MosaicException TooLarge(string what, long limit) => new(
+        ErrorKind.InvalidArgument,
+        "answer_too_large",
+        $"{what}, more than Mosaic:Coordinator:MaxAnswerBytes ({limit}): ask for fewer hits (top_k), fewer searches, or leave text, fields or vector out of include");
 }

@@ -482,7 +482,7 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
         var fetches = new Task<(IReadOnlyList<DocPayload>? Docs, ShardFailure? Failure)>[idsByShard.Count];
         for (int i = 0; i < fetches.Length; i++)
         {
-            fetches[i] = FetchFromShardAsync(info, idsByShard[i].Outcome, idsByShard[i].Ids, query, deadlineUtc, deadline);
+            fetches[i] = FetchFromShardAsync(info, idsByShard[i].Outcome, idsByShard[i].Ids, query, _options.MaxAnswerBytes, deadlineUtc, deadline);
         }
 
         var results = await Gather.AllAsync(fetches).ConfigureAwait(false);
@@ -530,10 +530,19 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
         }
     }
 
+    /// <remarks>
+    /// The shard stops reading past <paramref name="maxBytes"/> (every payload it returns goes into the answer, so the
+    /// answer would be refused anyway): a top_k of 1,000 large documents is never read whole to be thrown away.
+    /// </remarks>
     private static async Task<(IReadOnlyList<DocPayload>? Docs, ShardFailure? Failure)> FetchFromShardAsync(
-        CollectionInfo info, ShardOutcome outcome, Claimed ids, SearchQuery query, DateTime deadlineUtc, CancellationToken deadline)
+        CollectionInfo info, ShardOutcome outcome, Claimed ids, SearchQuery query, long maxBytes, DateTime deadlineUtc, CancellationToken deadline)
     {
-        var request = new ShardFetchRequest(info.Id, outcome.Shard, ids.Ids, query.IncludeText, query.IncludeFields, query.IncludeVector) { Deadline = deadlineUtc, Rows = ids.Rows };
+        var request = new ShardFetchRequest(info.Id, outcome.Shard, ids.Ids, query.IncludeText, query.IncludeFields, query.IncludeVector)
+        {
+            Deadline = deadlineUtc,
+            Rows = ids.Rows,
+            MaxBytes = maxBytes,
+        };
         string reason = "unavailable";
         var replicas = outcome.Replicas!;
         // The replica that answered the search first (it holds those rows), then the others.
@@ -549,6 +558,10 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
             {
                 // The rows are the answering replica's: another replica's file numbers its rows its own way.
                 return (await replica.FetchAsync(i < 0 ? request : request with { Rows = null }, deadline).ConfigureAwait(false), null);
+            }
+            catch (PayloadBudgetExceededException ex)
+            {
+                throw AnswerSize.PastLimit(ex.ReadBytes, ex.MaxBytes);
             }
             catch (Exception ex) when (!deadline.IsCancellationRequested)
             {

@@ -118,9 +118,20 @@ public sealed class GrpcShardClient(GrpcChannel channel, string node) : IShardCl
             IncludeText = request.IncludeText,
             IncludeFields = request.IncludeFields,
             IncludeVector = request.IncludeVector,
+            MaxBytes = request.MaxBytes ?? 0,
         };
         message.Ids.AddRange(request.Ids);
-        var answer = await CallAsync(() => _client.FetchAsync(message, deadline: request.Deadline, cancellationToken: ct).ResponseAsync, ct).ConfigureAwait(false);
+        ShardFetchResultMessage answer;
+        try
+        {
+            answer = await CallAsync(() => _client.FetchAsync(message, deadline: request.Deadline, cancellationToken: ct).ResponseAsync, ct).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted && request.MaxBytes is { } limit)
+        {
+            // The worker stopped reading past the limit; its detail is the bytes it had read.
+            throw new PayloadBudgetExceededException(long.TryParse(ex.Status.Detail, out long read) ? read : limit + 1, limit);
+        }
+
         return answer.Docs.Select(m => new DocPayload(m.Id, m.HasText ? m.Text : null, m.HasFieldsJson ? m.FieldsJson : null, m.Vector.Count > 0 ? [.. m.Vector] : null)).ToList();
     }
 

@@ -81,7 +81,10 @@ public sealed partial class ShardGrpcService(WorkerNode node) : ShardService.Sha
         var replica = Held(request.CollectionId, request.Shard, context);
         try
         {
-            var docs = replica.Fetch(new ShardFetchRequest(request.CollectionId, request.Shard, request.Ids, request.IncludeText, request.IncludeFields, request.IncludeVector));
+            var docs = replica.Fetch(new ShardFetchRequest(request.CollectionId, request.Shard, request.Ids, request.IncludeText, request.IncludeFields, request.IncludeVector)
+            {
+                MaxBytes = request.MaxBytes > 0 ? request.MaxBytes : null,
+            });
             var answer = new ShardFetchResultMessage();
             answer.Docs.AddRange(docs.Select(d => ToMessage(new ScoredDoc(d.Id, 0, d.Text, d.FieldsJson, d.Vector))));
             return Task.FromResult(answer);
@@ -89,6 +92,10 @@ public sealed partial class ShardGrpcService(WorkerNode node) : ShardService.Sha
         catch (ShardUnavailableException ex)
         {
             throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
+        }
+        catch (PayloadBudgetExceededException ex)
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, ex.ReadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
     }
 

@@ -53,18 +53,20 @@ internal sealed class ShardReader : IDisposable
     /// embedded vector search at 100k: 3.3 % of its CPU in ExecuteReader and NextResult, the look-ups 1.5 %).
     /// </remarks>
     /// <param name="rows">Each id's row as a search reported it (-1 unknown), or null: see <see cref="ShardFetchRequest.Rows"/>.</param>
-    public List<DocPayload> Fetch(IReadOnlyList<string> ids, IReadOnlyList<long>? rows, bool text, bool fields, bool vector)
+    /// <param name="maxBytes">See <see cref="ShardFetchRequest.MaxBytes"/>.</param>
+    /// <exception cref="PayloadBudgetExceededException">The payloads passed <paramref name="maxBytes"/>; no more rows were read.</exception>
+    public List<DocPayload> Fetch(IReadOnlyList<string> ids, IReadOnlyList<long>? rows, bool text, bool fields, bool vector, long maxBytes = long.MaxValue)
     {
-        var found = new List<DocPayload>(ids.Count);
+        var found = new Found(ids.Count, maxBytes);
         if (ids.Count == 0)
         {
-            return found;
+            return found.Payloads;
         }
 
         if (rows is null || rows.Count != ids.Count)
         {
-            FetchByIds(ids, text, fields, vector, found);
-            return found;
+            FetchByIds(ids, text, fields, vector, ref found);
+            return found.Payloads;
         }
 
         var statement = vector ? _fetchRowWithVector : _fetchRow;
@@ -105,16 +107,16 @@ internal sealed class ShardReader : IDisposable
                 }
             }
 
-            FetchByIds(byId, text, fields, vector, found);
+            FetchByIds(byId, text, fields, vector, ref found);
         }
 
-        return found;
+        return found.Payloads;
     }
 
-    /// <inheritdoc cref="Fetch(IReadOnlyList{string}, IReadOnlyList{long}?, bool, bool, bool)"/>
+    /// <inheritdoc cref="Fetch(IReadOnlyList{string}, IReadOnlyList{long}?, bool, bool, bool, long)"/>
     public List<DocPayload> Fetch(IReadOnlyList<string> ids, bool text, bool fields, bool vector) => Fetch(ids, null, text, fields, vector);
 
-    private void FetchByIds(IReadOnlyList<string> ids, bool text, bool fields, bool vector, List<DocPayload> found)
+    private void FetchByIds(IReadOnlyList<string> ids, bool text, bool fields, bool vector, ref Found found)
     {
         var statement = vector ? _fetchWithVector : _fetch;
         try
@@ -132,6 +134,26 @@ internal sealed class ShardReader : IDisposable
         {
             // A statement left stepped holds its read snapshot open, which would keep the WAL from being checkpointed.
             raw.sqlite3_reset(statement);
+        }
+    }
+
+    /// <summary>The payloads a fetch read so far and their weight, against its budget.</summary>
+    /// <remarks>A struct passed by reference: a fetch is on every search's path.</remarks>
+    private struct Found(int capacity, long maxBytes)
+    {
+        private long _bytes;
+
+        public List<DocPayload> Payloads { get; } = new(capacity);
+
+        public void Add(DocPayload payload)
+        {
+            Payloads.Add(payload);
+            _bytes += payload.EstimatedBytes;
+            if (_bytes > maxBytes)
+            {
+                // Thrown from inside the statement's loop: its finally resets the statement.
+                throw new PayloadBudgetExceededException(_bytes, maxBytes);
+            }
         }
     }
 

@@ -8,6 +8,7 @@ public sealed partial class ShardReplica
 {
     /// <summary>The payloads of a search's final hits held here (query-then-fetch), with one prepared statement.</summary>
     /// <exception cref="ShardUnavailableException">The replica is not serving (closed, moved, failed).</exception>
+    /// <exception cref="PayloadBudgetExceededException">The payloads passed <see cref="ShardFetchRequest.MaxBytes"/>.</exception>
     public IReadOnlyList<DocPayload> Fetch(ShardFetchRequest request)
     {
         if (State != ReplicaState.Serving)
@@ -26,7 +27,7 @@ public sealed partial class ShardReplica
             var reader = _file.Rent();
             try
             {
-                return reader.Fetch(request.Ids, request.Rows, request.IncludeText, request.IncludeFields, request.IncludeVector);
+                return reader.Fetch(request.Ids, request.Rows, request.IncludeText, request.IncludeFields, request.IncludeVector, request.MaxBytes ?? long.MaxValue);
             }
             finally
             {

@@ -16,6 +16,8 @@ namespace Mosaic.ClusterTests.Cluster;
 public sealed class QueryAndFetchClusterTests(ClusterPostgres postgres, ITestOutputHelper output)
 {
     private const string C = "qaf";
+    private const int SmallAnswer = 200_000;
+    private const int BigText = 40_000;
 
     [Fact]
     public Task One_round_and_two_rounds_give_the_same_answers_and_payloads_also_with_a_worker_down() =>
@@ -31,7 +33,10 @@ public sealed class QueryAndFetchClusterTests(ClusterPostgres postgres, ITestOut
                 // Without the result cache: each answer comes from the shards (a cached one would outlive the worker).
                 // Without rebalancing: the searches' load moved a shard off the victim while they ran (a slow box), so the
                 // shards it held at the start were no longer the ones its death lost.
-                CoordinatorArgsAt = i => [$"--Mosaic:Coordinator:QueryAndFetchMaxRows={(i == 0 ? 0 : 100_000)}", "--Mosaic:Cache:Results:Enabled=false", "--Mosaic:Placement:RebalanceAbove=1000"],
+                // Coordinator 1 also bounds its answers low, so that the workers' fetch stops past the limit (through gRPC).
+                CoordinatorArgsAt = i => [
+                    $"--Mosaic:Coordinator:QueryAndFetchMaxRows={(i == 0 ? 0 : 100_000)}", "--Mosaic:Cache:Results:Enabled=false", "--Mosaic:Placement:RebalanceAbove=1000",
+                    .. i == 0 ? new[] { $"--Mosaic:Coordinator:MaxAnswerBytes={SmallAnswer}", "--Mosaic:Coordinator:MaxDocumentBytes=100000" } : []],
             },
             async (cluster, seed) =>
             {
@@ -88,6 +93,22 @@ public sealed class QueryAndFetchClusterTests(ClusterPostgres postgres, ITestOut
                     Assert.Equal($"c{i % 4}", hit["fields"]!["category"]!.GetValue<string>());
                     Assert.Equal($"n\"{i}\"", hit["fields"]!["note"]!.GetValue<string>());
                 }
+
+                // Past coordinator 1's answer limit: its workers stop fetching and it answers 400; coordinator 2 answers whole.
+                const string Big = "qafbig";
+                await twoRounds.CreateCollectionAsync(Big, ClusterDocs.Collection(shards: 2, replicas: 1));
+                await cluster.WaitSettledAsync(Big, replicas: 1, TimeSpan.FromSeconds(60));
+                var (_, bigToken) = await twoRounds.BulkOkAsync(Big, docs.Take(10).Select(d => Line(Doc(d.Text + " " + new string('x', BigText), d.Vector, id: d.Id))));
+                JsonObject BigSearch(int topK) => new()
+                {
+                    ["vector"] = Vector(docs[0].Vector), ["top_k"] = topK, ["include"] = Array("text"), ["consistency"] = new JsonObject { ["after"] = bigToken },
+                };
+                (await twoRounds.PostAsync($"collections/{Big}/search", BigSearch(10))).AssertError(HttpStatusCode.BadRequest, $"{SmallAnswer}");
+                var small = (await twoRounds.PostAsync($"collections/{Big}/search", BigSearch(4))).AssertStatus(HttpStatusCode.OK);
+                Assert.Equal(4, small.Object["hits"]!.AsArray().Count);
+                var whole = (await oneRound.PostAsync($"collections/{Big}/search", BigSearch(10))).AssertStatus(HttpStatusCode.OK);
+                Assert.Equal(10, whole.Object["hits"]!.AsArray().Count);
+                Assert.All(whole.Object["hits"]!.AsArray(), h => Assert.True(h!["text"]!.GetValue<string>().Length > BigText));
 
                 // A worker down: both give the same partial answer (the same hits from the live shards, the same failures).
                 var victim = cluster.Workers.Single(w => w.Name == view.Collection(C).Shards.Single(s => s.Shard == 0).Replicas[0].Node);

@@ -108,5 +108,41 @@ public sealed class ShardFileFetchTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// A fetch with a byte budget stops reading once its payloads pass it, by row and by id alike: an answer the
+    /// coordinator would refuse is never read whole (a top_k of 1,000 documents of 1 MiB was a gigabyte of strings).
+    /// </summary>
+    [Fact]
+    public void Fetch_StopsReading_OnceThePayloadsPassTheBudget()
+    {
+        const int TextChars = 10_000;
+        using var file = new ShardFile(_dir.Combine("shard_002.db"));
+        var ids = Enumerable.Range(0, 20).Select(i => $"big{i:D2}").ToList();
+        var rows = file.Apply([.. ids.Select((id, i) => new ChangeRecord(1, i + 1, id, ChangeKind.Upsert, new Document(id, new string('x', TextChars), [i, 1f], null), i + 1))])
+            .Select(a => a.RowId).ToList();
+        long one = DocPayload.EstimateBytes(ids[0], new string('x', TextChars), null, 0);
+        long budget = (3 * one) + (one / 2);
+
+        var reader = file.Rent();
+        try
+        {
+            foreach (var hints in new[] { rows, null })
+            {
+                var stopped = Assert.Throws<PayloadBudgetExceededException>(() => reader.Fetch(ids, hints, text: true, fields: true, vector: false, budget));
+                // It stopped at the fourth document (the first past the budget), not after all twenty.
+                Assert.Equal(4 * one, stopped.ReadBytes);
+                Assert.Equal(budget, stopped.MaxBytes);
+
+                // Within the budget, or without text, everything comes back; and the reader is usable after a stop.
+                Assert.Equal(3, reader.Fetch(ids.Take(3).ToList(), hints?.Take(3).ToList(), text: true, fields: true, vector: false, budget).Count);
+                Assert.Equal(20, reader.Fetch(ids, hints, text: false, fields: true, vector: false, budget).Count);
+            }
+        }
+        finally
+        {
+            file.Return(reader);
+        }
+    }
+
     public void Dispose() => _dir.Dispose();
 }
