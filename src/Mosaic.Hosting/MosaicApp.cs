@@ -104,7 +104,9 @@ public static partial class MosaicApp
         if (mosaic.Role.HoldsShards())
         {
             services.AddMosaicWorker(sp => new StorePlacementPlan(sp.GetRequiredService<IPlacementStore>(), nodeId));
-            services.AddGrpc();
+            // Without this gRPC maps a catch-all for unknown services, {service}/{method} for every method: any other
+            // two-segment path (POST /collections/c, GET /v1/embeddings) matched it and was a 404 instead of a 405.
+            services.AddGrpc(grpc => grpc.IgnoreUnknownServices = true);
         }
 
         if (mosaic.Role.ServesApi())

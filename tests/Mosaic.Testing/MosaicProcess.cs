@@ -42,10 +42,18 @@ public sealed class MosaicProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>mosaic serve --port N --data DIR</c> on a free port and waits until GET /health answers 200.</summary>
-    public static async Task<MosaicProcess> StartServeAsync(string dataDir, string logPath, TimeSpan? startTimeout = null, params string[] extraArgs)
+    public static Task<MosaicProcess> StartServeAsync(string dataDir, string logPath, TimeSpan? startTimeout = null, params string[] extraArgs) =>
+        StartOnFreePortAsync("serve", ["--data", dataDir, .. extraArgs], logPath, "health", startTimeout);
+
+    /// <summary>Starts <c>mosaic gateway --port N</c> with <paramref name="args"/> on a free port and waits until GET /ready
+    /// answers 200 (some backend passes its health checks).</summary>
+    public static Task<MosaicProcess> StartGatewayAsync(string logPath, params string[] args) =>
+        StartOnFreePortAsync("gateway", args, logPath, "ready", null);
+
+    private static async Task<MosaicProcess> StartOnFreePortAsync(string verb, IReadOnlyList<string> args, string logPath, string probe, TimeSpan? startTimeout)
     {
         var port = FreePort.Next();
-        var process = Start(["serve", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data", dataDir, .. extraArgs], logPath);
+        var process = Start([verb, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. args], logPath);
         process.Port = port;
         try
         {
@@ -55,14 +63,14 @@ public sealed class MosaicProcess : IAsyncDisposable
                 {
                     if (process.HasExited)
                     {
-                        throw new InvalidProgramException($"mosaic serve exited with code {process._process.ExitCode} before it was healthy.\n{process.LogTail()}");
+                        throw new InvalidProgramException($"mosaic {verb} exited with code {process._process.ExitCode} before it was up.\n{process.LogTail()}");
                     }
 
-                    using var response = await http.GetAsync($"{process.BaseUrl}/health").ConfigureAwait(false);
+                    using var response = await http.GetAsync($"{process.BaseUrl}/{probe}").ConfigureAwait(false);
                     return response.StatusCode == HttpStatusCode.OK;
                 },
                 startTimeout ?? TimeSpan.FromSeconds(60),
-                $"GET {process.BaseUrl}/health == 200").ConfigureAwait(false);
+                $"GET {process.BaseUrl}/{probe} == 200").ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is TimeoutException)
         {

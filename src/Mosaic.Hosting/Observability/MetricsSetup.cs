@@ -117,7 +117,8 @@ public static class MetricsSetup
     /// <summary>Serves /metrics and /signals, and feeds the per-shard and data disk gauges from this process's worker, when it has one.</summary>
     public static void MapMosaicMetrics(this WebApplication app, string nodeId, NodeRole role)
     {
-        app.MapPrometheusScrapingEndpoint(MetricsPath);
+        // The exporter maps its path for every method; a scrape is a GET, and PUT /metrics is a 405 like any other route's wrong method.
+        app.MapPrometheusScrapingEndpoint(MetricsPath).WithMetadata(new HttpMethodMetadata([HttpMethods.Get]));
         // Resolved now so that it listens from the first request on.
         app.Services.GetRequiredService<SignalRecorder>();
         app.MapSignals(nodeId, role.Name());

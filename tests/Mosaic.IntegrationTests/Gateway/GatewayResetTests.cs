@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Text;
 using Mosaic.Testing;
@@ -78,26 +77,9 @@ public sealed class GatewayResetTests : IAsyncLifetime
     /// <summary>Starts <c>mosaic gateway</c> with <paramref name="args"/>; returns its URL once it is ready.</summary>
     private async Task<string> StartGatewayAsync(params string[] args)
     {
-        int port = FreePort.Next();
-        var gateway = MosaicProcess.Start(["gateway", "--port", port.ToString(CultureInfo.InvariantCulture), .. args], _dir.Combine($"gateway-{port}.log"));
+        var gateway = await MosaicProcess.StartGatewayAsync(_dir.Combine($"gateway-{_gateways.Count}.log"), args);
         _gateways.Add(gateway);
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        await Wait.WaitUntilAsync(
-            async () =>
-            {
-                try
-                {
-                    using var ready = await http.GetAsync($"http://127.0.0.1:{port}/ready");
-                    return ready.StatusCode == HttpStatusCode.OK;
-                }
-                catch (HttpRequestException)
-                {
-                    return !gateway.HasExited ? false : throw new InvalidOperationException($"the gateway exited:\n{gateway.LogTail()}");
-                }
-            },
-            TimeSpan.FromSeconds(60),
-            "the gateway is ready");
-        return $"http://127.0.0.1:{port}";
+        return gateway.BaseUrl;
     }
 
     private static async Task<(HttpStatusCode Status, string Body)> SearchAsync(string gateway)
