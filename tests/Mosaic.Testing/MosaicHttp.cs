@@ -80,6 +80,23 @@ public sealed class MosaicHttp : IDisposable
         return new ApiResponse(method.Method, "/" + path.TrimStart('/'), response.StatusCode, text, response.Content.Headers.ContentType?.MediaType);
     }
 
+    /// <summary>Sends the target exactly as written (no dot-segment resolution, no escaping of a lone '%' by System.Uri) and the
+    /// body as bytes: for what a client's normalized URL or a string body cannot carry.</summary>
+    public async Task<ApiResponse> SendAsWrittenAsync(string method, string path, byte[]? body, string contentType = "application/json")
+    {
+        var uri = new Uri($"{BaseUrl}/{path.TrimStart('/')}", new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+        using var request = new HttpRequestMessage(new HttpMethod(method), uri);
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(body);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        }
+
+        using var response = await _client.SendAsync(request).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+        return new ApiResponse(method, "/" + path.TrimStart('/'), response.StatusCode, text, response.Content.Headers.ContentType?.MediaType);
+    }
+
     // ---- Typed conveniences used across the suite (each asserts success and returns the parsed body). ----
 
     public async Task<JsonObject> CreateCollectionAsync(string name, object settings)

@@ -31,7 +31,7 @@ internal static class DocumentEndpoints
 
     private static async Task<IResult> UpsertAsync(string name, string id, HttpRequest request, WritePath writes, IOptions<CoordinatorOptions> options)
     {
-        id = DocumentIds.FromRoute(request.HttpContext, id);
+        id = DocumentIds.FromRoute(request.HttpContext, id, options.Value);
         var collection = await writes.ResolveAsync(name, request.HttpContext.RequestAborted);
         var body = await RequestBody.ReadJsonAsync(request, MosaicJson.Api.DocumentBody, options.Value.MaxDocumentBytes, "document");
         if (body.Id is not null && body.Id != id)
@@ -44,17 +44,17 @@ internal static class DocumentEndpoints
         return Answer(stored ?? Render(id, result!)!);
     }
 
-    private static async Task<IResult> GetAsync(string name, string id, WritePath writes, IDocumentStore store, HttpContext context)
+    private static async Task<IResult> GetAsync(string name, string id, WritePath writes, IDocumentStore store, IOptions<CoordinatorOptions> options, HttpContext context)
     {
-        id = DocumentIds.FromRoute(context, id);
+        id = DocumentIds.FromRoute(context, id, options.Value);
         var collection = await writes.ResolveAsync(name, context.RequestAborted);
         var doc = await store.GetAsync(collection, id, context.RequestAborted) ?? throw MosaicException.NotFound($"document '{id}' does not exist in '{name}'");
         return Results.Json(new DocumentResponse(doc.Id, doc.Text, doc.Vector, ContractMapping.ParseFields(doc.FieldsJson)), MosaicJson.Api.DocumentResponse);
     }
 
-    private static async Task<IResult> DeleteAsync(string name, string id, HttpRequest request, WritePath writes)
+    private static async Task<IResult> DeleteAsync(string name, string id, HttpRequest request, WritePath writes, IOptions<CoordinatorOptions> options)
     {
-        id = DocumentIds.FromRoute(request.HttpContext, id);
+        id = DocumentIds.FromRoute(request.HttpContext, id, options.Value);
         var collection = await writes.ResolveAsync(name, request.HttpContext.RequestAborted);
         var (result, stored) = await writes.WriteAsync(collection, [new DocumentWrite(id, null)], IdempotencyKey(request, "delete"), r => Render(id, r), null, request.HttpContext.RequestAborted);
         if (stored is not null)
