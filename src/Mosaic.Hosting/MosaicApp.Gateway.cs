@@ -70,7 +70,7 @@ public static partial class MosaicApp
         LogGatewayStarting(app.Logger, discover ? "the store's node registry" : gateway.Backends!, gateway.ToString());
         app.UseRequestLimits(requestLimits);
         // Before YARP: the gateway's own routing sees the resolved path, and a target naming another resource stops here.
-        app.UseNoDotSegments();
+        app.UseCheckedPathSegments();
         app.MapMosaicGateway();
         return app;
     }

@@ -176,7 +176,7 @@ public static partial class MosaicApp
 
         app.UseNodeHeader(nodeId);
         app.UseApiErrors();
-        app.UseNoDotSegments();
+        app.UseCheckedPathSegments();
         app.UseApiKeys(auth);
         app.UseRateLimits(auth);
         app.UseETags();

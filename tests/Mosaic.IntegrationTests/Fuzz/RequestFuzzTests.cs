@@ -24,10 +24,8 @@ public sealed class RequestFuzzTests(ServerFixture fixture, ITestOutputHelper ou
     [Fact]
     public async Task Through_the_gateway_too()
     {
-        var port = FreePort.Next();
-        await using var gateway = MosaicProcess.Start(["gateway", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--backends", fixture.Server.BaseUrl], _dir.Combine("gateway.log"));
-        using var probe = new MosaicHttp($"http://127.0.0.1:{port}");
-        await Wait.WaitUntilAsync(async () => (await probe.GetAsync("ready")).StatusCode == 200, TimeSpan.FromSeconds(60), "the gateway is ready");
+        await using var gateway = await MosaicProcess.StartGatewayAsync(_dir.Combine("gateway.log"), "--backends", fixture.Server.BaseUrl);
+        int port = gateway.Port!.Value;
         await new FuzzScenario(_http, output, _dir.Path).RunAsync($"http://127.0.0.1:{port}", FuzzScenario.DefaultCases / 3, sweep: false);
 
         // Named regressions. A delete of the document ".." reached the coordinator as a delete of the collection (the
