@@ -45,7 +45,12 @@ public sealed record SearchRequest(
     int? TimeoutMs = null,
     bool? AllowPartial = null,
     string[]? Include = null,
-    int? EfSearch = null);
+    int? EfSearch = null,
+    FusionBody? Fusion = null);
+
+/// <summary>How a hybrid search fuses its vector and keyword lists (weighted reciprocal rank fusion).</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record FusionBody(int? K = null, double? VectorWeight = null, double? KeywordWeight = null, int? Window = null);
 
 /// <summary>Read-your-writes: wait until the shards applied the token of a write.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]

@@ -45,7 +45,9 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
         // Query-and-fetch: when the rows the shards would return with their hits are few, each shard sends its hits'
         // payloads with them and the fetch round is skipped (Elasticsearch does this for one shard); else query-then-fetch.
         bool payloads = query.IncludeText || query.IncludeFields || query.IncludeVector;
-        bool oneRound = payloads && QueryAndFetch.Applies(routes.Count, query.TopK, query.Mode, _options.QueryAndFetchMaxRows);
+        // A hybrid search may take each list deeper than top_k before fusing (fusion.window).
+        int depth = query.Mode == SearchMode.Hybrid && query.Fusion is { } fusion ? fusion.ListDepth(query.TopK) : query.TopK;
+        bool oneRound = payloads && QueryAndFetch.Applies(routes.Count, depth, query.Mode, _options.QueryAndFetchMaxRows);
         // One deadline token for every shard call and the payload fetch (they share the request's deadline): one timer per
         // request instead of one per shard call and fetch (each a timer, two token sources and their registrations).
         using var timer = new CancellationTokenSource(remaining, time);
@@ -63,7 +65,7 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
             }
 
             var request = new ShardSearchRequest(
-                info.Id, shard.Id, query.Mode, query.Vector, query.Query, filter, query.TopK, query.EfSearch,
+                info.Id, shard.Id, query.Mode, query.Vector, query.Query, filter, depth, query.EfSearch,
                 IncludeText: oneRound && query.IncludeText, IncludeFields: oneRound && query.IncludeFields, IncludeVector: oneRound && query.IncludeVector,
                 after is null ? null : SeqsIn(after, shard.Range))
             {
@@ -96,13 +98,13 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
         }
 
         // A vector search has no keyword lists to merge, and a keyword search no vector lists.
-        var vector = query.Mode == SearchMode.Keyword ? [] : ResultMerger.MergeTopK(Lists(answered, keyword: false), query.TopK);
-        var keyword = query.Mode == SearchMode.Vector ? [] : ResultMerger.MergeTopK(Lists(answered, keyword: true), query.TopK);
+        var vector = query.Mode == SearchMode.Keyword ? [] : ResultMerger.MergeTopK(Lists(answered, keyword: false), depth);
+        var keyword = query.Mode == SearchMode.Vector ? [] : ResultMerger.MergeTopK(Lists(answered, keyword: true), depth);
         var hits = query.Mode switch
         {
             SearchMode.Vector => vector,
             SearchMode.Keyword => keyword,
-            _ => ResultMerger.FuseReciprocalRank(vector, keyword, query.TopK),
+            _ => ResultMerger.FuseReciprocalRank(vector, keyword, query.TopK, query.Fusion),
         };
         if (payloads && !oneRound && hits.Count > 0)
         {
@@ -253,6 +255,16 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
         if (needsQuery && string.IsNullOrWhiteSpace(query.Query))
         {
             throw MosaicException.Invalid($"query: mode '{mode}' needs query text");
+        }
+
+        if (query.Fusion is { } fusion && query.Mode != SearchMode.Hybrid)
+        {
+            throw MosaicException.Invalid($"fusion: applies to hybrid searches only, and this one is '{mode}'");
+        }
+
+        if (query.Fusion?.Window is int window && window < query.TopK)
+        {
+            throw MosaicException.Invalid($"fusion.window: must be at least top_k ({query.TopK}), got {window}");
         }
 
         if (query.Vector is { } vector)

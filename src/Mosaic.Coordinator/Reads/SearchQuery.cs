@@ -28,6 +28,9 @@ public sealed record SearchQuery(
     /// within half the deadline (or is failing to apply) answers with what it has, and the answer says so
     /// (<see cref="SearchAnswer.Behind"/>) instead of failing.</summary>
     public bool PinnedByCache { get; init; }
+
+    /// <summary>How a hybrid search fuses its lists (null: the default, RRF with k 60 and equal weights).</summary>
+    public Fusion? Fusion { get; init; }
 }
 
 /// <summary>One shard that did not answer, and why (timeout, unavailable, error).</summary>

@@ -82,27 +82,34 @@ public static class ResultMerger
         return !taken.Add(id);
     }
 
-    /// <summary>RRF: score(d) = Σ 1 / (k + rank(d)) over the lists, rank starting at 1.</summary>
-    public static List<ScoredDoc> FuseReciprocalRank(IReadOnlyList<ScoredDoc> first, IReadOnlyList<ScoredDoc> second, int k)
+    /// <summary>RRF: score(d) = Σ w / (k + rank(d)) over the lists, rank starting at 1; the best <paramref name="topK"/>.</summary>
+    /// <remarks>A list of weight 0 is left out, so its documents do not fill the answer with score-0 hits.</remarks>
+    public static List<ScoredDoc> FuseReciprocalRank(IReadOnlyList<ScoredDoc> vector, IReadOnlyList<ScoredDoc> keyword, int topK, Fusion? fusion = null)
     {
+        fusion ??= Fusion.Default;
         var fused = new Dictionary<string, (ScoredDoc Doc, double Score)>(StringComparer.Ordinal);
-        void Add(IReadOnlyList<ScoredDoc> list)
+        void Add(IReadOnlyList<ScoredDoc> list, double weight)
         {
+            if (weight == 0)
+            {
+                return;
+            }
+
             for (int rank = 0; rank < list.Count; rank++)
             {
                 var hit = list[rank];
-                double contribution = 1.0 / (RrfK + rank + 1);
+                double contribution = weight / (fusion.K + rank + 1);
                 fused[hit.Id] = fused.TryGetValue(hit.Id, out var prior)
                     ? (prior.Doc.Text is null && prior.Doc.FieldsJson is null ? hit : prior.Doc, prior.Score + contribution)
                     : (hit, contribution);
             }
         }
 
-        Add(first);
-        Add(second);
+        Add(vector, fusion.VectorWeight);
+        Add(keyword, fusion.KeywordWeight);
         return fused.Values
             .OrderByDescending(v => v.Score).ThenBy(v => v.Doc.Id, StringComparer.Ordinal)
-            .Take(k)
+            .Take(topK)
             .Select(v => v.Doc with { Score = (float)v.Score })
             .ToList();
     }

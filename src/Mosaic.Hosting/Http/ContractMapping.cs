@@ -206,7 +206,41 @@ internal static class ContractMapping
 
         return new SearchQuery(
             mode, body.Vector, body.Query, body.Filter is { ValueKind: not JsonValueKind.Null } filter ? filter : null,
-            body.TopK ?? 10, body.EfSearch, body.Consistency?.After, body.TimeoutMs, body.AllowPartial ?? true, text, fields, vector, ModeImplied: body.Mode is null);
+            body.TopK ?? 10, body.EfSearch, body.Consistency?.After, body.TimeoutMs, body.AllowPartial ?? true, text, fields, vector, ModeImplied: body.Mode is null)
+        {
+            Fusion = body.Fusion is { } fusion ? ToFusion(fusion, where) : null,
+        };
+    }
+
+    /// <summary>The fusion settings, each checked; whether they fit the search (hybrid, window ≥ top_k) is the read path's.</summary>
+    private static Fusion ToFusion(FusionBody body, string where)
+    {
+        const double MaxWeight = 1000;
+        int k = body.K ?? ResultMerger.RrfK;
+        if (k is < 1 or > 10_000)
+        {
+            throw MosaicException.Invalid($"{where}fusion.k: must be within 1..10000, got {k}");
+        }
+
+        double Weight(double? value, string name) => value switch
+        {
+            null => 1,
+            double w when double.IsFinite(w) && w is >= 0 and <= MaxWeight => w,
+            double w => throw MosaicException.Invalid($"{where}fusion.{name}: must be a number within 0..{MaxWeight}, got {w}"),
+        };
+
+        double vectorWeight = Weight(body.VectorWeight, "vector_weight"), keywordWeight = Weight(body.KeywordWeight, "keyword_weight");
+        if (vectorWeight == 0 && keywordWeight == 0)
+        {
+            throw MosaicException.Invalid($"{where}fusion: vector_weight and keyword_weight cannot both be 0");
+        }
+
+        if (body.Window is < 1 or > Fusion.MaxWindow)
+        {
+            throw MosaicException.Invalid($"{where}fusion.window: must be within 1..{Fusion.MaxWindow}, got {body.Window}");
+        }
+
+        return new Fusion(k, vectorWeight, keywordWeight, body.Window);
     }
 
     public static ShardsReport ToReport(SearchAnswer answer) => new(
