@@ -27,6 +27,9 @@ public sealed class ApiResponse
     public string Body { get; }
     public string? ContentType { get; }
 
+    /// <summary>The answer's <c>Retry-After</c> as a delay (seconds or a date), when it had one.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     /// <summary>The parsed body, or null when it is empty or not JSON.</summary>
     public JsonNode? Json => _json.Value;
 

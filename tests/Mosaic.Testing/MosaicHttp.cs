@@ -77,7 +77,8 @@ public sealed class MosaicHttp : IDisposable
 
         using var response = await _client.SendAsync(request).ConfigureAwait(false);
         var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
-        return new ApiResponse(method.Method, "/" + path.TrimStart('/'), response.StatusCode, text, response.Content.Headers.ContentType?.MediaType);
+        var retryAfter = response.Headers.RetryAfter is { } ra ? ra.Delta ?? ra.Date - DateTimeOffset.UtcNow : null;
+        return new ApiResponse(method.Method, "/" + path.TrimStart('/'), response.StatusCode, text, response.Content.Headers.ContentType?.MediaType) { RetryAfter = retryAfter };
     }
 
     /// <summary>Sends the target exactly as written (no dot-segment resolution, no escaping of a lone '%' by System.Uri) and the
