@@ -18,8 +18,12 @@ public sealed class ChaosFaults(ClusterHarness cluster, PostgresServer store, st
     private readonly HashSet<ClusterNode> _drained = [];
     private bool _storeDown;
 
+    /// <summary>Workers a fault may pick: those started with the cluster and those whose <see cref="FaultKind.AddWorker"/> finished (one still starting is off limits).</summary>
+    private int _workersUp;
+
     public async Task RunAsync(IReadOnlyList<Fault> schedule)
     {
+        _workersUp = cluster.Workers.Count;
         var clock = Stopwatch.StartNew();
         var running = new List<Task>();
         foreach (var fault in schedule)
@@ -69,6 +73,7 @@ public sealed class ChaosFaults(ClusterHarness cluster, PostgresServer store, st
                     break;
                 case FaultKind.AddWorker:
                     var node = await cluster.AddWorkerAsync();
+                    Interlocked.Increment(ref _workersUp);
                     cluster.Log($"chaos: added {node}");
                     break;
             }
@@ -82,7 +87,7 @@ public sealed class ChaosFaults(ClusterHarness cluster, PostgresServer store, st
     private async Task OnWorkerAsync(Fault fault)
     {
         bool drain = fault.Kind == FaultKind.Drain;
-        if (Take(cluster.Workers, fault.Target, drainedToo: !drain) is not { } worker)
+        if (Take(cluster.Workers.Take(Volatile.Read(ref _workersUp)).ToList(), fault.Target, drainedToo: !drain) is not { } worker)
         {
             cluster.Log($"chaos: {fault} skipped, every worker is under a fault");
             return;
@@ -183,7 +188,7 @@ public sealed class ChaosFaults(ClusterHarness cluster, PostgresServer store, st
             catch (InvalidProgramException ex) when (attempt < 10)
             {
                 report.Count("fault:restart-failed");
-                cluster.Log($"chaos: {node} did not start (try {attempt}): {ex.Message.Split('\n')[0]}");
+                cluster.Log($"chaos: {node} did not start (try {attempt}): {string.Join("\n    ", ex.Message.Split('\n').TakeLast(6))}");
                 await Task.Delay(1000);
             }
         }

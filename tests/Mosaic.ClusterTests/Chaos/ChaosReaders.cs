@@ -35,6 +35,7 @@ public sealed class ChaosReaders(IReadOnlyList<MosaicHttp> coordinators, string 
             var http = coordinators[random.Next(coordinators.Count)];
             string what = $"{mode} search via {http.BaseUrl} (allow_partial {allowPartial}, {(withToken ? "after a token" : "no token")})";
             ApiResponse r;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             try
             {
                 r = await http.PostAsync($"collections/{collection}/search", search);
@@ -50,7 +51,7 @@ public sealed class ChaosReaders(IReadOnlyList<MosaicHttp> coordinators, string 
             string? problem = r.Status switch
             {
                 HttpStatusCode.OK => CheckAnswer(r.Object, withToken ? snapshot : null),
-                HttpStatusCode.ServiceUnavailable => CheckRefusal(r, allowPartial),
+                HttpStatusCode.ServiceUnavailable => CheckRefusal(r, allowPartial, $"[{DateTime.Now:HH:mm:ss.fff}] {what} ({clock.ElapsedMilliseconds} ms)"),
                 _ => $"status {r.StatusCode}",
             };
             if (problem is not null)
@@ -123,7 +124,7 @@ public sealed class ChaosReaders(IReadOnlyList<MosaicHttp> coordinators, string 
                 + $"{resurrected.Count} acknowledged deleted present [{string.Join(',', resurrected.Take(10))}]";
     }
 
-    private string? CheckRefusal(ApiResponse r, bool allowPartial)
+    private string? CheckRefusal(ApiResponse r, bool allowPartial, string what)
     {
         var o = r.Json as JsonObject;
         if (o?["error"] is null || o["detail"] is null)
@@ -131,7 +132,7 @@ public sealed class ChaosReaders(IReadOnlyList<MosaicHttp> coordinators, string 
             return "503 body is not {error, detail}";
         }
 
-        report.Count($"search:503:{o["error"]}");
+        report.Count($"search:503:{o["error"]}", $"{what}: {r.Describe()}");
         if (o["shards"] is not JsonObject shards)
         {
             // Not a coverage refusal: e.g. a coordinator started while the store is down has no catalog to route by.

@@ -9,12 +9,27 @@ public sealed class ChaosReport
 {
     private readonly ConcurrentQueue<string> _violations = new();
     private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _samples = new(StringComparer.Ordinal);
 
     public IReadOnlyList<string> Violations => [.. _violations];
 
     public void Violation(string what) => _violations.Enqueue($"[{DateTime.Now:HH:mm:ss.fff}] {what}");
 
     public void Count(string outcome) => _counts.AddOrUpdate(outcome, 1, (_, n) => n + 1);
+
+    /// <summary>Counts <paramref name="outcome"/> and keeps the first few <paramref name="details"/> of it for the log.</summary>
+    public void Count(string outcome, string details)
+    {
+        Count(outcome);
+        var kept = _samples.GetOrAdd(outcome, _ => new ConcurrentQueue<string>());
+        if (kept.Count < 20)
+        {
+            kept.Enqueue(details);
+        }
+    }
+
+    /// <summary>The details kept by <see cref="Count(string, string)"/>, one line each.</summary>
+    public string Samples() => string.Join('\n', _samples.OrderBy(s => s.Key, StringComparer.Ordinal).SelectMany(s => s.Value.Select(v => $"  {s.Key}: {v}")));
 
     public long CountOf(string outcome) => _counts.GetValueOrDefault(outcome);
 

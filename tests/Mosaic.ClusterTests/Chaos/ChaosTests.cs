@@ -14,7 +14,7 @@ namespace Mosaic.ClusterTests.Chaos;
 /// </summary>
 /// <remarks>
 /// <c>MOSAIC_CHAOS_SEED=n</c> replays a schedule (printed at the start), <c>MOSAIC_CHAOS_SECONDS=s</c> sets how long the
-/// faults go on (default 75). Without a seed every run draws a new one.
+/// faults go on (default 60). Without a seed every run draws a new one.
 /// </remarks>
 [Collection(ClusterCollection.Name)]
 public sealed class ChaosTests(ClusterPostgres postgres, ITestOutputHelper output)
@@ -29,7 +29,7 @@ public sealed class ChaosTests(ClusterPostgres postgres, ITestOutputHelper outpu
         ClusterHarness.RunAsync(postgres, output, new ClusterSpec { Workers = 3, Coordinators = 2, CoordinatorArgs = Elastic.Elastic.FastPlacement }, async (cluster, testSeed) =>
         {
             int seed = int.TryParse(Environment.GetEnvironmentVariable("MOSAIC_CHAOS_SEED"), CultureInfo.InvariantCulture, out int s) ? s : testSeed;
-            var duration = TimeSpan.FromSeconds(double.TryParse(Environment.GetEnvironmentVariable("MOSAIC_CHAOS_SECONDS"), CultureInfo.InvariantCulture, out double d) ? d : 75);
+            var duration = TimeSpan.FromSeconds(double.TryParse(Environment.GetEnvironmentVariable("MOSAIC_CHAOS_SECONDS"), CultureInfo.InvariantCulture, out double d) ? d : 60);
             var schedule = ChaosSchedule.Make(seed, duration);
             cluster.Log($"chaos seed {seed} (replay with MOSAIC_CHAOS_SEED={seed}), {duration.TotalSeconds} s of faults:\n  {string.Join("\n  ", schedule)}");
 
@@ -56,7 +56,7 @@ public sealed class ChaosTests(ClusterPostgres postgres, ITestOutputHelper outpu
                 cluster.Log($"chaos: faults over; {report.Counts()}");
                 await stop.CancelAsync();
                 await Task.WhenAll(load);
-                cluster.Log($"chaos: load stopped; {report.Counts()}");
+                cluster.Log($"chaos: load stopped; {report.Counts()}\n{report.Samples()}");
                 Assert.True(report.Failure("under the faults") is null, report.Failure("under the faults"));
 
                 await new ChaosChecker(cluster, C, ledger, report).CheckAsync(Replicas);
