@@ -9,6 +9,7 @@ namespace Mosaic.Contracts;
     ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow,
     AllowTrailingCommas = false)]
 [JsonSerializable(typeof(CreateCollectionRequest))]
+[JsonSerializable(typeof(UpdateCollectionRequest))]
 [JsonSerializable(typeof(DocumentBody))]
 [JsonSerializable(typeof(SearchRequest))]
 [JsonSerializable(typeof(BatchSearchRequest))]

@@ -16,6 +16,9 @@ public sealed record CreateCollectionRequest(
     string? Quantization = null,
     RoutingBody? Routing = null);
 
+/// <summary>Body of PATCH /collections/{name}: the one setting a live collection may change, its replica count.</summary>
+public sealed record UpdateCollectionRequest(int? Replicas = null);
+
 /// <summary>HNSW settings of a collection.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record HnswBody(int? M = null, int? EfConstruction = null, int? EfSearch = null);

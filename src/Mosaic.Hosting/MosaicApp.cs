@@ -72,7 +72,7 @@ public static partial class MosaicApp
         var worker = options.Worker with { ShardDirectory = Path.Combine(data, "shards") };
         string advertise = AdvertisedAddress(mosaic);
         // Embedded, the node is always "local": its placement rows survive restarts on another port.
-        string nodeId = mosaic.Embedded ? "local" : new Uri(advertise).Authority;
+        string nodeId = mosaic.Embedded ? NodeInfo.EmbeddedId : new Uri(advertise).Authority;
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);

@@ -46,6 +46,8 @@ public sealed class MosaicHttp : IDisposable
 
     public Task<ApiResponse> PutAsync(string path, object? body, IReadOnlyDictionary<string, string>? headers = null) => SendAsync(HttpMethod.Put, path, body, headers: headers);
 
+    public Task<ApiResponse> PatchAsync(string path, object? body) => SendAsync(HttpMethod.Patch, path, body);
+
     public Task<ApiResponse> PostAsync(string path, object? body, IReadOnlyDictionary<string, string>? headers = null) => SendAsync(HttpMethod.Post, path, body, headers: headers);
 
     /// <summary>Posts NDJSON lines to <c>docs:bulk</c>.</summary>

@@ -38,12 +38,17 @@ public sealed partial class PlacementPlanner
         return sizes;
     }
 
-    /// <summary>The heaviest node, and the lightest of those that may take replicas (<paramref name="targets"/> is not empty).</summary>
-    private static (KeyValuePair<string, double> Heaviest, KeyValuePair<string, double> Lightest) Ends(Dictionary<string, double> weights, IReadOnlySet<string> targets) =>
-        (weights.OrderByDescending(w => w.Value).ThenBy(w => w.Key, StringComparer.Ordinal).First(),
-         weights.Where(w => targets.Contains(w.Key)).OrderBy(w => w.Value).ThenBy(w => w.Key, StringComparer.Ordinal).First());
+    private static KeyValuePair<string, double> Heaviest(Dictionary<string, double> weights) =>
+        weights.OrderByDescending(w => w.Value).ThenBy(w => w.Key, StringComparer.Ordinal).First();
 
-    /// <summary>Says so when the heaviest node has serving replicas the lightest could take but none fits its room.</summary>
+    /// <summary>The nodes of <paramref name="targets"/> a replica of <paramref name="heaviest"/> may move to, lightest
+    /// first: those the heaviest still weighs more than <see cref="PlacementOptions.RebalanceAbove"/> times.</summary>
+    private IEnumerable<KeyValuePair<string, double>> LighterTargets(Dictionary<string, double> weights, IReadOnlySet<string> targets, KeyValuePair<string, double> heaviest) =>
+        weights.Where(w => targets.Contains(w.Key) && w.Key != heaviest.Key && heaviest.Value > 0 && heaviest.Value > options.RebalanceAbove * w.Value)
+            .OrderBy(w => w.Value).ThenBy(w => w.Key, StringComparer.Ordinal);
+
+    /// <summary>Says so when the heaviest node has serving replicas a lighter node could take but none fits any such
+    /// node's room.</summary>
     private string? WhyNoRebalance(List<ReplicaAssignment> assignments, IReadOnlySet<string> targets, Dictionary<string, double> weights)
     {
         if (weights.Count < 2 || !weights.Keys.Any(targets.Contains))
@@ -51,14 +56,19 @@ public sealed partial class PlacementPlanner
             return null;
         }
 
-        var (heaviest, lightest) = Ends(weights, targets);
-        var movable = assignments
+        var heaviest = Heaviest(weights);
+        var lighter = LighterTargets(weights, targets, heaviest).Select(w => w.Key).ToList();
+        var movable = lighter.Select(node => (Node: node, Sizes: assignments
             .Where(a => a.NodeId == heaviest.Key && a.State == ReplicaState.Serving
-                && !assignments.Any(b => b.CollectionId == a.CollectionId && b.Shard == a.Shard && b.NodeId == lightest.Key))
+                && !assignments.Any(b => b.CollectionId == a.CollectionId && b.Shard == a.Shard && b.NodeId == node))
             .Select(a => _shardBytes.GetValueOrDefault((a.CollectionId, a.Shard)))
-            .ToList();
-        return movable.Count == 0 || movable.Any(bytes => _room.Fits(lightest.Key, bytes))
-            ? null
-            : $"no replica on {heaviest.Key} fits the lightest worker: {_room.Describe(lightest.Key)}, and the smallest of its replicas is about {ByteSize.Format(movable.Min())}; add disk or workers";
+            .ToList())).Where(m => m.Sizes.Count > 0).ToList();
+        if (movable.Count == 0 || movable.Any(m => m.Sizes.Any(bytes => _room.Fits(m.Node, bytes))))
+        {
+            return null;
+        }
+
+        string where = movable.Count == 1 ? "the lightest worker" : "any lighter worker";
+        return $"no replica on {heaviest.Key} fits {where}: {string.Join("; ", movable.Select(m => _room.Describe(m.Node)))}, and the smallest of its replicas is about {ByteSize.Format(movable.Min(m => m.Sizes.Min()))}; add disk or workers";
     }
 }

@@ -211,12 +211,13 @@ public sealed partial class PlacementPlanner(PlacementOptions options)
         var onEligible = active.Where(a => eligible.Contains(a.NodeId) && !FailedTooLong(a, now)).ToList();
         var holders = active.Select(a => a.NodeId).ToHashSet(StringComparer.Ordinal);
         long bytes = _shardBytes.GetValueOrDefault((collection.Id, shard.Id));
-        for (int missing = wanted - onEligible.Count; missing > 0; missing--)
+        int placed = 0;
+        for (int missing = wanted - onEligible.Count; missing > 0; missing--, placed++)
         {
             var target = nodes.Targets.Where(n => !holders.Contains(n) && _room.Fits(n, bytes)).OrderBy(n => weights[n]).ThenBy(n => n, StringComparer.Ordinal).FirstOrDefault();
             if (target is null)
             {
-                Block(collection, shard, wanted, onEligible.Count, holders, bytes);
+                Block(collection, shard, wanted, onEligible.Count + placed, holders, bytes);
                 break;
             }
 
@@ -225,6 +226,14 @@ public sealed partial class PlacementPlanner(PlacementOptions options)
             holders.Add(target);
             weights[target] += Math.Max(_newReplicaWeight, replicas.Select(ReplicaWeight).DefaultIfEmpty(0).Max());
             inFlight++;
+        }
+
+        // R above the number of live, undrained workers (raised past them, or workers gone): the shard gets what there is,
+        // and says what it lacks as a shard without a place does. Not embedded: that node is a cluster of one by design,
+        // and R is what each shard gets once the data moves to a cluster.
+        if (collection.Spec.Replicas > wanted && !nodes.EmbeddedOnly)
+        {
+            Block(collection, shard, collection.Spec.Replicas, Math.Min(wanted, onEligible.Count + placed), holders, bytes);
         }
 
         // Extra replicas drain only once every new one serves and enough serve where they should: a replica still
@@ -327,8 +336,9 @@ public sealed partial class PlacementPlanner(PlacementOptions options)
         }
     }
 
-    /// <summary>Plans one move from the heaviest node to the lightest of <paramref name="targets"/>; false when the nodes are
-    /// balanced enough.</summary>
+    /// <summary>Plans one move from the heaviest node to the lightest of <paramref name="targets"/> that a replica fits
+    /// (the next lightest when none fits the lightest, and so on while the pair is still past the threshold); false when
+    /// the nodes are balanced enough or nothing fits.</summary>
     private bool PlanRebalance(
         IReadOnlyList<CollectionInfo> collections, List<ReplicaAssignment> assignments, IReadOnlySet<string> targets,
         Dictionary<string, double> weights, TimeSpan now, List<PlacementAction> actions)
@@ -343,39 +353,39 @@ public sealed partial class PlacementPlanner(PlacementOptions options)
             _movedAt.Remove(key);
         }
 
-        var (heaviest, lightest) = Ends(weights, targets);
-        double gap = heaviest.Value - lightest.Value;
-        if (heaviest.Value <= 0 || heaviest.Value <= options.RebalanceAbove * lightest.Value)
-        {
-            return false;
-        }
-
         var held = collections.ToDictionary(c => c.Id);
-        var candidates = assignments
-            .Where(a => a.NodeId == heaviest.Key && a.State == ReplicaState.Serving
-                && held[a.CollectionId].ShardMap.Find(a.Shard) is { State: ShardState.Serving }
-                && !_moveSources.ContainsKey((a.CollectionId, a.Shard))
-                && !(_movedAt.TryGetValue((a.CollectionId, a.Shard), out var movedAt) && now - movedAt < options.ShardRestAfterMove)
-                && !assignments.Any(b => b.CollectionId == a.CollectionId && b.Shard == a.Shard && b.NodeId == lightest.Key)
-                && _room.Fits(lightest.Key, _shardBytes.GetValueOrDefault((a.CollectionId, a.Shard))))
-            .Select(a => (Replica: a, Weight: ReplicaWeight(a)))
-            .Where(c => gap > c.Weight * (1 + options.Hysteresis))
-            .OrderBy(c => Math.Abs((gap / 2) - c.Weight))
-            .ToList();
-        if (candidates.Count == 0)
+        var heaviest = Heaviest(weights);
+        foreach (var lighter in LighterTargets(weights, targets, heaviest))
         {
-            return false;
+            double gap = heaviest.Value - lighter.Value;
+            var candidates = assignments
+                .Where(a => a.NodeId == heaviest.Key && a.State == ReplicaState.Serving
+                    && held[a.CollectionId].ShardMap.Find(a.Shard) is { State: ShardState.Serving }
+                    && !_moveSources.ContainsKey((a.CollectionId, a.Shard))
+                    && !(_movedAt.TryGetValue((a.CollectionId, a.Shard), out var movedAt) && now - movedAt < options.ShardRestAfterMove)
+                    && !assignments.Any(b => b.CollectionId == a.CollectionId && b.Shard == a.Shard && b.NodeId == lighter.Key)
+                    && _room.Fits(lighter.Key, _shardBytes.GetValueOrDefault((a.CollectionId, a.Shard))))
+                .Select(a => (Replica: a, Weight: ReplicaWeight(a)))
+                .Where(c => gap > c.Weight * (1 + options.Hysteresis))
+                .OrderBy(c => Math.Abs((gap / 2) - c.Weight))
+                .ToList();
+            if (candidates.Count == 0)
+            {
+                continue;
+            }
+
+            var (move, weight) = candidates[0];
+            actions.Add(new PlacementAction.Assign(move.CollectionId, move.Shard, lighter.Key));
+            _room.Take(lighter.Key, _shardBytes.GetValueOrDefault((move.CollectionId, move.Shard)));
+            _moveSources[(move.CollectionId, move.Shard)] = move.NodeId;
+            _movedAt[(move.CollectionId, move.Shard)] = now;
+            weights[heaviest.Key] -= weight;
+            weights[lighter.Key] += weight;
+            _lastMove = now;
+            return true;
         }
 
-        var (move, weight) = candidates[0];
-        actions.Add(new PlacementAction.Assign(move.CollectionId, move.Shard, lightest.Key));
-        _room.Take(lightest.Key, _shardBytes.GetValueOrDefault((move.CollectionId, move.Shard)));
-        _moveSources[(move.CollectionId, move.Shard)] = move.NodeId;
-        _movedAt[(move.CollectionId, move.Shard)] = now;
-        weights[heaviest.Key] -= weight;
-        weights[lightest.Key] += weight;
-        _lastMove = now;
-        return true;
+        return false;
     }
 
     private void ForgetGone(List<ReplicaAssignment> assignments)

@@ -15,6 +15,10 @@ public sealed record PlacementTargets(IReadOnlySet<string> Eligible, IReadOnlySe
 {
     public IReadOnlyDictionary<string, long> Room { get; init; } = new Dictionary<string, long>();
 
+    /// <summary>True when the only eligible node is an embedded server's: a cluster of one by design, which holds one
+    /// replica of each shard whatever the collection's R.</summary>
+    public bool EmbeddedOnly => Eligible.Count == 1 && Eligible.Contains(NodeInfo.EmbeddedId);
+
     public static PlacementTargets Of(IEnumerable<NodeInfo> nodes)
     {
         var eligible = nodes.Where(n => n.Live && n.Role.HoldsShards() && !n.Drained).ToList();

@@ -36,7 +36,7 @@ internal sealed class ReplicaRoom(PlacementTargets targets, Dictionary<string, l
             : Describe(node)).ToList();
         if (targets.Eligible.All(holders.Contains))
         {
-            reasons.Add("there is no other live, undrained worker: add a worker, or undrain one");
+            reasons.Add("there is no other live, undrained worker: add a worker, undrain one, or lower the collection's replicas");
         }
 
         return $"shard {shard}{size} {wants} and has {have}: {string.Join("; ", reasons)}";

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace Mosaic.Core.Collections;
 
-/// <summary>The settings a collection is created with; immutable once created.</summary>
+/// <summary>The settings a collection is created with; all but <see cref="Replicas"/> are immutable once created.</summary>
 /// <remarks>
 /// <see cref="Dimension"/> 0 means a keyword-only collection that accepts no vectors. With <see cref="EmbedModel"/> set,
 /// documents without a vector get one computed from their text at write, and searches without one embed their query.
@@ -21,6 +21,9 @@ public sealed partial record CollectionSpec(
 {
     public const int MaxDimension = 4096;
     public const int MaxShards = 256;
+
+    /// <summary>The most replicas a shard may have (a create and a change of R alike).</summary>
+    public const int MaxReplicas = 16;
 
     public bool HasVectors => Dimension > 0;
 

@@ -10,6 +10,10 @@ namespace Mosaic.Core.Placement;
 /// <param name="ShardAddress">Where its shard replicas answer gRPC when not at <see cref="Address"/> (a serve node's second port).</param>
 public sealed record NodeInfo(string NodeId, NodeRole Role, string Address, DateTimeOffset LeaseExpiresAt, bool Live, bool Drained = false, string? ShardAddress = null, Serves Serves = Serves.Both, NodeDisk? Disk = null)
 {
+    /// <summary>The node id of an embedded server (`mosaic serve` over SQLite), the only node of its cluster; a cluster
+    /// node's id is its advertised host:port, so the two never meet.</summary>
+    public const string EmbeddedId = "local";
+
     /// <summary>The address shard queries go to.</summary>
     public string ShardEndpoint => ShardAddress ?? Address;
 

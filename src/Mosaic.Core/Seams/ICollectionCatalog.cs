@@ -13,6 +13,12 @@ public interface ICollectionCatalog
 
     Task<IReadOnlyList<CollectionInfo>> ListAsync(CancellationToken ct);
 
+    /// <summary>Sets a live collection's replica count R, the one setting that may change after creation. It is stored with a
+    /// bump of the routing version (what every coordinator's catalog cache watches), so routers reload and the placement
+    /// leader adds or removes replicas; the same R again changes nothing and bumps nothing.</summary>
+    /// <returns>The collection with its new settings, or null when it does not exist.</returns>
+    Task<CollectionInfo?> SetReplicasAsync(string name, int replicas, CancellationToken ct);
+
     /// <summary>Drops the collection with its documents and change log; false when it did not exist.</summary>
     Task<bool> DeleteAsync(string name, CancellationToken ct);
 }

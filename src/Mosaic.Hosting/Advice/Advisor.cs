@@ -56,7 +56,7 @@ public sealed partial class Advisor
         var alive = cluster.Nodes.Where(n => n.State == "alive").ToList();
         var apiNodes = alive.Where(n => NodeRoles.Parse(n.Role)?.ServesApi() == true).Select(n => n.Name).ToHashSet();
         var holders = alive.Where(n => NodeRoles.Parse(n.Role)?.HoldsShards() == true).Select(n => n.Name).ToHashSet();
-        bool embedded = cluster.Nodes.Count == 1 && cluster.Nodes[0].Name == "local";
+        bool embedded = cluster.Nodes.Count == 1 && cluster.Nodes[0].Name == NodeInfo.EmbeddedId;
         var recommendations = new List<RecommendationResponse>();
 
         var coordinatorMetrics = new List<MetricRatio>();

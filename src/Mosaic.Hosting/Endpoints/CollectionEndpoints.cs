@@ -10,7 +10,7 @@ using Mosaic.Hosting.Http;
 
 namespace Mosaic.Hosting.Endpoints;
 
-/// <summary>PUT/GET/DELETE /collections/{name} and GET /collections.</summary>
+/// <summary>PUT/PATCH/GET/DELETE /collections/{name} and GET /collections.</summary>
 internal static class CollectionEndpoints
 {
     private const long MaxSettingsBytes = 64 * 1024;
@@ -21,6 +21,9 @@ internal static class CollectionEndpoints
         group.MapPut("/{name}", CreateAsync)
             .Body<CreateCollectionRequest, RouteHandlerBuilder>("application/json")
             .Produces<CollectionResponse>(StatusCodes.Status201Created).Produces<CollectionResponse>().Produces<ErrorResponse>(400).Produces<ErrorResponse>(409);
+        group.MapPatch("/{name}", UpdateAsync)
+            .Body<UpdateCollectionRequest, RouteHandlerBuilder>("application/json")
+            .Produces<CollectionResponse>(StatusCodes.Status202Accepted).Produces<CollectionResponse>().Produces<ErrorResponse>(400).Produces<ErrorResponse>(404);
         group.MapGet("/", ListAsync).Produces<CollectionListResponse>();
         group.MapGet("/{name}", GetAsync).Produces<CollectionResponse>().Produces<ErrorResponse>(404);
         group.MapDelete("/{name}", DeleteAsync).Produces<DeletedResponse>().Produces<ErrorResponse>(404);
@@ -33,6 +36,20 @@ internal static class CollectionEndpoints
         var (info, created) = await catalog.CreateAsync(spec, request.HttpContext.RequestAborted);
         await router.RefreshAsync(request.HttpContext.RequestAborted);
         return Results.Json(ContractMapping.ToResponse(info.Spec), MosaicJson.Api.CollectionResponse, statusCode: created ? 201 : 200);
+    }
+
+    /// <summary>Changes the collection's replica count R. In a cluster the answer is 202: the placement leader adds or
+    /// removes replicas from the next round on (GET /cluster shows them, and any shortfall). Embedded it is 200: the one
+    /// node holds one replica of each shard whatever R says, and R is what each shard gets once the data moves to a
+    /// cluster (mosaic migrate), as with a collection created with replicas above 1.</summary>
+    private static async Task<IResult> UpdateAsync(string name, HttpRequest request, ICollectionCatalog catalog, IShardRouter router, IOptions<MosaicOptions> mosaic)
+    {
+        int replicas = await ReplicaChange.ReadAsync(request);
+        var info = await catalog.SetReplicasAsync(name, replicas, request.HttpContext.RequestAborted)
+            ?? throw MosaicException.NotFound($"collection '{name}' does not exist");
+        await router.RefreshAsync(request.HttpContext.RequestAborted);
+        return Results.Json(ContractMapping.ToResponse(info.Spec), MosaicJson.Api.CollectionResponse,
+            statusCode: mosaic.Value.Embedded ? StatusCodes.Status200OK : StatusCodes.Status202Accepted);
     }
 
     private static async Task<IResult> ListAsync(ICollectionCatalog catalog, HttpContext context)

@@ -53,11 +53,7 @@ internal static class ContractMapping
             throw MosaicException.Invalid($"shards: must be within 1..{CollectionSpec.MaxShards}, got {shards}");
         }
 
-        int replicas = body.Replicas ?? 1;
-        if (replicas is < 1 or > 16)
-        {
-            throw MosaicException.Invalid($"replicas: must be within 1..16, got {replicas}");
-        }
+        int replicas = CheckReplicas(body.Replicas ?? 1);
 
         var fields = new Dictionary<string, FieldType>(StringComparer.Ordinal);
         foreach (var (field, type) in body.Fields ?? [])
@@ -116,6 +112,11 @@ internal static class ContractMapping
 
         return new CollectionSpec(name, dimension, metric, shards, replicas, fields, hnsw, embedModel, ToRouting(body.Routing, fields));
     }
+
+    /// <summary>A replica count R, at creation or in a change of it.</summary>
+    public static int CheckReplicas(int replicas) => replicas is >= 1 and <= CollectionSpec.MaxReplicas
+        ? replicas
+        : throw MosaicException.Invalid($"replicas: must be within 1..{CollectionSpec.MaxReplicas}, got {replicas}");
 
     private static RoutingSettings? ToRouting(RoutingBody? body, Dictionary<string, FieldType> fields)
     {

@@ -83,6 +83,45 @@ public sealed partial class PostgresStore
         retry: true,
         ct);
 
+    /// <remarks>Retried on a lost connection: setting the same R again is a no-op.</remarks>
+    public Task<CollectionInfo?> SetReplicasAsync(string name, int replicas, CancellationToken ct) => RunAsync(
+        async connection =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+            // The row's lock orders this after a concurrent map change or drop of the same collection.
+            long id;
+            CollectionSpec spec;
+            await using (var find = Command("SELECT id, spec::text FROM collections WHERE name = @n FOR UPDATE", connection, transaction, ("n", name)))
+            await using (var reader = await find.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            {
+                if (!await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                (id, spec) = (reader.GetInt64(0), CollectionSpecJson.Read(reader.GetString(1)));
+            }
+
+            var map = ShardMapRows.MapOf(await ReadMapsAsync(connection, transaction, id, ct).ConfigureAwait(false), id, spec);
+            if (spec.Replicas != replicas)
+            {
+                spec = spec with { Replicas = replicas };
+                await using var batch = new NpgsqlBatch(connection, transaction);
+                var update = BatchCommand("UPDATE collections SET spec = @s WHERE id = @c", ("c", id));
+                update.Parameters.AddWithValue("s", NpgsqlDbType.Jsonb, CollectionSpecJson.Write(spec));
+                batch.BatchCommands.Add(update);
+                batch.BatchCommands.Add(BatchCommand("UPDATE placement_version SET version = version + 1 WHERE id = 1"));
+                batch.BatchCommands.Add(BatchCommand(NotifySql("catalog")));
+                await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(ct).ConfigureAwait(false);
+            _signal.Notify();
+            return new CollectionInfo(id, spec, map);
+        },
+        retry: true,
+        ct);
+
     /// <remarks>Not retried on a lost connection: a drop that committed would then answer "did not exist".</remarks>
     public Task<bool> DeleteAsync(string name, CancellationToken ct) => RunAsync(
         async connection =>

@@ -68,6 +68,35 @@ public sealed partial class SqliteStore
         return Task.FromResult<IReadOnlyList<CollectionInfo>>(list);
     }
 
+    public async Task<CollectionInfo?> SetReplicasAsync(string name, int replicas, CancellationToken ct)
+    {
+        await _writeGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            using var connection = Open();
+            using var transaction = connection.BeginTransaction();
+            var existing = Find(connection, name, transaction);
+            if (existing is null || existing.Spec.Replicas == replicas)
+            {
+                return existing;
+            }
+
+            var spec = existing.Spec with { Replicas = replicas };
+            using var update = Command(connection, "UPDATE collections SET spec = $s WHERE id = $c", transaction);
+            update.Parameters.AddWithValue("$s", CollectionSpecJson.Write(spec));
+            update.Parameters.AddWithValue("$c", existing.Id);
+            update.ExecuteNonQuery();
+            BumpPlacementVersion(connection, transaction);
+            transaction.Commit();
+            _signal.Notify();
+            return existing with { Spec = spec };
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
     public async Task<bool> DeleteAsync(string name, CancellationToken ct)
     {
         await _writeGate.WaitAsync(ct).ConfigureAwait(false);

@@ -49,6 +49,7 @@ public sealed class ApiKeyTests(ITestOutputHelper output) : IAsyncLifetime
         new("DELETE", $"collections/{c}/docs/absent", null, "write", 404),
         new("POST", $"collections/{c}/docs:bulk", new RawBody($"{{\"id\":\"b-{suffix}\",\"text\":\"bulk words\"}}\n", "application/x-ndjson"), "write", 200),
         new("PUT", $"collections/new-{suffix}", new { dimension = 0, shards = 1 }, "admin", 201),
+        new("PATCH", "collections/no-such-collection", new { replicas = 2 }, "admin", 404),
         new("DELETE", "collections/no-such-collection", null, "admin", 404),
         new("POST", "collections/no-such-collection/shards/0:split", null, "admin", 404),
         new("POST", "cluster/nodes/no-such-node:drain", null, "admin", 404),

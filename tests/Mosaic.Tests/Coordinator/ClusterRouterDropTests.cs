@@ -91,6 +91,8 @@ public sealed class ClusterRouterDropTests : IDisposable
             return list;
         }
 
+        public Task<CollectionInfo?> SetReplicasAsync(string name, int replicas, CancellationToken ct) => store.SetReplicasAsync(name, replicas, ct);
+
         public Task<bool> DeleteAsync(string name, CancellationToken ct) => store.DeleteAsync(name, ct);
     }
 }

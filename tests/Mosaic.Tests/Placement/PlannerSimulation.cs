@@ -12,18 +12,20 @@ internal sealed class Simulation
     private const long Floor = 1L << 30;
     private readonly List<NodeInfo> _nodes;
     private readonly Dictionary<string, long> _room = [];
-    private readonly int _replicas;
     private PlacementPlanner? _planner;
     private TimeSpan _now;
 
     public Simulation(ShardMap map, int replicas, params string[] workers)
     {
         Map = map;
-        _replicas = replicas;
+        Replicas = replicas;
         _nodes = workers.Select(Worker).ToList();
     }
 
     public PlacementOptions Options { get; set; } = PlacementPlannerTests.Options;
+
+    /// <summary>The collection's R, as the catalog holds it: a change applies from the next round, as a PATCH does.</summary>
+    public int Replicas { get; set; }
 
     public ShardMap Map { get; set; }
 
@@ -105,7 +107,7 @@ internal sealed class Simulation
         for (int round = 0; round < 500 && quiet < 8; round++)
         {
             var actions = Round();
-            moves += actions.OfType<PlacementAction.Assign>().Count(a => Assignments.Count(b => b.Shard == a.Shard) > _replicas);
+            moves += actions.OfType<PlacementAction.Assign>().Count(a => Assignments.Count(b => b.Shard == a.Shard) > Replicas);
             quiet = actions.Count == 0 && Assignments.All(a => a.State == ReplicaState.Serving) ? quiet + 1 : 0;
         }
 
@@ -136,7 +138,7 @@ internal sealed class Simulation
             }
         }
 
-        var collection = new CollectionInfo(1, new CollectionSpec("c", 3, VectorMetric.Cosine, 2, _replicas, new Dictionary<string, FieldType>(), HnswSettings.Default), Map);
+        var collection = new CollectionInfo(1, new CollectionSpec("c", 3, VectorMetric.Cosine, 2, Replicas, new Dictionary<string, FieldType>(), HnswSettings.Default), Map);
         var nodes = _nodes.Select(n => _room.TryGetValue(n.NodeId, out long room)
             ? n with { Disk = new NodeDisk(Floor + room - Assignments.Where(a => a.NodeId == n.NodeId).Sum(a => a.Bytes), 1L << 41, Floor) }
             : n).ToList();
