@@ -112,22 +112,25 @@ public sealed class ClusterHarness : IAsyncDisposable
     /// Starts another <c>mosaic</c> process (e.g. <c>gateway</c>) on <paramref name="port"/> beside the cluster, logging to
     /// <c>{role}-{n}.log</c> in the cluster's directory; it is stopped with the cluster.
     /// </summary>
-    public async Task<ClusterNode> StartOtherAsync(string role, int port, params string[] args)
+    public Task<ClusterNode> StartOtherAsync(string role, int port, params string[] args)
     {
         var node = new ClusterNode(role, _others.Count(o => o.Role == role) + 1, port, null, _dir.Path, args);
         _others.Add(node);
-        await node.StartAsync(StartTimeout);
-        Log($"started {node}, log {node.LogPath}");
-        return node;
+        return StartAddedAsync(node);
     }
 
     /// <summary>Writes a line to the test output, prefixed with the time of day (to line up with the nodes' logs).</summary>
     public void Log(string line) => _output.WriteLine($"[{DateTime.Now:HH:mm:ss.fff}] {line}");
 
     /// <summary>Adds (and starts) one more worker; <paramref name="lease"/> overrides the cluster's node lease for it.</summary>
-    public async Task<ClusterNode> AddWorkerAsync(TimeSpan? lease = null, params string[] extraArgs)
+    public Task<ClusterNode> AddWorkerAsync(TimeSpan? lease = null, params string[] extraArgs) => StartAddedAsync(NewWorker(lease, extraArgs));
+
+    /// <summary>Adds (and starts) one more worker on <paramref name="port"/> (from <see cref="FreePort"/>): its node id is
+    /// 127.0.0.1:port, so a scenario can order workers that placement would otherwise tell apart only by name.</summary>
+    public Task<ClusterNode> AddWorkerAtAsync(int port, params string[] extraArgs) => StartAddedAsync(NewWorker(null, extraArgs, port));
+
+    private async Task<ClusterNode> StartAddedAsync(ClusterNode node)
     {
-        var node = NewWorker(lease, extraArgs);
         await node.StartAsync(StartTimeout);
         Log($"started {node}, log {node.LogPath}");
         return node;
@@ -326,10 +329,10 @@ public sealed class ClusterHarness : IAsyncDisposable
         Log("cluster up");
     }
 
-    private ClusterNode NewWorker(TimeSpan? lease, string[] extraArgs)
+    private ClusterNode NewWorker(TimeSpan? lease, string[] extraArgs, int? fixedPort = null)
     {
         int index = _workers.Count + 1;
-        int port = FreePort.Next();
+        int port = fixedPort ?? FreePort.Next();
         int metricsPort = FreePort.Next();
         string data = _dir.Combine($"worker-{index}");
         Directory.CreateDirectory(data);

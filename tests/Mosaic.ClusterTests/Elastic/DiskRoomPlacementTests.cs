@@ -11,7 +11,7 @@ namespace Mosaic.ClusterTests.Elastic;
 /// <summary>
 /// A worker above its disk floor but without room there for a replica gets none: the rebalancer moves none to it, and a
 /// drain that could only go there waits and names the worker, its room and the replica's size; a worker with room
-/// that joins takes the drain.
+/// that joins takes the drain. The rebalancer passes over the tight worker to the next lightest one that has room.
 /// </summary>
 /// <remarks>
 /// The tight worker has a 4 MiB quota of its disk (Mosaic:Worker:DiskQuotaBytes) and a floor 256 KiB under it, so its
@@ -27,26 +27,13 @@ public sealed class DiskRoomPlacementTests(ClusterPostgres postgres, ITestOutput
 
     [Fact]
     public Task A_replica_goes_only_where_it_fits_above_the_floor_and_a_drain_that_fits_nowhere_says_so() =>
-        ClusterHarness.RunAsync(postgres, output, new ClusterSpec
-        {
-            Workers = 1,
-            Coordinators = 1,
-            CoordinatorArgs = Elastic.FastPlacement,
-            WorkerArgs = ["--Mosaic:Worker:DiskFloorBytes=0", "--Mosaic:Worker:DiskFloorFraction=0"],
-        }, async (cluster, seed) =>
+        ClusterHarness.RunAsync(postgres, output, OneRoomyWorker, async (cluster, seed) =>
         {
             var http = cluster.Http();
             var w1 = cluster.Workers[0].Name;
-            var vectors = new ClusteredVectors(seed, ClusterDocs.Dimension, clusters: 4);
-            var docs = ClusterDocs.Make(vectors, "rm", 3000);
-            await Elastic.LoadAsync(http, C, Elastic.Collection(shards: 2, replicas: 1), docs, bulk: 500);
-            await cluster.WaitSettledAsync(C, replicas: 1, TimeSpan.FromSeconds(90));
+            var docs = await LoadTwoShardsAsync(cluster, seed);
 
-            var tight = await cluster.AddWorkerAsync(
-                null,
-                $"--Mosaic:Worker:DiskQuotaBytes={Disk.ToString(CultureInfo.InvariantCulture)}",
-                $"--Mosaic:Worker:DiskFloorBytes={Floor.ToString(CultureInfo.InvariantCulture)}",
-                "--Mosaic:Worker:DiskFloorFraction=0");
+            var tight = await cluster.AddWorkerAsync(null, TightWorker);
             var view = await Elastic.WaitViewAsync(cluster, C, v => v.Nodes.Any(n => n.Name == tight.Name && n.DiskFreeBytes is not null), TimeSpan.FromSeconds(30), "the tight worker reports its disk");
             var node = view.Nodes.Single(n => n.Name == tight.Name);
             Assert.False(node.DiskLow, view.Raw);
@@ -89,4 +76,56 @@ public sealed class DiskRoomPlacementTests(ClusterPostgres postgres, ITestOutput
             Assert.Empty(done.ShardsOn(C, tight.Name));
             Assert.Equal(docs.Count, await http.DocCountAsync(C));
         });
+
+    [Fact]
+    public Task The_rebalancer_moves_a_replica_to_the_next_lightest_worker_when_it_fits_no_lighter_one() =>
+        ClusterHarness.RunAsync(postgres, output, OneRoomyWorker, async (cluster, seed) =>
+        {
+            var http = cluster.Http();
+            var w1 = cluster.Workers[0].Name;
+            var docs = await LoadTwoShardsAsync(cluster, seed);
+
+            // Both new workers are empty: the tight one must be the lighter of the two, so its node id sorts first
+            // (equal weights are ordered by id).
+            int[] ports = [FreePort.Next(), FreePort.Next()];
+            var (tightPort, roomyPort) = string.CompareOrdinal($"127.0.0.1:{ports[0]}", $"127.0.0.1:{ports[1]}") < 0 ? (ports[0], ports[1]) : (ports[1], ports[0]);
+            var tight = await cluster.AddWorkerAtAsync(tightPort, TightWorker);
+            await Elastic.WaitViewAsync(cluster, C, v => v.RebalanceBlocked is not null, TimeSpan.FromSeconds(30), "/cluster says no replica fits the tight worker");
+
+            var roomy = await cluster.AddWorkerAtAsync(roomyPort);
+            var moved = await Elastic.WaitViewAsync(
+                cluster,
+                C,
+                v => v.IsSettled(C, 1) && v.ShardsOn(C, roomy.Name).Count == 1 && v.ShardsOn(C, w1).Count == 1,
+                TimeSpan.FromSeconds(60),
+                $"a replica moved past {tight.Name} to {roomy.Name}");
+            Assert.Empty(moved.ShardsOn(C, tight.Name));
+            Assert.Equal(docs.Count, await http.DocCountAsync(C));
+        });
+
+    /// <summary>One worker to start with, its floor off.</summary>
+    private static ClusterSpec OneRoomyWorker => new()
+    {
+        Workers = 1,
+        Coordinators = 1,
+        CoordinatorArgs = Elastic.FastPlacement,
+        WorkerArgs = ["--Mosaic:Worker:DiskFloorBytes=0", "--Mosaic:Worker:DiskFloorFraction=0"],
+    };
+
+    /// <summary>Two shards of 3,000 documents, each replica several times the tight worker's room, on the first worker.</summary>
+    private static async Task<List<TestDoc>> LoadTwoShardsAsync(ClusterHarness cluster, int seed)
+    {
+        var docs = ClusterDocs.Make(new ClusteredVectors(seed, ClusterDocs.Dimension, clusters: 4), "rm", 3000);
+        await Elastic.LoadAsync(cluster.Http(), C, Elastic.Collection(shards: 2, replicas: 1), docs, bulk: 500);
+        await cluster.WaitSettledAsync(C, replicas: 1, TimeSpan.FromSeconds(90));
+        return docs;
+    }
+
+    /// <summary>A 4 MiB share of the disk with its floor 256 KiB under it.</summary>
+    private static string[] TightWorker =>
+    [
+        $"--Mosaic:Worker:DiskQuotaBytes={Disk.ToString(CultureInfo.InvariantCulture)}",
+        $"--Mosaic:Worker:DiskFloorBytes={Floor.ToString(CultureInfo.InvariantCulture)}",
+        "--Mosaic:Worker:DiskFloorFraction=0",
+    ];
 }
