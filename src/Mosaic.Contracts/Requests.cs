@@ -49,7 +49,8 @@ public sealed record SearchRequest(
     bool? AllowPartial = null,
     string[]? Include = null,
     int? EfSearch = null,
-    FusionBody? Fusion = null);
+    FusionBody? Fusion = null,
+    int? Offset = null);
 
 /// <summary>How a hybrid search fuses its vector and keyword lists (weighted reciprocal rank fusion).</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]

@@ -81,7 +81,7 @@ public sealed class HybridFusionTests : ServeProcessTest
     [InlineData("hybrid", """{"vector_weight": 0, "keyword_weight": 0}""", "cannot both be 0")]
     [InlineData("hybrid", """{"window": 0}""", "fusion.window")]
     [InlineData("hybrid", """{"window": 1001}""", "fusion.window")]
-    [InlineData("hybrid", """{"window": 5}""", "at least top_k")]
+    [InlineData("hybrid", """{"window": 5}""", "at least offset + top_k")]
     [InlineData("hybrid", """{"alpha": 0.5}""", "alpha")]
     [InlineData("hybrid", """{"k": "sixty"}""", "k")]
     public async Task Bad_fusion_settings_are_a_400_naming_the_field(string mode, string fusion, string mentions)

@@ -17,6 +17,9 @@ namespace Mosaic.Coordinator.Reads;
 /// </remarks>
 public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, ReplicaSelector selector, ShardLatencyTracker latencies, IOptions<CoordinatorOptions> options, TimeProvider time, MosaicMetrics metrics, IEmbedder? embedder = null)
 {
+    /// <summary>How deep a search reaches: top_k, and offset + top_k for a later page (every shard answers that many).</summary>
+    public const int MaxHitsDeep = 1000;
+
     private readonly CoordinatorOptions _options = options.Value;
 
     public async Task<SearchAnswer> SearchAsync(string collection, SearchQuery query, CancellationToken ct)
@@ -45,8 +48,9 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
         // Query-and-fetch: when the rows the shards would return with their hits are few, each shard sends its hits'
         // payloads with them and the fetch round is skipped (Elasticsearch does this for one shard); else query-then-fetch.
         bool payloads = query.IncludeText || query.IncludeFields || query.IncludeVector;
-        // A hybrid search may take each list deeper than top_k before fusing (fusion.window).
-        int depth = query.Mode == SearchMode.Hybrid && query.Fusion is { } fusion ? fusion.ListDepth(query.TopK) : query.TopK;
+        // A page past the first (offset) needs the hits before it; a hybrid search may take each list deeper before fusing.
+        int wanted = query.Offset + query.TopK;
+        int depth = query.Mode == SearchMode.Hybrid && query.Fusion is { } fusion ? fusion.ListDepth(wanted) : wanted;
         bool oneRound = payloads && QueryAndFetch.Applies(routes.Count, depth, query.Mode, _options.QueryAndFetchMaxRows);
         // One deadline token for every shard call and the payload fetch (they share the request's deadline): one timer per
         // request instead of one per shard call and fetch (each a timer, two token sources and their registrations).
@@ -104,8 +108,9 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
         {
             SearchMode.Vector => vector,
             SearchMode.Keyword => keyword,
-            _ => ResultMerger.FuseReciprocalRank(vector, keyword, query.TopK, query.Fusion),
+            _ => ResultMerger.FuseReciprocalRank(vector, keyword, wanted, query.Fusion),
         };
+        hits.RemoveRange(0, Math.Min(query.Offset, hits.Count));
         if (payloads && !oneRound && hits.Count > 0)
         {
             var fetched = await FetchPayloadsAsync(info, hits, answered, query, deadlineUtc, deadline.Token, ct).ConfigureAwait(false);
@@ -220,9 +225,14 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
     private async ValueTask<(Filter? Filter, IReadOnlyDictionary<int, long>? After, TimeSpan Timeout)> ValidateAsync(CollectionInfo info, SearchQuery query, CancellationToken ct)
     {
         var spec = info.Spec;
-        if (query.TopK is < 1 or > 1000)
+        if (query.TopK is < 1 or > MaxHitsDeep)
         {
-            throw MosaicException.Invalid($"top_k: must be within 1..1000, got {query.TopK}");
+            throw MosaicException.Invalid($"top_k: must be within 1..{MaxHitsDeep}, got {query.TopK}");
+        }
+
+        if (query.Offset < 0 || query.Offset + query.TopK > MaxHitsDeep)
+        {
+            throw MosaicException.Invalid($"offset: must be 0 or more, with offset + top_k at most {MaxHitsDeep} (a page deeper than that is not served: narrow the search with a filter), got offset {query.Offset} and top_k {query.TopK}");
         }
 
         if (query.EfSearch is < 1 or > 10_000)
@@ -262,9 +272,9 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
             throw MosaicException.Invalid($"fusion: applies to hybrid searches only, and this one is '{mode}'");
         }
 
-        if (query.Fusion?.Window is int window && window < query.TopK)
+        if (query.Fusion?.Window is int window && window < query.Offset + query.TopK)
         {
-            throw MosaicException.Invalid($"fusion.window: must be at least top_k ({query.TopK}), got {window}");
+            throw MosaicException.Invalid($"fusion.window: must be at least offset + top_k ({query.Offset + query.TopK}), got {window}");
         }
 
         if (query.Vector is { } vector)

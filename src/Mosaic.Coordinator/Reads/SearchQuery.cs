@@ -31,6 +31,9 @@ public sealed record SearchQuery(
 
     /// <summary>How a hybrid search fuses its lists (null: the default, RRF with k 60 and equal weights).</summary>
     public Fusion? Fusion { get; init; }
+
+    /// <summary>Hits skipped before the answer's top_k (a page of results: offset 10 with top_k 10 is the second page).</summary>
+    public int Offset { get; init; }
 }
 
 /// <summary>One shard that did not answer, and why (timeout, unavailable, error).</summary>

@@ -210,6 +210,7 @@ internal static class ContractMapping
             body.TopK ?? 10, body.EfSearch, body.Consistency?.After, body.TimeoutMs, body.AllowPartial ?? true, text, fields, vector, ModeImplied: body.Mode is null)
         {
             Fusion = body.Fusion is { } fusion ? ToFusion(fusion, where) : null,
+            Offset = body.Offset ?? 0,
         };
     }
 
