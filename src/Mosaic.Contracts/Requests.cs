@@ -50,7 +50,8 @@ public sealed record SearchRequest(
     string[]? Include = null,
     int? EfSearch = null,
     FusionBody? Fusion = null,
-    int? Offset = null);
+    int? Offset = null,
+    double? MinScore = null);
 
 /// <summary>How a hybrid search fuses its vector and keyword lists (weighted reciprocal rank fusion).</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]

@@ -9,7 +9,7 @@ namespace Mosaic.IntegrationTests;
 /// <summary>
 /// Pages of results (<c>offset</c>): in every mode the pages of a search, put end to end, are the hits of one search as
 /// deep as they reach, with the same scores and payloads (hybrid pages with one fusion window); past the last hit a page
-/// is empty; too deep is a 400.
+/// is empty; too deep is a 400. <c>min_score</c> leaves out lower hits before the page is cut.
 /// </summary>
 public sealed class SearchPagesTests : ServeProcessTest
 {
@@ -61,6 +61,28 @@ public sealed class SearchPagesTests : ServeProcessTest
             Assert.Empty((await Http.SearchAsync(C, beyond))["hits"]!.AsArray());
         }
 
+        // min_score leaves out the hits below it, before the page is cut; in every mode, on the mode's own score.
+        foreach (var mode in new[] { "vector", "keyword", "hybrid" })
+        {
+            JsonObject Search(int topK, int offset, double? minScore) => new()
+            {
+                ["mode"] = mode, ["vector"] = Vector([0.5f, 0.5f, 0.5f]), ["query"] = "river hill", ["top_k"] = topK, ["offset"] = offset,
+                ["min_score"] = minScore, ["include"] = new JsonArray(), ["consistency"] = new JsonObject { ["after"] = token },
+                ["fusion"] = mode == "hybrid" ? new JsonObject { ["window"] = 20 } : null,
+            };
+
+            var all = await Http.SearchAsync(C, Search(20, 0, null));
+            var scores = MosaicHttp.HitScores(all);
+            double threshold = scores[8];
+            int kept = scores.Count(x => x >= threshold);
+            var cut = await Http.SearchAsync(C, Search(20, 0, threshold));
+            Assert.Equal(MosaicHttp.HitIds(all).Take(kept), MosaicHttp.HitIds(cut));
+            Assert.All(MosaicHttp.HitScores(cut), x => Assert.True(x >= threshold, $"{mode}: {x} < min_score {threshold}"));
+            var secondPage = await Http.SearchAsync(C, Search(5, 5, threshold));
+            Assert.Equal(MosaicHttp.HitIds(all).Take(kept).Skip(5).Take(5), MosaicHttp.HitIds(secondPage));
+        }
+
+        (await Http.PostAsync($"collections/{C}/search", new { vector = new[] { 0f, 0f, 0f }, min_score = "high" })).AssertError(HttpStatusCode.BadRequest, "min_score");
         (await Http.PostAsync($"collections/{C}/search", new { vector = new[] { 0f, 0f, 0f }, top_k = 10, offset = -1 })).AssertError(HttpStatusCode.BadRequest, "offset");
         (await Http.PostAsync($"collections/{C}/search", new { vector = new[] { 0f, 0f, 0f }, top_k = 10, offset = 991 })).AssertError(HttpStatusCode.BadRequest, "offset");
         (await Http.PostAsync($"collections/{C}/search", new { vector = new[] { 0f, 0f, 0f }, top_k = 10, offset = 990 })).AssertStatus(HttpStatusCode.OK);

@@ -110,6 +110,12 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
             SearchMode.Keyword => keyword,
             _ => ResultMerger.FuseReciprocalRank(vector, keyword, wanted, query.Fusion),
         };
+        if (query.MinScore is float minScore)
+        {
+            // Before the page is cut, so that pages of a thresholded search still line up.
+            hits.RemoveAll(h => h.Score < minScore);
+        }
+
         hits.RemoveRange(0, Math.Min(query.Offset, hits.Count));
         if (payloads && !oneRound && hits.Count > 0)
         {

@@ -34,6 +34,9 @@ public sealed record SearchQuery(
 
     /// <summary>Hits skipped before the answer's top_k (a page of results: offset 10 with top_k 10 is the second page).</summary>
     public int Offset { get; init; }
+
+    /// <summary>Hits scoring below this are left out (the mode's own score: similarity, negated L2, BM25 or RRF).</summary>
+    public float? MinScore { get; init; }
 }
 
 /// <summary>One shard that did not answer, and why (timeout, unavailable, error).</summary>

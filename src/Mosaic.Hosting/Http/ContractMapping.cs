@@ -211,6 +211,12 @@ internal static class ContractMapping
         {
             Fusion = body.Fusion is { } fusion ? ToFusion(fusion, where) : null,
             Offset = body.Offset ?? 0,
+            MinScore = body.MinScore switch
+            {
+                null => null,
+                double m when double.IsFinite(m) && Math.Abs(m) <= float.MaxValue => (float)m,
+                double m => throw MosaicException.Invalid($"{where}min_score: must be a finite number, got {m}"),
+            },
         };
     }
 
