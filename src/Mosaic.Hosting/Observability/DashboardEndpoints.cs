@@ -36,9 +36,10 @@ internal static class DashboardEndpoints
             long to = recorder.LastCompleteSecond;
             if (query.ContainsKey("from") || query.ContainsKey("to"))
             {
-                if (!long.TryParse(query["from"], out long from) || !long.TryParse(query["to"], out to) || from > to || to - from >= SignalRecorder.MaxWindowSeconds)
+                // from >= 0 first: to - from of a negative from could overflow past the width check (-2^63 .. 2^63-1 passed as -1).
+                if (!long.TryParse(query["from"], out long from) || !long.TryParse(query["to"], out to) || from < 0 || from > to || to - from >= SignalRecorder.MaxWindowSeconds)
                 {
-                    return ApiErrors.Error(400, "invalid_argument", $"from and to must be Unix seconds with from <= to and at most {SignalRecorder.MaxWindowSeconds} seconds apart, got from='{query["from"]}' to='{query["to"]}'");
+                    return ApiErrors.Error(400, "invalid_argument", $"from and to must be Unix seconds (0 or more) with from <= to and at most {SignalRecorder.MaxWindowSeconds} seconds apart, got from='{query["from"]}' to='{query["to"]}'");
                 }
 
                 return Results.Json(NodeSignals.ToResponse(nodeId, role, recorder.Window(from, to)), MosaicJson.Api.NodeSignalsResponse);
