@@ -76,10 +76,23 @@ public sealed class BadInputTests(SmallLimitsServerFixture fixture) : IClassFixt
         ["vector-too-short-to-normalize"] = (c => new(HttpMethod.Put, Put(c), """{"text": "t", "vector": [1e-40, 0, 1e-41, 0]}"""), HttpStatusCode.BadRequest, ["vector"]),
         ["search-vector-component-overflows-scores"] = (c => new(HttpMethod.Post, Search(c), """{"mode": "vector", "vector": [-3e38, 1, 0, 0]}"""), HttpStatusCode.BadRequest, ["vector[0]"]),
         ["search-zero-vector-cosine"] = (c => new(HttpMethod.Post, Search(c), """{"mode": "vector", "vector": [0, 0, 0, 0]}"""), HttpStatusCode.BadRequest, ["vector"]),
+        // Found by fuzz11: an and of 200,000 conditions (7 MB) took every shard past the deadline, a 503 with coverage 0.
+        ["filter-over-1024-conditions"] = (c => new(HttpMethod.Post, Search(c), SearchWithFilter("and", Enumerable.Range(0, 1025).Select(i => $$"""{"field": "price", "gte": {{i}}}"""))), HttpStatusCode.BadRequest, ["1024 field conditions"]),
+        ["filter-over-16384-values"] = (c => new(HttpMethod.Post, Search(c), SearchWithFilter("or", Enumerable.Range(0, 17).Select(_ => $$"""{"field": "price", "in": [{{string.Join(", ", Enumerable.Range(0, 1024))}}]}"""))), HttpStatusCode.BadRequest, ["16384 values"]),
         ["search-vector-too-short-to-normalize"] = (c => new(HttpMethod.Post, Search(c), """{"mode": "vector", "vector": [1e-45, 0, 0, 0]}"""), HttpStatusCode.BadRequest, ["vector"]),
     };
 
     public static TheoryData<string> CaseNames() => [.. Cases.Keys];
+
+    private static string SearchWithFilter(string op, IEnumerable<string> items) => $$$"""{"mode": "keyword", "query": "t", "filter": {"{{{op}}}": [{{{string.Join(", ", items)}}}]}}""";
+
+    [Fact]
+    public async Task AFilterOfExactly1024Conditions_IsAccepted()
+    {
+        var c = await SeededCollectionAsync();
+        var r = await _http.SendAsync(HttpMethod.Post, Search(c), new RawBody(SearchWithFilter("or", Enumerable.Range(0, 1024).Select(i => $$"""{"field": "price", "eq": {{i}}}"""))));
+        Assert.Equal(5, MosaicHttp.HitIds(r.AssertStatus(HttpStatusCode.OK).Object).Count);
+    }
 
     private sealed record WireBad(string Method, string Path, byte[]? Body, string ContentType = "application/json");
 

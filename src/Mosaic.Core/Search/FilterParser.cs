@@ -8,14 +8,23 @@ namespace Mosaic.Core.Search;
 /// <remarks>
 /// Grammar (API.md): {"and": [..]} | {"or": [..]} | {"not": f} | {"field": name, op: value, ...} with ops eq, in, gt,
 /// gte, lt, lte; several range ops on one clause combine (gte + lt).
+/// <para>A filter's size is bounded, as a search's other parts are: at most <see cref="MaxConditions"/> field conditions and
+/// <see cref="MaxValues"/> compared values in all. Every shard evaluates the whole filter; an <c>and</c> of 200,000
+/// conditions (7 MB, under the 8 MiB body limit) took every shard past the search's deadline, a 503 with coverage 0.</para>
 /// </remarks>
 public static class FilterParser
 {
     private const int MaxDepth = 32;
 
-    public static Filter Parse(JsonElement json, CollectionSpec spec) => Parse(json, spec, "filter", 0);
+    /// <summary>Field conditions in one filter: the same as the values one <c>in</c> may list.</summary>
+    public const int MaxConditions = 1024;
 
-    private static Filter Parse(JsonElement json, CollectionSpec spec, string path, int depth)
+    /// <summary>Values compared in one filter, all conditions together (16 full <c>in</c> lists).</summary>
+    public const int MaxValues = 16 * 1024;
+
+    public static Filter Parse(JsonElement json, CollectionSpec spec) => Parse(json, spec, "filter", 0, new Size());
+
+    private static Filter Parse(JsonElement json, CollectionSpec spec, string path, int depth, Size size)
     {
         if (depth > MaxDepth)
         {
@@ -29,30 +38,44 @@ public static class FilterParser
 
         if (json.TryGetProperty("and", out var and))
         {
-            return new Filter.And(List(and, spec, path + ".and", depth));
+            return new Filter.And(List(and, spec, path + ".and", depth, size));
         }
 
         if (json.TryGetProperty("or", out var or))
         {
-            return new Filter.Or(List(or, spec, path + ".or", depth));
+            return new Filter.Or(List(or, spec, path + ".or", depth, size));
         }
 
         if (json.TryGetProperty("not", out var not))
         {
-            return new Filter.Not(Parse(not, spec, path + ".not", depth + 1));
+            return new Filter.Not(Parse(not, spec, path + ".not", depth + 1, size));
         }
 
-        return Clause(json, spec, path);
+        var clause = Clause(json, spec, path);
+        if (++size.Conditions > MaxConditions)
+        {
+            throw MosaicException.Invalid($"{path}: the filter has more than {MaxConditions} field conditions; list values in one 'in' instead");
+        }
+
+        size.Values += clause switch
+        {
+            Filter.KeywordIn k => k.Values.Count,
+            Filter.NumberIn n => n.Values.Count,
+            _ => 2,
+        };
+        return size.Values <= MaxValues
+            ? clause
+            : throw MosaicException.Invalid($"{path}: the filter compares with more than {MaxValues} values in all");
     }
 
-    private static List<Filter> List(JsonElement json, CollectionSpec spec, string path, int depth)
+    private static List<Filter> List(JsonElement json, CollectionSpec spec, string path, int depth, Size size)
     {
         if (json.ValueKind != JsonValueKind.Array || json.GetArrayLength() == 0)
         {
             throw MosaicException.Invalid($"{path}: must be a non-empty array of filters");
         }
 
-        return json.EnumerateArray().Select((item, i) => Parse(item, spec, $"{path}[{i}]", depth + 1)).ToList();
+        return json.EnumerateArray().Select((item, i) => Parse(item, spec, $"{path}[{i}]", depth + 1, size)).ToList();
     }
 
     private static Filter Clause(JsonElement json, CollectionSpec spec, string path)
@@ -177,6 +200,14 @@ public static class FilterParser
         json.ValueKind == JsonValueKind.Array && json.GetArrayLength() is > 0 and <= 1024
             ? json.EnumerateArray().ToArray()
             : throw MosaicException.Invalid($"{path}: must be an array of 1..1024 values");
+
+    /// <summary>What a filter holds so far, counted as it is parsed.</summary>
+    private sealed class Size
+    {
+        public int Conditions { get; set; }
+
+        public int Values { get; set; }
+    }
 
     private static double Number(JsonElement json, string path, string field) =>
         json.ValueKind == JsonValueKind.Number && double.IsFinite(json.GetDouble())
