@@ -72,7 +72,7 @@ public sealed class WrongMethodTests(ServerFixture fixture) : IClassFixture<Serv
         [
             ("PATCH", "collections/x/docs/x", ["DELETE", "GET", "PUT"]),
             ("DELETE", "collections/x/search", ["POST"]),
-            ("POST", "collections/x", ["DELETE", "GET", "PUT"]),
+            ("POST", "collections/x", ["DELETE", "GET", "PATCH", "PUT"]),
             ("PUT", "health", ["GET"]),
             ("PUT", "metrics", ["GET"]),
             ("GET", "v1/embeddings", ["POST"]),
