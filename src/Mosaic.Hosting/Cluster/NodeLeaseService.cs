@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Mosaic.Core.Placement;
 using Mosaic.Core.Seams;
+using Mosaic.Store;
 
 namespace Mosaic.Hosting.Cluster;
 
@@ -16,10 +17,29 @@ internal sealed partial class NodeLeaseService(INodeRegistry registry, NodeLease
     /// <param name="Disk">Measures its data disk (nodes holding shards); null for nodes without one.</param>
     internal sealed record Registration(string NodeId, NodeRole Role, string Address, string? ShardAddress, Serves Serves, Func<NodeDisk?>? Disk);
 
+    /// <summary>The first wait for a store that is down at start; it doubles up to <see cref="MaxStartRetry"/>.</summary>
+    private static readonly TimeSpan FirstStartRetry = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxStartRetry = TimeSpan.FromSeconds(2);
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        // Register before serving, so placement can use this node as soon as it is up.
-        await RenewAsync(cancellationToken).ConfigureAwait(false);
+        // Register before serving, so placement can use this node as soon as it is up. A store that is down (restarting,
+        // failing over) is waited for, as a running node waits for it: exiting only made a node restarted during a store
+        // restart crash-loop. Anything else (a wrong password, no such database) still fails the start.
+        for (var delay = FirstStartRetry; ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxStartRetry.Ticks)))
+        {
+            try
+            {
+                await RenewAsync(cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (Exception ex) when (StoreFailures.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                LogWaitingForStore(ex, node.NodeId, delay);
+                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -54,6 +74,9 @@ internal sealed partial class NodeLeaseService(INodeRegistry registry, NodeLease
 
     private Task RenewAsync(CancellationToken ct) =>
         registry.RenewAsync(node.NodeId, node.Role, node.Address, lease, ct, node.Serves, node.ShardAddress, node.Disk?.Invoke());
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Node} could not register: waiting for the store, next try in {Delay}")]
+    private partial void LogWaitingForStore(Exception ex, string node, TimeSpan delay);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Node} could not renew its lease; retrying")]
     private partial void LogRenewFailed(Exception ex, string node);

@@ -39,6 +39,7 @@ public sealed partial class PostgresStore : ICollectionCatalog, IDocumentStore, 
     private readonly Task _announcer;
     private readonly TimeSpan _idempotencyRetention;
     private Task? _schema;
+    private int _disposed;
 
     public PostgresStore(PostgresStoreOptions options, ChangeSignal signal, ILogger<PostgresStore> logger)
     {
@@ -139,6 +140,14 @@ public sealed partial class PostgresStore : ICollectionCatalog, IDocumentStore, 
 
     public async ValueTask DisposeAsync()
     {
+        // The container disposes this once per interface it was registered under (each a factory returning this
+        // instance): only the first call stops it. A second one used to cancel the disposed token source and end a node
+        // whose start failed with an unhandled ObjectDisposedException instead of its own error.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {

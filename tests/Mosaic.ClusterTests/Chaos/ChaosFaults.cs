@@ -174,7 +174,10 @@ public sealed class ChaosFaults(ClusterHarness cluster, PostgresServer store, st
         await StartAgainAsync(node);
     }
 
-    /// <summary>Starts a node again; a start that fails (the store down, a port not yet free) is tried again, as a supervisor would.</summary>
+    /// <summary>
+    /// Starts a node again. A start that fails is a broken invariant (a node waits for a store that is down, and its port
+    /// is free once it died), tried again as a supervisor would so the soak goes on.
+    /// </summary>
     private async Task StartAgainAsync(ClusterNode node)
     {
         for (int attempt = 1; ; attempt++)
@@ -187,7 +190,7 @@ public sealed class ChaosFaults(ClusterHarness cluster, PostgresServer store, st
             }
             catch (InvalidProgramException ex) when (attempt < 10)
             {
-                report.Count("fault:restart-failed");
+                report.Violation($"{node} exited before it was healthy (try {attempt}): {string.Join("\n    ", ex.Message.Split('\n').TakeLast(6))}");
                 cluster.Log($"chaos: {node} did not start (try {attempt}): {string.Join("\n    ", ex.Message.Split('\n').TakeLast(6))}");
                 await Task.Delay(1000);
             }
