@@ -50,6 +50,12 @@ public sealed class MosaicClient(HttpClient http) : IDisposable
     public Task<CollectionResponse> CreateCollectionAsync(string name, CreateCollectionRequest body, CancellationToken ct = default) =>
         SendAsync(Json(HttpMethod.Put, $"collections/{Uri.EscapeDataString(name)}", body, MosaicJson.Api.CreateCollectionRequest), MosaicJson.Api.CollectionResponse, ct);
 
+    /// <summary>PATCH /collections/{name} (admin): sets the collection's replica count, the one setting that can change. In
+    /// a cluster the placement leader then adds or removes replicas (GET /cluster shows them); embedded, one node holds
+    /// one replica of each shard whatever R.</summary>
+    public Task<CollectionResponse> SetReplicasAsync(string name, int replicas, CancellationToken ct = default) =>
+        SendAsync(Json(HttpMethod.Patch, $"collections/{Uri.EscapeDataString(name)}", new UpdateCollectionRequest(replicas), MosaicJson.Api.UpdateCollectionRequest), MosaicJson.Api.CollectionResponse, ct);
+
     /// <summary>Writes NDJSON lines as one all-or-nothing bulk request.</summary>
     public Task<BulkResponse> BulkAsync(string collection, ReadOnlyMemory<byte> ndjson, CancellationToken ct = default)
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Mosaic.Client;
 using Mosaic.Testing;
 using Xunit;
 using static Mosaic.Testing.DocJson;
@@ -56,8 +57,12 @@ public sealed class CollectionReplicasTests(ServerFixture fixture) : IClassFixtu
         (await _http.PutAsync($"collections/{name}", Settings(3))).AssertStatus(HttpStatusCode.OK);
         (await _http.PutAsync($"collections/{name}", Settings(1))).AssertError(HttpStatusCode.Conflict, "other settings");
 
-        (await _http.PatchAsync($"collections/{name}", new { replicas = 1 })).AssertStatus(HttpStatusCode.OK);
+        // The .NET client's method sends the same PATCH.
+        using var client = new MosaicClient(new Uri(fixture.Server.BaseUrl + "/"));
+        Assert.Equal(1, (await client.SetReplicasAsync(name, 1)).Replicas);
         (await _http.PutAsync($"collections/{name}", Settings(1))).AssertStatus(HttpStatusCode.OK);
+        var missing = await Assert.ThrowsAsync<MosaicApiException>(() => client.SetReplicasAsync(Names.Unique("absent"), 2));
+        Assert.Equal((404, "not_found"), (missing.Status, missing.Error));
     }
 
     [Theory]

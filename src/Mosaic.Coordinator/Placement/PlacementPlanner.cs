@@ -13,7 +13,9 @@ namespace Mosaic.Coordinator.Placement;
 /// <item>Every held shard gets R replicas on live, undrained workers (the lightest first, never one whose data disk is
 /// below its floor unless all are: <see cref="PlacementTargets"/>). Replicas on drained nodes,
 /// and replicas Failed for longer than <see cref="PlacementOptions.ReplaceFailedAfter"/>, do not count, so a drain (or a
-/// replica that keeps failing) starts by building their replacements.</item>
+/// replica that keeps failing) starts by building their replacements. R is the collection's replica count as the catalog
+/// holds it now (it may change while the collection serves); with fewer such workers than R a shard gets one per worker
+/// and is reported in <see cref="Blocked"/> with what it lacks (not on an embedded server, a cluster of one by design).</item>
 /// <item>A shard with more replicas than it needs, once R of them serve on undrained nodes, drains the extra ones
 /// (drained nodes first, then the source of a move); a draining replica is removed after <see cref="PlacementOptions.DrainGrace"/>.
 /// So a move never lowers availability: the new replica serves before the old one stops taking queries.</item>
@@ -21,7 +23,8 @@ namespace Mosaic.Coordinator.Placement;
 /// a shard past the split threshold starts splitting.</item>
 /// <item>Rebalancing: when nothing else moves, the cooldown has passed and the heaviest node weighs more than
 /// <see cref="PlacementOptions.RebalanceAbove"/> × the lightest target, one replica moves from the heaviest to the lightest target
-/// (the one that best halves the gap, only if it shrinks the gap by more than the hysteresis, and not one that moved within
+/// it fits on (the next lightest when it fits none lighter, while the heaviest still weighs more than the threshold × that
+/// target; the one that best halves the gap, only if it shrinks the gap by more than the hysteresis, and not one that moved within
 /// <see cref="PlacementOptions.ShardRestAfterMove"/>).</item>
 /// </list>
 /// Weight = bytes held + recent searches per second × <see cref="PlacementOptions.QueryLoadBytes"/>. A replica's bytes are its

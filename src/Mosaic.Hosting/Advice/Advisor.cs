@@ -160,10 +160,12 @@ public sealed partial class Advisor
                     string why = hot
                         ? $"{perReplica:0.#} searches/s per replica (threshold {_options.HotShardQpsPerReplica:0.#})"
                         : $"{shardQps:0.#} searches/s, {shardQps / meanQps:0.#}× the collection's mean shard ({meanQps:0.#}/s; threshold {_options.HotShardSkew:0.#}×)";
+                    // R is per collection: raising it gives every shard one more replica, this one included.
+                    string raise = $"raise the collection's replicas to {shard.Replicas.Count + 1} (PATCH /collections/{collection.Name} {{\"replicas\": {shard.Replicas.Count + 1}}})";
                     recommendations.Add(new RecommendationResponse("add_replica",
                         $"shard {shard.Shard} of '{collection.Name}' is hot: {why}; " +
-                        (target is null ? $"every live worker already holds it: add a worker, then raise the collection's replicas to {shard.Replicas.Count + 1}"
-                                        : $"add a replica on {target.Name} (the least loaded worker without one; weight {target.Weight:N0}), i.e. replicas {shard.Replicas.Count + 1}"),
+                        (target is null ? $"every live worker already holds it: add a worker, then {raise}"
+                                        : $"{raise}: placement puts its new replica on the least loaded worker without one, {target.Name} (weight {target.Weight:N0})"),
                         collection.Name, shard.Shard, target?.Name));
                 }
             }

@@ -30,6 +30,18 @@ internal static class Elastic
         return token;
     }
 
+    /// <summary>Waits until a search of <paramref name="collection"/> through each coordinator answers complete: a
+    /// coordinator's first calls open its channels to the workers, which on a loaded machine can outlast a search's deadline,
+    /// and a scenario about placement should not count that as a failed search.</summary>
+    public static Task WarmAsync(string collection, params MosaicHttp[] coordinators) => Task.WhenAll(coordinators.Select(http => Wait.WaitUntilAsync(
+        async () =>
+        {
+            var r = await http.PostAsync($"collections/{collection}/search", ClusterDocs.KeywordAll(10, 10_000));
+            return r.Status == HttpStatusCode.OK && !r.Object["partial"]!.GetValue<bool>();
+        },
+        TimeSpan.FromSeconds(60),
+        $"a complete search of '{collection}' through {http.BaseUrl}")));
+
     /// <summary>Waits until <paramref name="done"/> holds for GET /cluster; the failure names the last view.</summary>
     public static async Task<ClusterView> WaitViewAsync(ClusterHarness cluster, string collection, Func<ClusterView, bool> done, TimeSpan timeout, string what)
     {

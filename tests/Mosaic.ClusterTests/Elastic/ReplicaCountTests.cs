@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Mosaic.Client;
 using Mosaic.ClusterTests.Cluster;
 using Mosaic.Core.Consistency;
 using Mosaic.Testing;
@@ -30,6 +31,7 @@ public sealed class ReplicaCountTests(ClusterPostgres postgres, ITestOutputHelpe
             var docs = ClusterDocs.Make(vectors, "lr", 200);
             await Elastic.LoadAsync(http, C, Elastic.Collection(shards: 4, replicas: 2), docs, bulk: 100);
             await cluster.WaitSettledAsync(C, replicas: 2, TimeSpan.FromSeconds(90));
+            await Elastic.WarmAsync(C, http);
             await using var load = LiveLoad.Start([http], C, docs.Select(d => d.Id), vectors, exhaustive: true);
             await load.WaitForMoreAsync(10, TimeSpan.FromSeconds(60));
 
@@ -72,6 +74,7 @@ public sealed class ReplicaCountTests(ClusterPostgres postgres, ITestOutputHelpe
             var docs = ClusterDocs.Make(vectors, "rr", 200);
             await Elastic.LoadAsync(http, C, Elastic.Collection(shards: 4, replicas: 1), docs, bulk: 100);
             await cluster.WaitSettledAsync(C, replicas: 1, TimeSpan.FromSeconds(90));
+            await Elastic.WarmAsync(C, http, other);
             await using var load = LiveLoad.Start([http, other], C, docs.Select(d => d.Id), vectors, exhaustive: true);
             await load.WaitForMoreAsync(10, TimeSpan.FromSeconds(60));
 
@@ -97,8 +100,13 @@ public sealed class ReplicaCountTests(ClusterPostgres postgres, ITestOutputHelpe
             Assert.Equal(4, full.ShardsOn(C, w3).Count);
             await load.WaitForMoreAsync(10, TimeSpan.FromSeconds(60));
 
-            // Back to one: the surplus drains and goes, one replica of each shard keeps serving throughout.
-            (await other.PatchAsync($"collections/{C}", new { replicas = 1 })).AssertStatus(HttpStatusCode.Accepted);
+            // Back to one, through the .NET client on the other coordinator: the surplus drains and goes, one replica of
+            // each shard serving throughout.
+            using (var client = new MosaicClient(new Uri(cluster.Coordinators[1].Url + "/")))
+            {
+                Assert.Equal(1, (await client.SetReplicasAsync(C, 1)).Replicas);
+            }
+
             await cluster.WaitSettledAsync(C, replicas: 1, TimeSpan.FromSeconds(90));
             await load.WaitForMoreAsync(10, TimeSpan.FromSeconds(60));
             await load.StopAsync();

@@ -72,6 +72,7 @@ public sealed class AdvisorTests
         // Shard 2 is on w1; w2 is the worker without it.
         Assert.Equal("w2", hot.Node);
         Assert.Contains("90 searches/s", hot.Reason, StringComparison.Ordinal);
+        Assert.Contains("PATCH /collections/products {\"replicas\": 2}", hot.Reason, StringComparison.Ordinal);
         var partial = Assert.Single(advice.Recommendations, r => r.Action == "investigate_partial");
         Assert.Contains("30 of 100", partial.Reason, StringComparison.Ordinal);
     }
