@@ -79,6 +79,10 @@ public sealed class BadInputTests(SmallLimitsServerFixture fixture) : IClassFixt
         // Found by fuzz11: an and of 200,000 conditions (7 MB) took every shard past the deadline, a 503 with coverage 0.
         ["filter-over-1024-conditions"] = (c => new(HttpMethod.Post, Search(c), SearchWithFilter("and", Enumerable.Range(0, 1025).Select(i => $$"""{"field": "price", "gte": {{i}}}"""))), HttpStatusCode.BadRequest, ["1024 field conditions"]),
         ["filter-over-16384-values"] = (c => new(HttpMethod.Post, Search(c), SearchWithFilter("or", Enumerable.Range(0, 17).Select(_ => $$"""{"field": "price", "in": [{{string.Join(", ", Enumerable.Range(0, 1024))}}]}"""))), HttpStatusCode.BadRequest, ["16384 values"]),
+        // Found by fuzz11: a combinator beside anything else used the first one found and dropped the rest silently.
+        ["filter-and-beside-or"] = (c => new(HttpMethod.Post, Search(c), """{"mode": "keyword", "query": "t", "filter": {"and": [{"field": "price", "eq": 1}], "or": [{"field": "price", "eq": 2}]}}"""), HttpStatusCode.BadRequest, ["holds and, or"]),
+        ["filter-and-beside-a-condition"] = (c => new(HttpMethod.Post, Search(c), """{"mode": "keyword", "query": "t", "filter": {"field": "price", "eq": 2, "and": [{"field": "price", "eq": 1}]}}"""), HttpStatusCode.BadRequest, ["holds field, eq, and"]),
+        ["filter-not-beside-unknown"] = (c => new(HttpMethod.Post, Search(c), """{"mode": "keyword", "query": "t", "filter": {"not": {"field": "price", "eq": 1}, "nto": 1}}"""), HttpStatusCode.BadRequest, ["holds not, nto"]),
         ["search-vector-too-short-to-normalize"] = (c => new(HttpMethod.Post, Search(c), """{"mode": "vector", "vector": [1e-45, 0, 0, 0]}"""), HttpStatusCode.BadRequest, ["vector"]),
     };
 

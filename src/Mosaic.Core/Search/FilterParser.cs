@@ -36,6 +36,13 @@ public static class FilterParser
             throw MosaicException.Invalid($"{path}: must be an object");
         }
 
+        if ((json.TryGetProperty("and", out _) || json.TryGetProperty("or", out _) || json.TryGetProperty("not", out _)) && json.EnumerateObject().Skip(1).Any())
+        {
+            // Else the first combinator found was used and the rest of the object dropped without a word ({"and": [..], "or": [..]}).
+            string names = string.Join(", ", json.EnumerateObject().Select(p => p.Name).Take(8));
+            throw MosaicException.Invalid($"{path}: an object holds one of and, or, not, or one field condition; this one holds {names}");
+        }
+
         if (json.TryGetProperty("and", out var and))
         {
             return new Filter.And(List(and, spec, path + ".and", depth, size));
