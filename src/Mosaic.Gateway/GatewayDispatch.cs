@@ -157,6 +157,12 @@ internal sealed partial class GatewayDispatch(GatewayMetrics metrics, ILogger<Ga
         }
 
         int status = context.Response.StatusCode;
+        // Past the gateway's body limit (Mosaic:Coordinator:MaxBulkBytes, as on the coordinators): their answer, the same code.
+        if (status == StatusCodes.Status413PayloadTooLarge)
+        {
+            return GatewayErrors.WriteAsync(context, status, "payload_too_large", "body: larger than the server accepts");
+        }
+
         // YARP answers 400 when the client's own body failed (cut short, too slow): the client's mistake, not a coordinator's.
         if (status is >= 400 and < 500)
         {

@@ -137,21 +137,29 @@ public sealed class RequestLimitTests() : ServeProcessTest("mosaic-limits")
     {
         var c = await SeededAsync();
         using var dir = new TempDirectory("mosaic-limits-gateway");
-        var port = FreePort.Next();
-        await using var gateway = MosaicProcess.Start(["gateway", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--backends", Http.BaseUrl], dir.Combine("gateway.log"));
-        using var through = new MosaicHttp($"http://127.0.0.1:{port}");
-        await Wait.WaitUntilAsync(async () => (await through.GetAsync("ready")).StatusCode == 200, TimeSpan.FromSeconds(60), "the gateway is ready");
+        await using var gateway = await MosaicProcess.StartGatewayAsync(dir.Combine("gateway.log"), "--backends", Http.BaseUrl);
+        using var through = new MosaicHttp(gateway.BaseUrl);
 
         (await through.GetAsync($"collections/{c}?pad={new string('q', 10_000)}")).AssertError(HttpStatusCode.RequestUriTooLong, "MaxRequestLineBytes");
         (await through.SendAsync(HttpMethod.Get, $"collections/{c}", null, new Dictionary<string, string> { ["X-Pad"] = new string('h', 40_000) }))
             .AssertError(HttpStatusCode.RequestHeaderFieldsTooLarge, "MaxRequestHeadersBytes");
+
+        // Found by fuzz11: a body past the gateway's limit was a 413 whose code said bad_request (YARP's client-body error).
+        string tooLarge = $"PUT /collections/{c}/docs/big HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 9000000000\r\nConnection: close\r\n\r\n{{}}";
+        foreach (var (who, url) in new[] { ("the gateway", gateway.BaseUrl), ("the coordinator", Http.BaseUrl) })
+        {
+            var answer = await RawAsync(tooLarge, url);
+            Assert.True(answer.Status == 413 && answer.Body.Contains("\"error\":\"payload_too_large\"", StringComparison.Ordinal), $"{who}: {answer.Status} {answer.Body}");
+        }
+
         (await through.GetAsync($"collections/{c}/docs/kept")).AssertStatus(HttpStatusCode.OK);
+        Assert.Equal(1, await through.DocCountAsync(c));
     }
 
-    private async Task<FuzzAnswer> RawAsync(string request)
+    private async Task<FuzzAnswer> RawAsync(string request, string? baseUrl = null)
     {
         using var cts = new CancellationTokenSource(Deadline);
-        return await RawHttp.ExchangeAsync(new Uri(Http.BaseUrl), Encoding.ASCII.GetBytes(request), cts.Token);
+        return await RawHttp.ExchangeAsync(new Uri(baseUrl ?? Http.BaseUrl), Encoding.ASCII.GetBytes(request), cts.Token);
     }
 
     private async Task<ApiResponse> SendChunkedAsync(string method, string target, string contentType, byte[] body)
