@@ -24,26 +24,31 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
 
     public async Task<SearchAnswer> SearchAsync(string collection, SearchQuery query, CancellationToken ct)
     {
-        long started = time.GetTimestamp();
-        var info = await router.FindCollectionAsync(collection, ct).ConfigureAwait(false)
+        // The request's clock starts when it arrived (the endpoint stamps it), not here: reading its body and the result
+        // cache's work count against its timeout_ms too.
+        long started = query.Arrived ?? time.GetTimestamp();
+        // One deadline for the whole request, from the timeout it asked for (checked below, once the collection is known):
+        // the catalog, the embedding, the routing wait, every round to the shards and the payload fetch end by it. One timer
+        // per request instead of one per shard call and fetch (each a timer, two token sources and their registrations).
+        var timeout = RequestedTimeout(query);
+        using var timer = new CancellationTokenSource(Left(started, timeout), time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
+        var info = await BeforeDeadline(router.FindCollectionAsync(collection, deadline.Token), "reading the catalog", deadline, ct).ConfigureAwait(false)
             ?? throw MosaicException.NotFound($"collection '{collection}' does not exist");
-        query = await QueryEmbedding.ResolveAsync(embedder, info.Spec, query, ct).ConfigureAwait(false);
-        var (filter, after, timeout) = await ValidateAsync(info, query, ct).ConfigureAwait(false);
+        query = await BeforeDeadline(new ValueTask<SearchQuery>(QueryEmbedding.ResolveAsync(embedder, info.Spec, query, deadline.Token)), "embedding the query", deadline, ct).ConfigureAwait(false);
+        var (filter, after) = await ValidateAsync(info, query, started, ct).ConfigureAwait(false);
 
-        // A filter on the routing key narrows the search to the shards holding its values' slots.
-        var selection = ShardSelection.For(info.Spec, filter, await router.RouteAsync(info, ct).ConfigureAwait(false));
+        // A filter on the routing key narrows the search to the shards holding its values' slots. Waiting for a shard with
+        // no serving replica takes at most half of what is left: the other shards keep their time.
+        var routed = await BeforeDeadline(router.RouteAsync(info, Left(started, timeout) / 2, deadline.Token), "routing", deadline, ct).ConfigureAwait(false);
+        var selection = ShardSelection.For(info.Spec, filter, routed);
         var routes = selection.Routes;
         // Keyword statistics come from the visited shards: with a routing filter, those hold every document that can match.
-        // They get at most half of what is left of the deadline (a stats call is a term lookup per shard, the search is the
-        // work), so a shard that hangs here leaves the search phase its time; the shards that gave none are missing.
-        var (keywordStats, noStats) = await KeywordStatsAsync(info, routes, query, after, (timeout - time.GetElapsedTime(started)) / 2, ct).ConfigureAwait(false);
+        // They get at most a third of what is left of the deadline (a stats call is a term lookup per shard, the search is
+        // the work), so a shard that hangs here leaves the search phase its time; the shards that gave none are missing.
+        var (keywordStats, noStats) = await KeywordStatsAsync(info, routes, query, after, Left(started, timeout) / 3, ct).ConfigureAwait(false);
         bool behind = keywordStats?.Behind == true;
-        // One deadline for the whole request, counted from its start: shard calls and the payload fetch share it.
-        var remaining = timeout - time.GetElapsedTime(started);
-        if (remaining < TimeSpan.Zero)
-        {
-            remaining = TimeSpan.Zero;
-        }
+        var remaining = Left(started, timeout);
 
         // Query-and-fetch: when the rows the shards would return with their hits are few, each shard sends its hits'
         // payloads with them and the fetch round is skipped (Elasticsearch does this for one shard); else query-then-fetch.
@@ -52,11 +57,15 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
         int wanted = query.Offset + query.TopK;
         int depth = query.Mode == SearchMode.Hybrid && query.Fusion is { } fusion ? fusion.ListDepth(wanted) : wanted;
         bool oneRound = payloads && QueryAndFetch.Applies(routes.Count, depth, query.Mode, _options.QueryAndFetchMaxRows);
-        // One deadline token for every shard call and the payload fetch (they share the request's deadline): one timer per
-        // request instead of one per shard call and fetch (each a timer, two token sources and their registrations).
-        using var timer = new CancellationTokenSource(remaining, time);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
-        var deadlineUtc = time.GetUtcNow().UtcDateTime + remaining;
+        // With a fetch round to follow, the query round ends at half of what is left: a shard that hangs in it would use
+        // the whole deadline up, and the fetch from the shards that did answer have none (every shard then failed, a 503
+        // for a search the healthy shards had answered).
+        bool fetchRound = payloads && !oneRound;
+        var queryRound = fetchRound ? remaining / 2 : remaining;
+        using var queryTimer = fetchRound ? new CancellationTokenSource(queryRound, time) : null;
+        using var queryDeadline = queryTimer is null ? null : CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, queryTimer.Token);
+        var now = time.GetUtcNow().UtcDateTime;
+        var deadlineUtc = now + remaining;
         var calls = new Task<ShardOutcome>[routes.Count];
         for (int i = 0; i < routes.Count; i++)
         {
@@ -74,10 +83,10 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
                 after is null ? null : SeqsIn(after, shard.Range))
             {
                 KeywordStats = keywordStats,
-                Deadline = deadlineUtc,
-                AfterWait = AfterWait(query, remaining),
+                Deadline = now + queryRound,
+                AfterWait = AfterWait(query, queryRound),
             };
-            calls[i] = CallShardAsync(info, shard.Id, routes[i].Replicas, request, deadline, ct);
+            calls[i] = CallShardAsync(info, shard.Id, routes[i].Replicas, request, queryDeadline ?? deadline, ct);
         }
 
         var outcomes = await Gather.AllAsync(calls).ConfigureAwait(false);
@@ -96,10 +105,9 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
             }
         }
 
-        if (failures.Count > 0)
-        {
-            await ThrowIfDroppedAsync(info, timeout / 4, ct).ConfigureAwait(false);
-        }
+        // Shards missing may mean the collection was dropped meanwhile (404): asked of the store beside the fetch round,
+        // within what is left of the deadline.
+        var dropped = failures.Count > 0 ? ThrowIfDroppedAsync(info, Min(timeout / 4, Left(started, timeout)), ct) : Task.CompletedTask;
 
         // A vector search has no keyword lists to merge, and a keyword search no vector lists.
         var vector = query.Mode == SearchMode.Keyword ? [] : ResultMerger.MergeTopK(Lists(answered, keyword: false), depth);
@@ -128,6 +136,7 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
             }
         }
 
+        await dropped.ConfigureAwait(false);
         metrics.RecordSearch(info.Name, answered.Count == routes.Count ? "complete" : answered.Count == 0 ? "failed" : "partial", time.GetElapsedTime(started));
         return new SearchAnswer(
             hits,
@@ -139,6 +148,39 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
         {
             Behind = behind,
         };
+    }
+
+    /// <summary>The timeout the search asked for, or the default (an invalid one is rejected by <see cref="ValidateAsync"/>).</summary>
+    private TimeSpan RequestedTimeout(SearchQuery query) =>
+        query.TimeoutMs is int ms && ms >= 1 && TimeSpan.FromMilliseconds(ms) <= _options.MaxSearchTimeout ? TimeSpan.FromMilliseconds(ms) : _options.DefaultSearchTimeout;
+
+    /// <summary>What is left of <paramref name="timeout"/> counted from <paramref name="started"/>; zero once it has passed.</summary>
+    private TimeSpan Left(long started, TimeSpan timeout) => Max(timeout - time.GetElapsedTime(started), TimeSpan.Zero);
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    /// <summary>A step before the shards are asked (catalog, embedding, routing), given up at the request's deadline.</summary>
+    /// <remarks>
+    /// Given up, not only cancelled: a store read that is cancelled may still wait for the store to confirm (Npgsql waits up
+    /// to its cancellation timeout for a hung server), and the request must not. Past the deadline nothing was searched: a
+    /// 503 naming the step. The common case (the snapshot answers at once) costs nothing.
+    /// </remarks>
+    private static ValueTask<T> BeforeDeadline<T>(ValueTask<T> step, string what, CancellationTokenSource deadline, CancellationToken ct) =>
+        step.IsCompletedSuccessfully ? step : new ValueTask<T>(WaitBeforeDeadlineAsync(step.AsTask(), what, deadline, ct));
+
+    private static async Task<T> WaitBeforeDeadlineAsync<T>(Task<T> step, string what, CancellationTokenSource deadline, CancellationToken ct)
+    {
+        try
+        {
+            return await step.WaitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            _ = step.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+            throw new MosaicException(ErrorKind.Unavailable, "timeout", $"timeout_ms: the search's deadline passed while {what}; no shard was asked");
+        }
     }
 
     /// <summary>How long shards may wait for a cache-pinned version (half of what is left); null for a reader's token.</summary>
@@ -204,7 +246,7 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
     /// <summary>Statistics of every serving shard from one of its replicas; null stats for a shard none of whose replicas answered.</summary>
     public async Task<IReadOnlyList<(Core.Sharding.ShardInfo Shard, ShardStats? Stats)>> ShardStatsAsync(CollectionInfo info, CancellationToken ct)
     {
-        var routes = await router.RouteAsync(info, ct).ConfigureAwait(false);
+        var routes = await router.RouteAsync(info, _options.RouteWait, ct).ConfigureAwait(false);
         // Every shard at once, each replica with its own deadline: a hung worker must not hang the collection view.
         var calls = routes.Select(async route =>
         {
@@ -228,7 +270,7 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
         return await Task.WhenAll(calls).ConfigureAwait(false);
     }
 
-    private async ValueTask<(Filter? Filter, IReadOnlyDictionary<int, long>? After, TimeSpan Timeout)> ValidateAsync(CollectionInfo info, SearchQuery query, CancellationToken ct)
+    private async ValueTask<(Filter? Filter, IReadOnlyDictionary<int, long>? After)> ValidateAsync(CollectionInfo info, SearchQuery query, long started, CancellationToken ct)
     {
         var spec = info.Spec;
         if (query.TopK is < 1 or > MaxHitsDeep)
@@ -295,16 +337,12 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
 
         var filter = query.Filter is { } f ? FilterParser.Parse(f, spec) : null;
 
-        var timeout = _options.DefaultSearchTimeout;
-        if (query.TimeoutMs is int ms)
+        if (query.TimeoutMs is int ms && (ms < 1 || TimeSpan.FromMilliseconds(ms) > _options.MaxSearchTimeout))
         {
-            if (ms < 1 || TimeSpan.FromMilliseconds(ms) > _options.MaxSearchTimeout)
-            {
-                throw MosaicException.Invalid($"timeout_ms: must be within 1..{_options.MaxSearchTimeout.TotalMilliseconds:F0}");
-            }
-
-            timeout = TimeSpan.FromMilliseconds(ms);
+            throw MosaicException.Invalid($"timeout_ms: must be within 1..{_options.MaxSearchTimeout.TotalMilliseconds:F0}");
         }
+
+        var timeout = RequestedTimeout(query);
 
         IReadOnlyDictionary<int, long>? after = null;
         if (query.After is not null)
@@ -322,17 +360,17 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
             // Known heads settle almost every token without the store; one ahead of them costs one shared store read,
             // waited for at most a quarter of the deadline (the rest is the shards'). With the store unreachable or hanging
             // the token goes unchecked to the shards, whose bounded wait is the real guard.
-            if (await heads.CheckAsync(info.Id, token.SlotSeqs, timeout / 4, ct).ConfigureAwait(false) == TokenCheck.Ahead)
+            if (await heads.CheckAsync(info.Id, token.SlotSeqs, Min(timeout / 4, Left(started, timeout)), ct).ConfigureAwait(false) == TokenCheck.Ahead)
             {
                 // A dropped collection's heads are gone from the store too, so its tokens read as ahead: 404 for those.
-                await ThrowIfDroppedAsync(info, timeout / 4, ct).ConfigureAwait(false);
+                await ThrowIfDroppedAsync(info, Min(timeout / 4, Left(started, timeout)), ct).ConfigureAwait(false);
                 throw new MosaicException(ErrorKind.InvalidArgument, "invalid_token", "consistency.after: the token is ahead of the store (forged, or from another store)");
             }
 
             after = token.SlotSeqs;
         }
 
-        return (filter, after, timeout);
+        return (filter, after);
     }
 
     /// <summary>

@@ -35,6 +35,11 @@ public sealed record SearchQuery(
     /// <summary>Hits skipped before the answer's top_k (a page of results: offset 10 with top_k 10 is the second page).</summary>
     public int Offset { get; init; }
 
+    /// <summary>When the request arrived, a <see cref="TimeProvider"/> timestamp: its deadline (timeout_ms) counts from
+    /// here, so reading the body and the result cache's work before the read path count against it. Null: from when the
+    /// read path starts.</summary>
+    public long? Arrived { get; init; }
+
     /// <summary>Hits scoring below this are left out (the mode's own score: similarity, negated L2, BM25 or RRF).</summary>
     public float? MinScore { get; init; }
 }

@@ -61,17 +61,21 @@ public sealed partial class ClusterRouter(
         return fresh;
     }
 
-    public async ValueTask<IReadOnlyList<ShardRoute>> RouteAsync(CollectionInfo collection, CancellationToken ct)
+    public async ValueTask<IReadOnlyList<ShardRoute>> RouteAsync(CollectionInfo collection, TimeSpan wait, CancellationToken ct)
     {
         var routing = _routing ?? await RefreshRoutingAsync(ct).ConfigureAwait(false);
         var routes = Build(routing, collection);
         bool known = routing.ById.ContainsKey(collection.Id);
         long waitStarted = time.GetTimestamp();
-        // A collection created a moment ago has no serving replica yet: wait (bounded) for placement to catch up.
-        while (routes.Any(r => r.Replicas.Count == 0) && time.GetElapsedTime(waitStarted) < options.Value.RouteWait && !ct.IsCancellationRequested)
+        // A collection created a moment ago has no serving replica yet: wait (bounded) for placement to catch up. Bounded
+        // by the caller's share of its deadline too: a worker past its lease leaves its shards without a replica for good,
+        // and a 400 ms search waited the whole RouteWait (3 s) for one.
+        var limit = wait < options.Value.RouteWait ? wait : options.Value.RouteWait;
+        TimeSpan left;
+        while (routes.Any(r => r.Replicas.Count == 0) && (left = limit - time.GetElapsedTime(waitStarted)) > TimeSpan.Zero && !ct.IsCancellationRequested)
         {
             long generation = _routingChanged.Generation;
-            await _routingChanged.WaitAsync(generation, RefreshEvery, time, ct).ConfigureAwait(false);
+            await _routingChanged.WaitAsync(generation, left < RefreshEvery ? left : RefreshEvery, time, ct).ConfigureAwait(false);
             routing = _routing ?? routing;
             if (known && !routing.ById.ContainsKey(collection.Id))
             {

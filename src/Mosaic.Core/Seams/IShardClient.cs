@@ -37,7 +37,9 @@ public interface IShardRouter
     ValueTask<CollectionInfo?> FindCollectionAsync(string name, CancellationToken ct);
 
     /// <summary>Every serving shard of the collection's map with its serving replicas, in slot order.</summary>
-    ValueTask<IReadOnlyList<ShardRoute>> RouteAsync(CollectionInfo collection, CancellationToken ct);
+    /// <param name="wait">How long to wait, at most, for a shard with no serving replica to get one (a collection created
+    /// a moment ago); a search passes a share of its deadline, so that the wait cannot outlive it.</param>
+    ValueTask<IReadOnlyList<ShardRoute>> RouteAsync(CollectionInfo collection, TimeSpan wait, CancellationToken ct);
 
     /// <summary>Reloads the snapshot now: after this process changed the catalog or a shard map, its next request sees it.</summary>
     Task RefreshAsync(CancellationToken ct);

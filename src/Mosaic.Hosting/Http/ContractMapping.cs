@@ -180,7 +180,8 @@ internal static class ContractMapping
         return new Document(id, body.Text, body.Vector, fields);
     }
 
-    public static SearchQuery ToQuery(SearchRequest body, string where = "")
+    /// <param name="arrived">When the request arrived (a <see cref="TimeProvider"/> timestamp): its timeout_ms counts from there.</param>
+    public static SearchQuery ToQuery(SearchRequest body, long? arrived = null, string where = "")
     {
         var mode = body.Mode switch
         {
@@ -211,6 +212,7 @@ internal static class ContractMapping
         {
             Fusion = body.Fusion is { } fusion ? ToFusion(fusion, where) : null,
             Offset = body.Offset ?? 0,
+            Arrived = arrived,
             MinScore = body.MinScore switch
             {
                 null => null,

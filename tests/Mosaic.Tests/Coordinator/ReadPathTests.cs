@@ -394,7 +394,7 @@ public sealed class ReadPathTests
     {
         public ValueTask<CollectionInfo?> FindCollectionAsync(string name, CancellationToken ct) => ValueTask.FromResult(name == info.Name ? info : null);
 
-        public ValueTask<IReadOnlyList<ShardRoute>> RouteAsync(CollectionInfo collection, CancellationToken ct) =>
+        public ValueTask<IReadOnlyList<ShardRoute>> RouteAsync(CollectionInfo collection, TimeSpan wait, CancellationToken ct) =>
             ValueTask.FromResult<IReadOnlyList<ShardRoute>>(info.ShardMap.Serving.Select((shard, i) => new ShardRoute(shard, replicas[i])).ToList());
 
         public Task RefreshAsync(CancellationToken ct) => Task.CompletedTask;
