@@ -154,7 +154,9 @@ public static partial class MosaicApp
         LogStarting(app.Logger, mosaic.Role.Name(), mosaic.Embedded ? "SQLite in " + data : "PostgreSQL", nodeId, options.Coordinator.ToString(), worker.ToString());
         app.UseMosaicRequestMetrics();
         app.UseRequestLimits(requestLimits);
-        app.MapMosaicMetrics(nodeId, mosaic.Role);
+        // Every route of this node but gRPC's: the ones that take GET answer HEAD too.
+        var routes = app.MapGroup("").AnswerHeadLikeGet();
+        routes.MapMosaicMetrics(nodeId, mosaic.Role);
         if (mosaic.Role.HoldsShards())
         {
             app.MapGrpcService<ShardGrpcService>();
@@ -164,13 +166,13 @@ public static partial class MosaicApp
         if (mosaic.Role == NodeRole.Embedder)
         {
             app.UseApiErrors();
-            app.MapEmbedderNode();
+            routes.MapEmbedderNode();
             return app;
         }
 
         if (!mosaic.Role.ServesApi())
         {
-            app.MapGet("/health", () => "ok");
+            routes.MapGet("/health", () => "ok");
             return app;
         }
 
@@ -199,17 +201,17 @@ public static partial class MosaicApp
         });
         // Only the one document there is: with {documentName} open, any other name got a text/plain 404 from the OpenAPI
         // endpoint itself instead of the API's JSON error.
-        app.MapOpenApi("/openapi/{documentName:regex(^v1$)}.json");
-        app.MapCollections();
-        app.MapDocuments();
-        app.MapSearch();
-        app.MapOperations();
-        app.MapDashboard();
-        app.MapAdvice();
-        app.MapEmbeddings();
-        app.MapClusterAdmin();
-        app.MapBackups();
-        app.MapKeys();
+        routes.MapOpenApi("/openapi/{documentName:regex(^v1$)}.json");
+        routes.MapCollections();
+        routes.MapDocuments();
+        routes.MapSearch();
+        routes.MapOperations();
+        routes.MapDashboard();
+        routes.MapAdvice();
+        routes.MapEmbeddings();
+        routes.MapClusterAdmin();
+        routes.MapBackups();
+        routes.MapKeys();
         if (!auth.Enabled && !IsLoopback(mosaic.Host))
         {
             LogKeysOff(app.Logger, mosaic.Host);

@@ -11,10 +11,10 @@ namespace Mosaic.Hosting.Advice;
 /// <summary>GET /advice: the advisor's latest advice (what <c>mosaic advise</c> prints).</summary>
 internal static class AdviceEndpoints
 {
-    public static void MapAdvice(this WebApplication app)
+    public static void MapAdvice(this IEndpointRouteBuilder app)
     {
         // Resolved now, so that it evaluates from the first sample on rather than from the first request.
-        app.Services.GetRequiredService<Advisor>();
+        app.ServiceProvider.GetRequiredService<Advisor>();
         app.MapGet("/advice", async (Advisor advisor, ClusterSampler sampler, IOptions<AdviceOptions> options, HttpContext context) =>
         {
             if (advisor.Latest is not { } advice)

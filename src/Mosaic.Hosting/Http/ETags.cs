@@ -5,7 +5,7 @@ using Microsoft.Net.Http.Headers;
 
 namespace Mosaic.Hosting.Http;
 
-/// <summary>ETag and Cache-Control on collection and document GETs; a matching If-None-Match answers 304 without a body.</summary>
+/// <summary>ETag and Cache-Control on collection and document GETs (and HEADs); a matching If-None-Match answers 304 without a body.</summary>
 /// <remarks>
 /// The tag is a hash of the answer's bytes, so it changes exactly when the answer does (a write to the document, or any
 /// write that moves a collection's counts) and is the same on every coordinator. <c>Cache-Control: no-cache</c> lets a CDN
@@ -15,7 +15,7 @@ public static class ETags
 {
     public static IApplicationBuilder UseETags(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
-        if (!HttpMethods.IsGet(context.Request.Method) || !Tagged(context.Request.Path))
+        if (!(HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)) || !Tagged(context.Request.Path))
         {
             await next(context);
             return;

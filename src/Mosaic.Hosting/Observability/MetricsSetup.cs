@@ -115,25 +115,25 @@ public static class MetricsSetup
     }
 
     /// <summary>Serves /metrics and /signals, and feeds the per-shard and data disk gauges from this process's worker, when it has one.</summary>
-    public static void MapMosaicMetrics(this WebApplication app, string nodeId, NodeRole role)
+    public static void MapMosaicMetrics(this IEndpointRouteBuilder app, string nodeId, NodeRole role)
     {
         // The exporter maps its path for every method; a scrape is a GET, and PUT /metrics is a 405 like any other route's wrong method.
         app.MapPrometheusScrapingEndpoint(MetricsPath).WithMetadata(new HttpMethodMetadata([HttpMethods.Get]));
         // Resolved now so that it listens from the first request on.
-        app.Services.GetRequiredService<SignalRecorder>();
+        app.ServiceProvider.GetRequiredService<SignalRecorder>();
         app.MapSignals(nodeId, role.Name());
-        if (app.Services.GetService<WorkerNode>() is { } worker)
+        if (app.ServiceProvider.GetService<WorkerNode>() is { } worker)
         {
-            app.Services.GetRequiredService<MosaicMetrics>().AddShardSource(() => worker.AllReplicas().Select(r =>
+            app.ServiceProvider.GetRequiredService<MosaicMetrics>().AddShardSource(() => worker.AllReplicas().Select(r =>
             {
                 var stats = r.Stats();
                 return new ShardGauge(r.Collection.Name, r.Shard, worker.NodeName, stats.DocCount, stats.Bytes, stats.Lag, r.SearchesServed);
             }));
         }
 
-        if (app.Services.GetService<DataDisk>() is { } disk)
+        if (app.ServiceProvider.GetService<DataDisk>() is { } disk)
         {
-            app.Services.GetRequiredService<MosaicMetrics>().AddDiskSource(() => [KeyValuePair.Create(nodeId, disk.Measure())]);
+            app.ServiceProvider.GetRequiredService<MosaicMetrics>().AddDiskSource(() => [KeyValuePair.Create(nodeId, disk.Measure())]);
         }
     }
 

@@ -120,7 +120,7 @@ public sealed class ApiKeyTests(ITestOutputHelper output) : IAsyncLifetime
             {
                 var answer = await SendAsync(method, path, null, null);
                 // The dashboard page is static (no data): it opens without a key and asks for one for dashboard/data.
-                bool probe = path is "health" or "ready" or "signals" || (path == "dashboard" && method == "GET");
+                bool probe = path is "health" or "ready" or "signals" || (path == "dashboard" && method is "GET" or "HEAD");
                 if (probe ? answer.StatusCode == 401 : answer.StatusCode != 401)
                 {
                     open.Add($"{endpoint.RoutePattern.RawText}: {answer.Describe()}");
