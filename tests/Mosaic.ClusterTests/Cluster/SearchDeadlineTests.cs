@@ -54,7 +54,16 @@ public sealed class SearchDeadlineTests(ClusterPostgres postgres, ITestOutputHel
             var stoppedShards = view.ShardsOn(C, stopped.Name).Order().ToList();
             var liveShards = view.ShardsOn(C, live.Name);
             Assert.True(stoppedShards.Count is > 0 and < 4 && liveShards.Count == 4 - stoppedShards.Count, view.Describe(C));
-            var onLive = await IdsOnAsync(live, collectionId, liveShards);
+            // What each shard holds: the hits an answer must have, given the shards it reports missing. (Placement may
+            // move a stopped worker's replica to the live one after a while; then that shard answers, with the same ids.)
+            var idsByShard = new Dictionary<int, HashSet<string>>();
+            foreach (var (worker, shards) in new[] { (stopped, stoppedShards), (live, liveShards) })
+            {
+                foreach (int shard in shards)
+                {
+                    idsByShard[shard] = await IdsOnAsync(worker, collectionId, [shard]);
+                }
+            }
 
             stopped.Hang();
             cluster.Log($"SIGSTOP {stopped}");
@@ -64,7 +73,7 @@ public sealed class SearchDeadlineTests(ClusterPostgres postgres, ITestOutputHel
                 foreach (var search in Searches(vectors))
                 {
                     var (r, elapsed) = await TimedAsync(http, $"collections/{C}/search", search);
-                    AssertPartial(r, r.Status == HttpStatusCode.OK ? r.Object : null, elapsed, stoppedShards, onLive, search);
+                    AssertPartial(r, r.Status == HttpStatusCode.OK ? r.Object : null, elapsed, stoppedShards, idsByShard, search);
                 }
 
                 // 2. Without allow_partial: a 503 reporting the same shards, by the deadline too.
@@ -73,7 +82,7 @@ public sealed class SearchDeadlineTests(ClusterPostgres postgres, ITestOutputHel
                     search["allow_partial"] = false;
                     var (r, elapsed) = await TimedAsync(http, $"collections/{C}/search", search);
                     Assert.True(r.Status == HttpStatusCode.ServiceUnavailable, $"allow_partial false: {r.Describe()}");
-                    Assert.Equal(stoppedShards, FailedShards(r.Object));
+                    AssertMissing(r, r.Object, stoppedShards);
                     AssertWithinDeadline(elapsed, TimeoutMs, r);
                 }
 
@@ -85,7 +94,7 @@ public sealed class SearchDeadlineTests(ClusterPostgres postgres, ITestOutputHel
                 Assert.Equal(batch.Count, results.Count);
                 for (int i = 0; i < results.Count; i++)
                 {
-                    AssertPartial(b, results[i]!.AsObject(), TimeSpan.Zero, stoppedShards, onLive, batch[i]!.AsObject());
+                    AssertPartial(b, results[i]!.AsObject(), TimeSpan.Zero, stoppedShards, idsByShard, batch[i]!.AsObject());
                 }
 
                 AssertWithinDeadline(batchElapsed, TimeoutMs, b);
@@ -95,10 +104,17 @@ public sealed class SearchDeadlineTests(ClusterPostgres postgres, ITestOutputHel
                 var fresh = await cluster.StartOtherAsync(
                     "fresh-coordinator", port, "coordinator", "--store", cluster.Store, "--port", port.ToString(CultureInfo.InvariantCulture));
                 var freshHttp = cluster.Http(fresh);
+                // Its first search connects to both workers; a cold process (JIT, channels) on a loaded box can take more
+                // than 400 ms for the live one too, so this one has 3 s: still far below a connection that waits forever.
+                const int coldTimeoutMs = 3000;
+                var cold = Searches(vectors)[0];
+                cold["timeout_ms"] = coldTimeoutMs;
+                var (c, coldElapsed) = await TimedAsync(freshHttp, $"collections/{C}/search", cold);
+                AssertPartial(c, c.Status == HttpStatusCode.OK ? c.Object : null, coldElapsed, stoppedShards, idsByShard, cold, coldTimeoutMs);
                 foreach (var search in Searches(vectors).Take(3))
                 {
                     var (r, elapsed) = await TimedAsync(freshHttp, $"collections/{C}/search", search);
-                    AssertPartial(r, r.Status == HttpStatusCode.OK ? r.Object : null, elapsed, stoppedShards, onLive, search);
+                    AssertPartial(r, r.Status == HttpStatusCode.OK ? r.Object : null, elapsed, stoppedShards, idsByShard, search);
                 }
             }
             finally
@@ -114,8 +130,10 @@ public sealed class SearchDeadlineTests(ClusterPostgres postgres, ITestOutputHel
             // a token; then those catch up, and the fetch of the payloads meets the stopped worker.
             var first = cluster.Workers[0];
             var behind = cluster.Workers[1];
+            view = await cluster.WaitSettledAsync(C, replicas: 1, TimeSpan.FromSeconds(60));
             var firstShards = view.ShardsOn(C, first.Name).Order().ToList();
             var behindShards = view.ShardsOn(C, behind.Name);
+            Assert.True(firstShards.Count > 0 && behindShards.Count > 0, view.Describe(C));
             behind.Hang();
             cluster.Log($"SIGSTOP {behind} (behind)");
             try
@@ -139,7 +157,12 @@ public sealed class SearchDeadlineTests(ClusterPostgres postgres, ITestOutputHel
                 cluster.Log($"SIGCONT {behind}");
                 var (r, elapsed) = await pending;
                 Assert.True(r.Status == HttpStatusCode.OK, $"fetch phase: {r.Describe()}");
-                var onBehind = await IdsOnAsync(behind, collectionId, behindShards);
+                var onBehind = new Dictionary<int, HashSet<string>>();
+                foreach (int shard in behindShards)
+                {
+                    onBehind[shard] = await IdsOnAsync(behind, collectionId, [shard]);
+                }
+
                 AssertPartial(r, r.Object, elapsed, firstShards, onBehind, search, fetchTimeoutMs);
                 Assert.All(r.Object["hits"]!.AsArray(), h => Assert.NotNull(h!["text"]));
             }
@@ -213,17 +236,29 @@ public sealed class SearchDeadlineTests(ClusterPostgres postgres, ITestOutputHel
         return (r, elapsed);
     }
 
-    /// <summary>A partial 200 answer naming exactly <paramref name="missing"/>, whose hits are among <paramref name="present"/>, in time.</summary>
-    private static void AssertPartial(ApiResponse r, JsonObject? answer, TimeSpan elapsed, IReadOnlyList<int> missing, IReadOnlySet<string> present, JsonObject search, int timeoutMs = TimeoutMs)
+    /// <summary>
+    /// A partial 200 answer, in time, missing some of <paramref name="mayFail"/> and no other shard, whose hits are exactly
+    /// the best of what the shards that answered hold (<paramref name="idsByShard"/>).
+    /// </summary>
+    private static void AssertPartial(ApiResponse r, JsonObject? answer, TimeSpan elapsed, IReadOnlyList<int> mayFail, IReadOnlyDictionary<int, HashSet<string>> idsByShard, JsonObject search, int timeoutMs = TimeoutMs)
     {
         string what = $"{search["mode"]} top_k {search["top_k"]} include {search["include"]?.ToJsonString()}";
         Assert.True(answer is not null, $"{what}: {r.Describe()}");
         Assert.True(answer["partial"]!.GetValue<bool>(), $"{what}: not partial: {r.Describe()}");
-        Assert.Equal(missing, FailedShards(answer));
+        var failed = AssertMissing(r, answer, mayFail);
+        var present = idsByShard.Where(p => !failed.Contains(p.Key)).SelectMany(p => p.Value).ToHashSet();
         var ids = MosaicHttp.HitIds(answer);
         int topK = search["top_k"]!.GetValue<int>();
         Assert.True(ids.Count == Math.Min(topK, present.Count) && ids.All(present.Contains), $"{what}: {ids.Count} hits, {ids.Count(id => !present.Contains(id))} not on the answering shards; {r.Describe()}");
         AssertWithinDeadline(elapsed, timeoutMs, r);
+    }
+
+    /// <summary>The answer reports some shards missing, all among <paramref name="mayFail"/>; returns them.</summary>
+    private static List<int> AssertMissing(ApiResponse r, JsonObject answer, IReadOnlyList<int> mayFail)
+    {
+        var failed = FailedShards(answer);
+        Assert.True(failed.Count > 0 && failed.All(mayFail.Contains), $"failed shards [{string.Join(',', failed)}], expected some of [{string.Join(',', mayFail)}] and no other: {r.Describe()}");
+        return failed;
     }
 
     private static void AssertWithinDeadline(TimeSpan elapsed, int timeoutMs, ApiResponse r) =>
