@@ -11,13 +11,21 @@ namespace Mosaic.ClusterTests.Chaos;
 /// </summary>
 /// <remarks>
 /// Every answer must be honest: 200 with partial false only when every shard answered (coverage 1, no failure); 503 only
-/// when allow_partial is false or nothing answered, with the shard report; never another 5xx, never a 4xx to a valid search.
+/// when allow_partial is false or nothing answered, with the shard report; never another 5xx, never a 4xx to a valid search;
+/// never more than <see cref="DeadlineSlack"/> past its timeout_ms.
 /// A complete answer after a token must hold every document acknowledged present before the search (and none acknowledged
 /// deleted), leaving out ids a write touched meanwhile.
 /// </remarks>
 public sealed class ChaosReaders(IReadOnlyList<MosaicHttp> coordinators, string collection, ChaosLedger ledger, ChaosReport report, int seed)
 {
     public const int TopK = 1000;
+
+    /// <summary>Every search's timeout_ms.</summary>
+    public const int TimeoutMs = 5000;
+
+    /// <summary>How far past its timeout_ms an answer may come: a bound for correctness, not speed (a search once answered
+    /// 3.7 s late while a worker was stopped; the deadline is the only thing that ends a wait on a stopped worker).</summary>
+    private static readonly TimeSpan DeadlineSlack = TimeSpan.FromSeconds(2);
 
     private static readonly string[] Modes = ["vector", "keyword", "hybrid"];
 
@@ -47,6 +55,7 @@ public sealed class ChaosReaders(IReadOnlyList<MosaicHttp> coordinators, string 
                 continue;
             }
 
+            var elapsed = clock.Elapsed;
             report.Count($"search:{r.StatusCode}");
             string? problem = r.Status switch
             {
@@ -54,6 +63,10 @@ public sealed class ChaosReaders(IReadOnlyList<MosaicHttp> coordinators, string 
                 HttpStatusCode.ServiceUnavailable => CheckRefusal(r, allowPartial, $"[{DateTime.Now:HH:mm:ss.fff}] {what} ({clock.ElapsedMilliseconds} ms)"),
                 _ => $"status {r.StatusCode}",
             };
+            if (problem is null && elapsed > TimeSpan.FromMilliseconds(TimeoutMs) + DeadlineSlack)
+            {
+                problem = $"answered after {elapsed.TotalMilliseconds:F0} ms, timeout_ms {TimeoutMs}";
+            }
             if (problem is not null)
             {
                 report.Violation($"{what}: {problem}; {r.Describe()}");
@@ -65,8 +78,8 @@ public sealed class ChaosReaders(IReadOnlyList<MosaicHttp> coordinators, string 
     public static JsonObject Search(string mode, float[] vector, bool allowPartial, string? token)
     {
         var search = mode == "keyword"
-            ? ClusterDocs.KeywordAll(TopK, 5000, allowPartial, token)
-            : ClusterDocs.VectorAll(vector, TopK, 5000, allowPartial);
+            ? ClusterDocs.KeywordAll(TopK, TimeoutMs, allowPartial, token)
+            : ClusterDocs.VectorAll(vector, TopK, TimeoutMs, allowPartial);
         if (mode == "hybrid")
         {
             search["mode"] = "hybrid";
