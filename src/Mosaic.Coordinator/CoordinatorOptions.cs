@@ -21,7 +21,7 @@ public sealed record CoordinatorOptions
     /// <summary>Longest document id in UTF-8 bytes.</summary>
     public int MaxIdBytes { get; init; } = 512;
 
-    /// <summary>Per-shard deadline of a search when the request gives no timeout_ms.</summary>
+    /// <summary>Deadline of a search (counted from its arrival) when the request gives no timeout_ms.</summary>
     public TimeSpan DefaultSearchTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Upper bound on a request's timeout_ms (also bounds read-your-writes waits).</summary>
@@ -33,7 +33,8 @@ public sealed record CoordinatorOptions
     /// <summary>Lower bound of the p95-derived hedge delay, so a fast shard is not hedged on every request.</summary>
     public TimeSpan MinHedgeDelay { get; init; } = TimeSpan.FromMilliseconds(10);
 
-    /// <summary>How long a search waits for a shard with no serving replica to get one (a collection created a moment ago).</summary>
+    /// <summary>How long a search waits for a shard with no serving replica to get one (a collection created a moment ago);
+    /// never more than half of what is left of its deadline.</summary>
     public TimeSpan RouteWait { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>Which requests this coordinator answers (read | write | both); the others get 421 naming the right kind.</summary>
