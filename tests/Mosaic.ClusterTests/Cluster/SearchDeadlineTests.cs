@@ -27,6 +27,9 @@ public sealed class SearchDeadlineTests(ClusterPostgres postgres, ITestOutputHel
     private const int TimeoutMs = 400;
     private const int Docs = 120;
 
+    /// <summary>The coordinator's hedge delay: long enough for step 6 to stop a worker between the rounds (see there).</summary>
+    private const string HedgeDelay = "00:00:02";
+
     /// <summary>What an answer may take past its timeout_ms (see the remarks).</summary>
     private static readonly TimeSpan Slack = TimeSpan.FromSeconds(2);
 
@@ -37,6 +40,8 @@ public sealed class SearchDeadlineTests(ClusterPostgres postgres, ITestOutputHel
             Workers = 2,
             Coordinators = 1,
             WorkerLease = _ => TimeSpan.FromSeconds(90),
+            // Step 6 stops a worker within the query round's hedge delay; the other steps' shards have one replica (no hedge).
+            CoordinatorArgs = [$"--Mosaic:Coordinator:HedgeDelay={HedgeDelay}"],
         }, async (cluster, seed) =>
         {
             var http = cluster.Http();
@@ -172,7 +177,72 @@ public sealed class SearchDeadlineTests(ClusterPostgres postgres, ITestOutputHel
                 first.Resume();
                 cluster.Log($"SIGCONT {first}, {behind}");
             }
+
+            await FetchHedgesAsync(cluster, http, vectors);
         });
+
+    /// <summary>
+    /// Step 6: with two replicas of every shard, the worker that answered the query round is stopped before the fetch round:
+    /// the fetch hedges to the other replica, so the answer is complete, not partial at the deadline.
+    /// </summary>
+    /// <remarks>
+    /// The other worker is stopped first, so that the query round waits on it for the shards it was asked first (the
+    /// selector spreads a search's shards over both); once a shard counts an answer (from the live one), that one is stopped
+    /// and the other resumed: it answers what it was asked, and the fetch meets the stopped one.
+    /// </remarks>
+    private static async Task FetchHedgesAsync(ClusterHarness cluster, MosaicHttp http, ClusteredVectors vectors)
+    {
+        const string c2 = "deadline2";
+        const int fetchTimeoutMs = 8000;
+        var docs = ClusterDocs.Make(vectors, "dlr", 40);
+        await ClusterDocs.CreateAndLoadAsync(http, c2, ClusterDocs.Collection(shards: 4, replicas: 2), docs);
+        var view = await cluster.WaitSettledAsync(c2, replicas: 2, TimeSpan.FromSeconds(60));
+        var shards = view.Collection(c2).Shards.Select(s => s.Shard).Order().ToList();
+        var search = ClusterDocs.VectorAll(vectors.Next(), 200, fetchTimeoutMs);
+        search["include"] = new JsonArray("text");
+        var all = await http.PostAsync($"collections/{c2}/search", search.DeepClone());
+        Assert.True(all.Status == HttpStatusCode.OK && !all.Object["partial"]!.GetValue<bool>(), $"all workers up: {all.Describe()}");
+        var expected = Payloads(all.Object);
+        Assert.Equal(docs.Count, expected.Count);
+
+        // Another vector (the same hits: top_k covers every document), so that no cached answer is returned.
+        search["vector"] = DocJson.Vector(vectors.Next());
+        var answering = cluster.Workers[0];
+        var other = cluster.Workers[1];
+        other.Hang();
+        cluster.Log($"SIGSTOP {other} (asked first for some shards)");
+        try
+        {
+            var answered = await ShardHitsAsync(cluster.Coordinators[0], shards, c2);
+            var clock = Stopwatch.StartNew();
+            var pending = http.PostAsync($"collections/{c2}/search", search.DeepClone());
+            await Wait.WaitUntilAsync(
+                async () => (await ShardHitsAsync(cluster.Coordinators[0], shards, c2)).Zip(answered).Any(p => p.First > p.Second),
+                TimeSpan.FromSeconds(30),
+                $"the coordinator counts a shard's answer from {answering.Name}",
+                TimeSpan.FromMilliseconds(20));
+            answering.Hang();
+            cluster.Log($"SIGSTOP {answering} (answered the query round)");
+            other.Resume();
+            cluster.Log($"SIGCONT {other}");
+            var r = await pending;
+            var elapsed = clock.Elapsed;
+            Assert.True(r.Status == HttpStatusCode.OK, $"fetch round: {r.Describe()}");
+            Assert.True(!r.Object["partial"]!.GetValue<bool>(), $"partial although every shard has a live replica: {r.Describe()}");
+            Assert.Equal(expected, Payloads(r.Object));
+            AssertWithinDeadline(elapsed, fetchTimeoutMs, r);
+        }
+        finally
+        {
+            other.Resume();
+            answering.Resume();
+            cluster.Log($"SIGCONT {answering}, {other}");
+        }
+    }
+
+    /// <summary>Each hit's id and text.</summary>
+    private static SortedDictionary<string, string?> Payloads(JsonObject answer) =>
+        new(answer["hits"]!.AsArray().ToDictionary(h => h!["id"]!.GetValue<string>(), h => h!["text"]?.GetValue<string>()), StringComparer.Ordinal);
 
     [Fact]
     public Task A_search_whose_shards_have_no_live_replica_answers_by_its_deadline() =>
@@ -280,13 +350,13 @@ public sealed class SearchDeadlineTests(ClusterPostgres postgres, ITestOutputHel
     }
 
     /// <summary>The coordinator's count of answers (outcome hit) from each of <paramref name="shards"/>, in order.</summary>
-    private static async Task<List<double>> ShardHitsAsync(ClusterNode coordinator, IReadOnlyList<int> shards)
+    private static async Task<List<double>> ShardHitsAsync(ClusterNode coordinator, IReadOnlyList<int> shards, string collection = C)
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var lines = (await client.GetStringAsync(coordinator.MetricsUrl)).Split('\n');
         return shards.Select(shard => lines
             .Where(l => l.StartsWith("mosaic_shard_requests_total{", StringComparison.Ordinal)
-                && l.Contains($"collection=\"{C}\"", StringComparison.Ordinal)
+                && l.Contains($"collection=\"{collection}\"", StringComparison.Ordinal)
                 && l.Contains($"shard=\"{shard}\"", StringComparison.Ordinal)
                 && l.Contains("outcome=\"hit\"", StringComparison.Ordinal))
             .Sum(l => double.Parse(l.Split(' ')[^1], CultureInfo.InvariantCulture))).ToList();
