@@ -27,7 +27,7 @@ public sealed class SearchDeadlineTests(ClusterPostgres postgres, ITestOutputHel
     private const int TimeoutMs = 400;
     private const int Docs = 120;
 
-    /// <summary>The coordinator's hedge delay: long enough for step 6 to stop a worker between the rounds (see there).</summary>
+    /// <summary>The coordinator's hedge delay in the fetch scenario: long enough for the test to stop a worker between the rounds.</summary>
     private const string HedgeDelay = "00:00:02";
 
     /// <summary>What an answer may take past its timeout_ms (see the remarks).</summary>
@@ -40,8 +40,6 @@ public sealed class SearchDeadlineTests(ClusterPostgres postgres, ITestOutputHel
             Workers = 2,
             Coordinators = 1,
             WorkerLease = _ => TimeSpan.FromSeconds(90),
-            // Step 6 stops a worker within the query round's hedge delay; the other steps' shards have one replica (no hedge).
-            CoordinatorArgs = [$"--Mosaic:Coordinator:HedgeDelay={HedgeDelay}"],
         }, async (cluster, seed) =>
         {
             var http = cluster.Http();
@@ -177,22 +175,36 @@ public sealed class SearchDeadlineTests(ClusterPostgres postgres, ITestOutputHel
                 first.Resume();
                 cluster.Log($"SIGCONT {first}, {behind}");
             }
-
-            await FetchHedgesAsync(cluster, http, vectors);
         });
 
     /// <summary>
-    /// Step 6: with two replicas of every shard, the worker that answered the query round is stopped before the fetch round:
-    /// the fetch hedges to the other replica, so the answer is complete, not partial at the deadline.
+    /// With two replicas of every shard, the worker that answered the query round is stopped before the fetch round: the
+    /// fetch hedges to the other replica, so the answer is complete, not partial at the deadline.
     /// </summary>
     /// <remarks>
     /// The other worker is stopped first, so that the query round waits on it for the shards it was asked first (the
     /// selector spreads a search's shards over both); once a shard counts an answer (from the live one), that one is stopped
-    /// and the other resumed: it answers what it was asked, and the fetch meets the stopped one.
+    /// and the other resumed: it answers what it was asked, and the fetch meets the stopped one. The hedge delay is long
+    /// (<see cref="HedgeDelay"/>) so that the test stops the worker within the query round.
     /// </remarks>
+    [Fact]
+    public Task The_fetch_round_hedges_to_another_replica_when_the_one_that_answered_the_query_is_stopped() =>
+        ClusterHarness.RunAsync(postgres, output, new ClusterSpec
+        {
+            Workers = 2,
+            Coordinators = 1,
+            WorkerLease = _ => TimeSpan.FromSeconds(90),
+            CoordinatorArgs = [$"--Mosaic:Coordinator:HedgeDelay={HedgeDelay}"],
+        }, async (cluster, seed) =>
+        {
+            var http = cluster.Http();
+            var vectors = new ClusteredVectors(seed, ClusterDocs.Dimension, clusters: 4);
+            await FetchHedgesAsync(cluster, http, vectors);
+        });
+
     private static async Task FetchHedgesAsync(ClusterHarness cluster, MosaicHttp http, ClusteredVectors vectors)
     {
-        const string c2 = "deadline2";
+        const string c2 = C;
         const int fetchTimeoutMs = 8000;
         var docs = ClusterDocs.Make(vectors, "dlr", 40);
         await ClusterDocs.CreateAndLoadAsync(http, c2, ClusterDocs.Collection(shards: 4, replicas: 2), docs);
