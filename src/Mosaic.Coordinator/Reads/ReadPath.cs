@@ -402,98 +402,17 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
 
     private async Task<ShardOutcome> CallReplicasAsync(CollectionInfo info, int shard, IReadOnlyList<IShardClient> replicas, ShardSearchRequest request, CancellationTokenSource requestDeadline, CancellationToken ct)
     {
-        if (replicas.Count == 0)
-        {
-            return new ShardOutcome(shard, null, new ShardFailure(shard, "unavailable"));
-        }
-
-        // The shard's own token: cancelled when the shard is done, so that a hedge's loser stops using its replica.
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(requestDeadline.Token);
-        var queue = new Queue<IShardClient>(selector.Order(replicas));
-        var running = new List<Task<ShardSearchResult>>();
-        var askedOf = new Dictionary<Task<ShardSearchResult>, IShardClient>();
-        var leases = new List<ReplicaSelector.Lease>();
         long started = time.GetTimestamp();
-        string reason = "unavailable";
-        var hedgeDelay = _options.HedgeDelay ?? latencies.P95(request.CollectionId, shard) ?? TimeSpan.FromMilliseconds(50);
-        if (hedgeDelay < _options.MinHedgeDelay)
+        var (result, replica, reason) = await HedgedAsync(
+            info, shard, selector.Order(replicas), request, static (r, replica, token) => replica.SearchAsync(r, token), requestDeadline.Token).ConfigureAwait(false);
+        if (result is null)
         {
-            hedgeDelay = _options.MinHedgeDelay;
-        }
-
-        void Launch()
-        {
-            var replica = queue.Dequeue();
-            leases.Add(selector.Begin(replica));
-            var pending = replica.SearchAsync(request, deadline.Token);
-            askedOf[pending] = replica;
-            running.Add(pending);
-        }
-
-        try
-        {
-            Launch();
-            var first = running[0];
-            bool hedged = false;
-            while (running.Count > 0)
-            {
-                Task? hedge = queue.Count > 0 ? Task.Delay(hedgeDelay, time, deadline.Token) : null;
-                var finished = hedge is null ? await Task.WhenAny(running).ConfigureAwait(false) : await Task.WhenAny([.. running, hedge]).ConfigureAwait(false);
-                if (finished == hedge)
-                {
-                    if (!hedge.IsCanceled)
-                    {
-                        metrics.RecordHedgeIssued(info.Name, shard);
-                        hedged = true;
-                        Launch();
-                        continue;
-                    }
-
-                    finished = await Task.WhenAny(running).ConfigureAwait(false);
-                }
-
-                var call = (Task<ShardSearchResult>)finished;
-                running.Remove(call);
-                if (call.IsCompletedSuccessfully)
-                {
-                    latencies.Record(request.CollectionId, shard, time.GetElapsedTime(started));
-                    if (hedged && call != first)
-                    {
-                        metrics.RecordHedgeWon(info.Name, shard);
-                    }
-
-                    return new ShardOutcome(shard, call.Result, null, askedOf[call], replicas);
-                }
-
-                if (requestDeadline.IsCancellationRequested && !ct.IsCancellationRequested)
-                {
-                    return new ShardOutcome(shard, null, new ShardFailure(shard, "timeout"));
-                }
-
-                reason = ReasonOf(call.Exception?.InnerException);
-                if (running.Count == 0 && queue.Count > 0)
-                {
-                    Launch();
-                }
-            }
-
             ct.ThrowIfCancellationRequested();
-            return new ShardOutcome(shard, null, new ShardFailure(shard, requestDeadline.IsCancellationRequested ? "timeout" : reason));
+            return new ShardOutcome(shard, null, new ShardFailure(shard, reason));
         }
-        finally
-        {
-            // Losers of a hedge are cancelled so that they stop using the replica.
-            await deadline.CancelAsync().ConfigureAwait(false);
-            foreach (var lease in leases)
-            {
-                lease.Dispose();
-            }
 
-            foreach (var loser in running)
-            {
-                _ = loser.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
-            }
-        }
+        latencies.Record(request.CollectionId, shard, time.GetElapsedTime(started));
+        return new ShardOutcome(shard, result, null, replica, replicas);
     }
 
     /// <summary>
@@ -575,10 +494,11 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
     }
 
     /// <remarks>
-    /// The shard stops reading past <paramref name="maxBytes"/> (every payload it returns goes into the answer, so the
-    /// answer would be refused anyway): a top_k of 1,000 large documents is never read whole to be thrown away.
+    /// Hedged like the query round (<see cref="HedgedAsync"/>): a replica that hangs between the rounds costs a hedge delay,
+    /// not the deadline. The shard stops reading past <paramref name="maxBytes"/> (every payload it returns goes into the
+    /// answer, so the answer would be refused anyway): a top_k of 1,000 large documents is never read whole to be thrown away.
     /// </remarks>
-    private static async Task<(IReadOnlyList<DocPayload>? Docs, ShardFailure? Failure)> FetchFromShardAsync(
+    private async Task<(IReadOnlyList<DocPayload>? Docs, ShardFailure? Failure)> FetchFromShardAsync(
         CollectionInfo info, ShardOutcome outcome, Claimed ids, SearchQuery query, long maxBytes, DateTime deadlineUtc, CancellationToken deadline)
     {
         var request = new ShardFetchRequest(info.Id, outcome.Shard, ids.Ids, query.IncludeText, query.IncludeFields, query.IncludeVector)
@@ -587,37 +507,26 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
             Rows = ids.Rows,
             MaxBytes = maxBytes,
         };
-        string reason = "unavailable";
-        var replicas = outcome.Replicas!;
         // The replica that answered the search first (it holds those rows), then the others.
-        for (int i = -1; i < replicas.Count; i++)
+        var replicas = outcome.Replicas!;
+        var order = outcome.Replica is { } answered ? replicas.Where(r => r != answered).Prepend(answered) : replicas;
+        try
         {
-            var replica = i < 0 ? outcome.Replica : replicas[i];
-            if (replica is null || (i >= 0 && replica == outcome.Replica))
-            {
-                continue;
-            }
-
-            try
-            {
+            var (docs, _, reason) = await HedgedAsync(
+                info,
+                outcome.Shard,
+                order,
+                (Request: request, AnsweredBy: outcome.Replica),
                 // The rows are the answering replica's: another replica's file numbers its rows its own way.
-                return (await replica.FetchAsync(i < 0 ? request : request with { Rows = null }, deadline).ConfigureAwait(false), null);
-            }
-            catch (PayloadBudgetExceededException ex)
-            {
-                throw AnswerSize.PastLimit(ex.ReadBytes, ex.MaxBytes);
-            }
-            catch (Exception ex) when (!deadline.IsCancellationRequested)
-            {
-                reason = ex is ShardUnavailableException ? "unavailable" : "error";
-            }
-            catch (Exception)
-            {
-                return (null, new ShardFailure(outcome.Shard, "timeout"));
-            }
+                static (s, replica, token) => replica.FetchAsync(replica == s.AnsweredBy ? s.Request : s.Request with { Rows = null }, token),
+                deadline,
+                static ex => ex is PayloadBudgetExceededException).ConfigureAwait(false);
+            return docs is null ? (null, new ShardFailure(outcome.Shard, reason)) : (docs, null);
         }
-
-        return (null, new ShardFailure(outcome.Shard, reason));
+        catch (PayloadBudgetExceededException ex)
+        {
+            throw AnswerSize.PastLimit(ex.ReadBytes, ex.MaxBytes);
+        }
     }
 
     /// <summary>The hits one shard is asked to fetch: ids and, index for index, the rows its search reported.</summary>
