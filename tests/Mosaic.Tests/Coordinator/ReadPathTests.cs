@@ -227,6 +227,27 @@ public sealed class ReadPathTests
     }
 
     [Fact]
+    public async Task Fetch_from_a_hung_replica_is_hedged_to_the_next_by_id_after_the_delay()
+    {
+        var hung = new ScriptedReplica("hung", Hits(("x1", 0.9f))) { FetchHangs = true };
+        var other = new ScriptedReplica("other");
+        var reads = NewReadPath([[hung, other]], hedgeDelay: TimeSpan.FromMilliseconds(20));
+
+        var search = reads.SearchAsync("c", VectorQuery() with { IncludeText = true }, CancellationToken.None);
+        await WaitForAsync(() => hung.Fetches.Count == 1, "the replica that answered is asked for the payloads");
+        Assert.Empty(other.Fetches);
+
+        _time.Advance(TimeSpan.FromMilliseconds(20));
+        var answer = await search.WaitAsync(Settle);
+        Assert.Equal(["text of x1 from other"], answer.Hits.Select(h => h.Text));
+        Assert.False(answer.Partial);
+        // By id: the rows are the hung replica's.
+        Assert.NotNull(hung.Fetches[0].Rows);
+        Assert.Null(Assert.Single(other.Fetches).Rows);
+        Assert.True(hung.LastFetchToken.IsCancellationRequested);
+    }
+
+    [Fact]
     public async Task Shard_whose_payloads_cannot_be_fetched_is_reported_and_its_hits_dropped()
     {
         var a = new ScriptedReplica("a", Hits(("a1", 0.9f)));
@@ -359,11 +380,22 @@ public sealed class ReadPathTests
 
         public Exception? FetchError { get; set; }
 
+        /// <summary>Fetches never answer (a worker stopped between the rounds); they end only when cancelled.</summary>
+        public bool FetchHangs { get; init; }
+
+        public CancellationToken LastFetchToken { get; private set; }
+
         public Task<IReadOnlyList<DocPayload>> FetchAsync(ShardFetchRequest request, CancellationToken ct)
         {
             lock (Fetches)
             {
                 Fetches.Add(request);
+                LastFetchToken = ct;
+            }
+
+            if (FetchHangs)
+            {
+                return Task.Delay(Timeout.Infinite, ct).ContinueWith<IReadOnlyList<DocPayload>>(static _ => throw new OperationCanceledException(), TaskScheduler.Default);
             }
 
             return FetchError is { } error
