@@ -4,16 +4,29 @@ using Xunit;
 namespace Mosaic.ClusterTests.Cluster;
 
 /// <summary>
-/// The cluster scenarios run one at a time (each starts up to eight processes on a 2-core machine, and hedging and
-/// lease expiry need the CPU they were tuned for) and share one PostgreSQL server, each in its own database.
+/// The cluster scenarios of the failure and read paths (and operations, access) run one at a time in this lane, beside
+/// the elasticity, gateway and embedding scenarios of <see cref="SecondClusterCollection"/>.
 /// </summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
+/// <remarks>
+/// Two lanes, not one and not more: most of a scenario's time is waiting (leases to expire, placement to act, replicas to
+/// catch up), so two at once take about half the wall time on CI's 2 cores, while every scenario has been run beside
+/// other suites at load averages of 30-60 without failing. Each lane has its own PostgreSQL server because scenarios stop
+/// and restart theirs (store outages).
+/// </remarks>
+[CollectionDefinition(Name)]
 public sealed class ClusterCollection : ICollectionFixture<ClusterPostgres>
 {
     public const string Name = "cluster";
 }
 
-/// <summary>The PostgreSQL server the cluster scenarios share; <see cref="NewDatabaseAsync"/> gives each its own store.</summary>
+/// <summary>The second lane of cluster scenarios (elasticity, gateway, embedding, fuzz): see <see cref="ClusterCollection"/>.</summary>
+[CollectionDefinition(Name)]
+public sealed class SecondClusterCollection : ICollectionFixture<ClusterPostgres>
+{
+    public const string Name = "cluster-2";
+}
+
+/// <summary>The PostgreSQL server the cluster scenarios of one lane share; <see cref="NewDatabaseAsync"/> gives each its own store.</summary>
 public sealed class ClusterPostgres : IAsyncLifetime
 {
     private int _databases;

@@ -9,7 +9,7 @@ namespace Mosaic.ClusterTests.Elastic;
 
 /// <summary>Issue 7: the log stays bounded, a new replica loads the collection's size (not its history), and a replica
 /// whose file is corrupt comes back from the store.</summary>
-[Collection(ClusterCollection.Name)]
+[Collection(SecondClusterCollection.Name)]
 public sealed class CatchUpTests(ClusterPostgres postgres, ITestOutputHelper output)
 {
     [Fact]

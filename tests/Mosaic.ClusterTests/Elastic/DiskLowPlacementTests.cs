@@ -16,7 +16,7 @@ namespace Mosaic.ClusterTests.Elastic;
 /// The low worker is low honestly: its floor (1 PiB) is above what its real disk has free, measured by the worker like
 /// any other. The other workers' floors are off, so the test does not depend on this machine's free space.
 /// </remarks>
-[Collection(ClusterCollection.Name)]
+[Collection(SecondClusterCollection.Name)]
 public sealed class DiskLowPlacementTests(ClusterPostgres postgres, ITestOutputHelper output)
 {
     private const string C = "disky";

@@ -18,7 +18,7 @@ namespace Mosaic.ClusterTests.Elastic;
 /// room is exact and its own, whatever else writes to this machine's disk; the replicas are several times that. Every
 /// other worker's floor is off.
 /// </remarks>
-[Collection(ClusterCollection.Name)]
+[Collection(SecondClusterCollection.Name)]
 public sealed class DiskRoomPlacementTests(ClusterPostgres postgres, ITestOutputHelper output)
 {
     private const string C = "roomy";

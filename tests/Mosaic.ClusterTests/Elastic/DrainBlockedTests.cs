@@ -12,7 +12,7 @@ namespace Mosaic.ClusterTests.Elastic;
 /// /cluster, in `mosaic status` and in /advice; undrain cancels it; it goes on by itself once a worker joins (or another
 /// is undrained). Replicas never fall below R on the way.
 /// </summary>
-[Collection(ClusterCollection.Name)]
+[Collection(SecondClusterCollection.Name)]
 public sealed class DrainBlockedTests(ClusterPostgres postgres, ITestOutputHelper output)
 {
     private const string C = "nowhere";

@@ -11,7 +11,7 @@ namespace Mosaic.ClusterTests.Elastic;
 /// request, and the worker the first replacement builds on killed -9 mid-move. It finishes on the survivor with every
 /// document, and a split started meanwhile completes too.
 /// </summary>
-[Collection(ClusterCollection.Name)]
+[Collection(SecondClusterCollection.Name)]
 public sealed class DrainFaultTests(ClusterPostgres postgres, ITestOutputHelper output)
 {
     private const string C = "faulty";

@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace Mosaic.ClusterTests.Elastic;
 
 /// <summary>Issue 7: workers that join take shards, and a drained worker gives all of them up, with no failed query.</summary>
-[Collection(ClusterCollection.Name)]
+[Collection(SecondClusterCollection.Name)]
 public sealed class JoinAndDrainTests(ClusterPostgres postgres, ITestOutputHelper output)
 {
     [Fact]

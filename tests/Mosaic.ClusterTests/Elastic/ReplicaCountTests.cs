@@ -17,7 +17,7 @@ namespace Mosaic.ClusterTests.Elastic;
 /// before it, and every acknowledged write is there at the end. With Mosaic:Placement:MaxBuildsPerNode = 1 no worker
 /// builds two replicas at once while R grows, the rest wait (replicas_waiting in /cluster, not blocked), and R is reached.
 /// </summary>
-[Collection(ClusterCollection.Name)]
+[Collection(SecondClusterCollection.Name)]
 public sealed class ReplicaCountTests(ClusterPostgres postgres, ITestOutputHelper output)
 {
     private const string C = "elastic_r";

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace Mosaic.ClusterTests.Elastic;
 
 /// <summary>Issue 7: two `mosaic serve --store` processes share one PostgreSQL, hold shards between them and answer for each other.</summary>
-[Collection(ClusterCollection.Name)]
+[Collection(SecondClusterCollection.Name)]
 public sealed class ServeNodesTests(ClusterPostgres postgres, ITestOutputHelper output)
 {
     [Fact]

@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace Mosaic.ClusterTests.Elastic;
 
 /// <summary>Issue 7: live shard splits, by hand and past a threshold, with no missed or duplicated document.</summary>
-[Collection(ClusterCollection.Name)]
+[Collection(SecondClusterCollection.Name)]
 public sealed class SplitTests(ClusterPostgres postgres, ITestOutputHelper output)
 {
     [Fact]

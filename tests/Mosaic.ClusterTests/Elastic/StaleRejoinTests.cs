@@ -11,7 +11,7 @@ namespace Mosaic.ClusterTests.Elastic;
 /// A worker killed, drained while down, and started again on its old data directory after its shards moved away and
 /// were written to: it serves none of its stale replicas, deletes their files, and once undrained holds current data.
 /// </summary>
-[Collection(ClusterCollection.Name)]
+[Collection(SecondClusterCollection.Name)]
 public sealed class StaleRejoinTests(ClusterPostgres postgres, ITestOutputHelper output)
 {
     private const string C = "rejoin";

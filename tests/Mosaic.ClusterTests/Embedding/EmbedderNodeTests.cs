@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace Mosaic.ClusterTests.Embedding;
 
 /// <summary><c>mosaic embedder</c> nodes: registered with a lease, used by coordinators, and a kill -9 of one loses no write.</summary>
-[Collection(ClusterCollection.Name)]
+[Collection(SecondClusterCollection.Name)]
 public sealed class EmbedderNodeTests(ClusterPostgres postgres, ITestOutputHelper output)
 {
     private const string C = "embednodes";

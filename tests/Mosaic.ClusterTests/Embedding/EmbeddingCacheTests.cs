@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace Mosaic.ClusterTests.Embedding;
 
 /// <summary>The embedding cache across real coordinators: L1 per process, L2 in a real Redis shared by them, Redis never required.</summary>
-[Collection(ClusterCollection.Name)]
+[Collection(SecondClusterCollection.Name)]
 public sealed class EmbeddingCacheTests(ClusterPostgres postgres, ITestOutputHelper output)
 {
     private const string C = "embedcache";

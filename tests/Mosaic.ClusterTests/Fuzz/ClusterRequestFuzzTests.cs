@@ -15,7 +15,7 @@ namespace Mosaic.ClusterTests.Fuzz;
 /// <remarks>Smaller than the embedded run (<see cref="Cases"/> cases, <see cref="SweepPerPath"/> values per path): the whole
 /// cluster suite has a CI budget, and the embedded run already gives the coordinator's shared validation every value; here
 /// every field of every route still reaches PostgreSQL and the workers several ways.</remarks>
-[Collection(ClusterCollection.Name)]
+[Collection(SecondClusterCollection.Name)]
 public sealed class ClusterRequestFuzzTests(ClusterPostgres postgres, ITestOutputHelper output)
 {
     private const int Cases = 300;

@@ -13,7 +13,7 @@ namespace Mosaic.ClusterTests.Gateway;
 /// One cluster for all three, since each start costs more than the checks. Each answer names its coordinator in the
 /// Mosaic-Node header, and the tests count those; /metrics says what the gateway sent where and whom it routes to.
 /// </remarks>
-[Collection(ClusterCollection.Name)]
+[Collection(SecondClusterCollection.Name)]
 public sealed class GatewayBackendsTests(ClusterPostgres postgres, ITestOutputHelper output)
 {
     private const string C = "gwlist";

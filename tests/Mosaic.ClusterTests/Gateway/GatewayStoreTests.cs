@@ -11,7 +11,7 @@ namespace Mosaic.ClusterTests.Gateway;
 /// (<c>--serves</c>), writes routed to the writer, reads to the readers, and one reader killed under search load.
 /// </summary>
 /// <remarks>Each answer names its coordinator in the Mosaic-Node header; the test counts those, not the gateway's own word.</remarks>
-[Collection(ClusterCollection.Name)]
+[Collection(SecondClusterCollection.Name)]
 public sealed class GatewayStoreTests(ClusterPostgres postgres, ITestOutputHelper output)
 {
     private const string C = "gwstore";

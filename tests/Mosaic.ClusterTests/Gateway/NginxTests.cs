@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace Mosaic.ClusterTests.Gateway;
 
 /// <summary>The shipped <c>deploy/nginx/mosaic.conf</c>, run by Debian's nginx in front of three real coordinators.</summary>
-[Collection(ClusterCollection.Name)]
+[Collection(SecondClusterCollection.Name)]
 public sealed class NginxTests(ClusterPostgres postgres, ITestOutputHelper output)
 {
     private const string C = "nginx";
