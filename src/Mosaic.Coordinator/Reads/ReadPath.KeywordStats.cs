@@ -17,26 +17,28 @@ public sealed partial class ReadPath
     /// scored with the collection's numbers, nor the others' with theirs.
     /// </returns>
     /// <remarks>
-    /// Every shard at once, every replica of it at once, all within <paramref name="timeout"/>: the caller gives this
-    /// phase a share of the request's deadline, so a hung shard leaves the search phase its time (and the answer is
-    /// partial) instead of using the whole deadline up here. The shards wait for the request's read-your-writes seqs
-    /// first, so the statistics cover the writes the answer must show.
+    /// Every shard at once, every replica of it at once, within <paramref name="left"/> (what is left of the request's
+    /// deadline); once one shard has answered, the others get a third of what is left (<see cref="StragglerCut"/>), so a hung
+    /// shard leaves the search phase its time (and the answer is partial) instead of using the whole deadline up here.
+    /// The shards wait for the request's read-your-writes seqs first, so the statistics cover the writes the answer must show.
     /// </remarks>
     private async ValueTask<(KeywordStats? Stats, IReadOnlyDictionary<int, ShardFailure>? Missing)> KeywordStatsAsync(
-        CollectionInfo info, IReadOnlyList<ShardRoute> routes, SearchQuery query, IReadOnlyDictionary<int, long>? after, TimeSpan timeout, CancellationToken ct)
+        CollectionInfo info, IReadOnlyList<ShardRoute> routes, SearchQuery query, IReadOnlyDictionary<int, long>? after, TimeSpan left, CancellationToken ct)
     {
         if (routes.Count < 2 || query.Mode == SearchMode.Vector || string.IsNullOrWhiteSpace(query.Query))
         {
             return (null, null);
         }
 
-        var phase = timeout > TimeSpan.Zero ? timeout : TimeSpan.FromMilliseconds(1);
+        var phase = left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1);
         using var timer = new CancellationTokenSource(phase, time);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
         var deadlineUtc = time.GetUtcNow().UtcDateTime + phase;
         var afterWait = AfterWait(query, phase);
         var calls = routes.Select(route => StatsOfShardAsync(info, route, query, after, afterWait, deadlineUtc, deadline.Token)).ToList();
+        var cutting = StragglerCut.RunAsync(calls, static part => part.Stats is not null, deadline, phase, 1.0 / 3, time);
         var parts = await Task.WhenAll(calls).ConfigureAwait(false);
+        await cutting.ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
 
         var answered = new List<KeywordStats>(parts.Length);
@@ -50,7 +52,7 @@ public sealed partial class ReadPath
             else
             {
                 int shard = routes[i].Shard.Id;
-                (missing ??= [])[shard] = new ShardFailure(shard, timer.IsCancellationRequested ? "timeout" : parts[i].Reason);
+                (missing ??= [])[shard] = new ShardFailure(shard, deadline.IsCancellationRequested ? "timeout" : parts[i].Reason);
             }
         }
 

@@ -44,9 +44,9 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
         var selection = ShardSelection.For(info.Spec, filter, routed);
         var routes = selection.Routes;
         // Keyword statistics come from the visited shards: with a routing filter, those hold every document that can match.
-        // They get at most a third of what is left of the deadline (a stats call is a term lookup per shard, the search is
-        // the work), so a shard that hangs here leaves the search phase its time; the shards that gave none are missing.
-        var (keywordStats, noStats) = await KeywordStatsAsync(info, routes, query, after, Left(started, timeout) / 3, ct).ConfigureAwait(false);
+        // Once one shard gave its part, the others get a third of what is left (a stats call is a term lookup per shard, the
+        // search is the work), so a shard that hangs here leaves the search phase its time; the shards that gave none are missing.
+        var (keywordStats, noStats) = await KeywordStatsAsync(info, routes, query, after, Left(started, timeout), ct).ConfigureAwait(false);
         bool behind = keywordStats?.Behind == true;
         var remaining = Left(started, timeout);
 
@@ -57,13 +57,11 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
         int wanted = query.Offset + query.TopK;
         int depth = query.Mode == SearchMode.Hybrid && query.Fusion is { } fusion ? fusion.ListDepth(wanted) : wanted;
         bool oneRound = payloads && QueryAndFetch.Applies(routes.Count, depth, query.Mode, _options.QueryAndFetchMaxRows);
-        // With a fetch round to follow, the query round ends at half of what is left: a shard that hangs in it would use
-        // the whole deadline up, and the fetch from the shards that did answer have none (every shard then failed, a 503
-        // for a search the healthy shards had answered).
+        // With a fetch round to follow, the shards that have not answered are cut once others have and half of what is left
+        // has passed: a shard that hangs would use the whole deadline up, and the fetch from the shards that did answer have
+        // none (every shard then failed, a 503 for a search the healthy shards had answered).
         bool fetchRound = payloads && !oneRound;
-        var queryRound = fetchRound ? remaining / 2 : remaining;
-        using var queryTimer = fetchRound ? new CancellationTokenSource(queryRound, time) : null;
-        using var queryDeadline = queryTimer is null ? null : CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, queryTimer.Token);
+        using var queryDeadline = fetchRound ? CancellationTokenSource.CreateLinkedTokenSource(deadline.Token) : null;
         var now = time.GetUtcNow().UtcDateTime;
         var deadlineUtc = now + remaining;
         var calls = new Task<ShardOutcome>[routes.Count];
@@ -83,13 +81,15 @@ public sealed partial class ReadPath(KnownSlotHeads heads, IShardRouter router, 
                 after is null ? null : SeqsIn(after, shard.Range))
             {
                 KeywordStats = keywordStats,
-                Deadline = now + queryRound,
-                AfterWait = AfterWait(query, queryRound),
+                Deadline = now + remaining,
+                AfterWait = AfterWait(query, remaining),
             };
             calls[i] = CallShardAsync(info, shard.Id, routes[i].Replicas, request, queryDeadline ?? deadline, ct);
         }
 
+        var cutting = queryDeadline is null ? Task.CompletedTask : StragglerCut.RunAsync(calls, static o => o.Result is not null, queryDeadline, remaining, 0.5, time);
         var outcomes = await Gather.AllAsync(calls).ConfigureAwait(false);
+        await cutting.ConfigureAwait(false);
         var answered = new List<ShardOutcome>(outcomes.Length);
         var failures = new List<ShardFailure>();
         foreach (var outcome in outcomes)

@@ -261,19 +261,21 @@ public sealed class ReadPathTests
     }
 
     [Fact]
-    public async Task Shard_silent_in_the_keyword_statistics_phase_is_missing_after_half_the_deadline_and_the_rest_is_answered()
+    public async Task Shard_silent_in_the_keyword_statistics_phase_is_missing_after_a_third_of_the_deadline_and_the_rest_is_answered()
     {
         var answers = new ScriptedReplica("a", new ShardSearchResult([], [new ScoredDoc("k0", 1.5f)]));
         var hung = new ScriptedReplica("b") { StatsHang = true };
         var reads = NewReadPath([[answers], [hung]]);
 
-        var search = reads.SearchAsync("c", new SearchQuery(SearchMode.Keyword, null, "some words", null, TopK: 5, TimeoutMs: 200), CancellationToken.None);
+        var search = reads.SearchAsync("c", new SearchQuery(SearchMode.Keyword, null, "some words", null, TopK: 5, TimeoutMs: 300), CancellationToken.None);
         await WaitForAsync(() => hung.StatsCalls == 1, "the hung shard is asked for its statistics");
         _time.Advance(TimeSpan.FromMilliseconds(99));
+        await Task.Delay(50);
         Assert.False(search.IsCompleted);
         Assert.Equal(0, answers.Calls);
 
-        // Half the deadline: the statistics phase ends, the shard that gave none is missing, the other is searched.
+        // A third of the deadline, one shard having answered: the statistics phase ends, the shard that gave none is
+        // missing, the other is searched.
         _time.Advance(TimeSpan.FromMilliseconds(1));
         var answer = await search.WaitAsync(Settle);
         Assert.True(answer.Partial);
@@ -283,6 +285,61 @@ public sealed class ReadPathTests
         Assert.Equal(["k0"], answer.Hits.Select(h => h.Id));
         Assert.Equal(1, answers.Calls);
         Assert.Equal(0, hung.Calls);
+    }
+
+    [Fact]
+    public async Task Statistics_phase_where_every_shard_is_slow_waits_for_them_instead_of_failing_the_search()
+    {
+        var first = new ScriptedReplica("a", new ShardSearchResult([], [new ScoredDoc("k0", 1.5f)])) { StatsGate = new(TaskCreationOptions.RunContinuationsAsynchronously) };
+        var second = new ScriptedReplica("b", new ShardSearchResult([], [new ScoredDoc("k1", 1.0f)])) { StatsGate = new(TaskCreationOptions.RunContinuationsAsynchronously) };
+        var reads = NewReadPath([[first], [second]]);
+
+        var search = reads.SearchAsync("c", new SearchQuery(SearchMode.Keyword, null, "some words", null, TopK: 5, TimeoutMs: 300), CancellationToken.None);
+        await WaitForAsync(() => first.StatsCalls == 1 && second.StatsCalls == 1, "both shards are asked for their statistics");
+
+        // Past a third of the deadline with no shard answered (a loaded machine): nothing is cut, nothing to go on without.
+        _time.Advance(TimeSpan.FromMilliseconds(150));
+        await Task.Delay(50);
+        Assert.False(search.IsCompleted);
+        first.StatsGate.SetResult();
+        second.StatsGate.SetResult();
+
+        var answer = await search.WaitAsync(Settle);
+        Assert.False(answer.Partial);
+        Assert.Equal(2, answer.ShardsOk);
+        Assert.Equal(["k0", "k1"], answer.Hits.Select(h => h.Id));
+    }
+
+    [Fact]
+    public async Task Query_round_before_a_fetch_cuts_a_straggler_only_once_another_shard_answered()
+    {
+        var late = new ScriptedReplica("a");
+        var hung = new ScriptedReplica("b");
+        var reads = NewReadPath([[late], [hung]], hedgeDelay: TimeSpan.FromSeconds(10));
+
+        var search = reads.SearchAsync("c", VectorQuery() with { TimeoutMs = 400, IncludeText = true }, CancellationToken.None);
+        await WaitForAsync(() => late.Calls == 1 && hung.Calls == 1, "both shards are asked");
+
+        // Half the deadline with no answer: both keep their time.
+        _time.Advance(TimeSpan.FromMilliseconds(250));
+        await Task.Delay(50);
+        Assert.False(search.IsCompleted);
+        Assert.False(hung.LastToken.IsCancellationRequested);
+
+        // The first answer at 250 ms: the other gets half of the 150 ms left, and the fetch the rest.
+        late.Complete(Answer("from-0"));
+        await Task.Delay(50);
+        _time.Advance(TimeSpan.FromMilliseconds(74));
+        await Task.Delay(50);
+        Assert.False(search.IsCompleted);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+
+        var answer = await search.WaitAsync(Settle);
+        Assert.True(answer.Partial);
+        Assert.Equal([new ShardFailure(1, "timeout")], answer.Failures);
+        Assert.Equal(["from-0"], answer.Hits.Select(h => h.Id));
+        Assert.Equal("text of from-0 from a", answer.Hits[0].Text);
+        Assert.True(hung.LastToken.IsCancellationRequested);
     }
 
     [Fact]
@@ -366,10 +423,21 @@ public sealed class ReadPathTests
 
         public int StatsCalls => Volatile.Read(ref _statsCalls);
 
+        /// <summary>When set, statistics calls answer once the test completes it (a slow shard).</summary>
+        public TaskCompletionSource? StatsGate { get; init; }
+
         public Task<KeywordStats> GetKeywordStatsAsync(ShardSearchRequest request, CancellationToken ct)
         {
             Interlocked.Increment(ref _statsCalls);
-            return StatsHang ? new TaskCompletionSource<KeywordStats>().Task.WaitAsync(ct) : Task.FromResult(KeywordStats.Empty);
+            return StatsHang ? new TaskCompletionSource<KeywordStats>().Task.WaitAsync(ct)
+                : StatsGate is { } gate ? AfterAsync(gate.Task.WaitAsync(ct))
+                : Task.FromResult(KeywordStats.Empty);
+
+            static async Task<KeywordStats> AfterAsync(Task gate)
+            {
+                await gate;
+                return KeywordStats.Empty;
+            }
         }
 
         /// <summary>Fetch calls received, in order.</summary>
