@@ -24,7 +24,9 @@ namespace Mosaic.ClusterTests.Cluster;
 public sealed class SearchDeadlineTests(ClusterPostgres postgres, ITestOutputHelper output)
 {
     private const string C = "deadline";
-    private const int TimeoutMs = 400;
+    /// <summary>Long enough that the live worker's shards answer within it on a loaded box (at 400 ms a batch of nine got no
+    /// answer from them at load 45: a 503 the test could not tell from the bug), short next to the overruns looked for.</summary>
+    private const int TimeoutMs = 1000;
     private const int Docs = 120;
 
     /// <summary>The coordinator's hedge delay in the fetch scenario: long enough for the test to stop a worker between the rounds.</summary>
@@ -108,7 +110,7 @@ public sealed class SearchDeadlineTests(ClusterPostgres postgres, ITestOutputHel
                     "fresh-coordinator", port, "coordinator", "--store", cluster.Store, "--port", port.ToString(CultureInfo.InvariantCulture));
                 var freshHttp = cluster.Http(fresh);
                 // Its first search connects to both workers; a cold process (JIT, channels) on a loaded box can take more
-                // than 400 ms for the live one too, so this one has 3 s: still far below a connection that waits forever.
+                // than the others' timeout for the live one too, so this one has 3 s: still far below a connection that waits forever.
                 const int coldTimeoutMs = 3000;
                 var cold = Searches(vectors)[0];
                 cold["timeout_ms"] = coldTimeoutMs;
