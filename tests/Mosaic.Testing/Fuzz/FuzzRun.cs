@@ -133,7 +133,15 @@ public sealed class FuzzRun(int seed, bool verbose, IReadOnlyList<FuzzBase> base
     {
         try
         {
-            return body is not null && JsonNode.Parse(body) is { } json && Nodes(json).Any(n =>
+            // The server reads a body after a UTF-8 byte order mark (a mutation adds one); so must this check.
+            if (body is null)
+            {
+                return false;
+            }
+
+            ReadOnlySpan<byte> utf8 = body;
+            var json = JsonNode.Parse(utf8.StartsWith("\uFEFF"u8) ? utf8[3..] : utf8);
+            return json is not null && Nodes(json).Any(n =>
                 n is JsonObject o && o["timeout_ms"] is JsonValue v && v.TryGetValue<double>(out double ms) && ms < 1000);
         }
         catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or ArgumentException)
