@@ -46,41 +46,6 @@ public sealed partial class PlacementPlanner
         }
     }
 
-    /// <summary>Gives <paramref name="need"/> its next replica on the lightest target that does not hold it and has room:
-    /// started when the target has a build slot free, else waiting for one there; blocked when no target fits.</summary>
-    private void PlaceNext(ShardNeed need, PlacementTargets nodes, Dictionary<string, double> weights, List<PlacementAction> actions, ref int inFlight)
-    {
-        var (collection, shard) = (need.Collection, need.Shard);
-        var fits = nodes.Targets.Where(n => !need.Holders.Contains(n) && _room.Fits(n, need.Bytes)).OrderBy(n => weights[n]).ThenBy(n => n, StringComparer.Ordinal).ToList();
-        if (fits.Count == 0)
-        {
-            Block(collection, shard, need.Wanted, need.Counted.Count + need.Placed, need.Holders, need.Bytes);
-            need.NoPlace = true;
-            return;
-        }
-
-        string target = (need.Unavailable ? SlotForUnavailable(fits, actions) : null) ?? fits[0];
-        if (_slots.Free(target))
-        {
-            actions.Add(new PlacementAction.Assign(collection.Id, shard.Id, target));
-            _slots.Take(target);
-            need.Placed++;
-            inFlight++;
-        }
-        else
-        {
-            // It waits for its best place rather than go to a worse one: the throttle changes when replicas build, not
-            // where. Its room and weight are counted there all the same, so the shards after it spread as they would
-            // unthrottled instead of all waiting for the same node.
-            _slots.Wait();
-            need.Waiting++;
-        }
-
-        _room.Take(target, need.Bytes);
-        need.Holders.Add(target);
-        weights[target] += Math.Max(_newReplicaWeight, need.Replicas.Select(ReplicaWeight).DefaultIfEmpty(0).Max());
-    }
-
     /// <summary>Where a replica of a shard that serves nowhere builds now: the lightest of <paramref name="fits"/> with a
     /// free slot (its availability before the balance), else the lightest whose slot a rebalancing move holds, which gives
     /// way. Null when every slot of every place builds something that is not optional: it waits, first in line.</summary>

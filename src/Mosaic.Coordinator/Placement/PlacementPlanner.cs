@@ -200,6 +200,135 @@ public sealed partial class PlacementPlanner(PlacementOptions options)
     private static Dictionary<(long, int), double> ShardLoad(IEnumerable<ReplicaAssignment> assignments) =>
         assignments.GroupBy(a => (a.CollectionId, a.Shard)).ToDictionary(g => g.Key, g => g.Sum(a => a.Qps) / Math.Max(1, g.Count(a => a.State != ReplicaState.Draining)));
 
+    /// <summary>Removes the shard's draining replicas whose grace is over, and says what it has; null for a replaced
+    /// parent, which keeps what it has until it retires.</summary>
+    private ShardNeed? Prepare(CollectionInfo collection, ShardInfo shard, List<ReplicaAssignment> replicas, int wanted, IReadOnlySet<string> eligible, TimeSpan now, List<PlacementAction> actions)
+    {
+        foreach (var a in replicas.Where(a => a.State == ReplicaState.Draining))
+        {
+            var key = (a.CollectionId, a.Shard, a.NodeId);
+            if (!_drainingSince.TryGetValue(key, out var since))
+            {
+                _drainingSince[key] = now;
+            }
+            else if (now - since >= options.DrainGrace)
+            {
+                actions.Add(new PlacementAction.Unassign(a.CollectionId, a.Shard, a.NodeId));
+                _drainingSince.Remove(key);
+            }
+        }
+
+        if (shard.State == ShardState.Draining)
+        {
+            return null;
+        }
+
+        var active = replicas.Where(a => a.State != ReplicaState.Draining).ToList();
+        // A replica Failed for longer than ReplaceFailedAfter (its node's restarts keep failing) counts like one on a
+        // drained node: a replacement builds elsewhere, and the failed one is the first to go once it serves.
+        return new ShardNeed(collection, shard, replicas, wanted)
+        {
+            Counted = active.Where(a => eligible.Contains(a.NodeId) && !FailedTooLong(a, now)).ToList(),
+            Holders = active.Select(a => a.NodeId).ToHashSet(StringComparer.Ordinal),
+            Bytes = _shardBytes.GetValueOrDefault((collection.Id, shard.Id)),
+        };
+    }
+
+    /// <summary>Gives <paramref name="need"/> its next replica on the lightest target that does not hold it and has room:
+    /// started when the target has a build slot free, else waiting for one there; blocked when no target fits.</summary>
+    private void PlaceNext(ShardNeed need, PlacementTargets nodes, Dictionary<string, double> weights, List<PlacementAction> actions, ref int inFlight)
+    {
+        var (collection, shard) = (need.Collection, need.Shard);
+        var fits = nodes.Targets.Where(n => !need.Holders.Contains(n) && _room.Fits(n, need.Bytes)).OrderBy(n => weights[n]).ThenBy(n => n, StringComparer.Ordinal).ToList();
+        if (fits.Count == 0)
+        {
+            Block(collection, shard, need.Wanted, need.Counted.Count + need.Placed, need.Holders, need.Bytes);
+            need.NoPlace = true;
+            return;
+        }
+
+        string target = (need.Unavailable ? SlotForUnavailable(fits, actions) : null) ?? fits[0];
+        if (_slots.Free(target))
+        {
+            actions.Add(new PlacementAction.Assign(collection.Id, shard.Id, target));
+            _slots.Take(target);
+            need.Placed++;
+            inFlight++;
+        }
+        else
+        {
+            // It waits for its best place rather than go to a worse one: the throttle changes when replicas build, not
+            // where. Its room and weight are counted there all the same, so the shards after it spread as they would
+            // unthrottled instead of all waiting for the same node.
+            _slots.Wait();
+            need.Waiting++;
+        }
+
+        _room.Take(target, need.Bytes);
+        need.Holders.Add(target);
+        weights[target] += Math.Max(_newReplicaWeight, need.Replicas.Select(ReplicaWeight).DefaultIfEmpty(0).Max());
+    }
+
+    /// <summary>After the round's new replicas: the shard's shortfall past the workers, and its extra replicas drained.</summary>
+    private void Finish(ShardNeed need, PlacementTargets nodes, Dictionary<string, double> weights, List<PlacementAction> actions, ref int inFlight)
+    {
+        var (collection, shard, wanted, active, onEligible, holders, bytes) = (need.Collection, need.Shard, need.Wanted, need.Active, need.Counted, need.Holders, need.Bytes);
+        var eligible = nodes.Eligible;
+        // R above the number of live, undrained workers (raised past them, or workers gone): the shard gets what there is,
+        // and says what it lacks as a shard without a place does. Not embedded: that node is a cluster of one by design,
+        // and R is what each shard gets once the data moves to a cluster. Not while some of what there is waits for a build
+        // slot: that is pending, not blocked, and the shortfall is said once they are placed.
+        if (collection.Spec.Replicas > wanted && !nodes.EmbeddedOnly && need.Waiting == 0)
+        {
+            Block(collection, shard, collection.Spec.Replicas, Math.Min(wanted, onEligible.Count + need.Placed), holders, bytes);
+        }
+
+        // Extra replicas drain only once every new one serves and enough serve where they should: a replica still
+        // building is the future of the shard, never the one to drop.
+        int serving = onEligible.Count(a => a.State == ReplicaState.Serving);
+        int extra = active.Count - wanted;
+        // A drain never leaves a shard with fewer serving replicas than it had, up to R: with fewer undrained workers than
+        // that (or none with room), the drained node's replica stays and serves, and the shard says why.
+        int keep = Math.Min(collection.Spec.Replicas, active.Count(a => a.State != ReplicaState.Failed));
+        if (extra <= 0 || serving < wanted || active.Any(a => a.State == ReplicaState.Building))
+        {
+            return;
+        }
+
+        _moveSources.TryGetValue((collection.Id, shard.Id), out var source);
+        var victims = active
+            .OrderBy(a => eligible.Contains(a.NodeId) ? 1 : 0)
+            .ThenBy(a => a.NodeId == source ? 0 : 1)
+            .ThenBy(a => a.State == ReplicaState.Failed ? 0 : 1)
+            .ThenBy(a => nodes.Targets.Contains(a.NodeId) ? 1 : 0) // an extra on a disk-low node frees its disk
+
+            .ThenByDescending(a => weights.GetValueOrDefault(a.NodeId))
+            .Take(extra);
+        foreach (var victim in victims)
+        {
+            // Never drain below `wanted` serving replicas on undrained nodes.
+            if (victim.State == ReplicaState.Serving && eligible.Contains(victim.NodeId))
+            {
+                if (serving - 1 < wanted)
+                {
+                    continue;
+                }
+
+                serving--;
+            }
+            else if (victim.State == ReplicaState.Serving && serving < keep)
+            {
+                Block(collection, shard, keep, onEligible.Count, holders, bytes);
+                continue;
+            }
+
+            actions.Add(new PlacementAction.MarkDraining(victim.CollectionId, victim.Shard, victim.NodeId));
+            inFlight++;
+        }
+
+        _moveSources.Remove((collection.Id, shard.Id));
+    }
+
     private void PlanSplits(CollectionInfo collection, List<ReplicaAssignment> assignments, int wanted, TimeSpan now, List<PlacementAction> actions)
     {
         var map = collection.ShardMap;
