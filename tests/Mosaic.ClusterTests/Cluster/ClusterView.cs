@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Mosaic.ClusterTests.Cluster;
 
 /// <summary>A parsed GET /cluster answer: nodes, and per collection the shards with their replicas.</summary>
-public sealed record ClusterView(IReadOnlyList<NodeView> Nodes, IReadOnlyList<CollectionView> Collections, string Raw, double ShardImbalance, string? RebalanceBlocked = null, int ReplicasWaiting = 0)
+public sealed record ClusterView(IReadOnlyList<NodeView> Nodes, IReadOnlyList<CollectionView> Collections, string Raw, double ShardImbalance, string? RebalanceBlocked = null)
 {
     public static ClusterView Parse(JsonObject json)
     {
@@ -29,7 +29,7 @@ public sealed record ClusterView(IReadOnlyList<NodeView> Nodes, IReadOnlyList<Co
                     r["lag"]?.GetValue<long>() ?? 0,
                     r["bytes"]?.GetValue<long>() ?? 0)).ToList(),
                 s["blocked"]?.GetValue<string>())).ToList())).ToList();
-        return new ClusterView(nodes, collections, json.ToJsonString(), json["shard_imbalance"]!.GetValue<double>(), json["rebalance_blocked"]?.GetValue<string>(), json["replicas_waiting"]?.GetValue<int>() ?? 0);
+        return new ClusterView(nodes, collections, json.ToJsonString(), json["shard_imbalance"]!.GetValue<double>(), json["rebalance_blocked"]?.GetValue<string>());
     }
 
     public CollectionView Collection(string name) =>
@@ -62,10 +62,6 @@ public sealed record ClusterView(IReadOnlyList<NodeView> Nodes, IReadOnlyList<Co
     /// <summary>Serving replicas each live worker holds, over every collection.</summary>
     public IReadOnlyDictionary<string, int> HeldByWorker(string collection) => LiveWorkers.ToDictionary(
         w => w, w => Collection(collection).Shards.Count(s => s.Replicas.Any(r => r.Node == w)));
-
-    /// <summary>Replicas building on each node that has any, over every collection.</summary>
-    public IReadOnlyDictionary<string, int> BuildingByNode() => Collections.SelectMany(c => c.Shards).SelectMany(s => s.Replicas)
-        .Where(r => r.State == "building").GroupBy(r => r.Node).ToDictionary(g => g.Key, g => g.Count());
 
     /// <summary>The shards of which <paramref name="node"/> holds a replica.</summary>
     public IReadOnlyList<int> ShardsOn(string collection, string node) =>

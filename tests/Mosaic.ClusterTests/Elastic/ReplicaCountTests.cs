@@ -14,8 +14,7 @@ namespace Mosaic.ClusterTests.Elastic;
 /// raised, the leader builds the new replicas (catching up from the store before they serve), past the workers it
 /// places what it can and says what it lacks (/cluster, /advice, `mosaic status`) until a worker joins; lowered, it
 /// drains the surplus, and a drain held on the replica floor goes on. No search fails or misses a document acknowledged
-/// before it, and every acknowledged write is there at the end. With Mosaic:Placement:MaxBuildsPerNode = 1 no worker
-/// builds two replicas at once while R grows, the rest wait (replicas_waiting in /cluster, not blocked), and R is reached.
+/// before it, and every acknowledged write is there at the end.
 /// </summary>
 [Collection(SecondClusterCollection.Name)]
 public sealed class ReplicaCountTests(ClusterPostgres postgres, ITestOutputHelper output)
@@ -67,21 +66,19 @@ public sealed class ReplicaCountTests(ClusterPostgres postgres, ITestOutputHelpe
         {
             Workers = 2,
             Coordinators = 2,
-            CoordinatorArgs = [.. Elastic.FastPlacement, "--Mosaic:Observability:SampleInterval=00:00:01", "--Mosaic:Advice:Window=00:00:10", "--Mosaic:Placement:MaxBuildsPerNode=1"],
+            CoordinatorArgs = [.. Elastic.FastPlacement, "--Mosaic:Observability:SampleInterval=00:00:01", "--Mosaic:Advice:Window=00:00:10"],
         }, async (cluster, seed) =>
         {
             var (http, other) = (cluster.Http(0), cluster.Http(1));
             var vectors = new ClusteredVectors(seed, ClusterDocs.Dimension, clusters: 4);
             var docs = ClusterDocs.Make(vectors, "rr", 200);
-            var builds = new BuildSamples();
-            await Elastic.LoadAsync(http, C, Elastic.Collection(shards: 8, replicas: 1), docs, bulk: 100);
+            await Elastic.LoadAsync(http, C, Elastic.Collection(shards: 4, replicas: 1), docs, bulk: 100);
             await cluster.WaitSettledAsync(C, replicas: 1, TimeSpan.FromSeconds(90));
             await Elastic.WarmAsync(C, http, other);
             await using var load = LiveLoad.Start([http, other], C, docs.Select(d => d.Id), vectors, exhaustive: true);
             await load.WaitForMoreAsync(10, TimeSpan.FromSeconds(60));
 
-            // Three replicas on two workers: accepted; each shard gets two (one build at a time per worker) and says it
-            // lacks the third.
+            // Three replicas on two workers: accepted; each shard gets two and says it lacks the third.
             (await http.PatchAsync($"collections/{C}", new { replicas = 3 })).AssertStatus(HttpStatusCode.Accepted);
             await Wait.WaitUntilAsync(
                 async () => (await other.GetAsync($"collections/{C}")).Object["replicas"]?.GetValue<int>() == 3,
@@ -90,24 +87,17 @@ public sealed class ReplicaCountTests(ClusterPostgres postgres, ITestOutputHelpe
             var short2 = await Elastic.WaitViewAsync(
                 cluster,
                 C,
-                v => builds.Saw(v).IsSettled(C, 2) && v.Collection(C).Shards.All(s => s.Blocked is not null),
+                v => v.IsSettled(C, 2) && v.Collection(C).Shards.All(s => s.Blocked is not null),
                 TimeSpan.FromSeconds(90),
                 "every shard on both workers, each saying it lacks a third");
             Assert.All(short2.Collection(C).Shards, s => Assert.Contains("needs 3 replicas on distinct workers and has 2", s.Blocked, StringComparison.Ordinal));
             await AssertShortfallShownAsync(cluster, http);
 
-            // A worker joins: the eight third replicas build there one at a time, the others waiting, not blocked; then
-            // nothing waits any more.
+            // A worker joins: the third replicas build there, and nothing waits any more.
             var w3 = (await cluster.AddWorkerAsync()).Name;
-            var joined = System.Diagnostics.Stopwatch.StartNew();
-            await Elastic.WaitViewAsync(cluster, C, v => builds.Saw(v).IsSettled(C, 3), TimeSpan.FromSeconds(120), "every shard on all three workers");
-            output.WriteLine($"8 replicas built on {w3} in {joined.Elapsed.TotalSeconds:F1} s; over {builds.Reads} /cluster reads at most {builds.MostOnOneWorker} building on one worker and {builds.MostWaiting} waiting");
             var full = await cluster.WaitSettledAsync(C, replicas: 3, TimeSpan.FromSeconds(90));
             Assert.All(full.Collection(C).Shards, s => Assert.Null(s.Blocked));
-            Assert.Equal(8, full.ShardsOn(C, w3).Count);
-            Assert.True(builds.MostOnOneWorker <= 1, $"a worker built {builds.MostOnOneWorker} replicas at once with MaxBuildsPerNode = 1: {builds.Worst}");
-            Assert.True(builds.MostWaiting > 0, "no /cluster read showed a replica waiting for a build slot while eight built on one worker");
-            Assert.True(builds.BlockedWhileWaiting is null, $"a shard was reported blocked while its replica only waited for a build slot: {builds.BlockedWhileWaiting}");
+            Assert.Equal(4, full.ShardsOn(C, w3).Count);
             await load.WaitForMoreAsync(10, TimeSpan.FromSeconds(60));
 
             // Back to one, through the .NET client on the other coordinator: the surplus drains and goes, one replica of
@@ -147,43 +137,6 @@ public sealed class ReplicaCountTests(ClusterPostgres postgres, ITestOutputHelpe
             TimeSpan.FromSeconds(60),
             "advice on the shards that lack a replica");
         Assert.Contains("add a worker", (string?)advice!["reason"], StringComparison.Ordinal);
-    }
-
-    /// <summary>What the /cluster reads taken while replicas were added showed of builds.</summary>
-    private sealed class BuildSamples
-    {
-        /// <summary>The most replicas one worker was building in one read.</summary>
-        public int MostOnOneWorker { get; private set; }
-
-        /// <summary>The read that showed <see cref="MostOnOneWorker"/>.</summary>
-        public string? Worst { get; private set; }
-
-        public int MostWaiting { get; private set; }
-
-        public int Reads { get; private set; }
-
-        /// <summary>A read with three live workers (R = 3: every shard has a place) in which replicas waited for a build
-        /// slot and a shard said it was blocked; null when none.</summary>
-        public string? BlockedWhileWaiting { get; private set; }
-
-        public ClusterView Saw(ClusterView view)
-        {
-            Reads++;
-            var building = view.BuildingByNode();
-            int most = building.Values.DefaultIfEmpty(0).Max();
-            if (most > MostOnOneWorker)
-            {
-                (MostOnOneWorker, Worst) = (most, view.Describe(C));
-            }
-
-            MostWaiting = Math.Max(MostWaiting, view.ReplicasWaiting);
-            if (view.ReplicasWaiting > 0 && view.LiveWorkers.Count == 3 && view.Collection(C).Shards.Any(s => s.Blocked is not null))
-            {
-                BlockedWhileWaiting ??= view.Raw;
-            }
-
-            return view;
-        }
     }
 
     private static long CollectionId(LiveLoad load) =>
