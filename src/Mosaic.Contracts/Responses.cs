@@ -55,9 +55,7 @@ public sealed record HealthResponse(string Status, string? Detail = null);
 /// <param name="ShardImbalance">Heaviest ÷ lightest shard-holding node by placement weight (bytes + query load); 1 is even.</param>
 /// <param name="RebalanceBlocked">Why the rebalancer cannot bring the imbalance down (no replica of the heaviest node fits
 /// the lightest one's room above its disk floor); null when it can or need not.</param>
-/// <param name="ReplicasWaiting">New replicas that have a place but wait for a build slot on it
-/// (Mosaic:Placement:MaxBuildsPerNode): pending, not blocked; they start as the builds there finish.</param>
-public sealed record ClusterResponse(List<NodeResponse> Nodes, List<ClusterCollectionResponse> Collections, long? PlacementVersion = null, double ShardImbalance = 1, EmbeddingStatsResponse? Embedding = null, string? RebalanceBlocked = null, int ReplicasWaiting = 0);
+public sealed record ClusterResponse(List<NodeResponse> Nodes, List<ClusterCollectionResponse> Collections, long? PlacementVersion = null, double ShardImbalance = 1, EmbeddingStatsResponse? Embedding = null, string? RebalanceBlocked = null);
 
 /// <param name="State">alive | draining | dead.</param>
 /// <param name="Weight">Placement weight of the replicas it holds (bytes + query load).</param>
@@ -81,8 +79,7 @@ public sealed record ClusterCollectionResponse(string Name, long ShardMapVersion
 
 /// <param name="State">building | serving | draining | retired.</param>
 /// <param name="Blocked">Why placement cannot give it a replica it needs (no other worker, every other one holds it, or
-/// none has room for it above its disk floor); null when nothing waits for a place (a replica that waits only for a build
-/// slot is counted in <see cref="ClusterResponse.ReplicasWaiting"/>, not here).</param>
+/// none has room for it above its disk floor); null when nothing waits.</param>
 public sealed record ClusterShardResponse(int Shard, string Range, string State, List<ReplicaResponse> Replicas, int? Parent = null, string? Blocked = null);
 
 public sealed record ReplicaResponse(string Node, string State, long Lag, long? DocCount = null, long Bytes = 0, double Qps = 0);

@@ -61,11 +61,6 @@ internal static class StatusVerb
                 Console.WriteLine($"shard {c.Name}/{s.Shard} waits for a place: {s.Blocked}");
             }
 
-            if (cluster.ReplicasWaiting > 0)
-            {
-                Console.WriteLine($"{cluster.ReplicasWaiting} new replica(s) wait for a build slot (Mosaic:Placement:MaxBuildsPerNode); they start as builds finish");
-            }
-
             Console.WriteLine(cluster.PlacementVersion is long v ? $"placement version {v}" : "embedded (single node)");
             return 0;
         });

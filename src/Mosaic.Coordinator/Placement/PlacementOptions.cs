@@ -21,16 +21,9 @@ public sealed record PlacementOptions
     /// two nodes never trade the same replica back and forth.</summary>
     public double Hysteresis { get; init; } = 0.2;
 
-    /// <summary>Rebalancing moves in flight at once, cluster-wide (a move is optional work: it starts only when nothing else
-    /// is placed or waits). Every new replica, a move's included, also counts against <see cref="MaxBuildsPerNode"/>.</summary>
+    /// <summary>Replica moves (and drain replacements) in flight at once, cluster-wide: each new replica reads its shard
+    /// from the store.</summary>
     public int MaxConcurrentMoves { get; init; } = 2;
-
-    /// <summary>Replicas building at once on one worker, whatever placed them (a new collection, a raised replica count, a
-    /// dead or failed replica's replacement, a drain, a move, a split child): each reads its whole shard from the store and
-    /// builds its HNSW graph while the worker also serves searches. More wait their turn, the most exposed shards first
-    /// (Elasticsearch bounds the same with <c>cluster.routing.allocation.node_concurrent_recoveries</c>, 2 by default).
-    /// An embedded server, one node holding every shard, is not bounded.</summary>
-    public int MaxBuildsPerNode { get; init; } = 2;
 
     /// <summary>Pause after a move before the next one is planned, so weights settle (load moves with the replica).</summary>
     public TimeSpan MoveCooldown { get; init; } = TimeSpan.FromSeconds(2);
@@ -90,11 +83,6 @@ public sealed record PlacementOptions
         if (MaxConcurrentMoves < 1)
         {
             yield return "Mosaic:Placement:MaxConcurrentMoves must be at least 1";
-        }
-
-        if (MaxBuildsPerNode < 1)
-        {
-            yield return $"Mosaic:Placement:MaxBuildsPerNode must be at least 1 (replicas building at once on one worker; was {MaxBuildsPerNode})";
         }
 
         if (MoveCooldown < TimeSpan.Zero || ShardRestAfterMove < TimeSpan.Zero || RebalanceAfter < TimeSpan.Zero || DrainGrace < TimeSpan.Zero || ReplaceFailedAfter < TimeSpan.Zero || QueryLoadBytes < 0 || SplitAtDocs < 0 || SplitAtBytes < 0)

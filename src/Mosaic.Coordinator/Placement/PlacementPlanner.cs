@@ -15,16 +15,13 @@ namespace Mosaic.Coordinator.Placement;
 /// and replicas Failed for longer than <see cref="PlacementOptions.ReplaceFailedAfter"/>, do not count, so a drain (or a
 /// replica that keeps failing) starts by building their replacements. R is the collection's replica count as the catalog
 /// holds it now (it may change while the collection serves); with fewer such workers than R a shard gets one per worker
-/// and is reported in <see cref="Blocked"/> with what it lacks (not on an embedded server, a cluster of one by design).
-/// At most <see cref="PlacementOptions.MaxBuildsPerNode"/> replicas build on a node at once, whatever placed them: the
-/// shards that serve nowhere first, then those with the fewest serving replicas (<see cref="PlaceByUrgency"/>); the others wait
-/// (<see cref="Waiting"/>, not <see cref="Blocked"/>).</item>
+/// and is reported in <see cref="Blocked"/> with what it lacks (not on an embedded server, a cluster of one by design).</item>
 /// <item>A shard with more replicas than it needs, once R of them serve on undrained nodes, drains the extra ones
 /// (drained nodes first, then the source of a move); a draining replica is removed after <see cref="PlacementOptions.DrainGrace"/>.
 /// So a move never lowers availability: the new replica serves before the old one stops taking queries.</item>
 /// <item>Splits: a split whose children all serve, caught up, switches the map; a replaced parent retires after the grace;
 /// a shard past the split threshold starts splitting.</item>
-/// <item>Rebalancing: when nothing else moves or waits for a build slot, the cooldown has passed and the heaviest node weighs more than
+/// <item>Rebalancing: when nothing else moves, the cooldown has passed and the heaviest node weighs more than
 /// <see cref="PlacementOptions.RebalanceAbove"/> × the lightest target, one replica moves from the heaviest to the lightest target
 /// it fits on (the next lightest when it fits none lighter, while the heaviest still weighs more than the threshold × that
 /// target; the one that best halves the gap, only if it shrinks the gap by more than the hysteresis, and not one that moved within
@@ -48,8 +45,6 @@ public sealed partial class PlacementPlanner(PlacementOptions options)
     private double _newReplicaWeight = 1;
     private Dictionary<(long, int), long> _shardBytes = [];
     private ReplicaRoom _room = new(PlacementTargets.Of([]), []);
-    private BuildSlots _slots = BuildSlots.Unbounded([]);
-    private List<ReplicaAssignment> _assignments = [];
     private readonly Dictionary<(long, int), PlacementBlock> _blocked = [];
 
     /// <summary>Whom the last round counted on and could place on (nodes low on disk are left out of the targets).</summary>
@@ -88,37 +83,28 @@ public sealed partial class PlacementPlanner(PlacementOptions options)
         _room = new ReplicaRoom(Targets, assignments.Where(a => a.State == ReplicaState.Building)
             .GroupBy(a => a.NodeId)
             .ToDictionary(g => g.Key, g => g.Sum(a => Math.Max(0, _shardBytes.GetValueOrDefault((a.CollectionId, a.Shard)) - a.Bytes)), StringComparer.Ordinal));
-        _slots = Targets.EmbeddedOnly ? BuildSlots.Unbounded(assignments) : new BuildSlots(options.MaxBuildsPerNode, assignments);
-        _assignments = assignments;
         var weights = Weights(assignments, eligible);
         // A replica that has reported nothing yet (a new collection's) weighs like an average one, at least 1, so a
         // batch of new shards spreads over the workers instead of all landing on the lightest.
         _newReplicaWeight = Math.Max(1, assignments.Select(ReplicaWeight).DefaultIfEmpty(0).Average());
         int inFlight = assignments.Count(a => a.State is ReplicaState.Building or ReplicaState.Draining);
 
-        var byShard = assignments.ToLookup(a => (a.CollectionId, a.Shard));
-        var needs = collections
-            .SelectMany(c => c.ShardMap.Held.Select(s => Prepare(c, s, byShard[(c.Id, s.Id)].ToList(), Wanted(c, eligible), eligible, now, actions)))
-            .OfType<ShardNeed>()
-            .ToList();
-        // Every replica placement adds is placed here, whatever the reason (a new collection, a raised R, a dead, failed or
-        // drained node's replica, a split child: its shard is held while it builds), so each takes a build slot, the most
-        // exposed shards first; the rebalancer's moves take theirs last, below.
-        PlaceByUrgency(needs, Targets, weights, actions, ref inFlight);
-        foreach (var need in needs)
-        {
-            Finish(need, Targets, weights, actions, ref inFlight);
-        }
-
         foreach (var collection in collections)
         {
-            PlanSplits(collection, assignments, Wanted(collection, eligible), now, actions);
+            int wanted = Math.Max(1, Math.Min(collection.Spec.Replicas, eligible.Count));
+            foreach (var shard in collection.ShardMap.Held)
+            {
+                var replicas = assignments.Where(a => a.CollectionId == collection.Id && a.Shard == shard.Id).ToList();
+                PlanShard(collection, shard, replicas, wanted, Targets, weights, now, actions, ref inFlight);
+            }
+
+            PlanSplits(collection, assignments, wanted, now, actions);
         }
 
         double imbalance = Imbalance(weights, targets);
         _imbalancedSince = imbalance > options.RebalanceAbove ? _imbalancedSince ?? now : null;
         RebalanceBlocked = imbalance > options.RebalanceAbove ? WhyNoRebalance(assignments, targets, weights) : null;
-        if (actions.Count == 0 && _slots.Waiting == 0 && now - _imbalancedSince >= options.RebalanceAfter && (_lastMove is null || now - _lastMove >= options.MoveCooldown))
+        if (actions.Count == 0 && now - _imbalancedSince >= options.RebalanceAfter && (_lastMove is null || now - _lastMove >= options.MoveCooldown))
         {
             for (; inFlight < options.MaxConcurrentMoves; inFlight++)
             {
@@ -131,9 +117,6 @@ public sealed partial class PlacementPlanner(PlacementOptions options)
 
         return actions;
     }
-
-    /// <summary>Replicas each shard of <paramref name="collection"/> gets: its R, but one per live, undrained worker at most.</summary>
-    private static int Wanted(CollectionInfo collection, IReadOnlySet<string> eligible) => Math.Max(1, Math.Min(collection.Spec.Replicas, eligible.Count));
 
     /// <summary>Shards whose log may be compacted now: every replica serves with no lag, and no building shard (a split
     /// child still loading) overlaps them.</summary>
@@ -200,10 +183,12 @@ public sealed partial class PlacementPlanner(PlacementOptions options)
     private static Dictionary<(long, int), double> ShardLoad(IEnumerable<ReplicaAssignment> assignments) =>
         assignments.GroupBy(a => (a.CollectionId, a.Shard)).ToDictionary(g => g.Key, g => g.Sum(a => a.Qps) / Math.Max(1, g.Count(a => a.State != ReplicaState.Draining)));
 
-    /// <summary>Removes the shard's draining replicas whose grace is over, and says what it has; null for a replaced
-    /// parent, which keeps what it has until it retires.</summary>
-    private ShardNeed? Prepare(CollectionInfo collection, ShardInfo shard, List<ReplicaAssignment> replicas, int wanted, IReadOnlySet<string> eligible, TimeSpan now, List<PlacementAction> actions)
+    private void PlanShard(
+        CollectionInfo collection, ShardInfo shard, List<ReplicaAssignment> replicas, int wanted, PlacementTargets nodes,
+        Dictionary<string, double> weights, TimeSpan now, List<PlacementAction> actions, ref int inFlight)
     {
+        var eligible = nodes.Eligible;
+        // Draining replicas go after the grace.
         foreach (var a in replicas.Where(a => a.State == ReplicaState.Draining))
         {
             var key = (a.CollectionId, a.Shard, a.NodeId);
@@ -220,67 +205,38 @@ public sealed partial class PlacementPlanner(PlacementOptions options)
 
         if (shard.State == ShardState.Draining)
         {
-            return null;
+            return; // a replaced parent keeps what it has until it retires
         }
 
         var active = replicas.Where(a => a.State != ReplicaState.Draining).ToList();
         // A replica Failed for longer than ReplaceFailedAfter (its node's restarts keep failing) counts like one on a
         // drained node: a replacement builds elsewhere, and the failed one is the first to go once it serves.
-        return new ShardNeed(collection, shard, replicas, wanted)
+        var onEligible = active.Where(a => eligible.Contains(a.NodeId) && !FailedTooLong(a, now)).ToList();
+        var holders = active.Select(a => a.NodeId).ToHashSet(StringComparer.Ordinal);
+        long bytes = _shardBytes.GetValueOrDefault((collection.Id, shard.Id));
+        int placed = 0;
+        for (int missing = wanted - onEligible.Count; missing > 0; missing--, placed++)
         {
-            Counted = active.Where(a => eligible.Contains(a.NodeId) && !FailedTooLong(a, now)).ToList(),
-            Holders = active.Select(a => a.NodeId).ToHashSet(StringComparer.Ordinal),
-            Bytes = _shardBytes.GetValueOrDefault((collection.Id, shard.Id)),
-        };
-    }
+            var target = nodes.Targets.Where(n => !holders.Contains(n) && _room.Fits(n, bytes)).OrderBy(n => weights[n]).ThenBy(n => n, StringComparer.Ordinal).FirstOrDefault();
+            if (target is null)
+            {
+                Block(collection, shard, wanted, onEligible.Count + placed, holders, bytes);
+                break;
+            }
 
-    /// <summary>Gives <paramref name="need"/> its next replica on the lightest target that does not hold it and has room:
-    /// started when the target has a build slot free, else waiting for one there; blocked when no target fits.</summary>
-    private void PlaceNext(ShardNeed need, PlacementTargets nodes, Dictionary<string, double> weights, List<PlacementAction> actions, ref int inFlight)
-    {
-        var (collection, shard) = (need.Collection, need.Shard);
-        var fits = nodes.Targets.Where(n => !need.Holders.Contains(n) && _room.Fits(n, need.Bytes)).OrderBy(n => weights[n]).ThenBy(n => n, StringComparer.Ordinal).ToList();
-        if (fits.Count == 0)
-        {
-            Block(collection, shard, need.Wanted, need.Counted.Count + need.Placed, need.Holders, need.Bytes);
-            need.NoPlace = true;
-            return;
-        }
-
-        string target = (need.Unavailable ? SlotForUnavailable(fits, actions) : null) ?? fits[0];
-        if (_slots.Free(target))
-        {
             actions.Add(new PlacementAction.Assign(collection.Id, shard.Id, target));
-            _slots.Take(target);
-            need.Placed++;
+            _room.Take(target, bytes);
+            holders.Add(target);
+            weights[target] += Math.Max(_newReplicaWeight, replicas.Select(ReplicaWeight).DefaultIfEmpty(0).Max());
             inFlight++;
         }
-        else
-        {
-            // It waits for its best place rather than go to a worse one: the throttle changes when replicas build, not
-            // where. Its room and weight are counted there all the same, so the shards after it spread as they would
-            // unthrottled instead of all waiting for the same node.
-            _slots.Wait();
-            need.Waiting++;
-        }
 
-        _room.Take(target, need.Bytes);
-        need.Holders.Add(target);
-        weights[target] += Math.Max(_newReplicaWeight, need.Replicas.Select(ReplicaWeight).DefaultIfEmpty(0).Max());
-    }
-
-    /// <summary>After the round's new replicas: the shard's shortfall past the workers, and its extra replicas drained.</summary>
-    private void Finish(ShardNeed need, PlacementTargets nodes, Dictionary<string, double> weights, List<PlacementAction> actions, ref int inFlight)
-    {
-        var (collection, shard, wanted, active, onEligible, holders, bytes) = (need.Collection, need.Shard, need.Wanted, need.Active, need.Counted, need.Holders, need.Bytes);
-        var eligible = nodes.Eligible;
         // R above the number of live, undrained workers (raised past them, or workers gone): the shard gets what there is,
         // and says what it lacks as a shard without a place does. Not embedded: that node is a cluster of one by design,
-        // and R is what each shard gets once the data moves to a cluster. Not while some of what there is waits for a build
-        // slot: that is pending, not blocked, and the shortfall is said once they are placed.
-        if (collection.Spec.Replicas > wanted && !nodes.EmbeddedOnly && need.Waiting == 0)
+        // and R is what each shard gets once the data moves to a cluster.
+        if (collection.Spec.Replicas > wanted && !nodes.EmbeddedOnly)
         {
-            Block(collection, shard, collection.Spec.Replicas, Math.Min(wanted, onEligible.Count + need.Placed), holders, bytes);
+            Block(collection, shard, collection.Spec.Replicas, Math.Min(wanted, onEligible.Count + placed), holders, bytes);
         }
 
         // Extra replicas drain only once every new one serves and enough serve where they should: a replica still
@@ -402,7 +358,7 @@ public sealed partial class PlacementPlanner(PlacementOptions options)
 
         var held = collections.ToDictionary(c => c.Id);
         var heaviest = Heaviest(weights);
-        foreach (var lighter in LighterTargets(weights, targets, heaviest).Where(w => _slots.Free(w.Key)))
+        foreach (var lighter in LighterTargets(weights, targets, heaviest))
         {
             double gap = heaviest.Value - lighter.Value;
             var candidates = assignments
@@ -423,7 +379,6 @@ public sealed partial class PlacementPlanner(PlacementOptions options)
 
             var (move, weight) = candidates[0];
             actions.Add(new PlacementAction.Assign(move.CollectionId, move.Shard, lighter.Key));
-            _slots.Take(lighter.Key);
             _room.Take(lighter.Key, _shardBytes.GetValueOrDefault((move.CollectionId, move.Shard)));
             _moveSources[(move.CollectionId, move.Shard)] = move.NodeId;
             _movedAt[(move.CollectionId, move.Shard)] = now;

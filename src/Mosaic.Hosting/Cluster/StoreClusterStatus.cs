@@ -65,7 +65,7 @@ internal sealed class StoreClusterStatus(ICollectionCatalog catalog, IPlacementS
                     .Select(a => new ReplicaResponse(a.NodeId, a.State.ToString().ToLowerInvariant(), a.Lag, a.Docs, a.Bytes, Math.Round(a.Qps, 2))).ToList(),
                 s.Parent,
                 blocked.GetValueOrDefault((c.Id, s.Id)))).ToList())).ToList();
-        return new ClusterResponse(nodeViews, views, placement.Version, Math.Round(PlacementPlanner.Imbalance(weights, targets.Targets), 3), RebalanceBlocked: planner.RebalanceBlocked, ReplicasWaiting: planner.Waiting);
+        return new ClusterResponse(nodeViews, views, placement.Version, Math.Round(PlacementPlanner.Imbalance(weights, targets.Targets), 3), RebalanceBlocked: planner.RebalanceBlocked);
     }
 
     private static DrainStatusResponse Drain(DrainProgress progress) => new(progress.State, progress.ReplicasLeft, progress.Reason);

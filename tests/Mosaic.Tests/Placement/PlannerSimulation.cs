@@ -38,13 +38,6 @@ internal sealed class Simulation
 
     public int MinServingPerShard { get; private set; } = int.MaxValue;
 
-    /// <summary>The most replicas one node held building after a round's actions; like <see cref="MinServingPerShard"/>,
-    /// over the rounds of the last <see cref="RunUntilQuiet"/> (and any since).</summary>
-    public int MaxBuildingPerNode { get; private set; }
-
-    /// <summary>Called after every round with its actions, to check what must hold at each step.</summary>
-    public Action<IReadOnlyList<PlacementAction>>? EachRound { get; set; }
-
     public int Held(string node) => Assignments.Count(a => a.NodeId == node);
 
     public void AddWorker(string id) => _nodes.Add(Worker(id));
@@ -110,7 +103,6 @@ internal sealed class Simulation
     public int RunUntilQuiet()
     {
         MinServingPerShard = int.MaxValue;
-        MaxBuildingPerNode = 0;
         int moves = 0, quiet = 0;
         for (int round = 0; round < 500 && quiet < 8; round++)
         {
@@ -132,8 +124,7 @@ internal sealed class Simulation
         Assert.True(done(), "the planner never got there");
     }
 
-    /// <summary>One round: replicas assigned earlier build a step further, the planner plans, its actions are applied.</summary>
-    public List<PlacementAction> Round()
+    private List<PlacementAction> Round()
     {
         _now += TimeSpan.FromSeconds(1);
         // Workers: a replica assigned serves, caught up, two rounds later (the planner sees it building once).
@@ -178,8 +169,6 @@ internal sealed class Simulation
             MinServingPerShard = Math.Min(MinServingPerShard, Assignments.Count(a => a.Shard == shard.Id && a.State is ReplicaState.Serving or ReplicaState.Draining));
         }
 
-        MaxBuildingPerNode = Math.Max(MaxBuildingPerNode, Assignments.Where(a => a.State == ReplicaState.Building).GroupBy(a => a.NodeId).Select(g => g.Count()).DefaultIfEmpty(0).Max());
-        EachRound?.Invoke(actions);
         return actions;
     }
 
